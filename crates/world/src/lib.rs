@@ -1,0 +1,1 @@
+//! picket-world: geodesy, airports, zones and the event vocabulary shared by the engine and the simulator.
