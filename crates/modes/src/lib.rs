@@ -11,7 +11,13 @@
 //! assert_eq!(frame.crc_residual(), 0);
 //! ```
 
+pub mod altitude;
+pub mod callsign;
 pub mod crc;
 pub mod frame;
+pub mod identity;
 
+pub use altitude::Altitude;
+pub use callsign::Callsign;
 pub use frame::{Frame, FrameError, Icao};
+pub use identity::Squawk;
