@@ -1,1 +1,13 @@
-//! picket-world: geodesy, airports, zones and the event vocabulary shared by the engine and the simulator.
+//! picket-world: geodesy, airports, zones and the event vocabulary shared by the engine and
+//! the simulator.
+//!
+//! ```
+//! use picket_world::geo::LatLon;
+//! let nome = LatLon::new(64.5, -165.4);
+//! let point = nome.destination(0.0, 10_000.0);
+//! assert!((nome.distance_m(point) - 10_000.0).abs() < 1e-6);
+//! ```
+
+pub mod geo;
+
+pub use geo::{Circle, LatLon, MultiPolygon, Polygon, Ring, Shape};
