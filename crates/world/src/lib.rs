@@ -8,6 +8,8 @@
 //! assert!((nome.distance_m(point) - 10_000.0).abs() < 1e-6);
 //! ```
 
+pub mod airports;
 pub mod geo;
 
+pub use airports::{airport, airports, nearest, Airport, AirportKind, Runway, RunwayEnd};
 pub use geo::{Circle, LatLon, MultiPolygon, Polygon, Ring, Shape};
