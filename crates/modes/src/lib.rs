@@ -13,6 +13,7 @@
 
 pub mod altitude;
 pub mod callsign;
+pub mod cpr;
 pub mod crc;
 pub mod frame;
 pub mod identity;
