@@ -9,11 +9,13 @@
 //! ```
 
 pub mod airports;
+pub mod borders;
 pub mod events;
 pub mod geo;
 pub mod zones;
 
 pub use airports::{airport, airports, nearest, Airport, AirportKind, Runway, RunwayEnd};
+pub use borders::{country_at, Country};
 pub use events::{DetectorParams, EmergencyKind, EventKind, UnknownEventKind};
 pub use geo::{Circle, LatLon, MultiPolygon, Polygon, Ring, Shape};
 pub use zones::{builtin_zone, builtin_zones, load_geojson, Zone, ZoneError, ZoneErrorKind, ZoneProperties};
