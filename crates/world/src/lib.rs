@@ -1,6 +1,17 @@
 //! picket-world: geodesy, airports, zones and the event vocabulary shared by the engine and
 //! the simulator.
 //!
+//! - [`geo`]: spherical distances, bearings, destination points, cross/along-track
+//!   distances, a local flat frame, lat/lon rings, polygons, multipolygons and circles
+//!   (antimeridian-safe), with boundary distances for zone hysteresis.
+//! - [`airports`](mod@airports): airports and military bases with runways (OurAirports, public domain).
+//! - [`zones`]: zones from GeoJSON with line/column errors, and the built-in (approximate)
+//!   US, Alaska and Canadian ADIZ.
+//! - [`borders`]: country outlines (Natural Earth 1:110m) and `country_at`.
+//! - [`events`]: the event kinds and the detector parameters both sides use.
+//!
+//! All data is embedded and parsed on first use; nothing touches the network or the disk.
+//!
 //! ```
 //! use picket_world::geo::LatLon;
 //! let nome = LatLon::new(64.5, -165.4);
