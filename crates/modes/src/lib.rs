@@ -11,8 +11,10 @@
 //! assert_eq!(frame.crc_residual(), 0);
 //! ```
 
+pub mod acas;
 pub mod altitude;
 pub mod callsign;
+pub mod commb;
 pub mod cpr;
 pub mod crc;
 pub mod frame;
