@@ -29,6 +29,8 @@
 //! }
 //! ```
 
+use std::sync::OnceLock;
+
 use crate::acas::ResolutionAdvisory;
 use crate::callsign::Callsign;
 
@@ -797,6 +799,22 @@ const ALT_BAND_FT: (f64, f64) = (-1500.0, 60_000.0);
 /// band by at least 0.006.
 const MACH_BAND_SLACK: f64 = 0.02;
 
+/// The Mach band, slack included, of every IAS up to the plausible maximum; computed once
+/// because the atmosphere model is costly next to the rest of inference.
+fn mach_band() -> &'static [(f64, f64); IAS_RANGE_KT.1 as usize + 1] {
+    static BAND: OnceLock<[(f64, f64); IAS_RANGE_KT.1 as usize + 1]> = OnceLock::new();
+    BAND.get_or_init(|| {
+        let mut band = [(0.0, 0.0); IAS_RANGE_KT.1 as usize + 1];
+        for (ias, b) in band.iter_mut().enumerate() {
+            *b = (
+                cas_to_mach(ias as f64, ALT_BAND_FT.0) - MACH_BAND_SLACK,
+                cas_to_mach(ias as f64, ALT_BAND_FT.1) + MACH_BAND_SLACK,
+            );
+        }
+        band
+    })
+}
+
 /// Register 6,0: heading and speed report (Doc 9871 Table A-2-96).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct HeadingAndSpeed {
@@ -859,11 +877,9 @@ impl HeadingAndSpeed {
     /// them (Mach for a given calibrated airspeed grows with altitude).
     fn mach_fits_band(&self) -> bool {
         match (self.ias_kt, self.mach) {
-            (Some(ias), Some(m)) => {
-                let lo = cas_to_mach(f64::from(ias), ALT_BAND_FT.0) - MACH_BAND_SLACK;
-                let hi = cas_to_mach(f64::from(ias), ALT_BAND_FT.1) + MACH_BAND_SLACK;
-                (lo..=hi).contains(&m)
-            }
+            (Some(ias), Some(m)) => mach_band()
+                .get(usize::from(ias))
+                .is_some_and(|&(lo, hi)| (lo..=hi).contains(&m)),
             _ => true,
         }
     }
@@ -1072,10 +1088,10 @@ impl Candidates {
         KNOWN_REGISTERS.iter().position(|&r| r == bds)
     }
 
-    fn push(&mut self, r: &Register) {
-        if let Some(i) = Self::index(r.bds()) {
-            self.mb = r.emit();
-            self.set |= 1 << i;
+    fn of(r: &Register) -> Candidates {
+        Candidates {
+            mb: r.emit(),
+            set: Self::index(r.bds()).map_or(0, |i| 1 << i),
         }
     }
 
@@ -1139,11 +1155,7 @@ impl Inference {
     pub fn candidates(&self) -> Candidates {
         match self {
             Inference::Unknown => Candidates::default(),
-            Inference::One(r) => {
-                let mut c = Candidates::default();
-                c.push(r);
-                c
-            }
+            Inference::One(r) => Candidates::of(r),
             Inference::Ambiguous(c) => *c,
         }
     }
@@ -1152,21 +1164,23 @@ impl Inference {
 /// Infers which register an MB field holds: every register of [`KNOWN_REGISTERS`] whose
 /// parse accepts it and that fits the reference, when one is given.
 pub fn infer(mb: u64, reference: Option<&Reference>) -> Inference {
-    let mut all = Candidates::default();
+    let mut all = Candidates { mb, set: 0 };
+    let mut first = None;
     // An all-zero field is what a transponder sends for an empty register: it fits no
     // register's checks, and is cheap to rule out first.
     if mb != 0 {
-        for bds in KNOWN_REGISTERS {
+        for (i, &bds) in KNOWN_REGISTERS.iter().enumerate() {
             if let Some(r) = Register::parse_as(bds, mb) {
                 if none_or(reference, |re| r.fits(re)) {
-                    all.push(&r);
+                    all.set |= 1 << i;
+                    first.get_or_insert(r);
                 }
             }
         }
     }
-    match all.len() {
-        0 => Inference::Unknown,
-        1 => all.iter().next().map_or(Inference::Unknown, Inference::One),
+    match (all.len(), first) {
+        (0, _) | (_, None) => Inference::Unknown,
+        (1, Some(r)) => Inference::One(r),
         _ => Inference::Ambiguous(all),
     }
 }
