@@ -1,1 +1,2 @@
 //! picket-engine
+pub mod enrich;
