@@ -351,6 +351,8 @@ mod tests {
         assert_eq!(reg(0xAB04BB), "N809QS");
         assert_eq!(reg(0xAA6ABC), "N770TM");
         assert_eq!(reg(0xA86061), "N639NK");
+        // N12345 is 0xA061D9 (not N133AA, as once guessed): a public test fixture pairs them too.
+        assert_eq!(reg(0xA061D9), "N12345");
         // Outside the civil range.
         assert_eq!(registration_from_address(Icao(0xA00000)), None);
         assert_eq!(registration_from_address(Icao(0xADF7C8)), None);
