@@ -1,0 +1,379 @@
+//! Time at the edge (docs/time.md): the time base a reader is given, the conversion of
+//! receiver clocks to UTC, and reading and writing dates.
+
+use crate::received::{Clock, ClockKind, MASK48};
+
+/// How a reader assigns `time_utc` to items whose format has no absolute time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimeBase {
+    /// Live input: every item gets the arrival time passed with the chunk that completed it
+    /// ([`crate::Reader::feed_at`]).
+    Arrival,
+    /// Files without dates: Unix seconds UTC of the first item. 12 MHz counters count from
+    /// it; GPS times of day count from UTC midnight of its day.
+    Start(f64),
+}
+
+/// The default start for dateless files: 2000-01-01T00:00:00Z, obviously not a real date.
+pub const DEFAULT_START: f64 = 946_684_800.0;
+
+/// Seconds in a UTC day.
+const DAY: f64 = 86_400.0;
+
+/// Readsb marks frames synthesised from a multilateration result with this timestamp
+/// ("\xFF\x00MLAT"); it is no reading of the receiver's clock.
+const MAGIC_MLAT: u64 = 0xFF00_4D4C_4154;
+/// The same mark for frames made from UAT messages.
+const MAGIC_UAT: u64 = 0xFF00_4D4C_4155;
+
+/// Turns a receiver's 48-bit timestamps into UTC from a start time (the `Start` time base).
+#[derive(Debug, Clone)]
+pub(crate) struct Timeline {
+    start: f64,
+    kind: ClockKind,
+    /// 12 MHz: the last raw counter and the ticks since the first one, widened past the
+    /// 48-bit wrap.
+    last_raw: Option<u64>,
+    ticks: i64,
+    /// GPS: UTC midnight of the current day.
+    midnight: f64,
+    /// The time given to the last item (for items without a timestamp).
+    last_time: f64,
+}
+
+impl Timeline {
+    pub(crate) fn new(start: f64, kind: ClockKind) -> Timeline {
+        Timeline {
+            start,
+            kind,
+            last_raw: None,
+            ticks: 0,
+            midnight: (start / DAY).floor() * DAY,
+            last_time: start,
+        }
+    }
+
+    /// The UTC time of an item whose receiver clock read `raw` (0: no timestamp).
+    #[inline]
+    pub(crate) fn time_of(&mut self, raw: u64) -> f64 {
+        let raw = raw & MASK48;
+        if raw == 0 || raw == MAGIC_MLAT || raw == MAGIC_UAT {
+            return self.last_time;
+        }
+        let t = match self.kind {
+            ClockKind::Ticks12Mhz => {
+                if let Some(last) = self.last_raw {
+                    // A signed 48-bit difference: small steps back (reordered frames) stay
+                    // small instead of reading as a wrap of 271 days.
+                    let d = raw.wrapping_sub(last) & MASK48;
+                    let d = if d >= 1 << 47 {
+                        d as i64 - (1i64 << 48)
+                    } else {
+                        d as i64
+                    };
+                    self.ticks += d;
+                }
+                self.last_raw = Some(raw);
+                self.start + self.ticks as f64 / 12e6
+            }
+            ClockKind::GpsTimeOfDay => {
+                let tod = (raw >> 30) as f64 + (raw & ((1 << 30) - 1)) as f64 * 1e-9;
+                let mut t = self.midnight + tod;
+                if self.last_raw.is_some() {
+                    // Midnight passed when the time of day jumps back by more than 12 h; a
+                    // jump forward by as much is a late frame from before midnight.
+                    if t < self.last_time - DAY / 2.0 {
+                        self.midnight += DAY;
+                        t += DAY;
+                    } else if t > self.last_time + DAY / 2.0 {
+                        self.midnight -= DAY;
+                        t -= DAY;
+                    }
+                }
+                self.last_raw = Some(raw);
+                t
+            }
+        };
+        self.last_time = t;
+        t
+    }
+
+    /// The time of the last item (for items without any time of their own).
+    pub(crate) fn last_time(&self) -> f64 {
+        self.last_time
+    }
+
+    /// Records the time of an item timed by other means, so later items without a
+    /// timestamp follow it.
+    pub(crate) fn set_last_time(&mut self, t: f64) {
+        self.last_time = t;
+    }
+
+    /// The clock value to report beside the UTC time.
+    #[inline]
+    pub(crate) fn clock(&self, raw: u64) -> Clock {
+        Clock::from_beast(raw, self.kind)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day counted from 1970-01-01: (year, month, day).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A UTC time broken into its parts, for writing dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcParts {
+    /// Year.
+    pub year: i64,
+    /// Month, 1..=12.
+    pub month: u32,
+    /// Day of month, 1..=31.
+    pub day: u32,
+    /// Hour, 0..=23.
+    pub hour: u32,
+    /// Minute, 0..=59.
+    pub minute: u32,
+    /// Second, 0..=59.
+    pub second: u32,
+    /// Milliseconds, 0..=999.
+    pub millis: u32,
+}
+
+impl UtcParts {
+    /// Breaks Unix seconds into date and time, rounded to the millisecond.
+    pub fn from_unix(t: f64) -> UtcParts {
+        let ms = if t.is_finite() {
+            (t * 1000.0).round() as i64
+        } else {
+            0
+        };
+        let secs = ms.div_euclid(1000);
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        UtcParts {
+            year,
+            month,
+            day,
+            hour: sod / 3600,
+            minute: sod / 60 % 60,
+            second: sod % 60,
+            millis: ms.rem_euclid(1000) as u32,
+        }
+    }
+}
+
+/// Reads a time: Unix seconds (with fraction), or ISO 8601 taken as UTC unless it carries an
+/// offset (`2015-03-03 12:34:56.789`, `2015-03-03T12:34:56Z`, `...+02:00`).
+pub fn parse_time(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
+        return parse_iso(b);
+    }
+    if b.is_empty()
+        || !b
+            .iter()
+            .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+'))
+    {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Reads `n` ASCII digits.
+fn digits(b: &[u8], n: usize) -> Option<u32> {
+    if b.len() < n {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in &b[..n] {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Reads a date `YYYY?MM?DD` with any one-byte separators.
+pub(crate) fn parse_date(b: &[u8]) -> Option<i64> {
+    if b.len() != 10 {
+        return None;
+    }
+    let y = digits(b, 4)?;
+    let m = digits(&b[5..], 2)?;
+    let d = digits(&b[8..], 2)?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(i64::from(y), m, d))
+}
+
+/// Reads a time of day `HH:MM[:SS[.fraction]]` into seconds.
+pub(crate) fn parse_time_of_day(b: &[u8]) -> Option<f64> {
+    let h = digits(b, 2)?;
+    if b.get(2) != Some(&b':') {
+        return None;
+    }
+    let m = digits(&b[3..], 2)?;
+    let mut secs = 0.0;
+    let rest = &b[5..];
+    if !rest.is_empty() {
+        if rest[0] != b':' {
+            return None;
+        }
+        let s = digits(&rest[1..], 2)?;
+        secs = f64::from(s);
+        let frac = &rest[3..];
+        if !frac.is_empty() {
+            if frac[0] != b'.' && frac[0] != b',' || frac.len() < 2 {
+                return None;
+            }
+            let mut scale = 0.1;
+            for &c in &frac[1..] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                secs += f64::from(c - b'0') * scale;
+                scale *= 0.1;
+            }
+        }
+    }
+    if h > 23 || m > 59 || secs >= 61.0 {
+        return None;
+    }
+    Some(f64::from(h) * 3600.0 + f64::from(m) * 60.0 + secs)
+}
+
+fn parse_iso(b: &[u8]) -> Option<f64> {
+    let days = parse_date(&b[..10])?;
+    let mut t = days as f64 * DAY;
+    let rest = &b[10..];
+    if rest.is_empty() {
+        return Some(t);
+    }
+    if rest[0] != b'T' && rest[0] != b't' && rest[0] != b' ' {
+        return None;
+    }
+    let rest = &rest[1..];
+    // The time of day runs up to an offset or Z.
+    let end = rest
+        .iter()
+        .position(|&c| matches!(c, b'Z' | b'z' | b'+' | b'-'))
+        .unwrap_or(rest.len());
+    t += parse_time_of_day(&rest[..end])?;
+    let zone = &rest[end..];
+    match zone {
+        [] | [b'Z' | b'z'] => Some(t),
+        [sign @ (b'+' | b'-'), hm @ ..] => {
+            let (h, m) = match hm.len() {
+                2 => (digits(hm, 2)?, 0),
+                4 => (digits(hm, 2)?, digits(&hm[2..], 2)?),
+                5 if hm[2] == b':' => (digits(hm, 2)?, digits(&hm[3..], 2)?),
+                _ => return None,
+            };
+            let off = f64::from(h * 3600 + m * 60);
+            Some(if *sign == b'+' { t - off } else { t + off })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 1, 1) as f64 * DAY, DEFAULT_START);
+        assert_eq!(days_from_civil(2015, 3, 3), 16497);
+        for d in [-1000, -1, 0, 1, 59, 60, 16497, 20000, 100_000] {
+            let (y, m, dd) = civil_from_days(d);
+            assert_eq!(days_from_civil(y, m, dd), d);
+        }
+    }
+
+    #[test]
+    fn times_in_the_shapes_files_use() {
+        assert_eq!(parse_time("1457996400"), Some(1457996400.0));
+        assert_eq!(parse_time(" 1698140962.119813 "), Some(1698140962.119813));
+        let base = 16497.0 * DAY; // 2015-03-03
+        let t = parse_time("2015-03-03T16:12:24.846557").unwrap();
+        assert!((t - (base + 16.0 * 3600.0 + 12.0 * 60.0 + 24.846557)).abs() < 1e-6);
+        assert_eq!(parse_time("2015-03-03 12:34:56.789").unwrap(), base + 45296.789);
+        assert_eq!(parse_time("2015-03-03T12:34:56Z"), Some(base + 45296.0));
+        assert_eq!(parse_time("2015-03-03T14:34:56+02:00"), Some(base + 45296.0));
+        assert_eq!(parse_time("2015-03-03T12:04:56-0030"), Some(base + 45296.0));
+        assert_eq!(parse_time("2015-03-03"), Some(base));
+        assert_eq!(parse_time("2015-13-03T00:00:00"), None);
+        assert_eq!(parse_time("8D406B909945DE"), None);
+        assert_eq!(parse_time("nan"), None);
+        assert_eq!(parse_time(""), None);
+    }
+
+    #[test]
+    fn utc_parts_of_a_time() {
+        let p = UtcParts::from_unix(16497.0 * DAY + 45296.789);
+        assert_eq!(
+            p,
+            UtcParts {
+                year: 2015,
+                month: 3,
+                day: 3,
+                hour: 12,
+                minute: 34,
+                second: 56,
+                millis: 789
+            }
+        );
+    }
+
+    #[test]
+    fn counters_count_from_the_start_across_the_wrap() {
+        let mut tl = Timeline::new(1000.0, ClockKind::Ticks12Mhz);
+        let near_wrap = (1 << 48) - 6_000_000; // half a second before the wrap
+        assert_eq!(tl.time_of(near_wrap), 1000.0);
+        assert_eq!(tl.time_of(6_000_001), 1000.0 + 12_000_001.0 / 12e6);
+        // No timestamp: the previous frame's time.
+        assert_eq!(tl.time_of(0), tl.last_time());
+        // A small step back stays a small step back.
+        let t = tl.time_of(6_000_000 - 12_000 + 1);
+        assert_eq!(t, 1000.0 + 11_988_001.0 / 12e6);
+    }
+
+    #[test]
+    fn gps_time_of_day_rolls_over_midnight() {
+        let start = 16497.0 * DAY + 3600.0; // 2015-03-03 01:00
+        let mut tl = Timeline::new(start, ClockKind::GpsTimeOfDay);
+        let raw = |s: u64, ns: u64| (s << 30) | ns;
+        assert_eq!(tl.time_of(raw(86_399, 500_000_000)), 16497.0 * DAY + 86_399.5);
+        // Past midnight: the next day.
+        assert_eq!(tl.time_of(raw(1, 0)), 16498.0 * DAY + 1.0);
+        // A late frame from before midnight stays on the earlier day.
+        assert_eq!(tl.time_of(raw(86_399, 900_000_000)), 16497.0 * DAY + 86_399.9);
+        assert_eq!(tl.time_of(raw(2, 0)), 16498.0 * DAY + 2.0);
+    }
+}
