@@ -547,7 +547,7 @@ fn phase(
                 } else {
                     0.0
                 },
-                inbound_course: num(&p.inbound_course, 0.0, 360.0, "`inbound_course`")?.unwrap_or(0.0),
+                inbound_course: num(&p.inbound_course, 0.0, 360.0, "`inbound_course`")?,
                 direction: direction(&p.direction)?.unwrap_or(TurnDirection::Right),
                 alt_ft: alt,
                 speed_kt: speed,

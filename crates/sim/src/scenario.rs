@@ -324,8 +324,8 @@ pub enum Phase {
         radius_nm: f64,
         /// Straight leg length for a racetrack, nautical miles (0: a circle).
         leg_nm: f64,
-        /// Inbound course of a racetrack, degrees true.
-        inbound_course: f64,
+        /// Inbound course of a racetrack, degrees true (default: the course to the fix).
+        inbound_course: Option<f64>,
         /// Direction of the turns.
         direction: TurnDirection,
         /// Altitude, feet (default: keep).
