@@ -99,8 +99,8 @@ impl Frame {
     /// Parses 14 or 28 hex digits (either case).
     pub fn from_hex(text: &str) -> Result<Frame, FrameError> {
         let t = text.as_bytes();
-        if t.len() % 2 != 0 || t.len() > 2 * LONG_LEN {
-            return Err(if t.len() % 2 != 0 {
+        if !t.len().is_multiple_of(2) || t.len() > 2 * LONG_LEN {
+            return Err(if !t.len().is_multiple_of(2) {
                 FrameError::BadHex
             } else {
                 FrameError::BadLength(t.len() / 2)

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod acas;
+pub mod adsb;
 pub mod altitude;
 pub mod callsign;
 pub mod commb;
@@ -19,8 +20,10 @@ pub mod cpr;
 pub mod crc;
 pub mod frame;
 pub mod identity;
+pub mod message;
 
 pub use altitude::Altitude;
 pub use callsign::Callsign;
 pub use frame::{Frame, FrameError, Icao};
 pub use identity::Squawk;
+pub use message::{decode, AddressBook, DecodeError, DecodeOptions, Decoded, Decoder, Integrity, Message};

@@ -1,1 +1,35 @@
-fn main() {}
+//! picket: an early-warning monitor for aircraft of interest, on Mode S / ADS-B data.
+
+mod decode;
+mod input;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// picket: watch the aircraft that matter, from 1090 MHz Mode S and ADS-B data.
+#[derive(Debug, Parser)]
+#[command(name = "picket", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode frames from a file or stdin: one JSON object per frame, or a summary.
+    Decode(decode::DecodeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => decode::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("picket: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -3,6 +3,7 @@
 pub mod avr;
 pub mod beast;
 pub mod csv;
+pub mod decoded;
 pub mod error;
 pub mod fields;
 pub mod format;

@@ -1,0 +1,656 @@
+//! Downlink formats as owned values, with symmetric decode and encode
+//! (ICAO Annex 10 Vol IV, 3.1.2 and Figure 3-8).
+//!
+//! [`decode`] checks the parity (fixing bit errors where allowed), recovers the address of
+//! address/parity replies, and parses the fields; [`Message::encode`] builds the frame back,
+//! parity included. Comm-B MB fields are kept raw here and interpreted by [`crate::commb`],
+//! because which register they hold can only be inferred.
+
+use crate::acas::Mv;
+use crate::adsb::Me;
+use crate::altitude::{decode_ac13, encode_ac13, Altitude};
+use crate::crc::{self, ErrorBits};
+use crate::frame::{Frame, Icao};
+use crate::identity::Squawk;
+
+/// Flight status (FS) of DF4/5/20/21.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlightStatus(pub u8);
+
+impl FlightStatus {
+    /// True when the status says the aircraft is on the ground (FS 1 or 3); `None` when the
+    /// status does not say (FS 4 and 5 leave it open).
+    pub fn on_ground(self) -> Option<bool> {
+        match self.0 {
+            0 | 2 => Some(false),
+            1 | 3 => Some(true),
+            _ => None,
+        }
+    }
+    /// Alert: the Mode A code has changed (FS 2, 3, 4).
+    pub fn alert(self) -> bool {
+        matches!(self.0, 2..=4)
+    }
+    /// Special position identification (FS 4, 5).
+    pub fn spi(self) -> bool {
+        matches!(self.0, 4 | 5)
+    }
+}
+
+/// The fields shared by DF4/5/20/21 before the altitude or identity code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyHeader {
+    /// Flight status.
+    pub fs: FlightStatus,
+    /// Downlink request (5 bits).
+    pub dr: u8,
+    /// Utility message (6 bits).
+    pub um: u8,
+}
+
+/// DF0 short air-air surveillance (ACAS) reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortAirAir {
+    /// Vertical status: true = on the ground.
+    pub on_ground: bool,
+    /// Cross-link capability (CC).
+    pub crosslink: bool,
+    /// Sensitivity level of the ACAS (SL, 3 bits).
+    pub sl: u8,
+    /// Reply information (RI, 4 bits): ACAS capability and maximum airspeed.
+    pub ri: u8,
+    /// Spare bits 8, 12-13 and 18-19, kept so encoding is exact.
+    pub spare: u8,
+    /// Altitude code.
+    pub altitude: Altitude,
+}
+
+/// DF16 long air-air surveillance (ACAS) reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongAirAir {
+    /// Vertical status: true = on the ground.
+    pub on_ground: bool,
+    /// Sensitivity level (SL).
+    pub sl: u8,
+    /// Reply information (RI).
+    pub ri: u8,
+    /// Spare bits 7-8, 12-13 and 18-19.
+    pub spare: u8,
+    /// Altitude code.
+    pub altitude: Altitude,
+    /// The MV field (ACAS coordination).
+    pub mv: Mv,
+}
+
+/// DF18 control field (CF): what the extended squitter is and how to read its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlField {
+    /// CF0: ADS-B from a non-transponder device with an ICAO address.
+    AdsbIcao,
+    /// CF1: ADS-B with a non-ICAO (anonymous or self-assigned) address.
+    AdsbOther,
+    /// CF2: fine TIS-B (IMF bit of the ME field says whether the address is ICAO).
+    TisbFine,
+    /// CF3: coarse TIS-B airborne position.
+    TisbCoarse,
+    /// CF4: TIS-B and ADS-R management.
+    TisbManagement,
+    /// CF5: fine TIS-B for a non-ICAO address.
+    TisbFineOther,
+    /// CF6: ADS-R rebroadcast (IMF as for CF2).
+    AdsR,
+    /// CF7: reserved.
+    Reserved,
+}
+
+impl ControlField {
+    fn from_bits(cf: u8) -> ControlField {
+        match cf & 7 {
+            0 => ControlField::AdsbIcao,
+            1 => ControlField::AdsbOther,
+            2 => ControlField::TisbFine,
+            3 => ControlField::TisbCoarse,
+            4 => ControlField::TisbManagement,
+            5 => ControlField::TisbFineOther,
+            6 => ControlField::AdsR,
+            _ => ControlField::Reserved,
+        }
+    }
+
+    /// The 3-bit value.
+    pub fn bits(self) -> u8 {
+        self as u8
+    }
+
+    /// True when the ME field uses the ordinary ADS-B layouts (CF 0, 1, 2, 5, 6).
+    pub fn carries_adsb_layout(self) -> bool {
+        matches!(
+            self,
+            ControlField::AdsbIcao
+                | ControlField::AdsbOther
+                | ControlField::TisbFine
+                | ControlField::TisbFineOther
+                | ControlField::AdsR
+        )
+    }
+}
+
+/// The ME field of a DF18 squitter, by control field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Df18Body {
+    /// CF 0, 1, 2, 5, 6: the ordinary ADS-B layouts.
+    Adsb(Me),
+    /// CF 3 (coarse TIS-B), 4 (management), 7 (reserved): kept raw.
+    Raw(u64),
+}
+
+/// A decoded Mode S downlink message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Message {
+    /// DF0: short air-air surveillance.
+    ShortAirAir(ShortAirAir),
+    /// DF4: surveillance, altitude reply.
+    AltitudeReply { header: ReplyHeader, altitude: Altitude },
+    /// DF5: surveillance, identity reply.
+    IdentityReply { header: ReplyHeader, squawk: Squawk },
+    /// DF11: all-call reply (acquisition squitter when the interrogator code is 0).
+    AllCall { capability: u8, address: Icao },
+    /// DF16: long air-air surveillance.
+    LongAirAir(LongAirAir),
+    /// DF17: extended squitter from a transponder.
+    ExtendedSquitter { capability: u8, address: Icao, me: Me },
+    /// DF18: extended squitter from a non-transponder device, TIS-B or ADS-R.
+    NonTransponder {
+        cf: ControlField,
+        address: Icao,
+        body: Df18Body,
+    },
+    /// DF19 with AF=0: military extended squitter in the DF17 layout.
+    Military { address: Icao, me: Me },
+    /// DF20: Comm-B, altitude reply.
+    CommBAltitude {
+        header: ReplyHeader,
+        altitude: Altitude,
+        mb: u64,
+    },
+    /// DF21: Comm-B, identity reply.
+    CommBIdentity {
+        header: ReplyHeader,
+        squawk: Squawk,
+        mb: u64,
+    },
+}
+
+impl Message {
+    /// The downlink format number.
+    pub fn df(&self) -> u8 {
+        match self {
+            Message::ShortAirAir(_) => 0,
+            Message::AltitudeReply { .. } => 4,
+            Message::IdentityReply { .. } => 5,
+            Message::AllCall { .. } => 11,
+            Message::LongAirAir(_) => 16,
+            Message::ExtendedSquitter { .. } => 17,
+            Message::NonTransponder { .. } => 18,
+            Message::Military { .. } => 19,
+            Message::CommBAltitude { .. } => 20,
+            Message::CommBIdentity { .. } => 21,
+        }
+    }
+
+    /// The ADS-B ME field, for the formats that carry one in the ADS-B layout.
+    pub fn adsb(&self) -> Option<&Me> {
+        match self {
+            Message::ExtendedSquitter { me, .. } | Message::Military { me, .. } => Some(me),
+            Message::NonTransponder {
+                body: Df18Body::Adsb(me),
+                ..
+            } => Some(me),
+            _ => None,
+        }
+    }
+
+    /// The altitude code, for the formats that carry one outside the ME field.
+    pub fn altitude_code(&self) -> Option<Altitude> {
+        match self {
+            Message::ShortAirAir(m) => Some(m.altitude),
+            Message::LongAirAir(m) => Some(m.altitude),
+            Message::AltitudeReply { altitude, .. } | Message::CommBAltitude { altitude, .. } => {
+                Some(*altitude)
+            }
+            _ => None,
+        }
+    }
+
+    /// The Mode A code of DF5/21.
+    pub fn squawk(&self) -> Option<Squawk> {
+        match self {
+            Message::IdentityReply { squawk, .. } | Message::CommBIdentity { squawk, .. } => Some(*squawk),
+            _ => None,
+        }
+    }
+
+    /// The Comm-B MB field of DF20/21.
+    pub fn mb(&self) -> Option<u64> {
+        match self {
+            Message::CommBAltitude { mb, .. } | Message::CommBIdentity { mb, .. } => Some(*mb),
+            _ => None,
+        }
+    }
+
+    /// Builds the frame, parity included.
+    ///
+    /// `address` is the address to overlay on the parity of address/parity replies
+    /// (DF0/4/5/16/20/21); the other formats carry their address in the AA field and ignore it.
+    /// For DF11, `address` is ignored and the interrogator code is zero.
+    pub fn encode(&self, address: Icao) -> Frame {
+        let ap = address.0 & 0xFF_FFFF;
+        let head = |df: u8, b6_8: u8| (u128::from(df) << 3) | u128::from(b6_8 & 7);
+        let reply = |df: u8, h: &ReplyHeader, code13: u16| {
+            (head(df, h.fs.0) << 24)
+                | (u128::from(h.dr & 0x1F) << 19)
+                | (u128::from(h.um & 0x3F) << 13)
+                | u128::from(code13 & 0x1FFF)
+        };
+        match self {
+            Message::ShortAirAir(m) => {
+                let data = (0u128 << 27)
+                    | (u128::from(m.on_ground) << 26)
+                    | (u128::from(m.crosslink) << 25)
+                    | (u128::from((m.spare >> 4) & 1) << 24)
+                    | (u128::from(m.sl & 7) << 21)
+                    | (u128::from((m.spare >> 2) & 3) << 19)
+                    | (u128::from(m.ri & 0xF) << 15)
+                    | (u128::from(m.spare & 3) << 13)
+                    | u128::from(encode_ac13(m.altitude));
+                Frame::build(false, data, ap)
+            }
+            Message::AltitudeReply { header, altitude } => {
+                Frame::build(false, reply(4, header, encode_ac13(*altitude)), ap)
+            }
+            Message::IdentityReply { header, squawk } => {
+                Frame::build(false, reply(5, header, squawk.to_id13()), ap)
+            }
+            Message::AllCall { capability, address } => Frame::build(
+                false,
+                (head(11, *capability) << 24) | u128::from(address.0 & 0xFF_FFFF),
+                0,
+            ),
+            Message::LongAirAir(m) => {
+                let first32 = (16u128 << 27)
+                    | (u128::from(m.on_ground) << 26)
+                    | (u128::from((m.spare >> 4) & 3) << 24)
+                    | (u128::from(m.sl & 7) << 21)
+                    | (u128::from((m.spare >> 2) & 3) << 19)
+                    | (u128::from(m.ri & 0xF) << 15)
+                    | (u128::from(m.spare & 3) << 13)
+                    | u128::from(encode_ac13(m.altitude));
+                Frame::build(true, (first32 << 56) | u128::from(m.mv.emit()), ap)
+            }
+            Message::ExtendedSquitter {
+                capability,
+                address,
+                me,
+            } => squitter(head(17, *capability), *address, me.emit()),
+            Message::NonTransponder { cf, address, body } => {
+                let me = match body {
+                    Df18Body::Adsb(me) => me.emit(),
+                    Df18Body::Raw(raw) => *raw,
+                };
+                squitter(head(18, cf.bits()), *address, me)
+            }
+            Message::Military { address, me } => squitter(head(19, 0), *address, me.emit()),
+            Message::CommBAltitude { header, altitude, mb } => Frame::build(
+                true,
+                (reply(20, header, encode_ac13(*altitude)) << 56) | u128::from(*mb),
+                ap,
+            ),
+            Message::CommBIdentity { header, squawk, mb } => Frame::build(
+                true,
+                (reply(21, header, squawk.to_id13()) << 56) | u128::from(*mb),
+                ap,
+            ),
+        }
+    }
+}
+
+fn squitter(head: u128, address: Icao, me: u64) -> Frame {
+    let data =
+        (head << 80) | (u128::from(address.0 & 0xFF_FFFF) << 56) | u128::from(me & 0xFF_FFFF_FFFF_FFFF);
+    Frame::build(true, data, 0)
+}
+
+/// How the frame's parity was checked and where its address comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integrity {
+    /// DF11/17/18/19 with a zero CRC residual: the address is verified by the CRC.
+    Clean,
+    /// DF11 whose parity is overlaid with a non-zero interrogator code: the CRC only holds
+    /// if the address is real, so it counts as verified only when `known`.
+    InterrogatorCode { code: u8, known: bool },
+    /// DF11/17/18 repaired by flipping the given bits.
+    Corrected(ErrorBits),
+    /// Address/parity reply (DF0/4/5/16/20/21): the address is the CRC residual. Any bit
+    /// error gives another address, so it is trustworthy only when `known` (seen in a clean
+    /// DF11/17/18).
+    Recovered { known: bool },
+}
+
+impl Integrity {
+    /// True when the address can be trusted.
+    pub fn verified(self) -> bool {
+        match self {
+            Integrity::Clean | Integrity::Corrected(_) => true,
+            Integrity::InterrogatorCode { known, .. } | Integrity::Recovered { known } => known,
+        }
+    }
+}
+
+/// A decoded frame: the message, its (possibly corrected) frame, address and integrity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decoded {
+    /// The frame after any correction.
+    pub frame: Frame,
+    /// The aircraft address (from AA or recovered from AP).
+    pub address: Icao,
+    /// How the parity was checked.
+    pub integrity: Integrity,
+    /// The content.
+    pub message: Message,
+}
+
+/// Why a frame gave no message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The parity does not check and no allowed correction explains it.
+    BadCrc,
+    /// A downlink format that carries no information picket uses (DF 1-3, 6-10, 12-15,
+    /// 22, 23, and DF19 with AF other than 0).
+    UnsupportedFormat(u8),
+    /// DF24 (Comm-D, extended length message): recognised and skipped.
+    CommD,
+    /// The ME field is not a valid ADS-B message (e.g. a reserved value).
+    BadMe(crate::adsb::AdsbError),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::BadCrc => write!(f, "CRC check failed and no allowed correction fits"),
+            DecodeError::UnsupportedFormat(df) => write!(f, "downlink format {df} is not decoded"),
+            DecodeError::CommD => write!(f, "Comm-D (DF24) frame skipped"),
+            DecodeError::BadMe(e) => write!(f, "invalid ADS-B content: {e:?}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The set of addresses seen in clean DF11/17/18 frames, used to trust address/parity replies.
+pub trait AddressBook {
+    /// True when `address` has been seen in a frame whose CRC verified it.
+    fn is_known(&self, address: Icao) -> bool;
+}
+
+/// Decoding options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Repair single-bit errors in DF11/17/18 (default on).
+    pub fix_one_bit: bool,
+    /// Also repair two-bit errors in DF17/18 (default off: more false repairs).
+    pub fix_two_bits: bool,
+    /// Hint for the ADS-B version of the sender, which changes how some fields read.
+    pub adsb_version: Option<u8>,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            fix_one_bit: true,
+            fix_two_bits: false,
+            adsb_version: None,
+        }
+    }
+}
+
+/// Decodes one frame.
+pub fn decode(
+    frame: Frame,
+    options: &DecodeOptions,
+    book: &impl AddressBook,
+) -> Result<Decoded, DecodeError> {
+    let df = frame.df();
+    let residual = frame.crc_residual();
+    match df {
+        0 | 4 | 5 | 16 | 20 | 21 => {
+            let address = Icao(residual);
+            let integrity = Integrity::Recovered {
+                known: book.is_known(address),
+            };
+            Ok(Decoded {
+                frame,
+                address,
+                integrity,
+                message: parse_fields(&frame, options)?,
+            })
+        }
+        11 | 17 | 18 | 19 => {
+            if df == 19 && frame.bits_6_8() != 0 {
+                return Err(DecodeError::UnsupportedFormat(19));
+            }
+            let (frame, integrity) = if residual == 0 {
+                (frame, Integrity::Clean)
+            } else if df == 11 && residual < 0x80 {
+                let known = book.is_known(frame.aa());
+                (
+                    frame,
+                    Integrity::InterrogatorCode {
+                        code: residual as u8,
+                        known,
+                    },
+                )
+            } else if options.fix_one_bit && df != 19 {
+                let two = options.fix_two_bits && df != 11;
+                let errors =
+                    crc::locate_errors(frame.len_bits(), residual, two).ok_or(DecodeError::BadCrc)?;
+                let mut fixed = frame;
+                for bit in [errors.first, errors.second].into_iter().flatten() {
+                    fixed = fixed.with_bit_flipped(bit as usize);
+                }
+                (fixed, Integrity::Corrected(errors))
+            } else {
+                return Err(DecodeError::BadCrc);
+            };
+            Ok(Decoded {
+                frame,
+                address: frame.aa(),
+                integrity,
+                message: parse_fields(&frame, options)?,
+            })
+        }
+        24 => Err(DecodeError::CommD),
+        other => Err(DecodeError::UnsupportedFormat(other)),
+    }
+}
+
+/// Parses the fields of a frame without looking at its parity.
+pub fn parse_fields(frame: &Frame, options: &DecodeOptions) -> Result<Message, DecodeError> {
+    let df = frame.df();
+    let header = || ReplyHeader {
+        fs: FlightStatus(frame.bits_6_8()),
+        dr: frame.bits(9, 13) as u8,
+        um: frame.bits(14, 19) as u8,
+    };
+    let code13 = frame.bits(20, 32) as u16;
+    let me = || Me::parse(frame.me(), options.adsb_version).map_err(DecodeError::BadMe);
+    Ok(match df {
+        0 => Message::ShortAirAir(ShortAirAir {
+            on_ground: frame.bits(6, 6) == 1,
+            crosslink: frame.bits(7, 7) == 1,
+            sl: frame.bits(9, 11) as u8,
+            ri: frame.bits(14, 17) as u8,
+            spare: ((frame.bits(8, 8) as u8) << 4)
+                | ((frame.bits(12, 13) as u8) << 2)
+                | frame.bits(18, 19) as u8,
+            altitude: decode_ac13(code13),
+        }),
+        4 => Message::AltitudeReply {
+            header: header(),
+            altitude: decode_ac13(code13),
+        },
+        5 => Message::IdentityReply {
+            header: header(),
+            squawk: Squawk::from_id13(code13),
+        },
+        11 => Message::AllCall {
+            capability: frame.bits_6_8(),
+            address: frame.aa(),
+        },
+        16 => Message::LongAirAir(LongAirAir {
+            on_ground: frame.bits(6, 6) == 1,
+            sl: frame.bits(9, 11) as u8,
+            ri: frame.bits(14, 17) as u8,
+            spare: ((frame.bits(7, 8) as u8) << 4)
+                | ((frame.bits(12, 13) as u8) << 2)
+                | frame.bits(18, 19) as u8,
+            altitude: decode_ac13(code13),
+            mv: Mv::parse(frame.me()),
+        }),
+        17 => Message::ExtendedSquitter {
+            capability: frame.bits_6_8(),
+            address: frame.aa(),
+            me: me()?,
+        },
+        18 => {
+            let cf = ControlField::from_bits(frame.bits_6_8());
+            let body = if cf.carries_adsb_layout() {
+                Df18Body::Adsb(me()?)
+            } else {
+                Df18Body::Raw(frame.me())
+            };
+            Message::NonTransponder {
+                cf,
+                address: frame.aa(),
+                body,
+            }
+        }
+        19 if frame.bits_6_8() == 0 => Message::Military {
+            address: frame.aa(),
+            me: me()?,
+        },
+        20 => Message::CommBAltitude {
+            header: header(),
+            altitude: decode_ac13(code13),
+            mb: frame.me(),
+        },
+        21 => Message::CommBIdentity {
+            header: header(),
+            squawk: Squawk::from_id13(code13),
+            mb: frame.me(),
+        },
+        24 => return Err(DecodeError::CommD),
+        other => return Err(DecodeError::UnsupportedFormat(other)),
+    })
+}
+
+/// A bitmap of all 2^24 addresses (2 MiB): O(1) membership with no hashing.
+#[derive(Clone)]
+pub struct KnownAddresses {
+    bits: Vec<u64>,
+    count: usize,
+}
+
+impl std::fmt::Debug for KnownAddresses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownAddresses")
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+impl Default for KnownAddresses {
+    fn default() -> Self {
+        KnownAddresses {
+            bits: vec![0; 1 << 18],
+            count: 0,
+        }
+    }
+}
+
+impl KnownAddresses {
+    /// Marks an address as known.
+    pub fn insert(&mut self, address: Icao) {
+        let a = (address.0 & 0xFF_FFFF) as usize;
+        let word = &mut self.bits[a >> 6];
+        let mask = 1u64 << (a & 63);
+        if *word & mask == 0 {
+            *word |= mask;
+            self.count += 1;
+        }
+    }
+
+    /// Number of known addresses.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when no address is known.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+impl AddressBook for KnownAddresses {
+    #[inline]
+    fn is_known(&self, address: Icao) -> bool {
+        let a = (address.0 & 0xFF_FFFF) as usize;
+        self.bits[a >> 6] & (1u64 << (a & 63)) != 0
+    }
+}
+
+/// An address book that knows nothing (every recovered address is unverified).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAddresses;
+
+impl AddressBook for NoAddresses {
+    fn is_known(&self, _: Icao) -> bool {
+        false
+    }
+}
+
+/// A decoder that learns the known addresses from the clean DF11/17/18 frames it decodes.
+#[derive(Debug, Clone, Default)]
+pub struct Decoder {
+    /// Options used for every frame.
+    pub options: DecodeOptions,
+    /// Addresses seen in clean frames.
+    pub known: KnownAddresses,
+}
+
+impl Decoder {
+    /// A decoder with the given options.
+    pub fn new(options: DecodeOptions) -> Decoder {
+        Decoder {
+            options,
+            known: KnownAddresses::default(),
+        }
+    }
+
+    /// Decodes a frame and, if it is a clean or corrected DF11/17 (or DF18 with an ICAO
+    /// address), remembers its address.
+    pub fn decode(&mut self, frame: Frame) -> Result<Decoded, DecodeError> {
+        let d = decode(frame, &self.options, &self.known)?;
+        let learns = match (&d.integrity, &d.message) {
+            (Integrity::Clean | Integrity::Corrected(_), Message::AllCall { .. }) => true,
+            (Integrity::Clean | Integrity::Corrected(_), Message::ExtendedSquitter { .. }) => true,
+            (Integrity::Clean | Integrity::Corrected(_), Message::NonTransponder { cf, .. }) => {
+                *cf == ControlField::AdsbIcao
+            }
+            _ => false,
+        };
+        if learns {
+            self.known.insert(d.address);
+        }
+        Ok(d)
+    }
+}

@@ -1,0 +1,106 @@
+//! Reading an input (file or stdin) in chunks through a format reader.
+
+use anyhow::{bail, Context, Result};
+use picket_receive::{detect, AnyReader, Format, ReadError, Reader, ReaderConfig, Received};
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Size of the chunks read from the input.
+const CHUNK: usize = 1 << 20;
+
+/// An input being read: its name for messages, the byte source and the format reader.
+pub(crate) struct Input {
+    pub(crate) name: String,
+    pub(crate) format: Format,
+    source: Box<dyn Read>,
+    reader: AnyReader,
+    buf: Vec<u8>,
+    done: bool,
+    /// Bytes read so far and the total size when known (for progress).
+    pub(crate) bytes_read: u64,
+    pub(crate) size: Option<u64>,
+}
+
+impl Input {
+    /// Opens `path` (`-` or none for stdin), detecting the format unless given.
+    pub(crate) fn open(path: Option<&Path>, format: Option<Format>, config: ReaderConfig) -> Result<Input> {
+        let (name, mut source, size): (String, Box<dyn Read>, Option<u64>) = match path {
+            None => ("stdin".into(), Box::new(io::stdin().lock()), None),
+            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin().lock()), None),
+            Some(p) => {
+                let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+                let size = f.metadata().ok().map(|m| m.len());
+                (p.display().to_string(), Box::new(f), size)
+            }
+        };
+        let mut buf = vec![0u8; CHUNK];
+        let mut first = 0;
+        // Read enough to detect the format (or until end of input).
+        while first < 4096 {
+            let n = source
+                .read(&mut buf[first..])
+                .with_context(|| format!("cannot read {name}"))?;
+            if n == 0 {
+                break;
+            }
+            first += n;
+        }
+        let format = match format {
+            Some(f) => f,
+            None => match detect(&buf[..first]) {
+                Some(f) => f,
+                None if first == 0 => Format::Hex,
+                None => bail!("{name}: cannot tell the input format from its first bytes; give --format"),
+            },
+        };
+        let mut reader = AnyReader::new(format, config);
+        reader.feed(&buf[..first]);
+        Ok(Input {
+            name,
+            format,
+            source,
+            reader,
+            buf,
+            done: false,
+            bytes_read: first as u64,
+            size,
+        })
+    }
+
+    /// The next item, reading more input as needed; `None` at the end.
+    pub(crate) fn next(&mut self) -> Option<Result<Received, ReadError>> {
+        loop {
+            if let Some(item) = self.reader.next() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            match self.source.read(&mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    self.reader.finish();
+                }
+                Ok(n) => {
+                    self.bytes_read += n as u64;
+                    self.reader.feed(&self.buf[..n]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    eprintln!(
+                        "picket: {}: read error after {} bytes: {e}",
+                        self.name, self.bytes_read
+                    );
+                    self.done = true;
+                    self.reader.finish();
+                }
+            }
+        }
+    }
+
+    /// The reader's counters.
+    pub(crate) fn stats(&self) -> &picket_receive::ReaderStats {
+        self.reader.stats()
+    }
+}
