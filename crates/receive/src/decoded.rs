@@ -113,7 +113,12 @@ pub fn write_message(obj: &mut JsonObject<'_>, m: &Message) {
         }
         Message::ExtendedSquitter { capability, me, .. } => {
             obj.num("ca", *capability);
-            write_capability_ground(obj, *capability);
+            // Surface messages say "on the ground" themselves; CA says it for the rest.
+            let surface = matches!(me, Me::SurfacePosition(_))
+                || matches!(me, Me::OperationalStatus(s) if s.kind == OperationalStatusKind::Surface);
+            if !surface {
+                write_capability_ground(obj, *capability);
+            }
             write_me(obj, me, false);
         }
         Message::NonTransponder { cf, body, .. } => {
