@@ -214,7 +214,10 @@ pub fn write_me(obj: &mut JsonObject<'_>, me: &Me, tisb: bool) {
         Me::Identification(id) => {
             let c = id.category;
             obj.str("category", &format!("{}{}", c.set.letter(), c.code));
-            obj.str("flight", id.callsign.as_str());
+            let callsign = id.callsign();
+            if callsign.is_valid() {
+                obj.str("flight", callsign.as_str());
+            }
         }
         Me::SurfacePosition(p) => {
             obj.bool("on_ground", true);
