@@ -183,10 +183,24 @@ impl BeastReader {
     }
 
     /// Builds the item of a message whose unescaped body (timestamp, signal, payload) is
-    /// `body`, which ended at stream offset `end`.
+    /// `body`, which ran from stream offset `start` to `end`.
     #[inline(always)]
     fn item(&mut self, body: &[u8], start: u64, end: u64) -> Option<Result<Received, ReadError>> {
-        let what = match what_from_payload(&body[7..]) {
+        let what = what_from_payload(&body[7..]);
+        self.finish_item(be48(body), body[6], what, start, end)
+    }
+
+    /// Stamps a message's content into an item (or counts it as an error or heartbeat).
+    #[inline(always)]
+    fn finish_item(
+        &mut self,
+        raw: u64,
+        sig: u8,
+        what: Result<What, ReadErrorKind>,
+        start: u64,
+        end: u64,
+    ) -> Option<Result<Received, ReadError>> {
+        let what = match what {
             Ok(What::ModeAc([0, 0])) => {
                 // readsb's heartbeat: an all-zero Mode A/C message.
                 self.stats.other += 1;
@@ -199,14 +213,12 @@ impl BeastReader {
                 return Some(Err(ReadError::new(At::Byte(start), kind)));
             }
         };
-        let raw = be48(body);
         let arrival = if self.stamper.arrival_mode() {
             self.input.arrival_for(end)
         } else {
             0.0
         };
         let time_utc = self.stamper.counter(raw, arrival);
-        let sig = body[6];
         count_item(&mut self.stats, &what);
         Some(Ok(Received {
             time_utc,
@@ -378,32 +390,23 @@ impl Reader for BeastReader {
 
     #[inline]
     fn next(&mut self) -> Option<Result<Received, ReadError>> {
-        // The common case: an unescaped frame message at the read position.
-        loop {
-            if self.garbage.is_some() || self.in_other {
-                break;
-            }
+        // The common case, read straight from the buffer: an unescaped frame message at the
+        // read position, and no garbage or skipped message pending.
+        if self.garbage.is_none() && !self.in_other {
             let pos = self.input.pos;
             let rest = &self.input.buf[pos..];
-            if rest.len() < 2 || rest[0] != ESC {
-                break;
-            }
-            let plen = payload_len(rest[1]);
-            let n = 9 + plen;
-            if plen == 0 || rest.len() < n {
-                break;
-            }
-            let mut body = [0u8; 21];
-            let src = &rest[2..n];
-            if has_esc(src) {
-                break;
-            }
-            body[..n - 2].copy_from_slice(src);
-            self.input.pos = pos + n;
-            let start = self.input.offset(pos);
-            let end = start + n as u64;
-            if let Some(r) = self.item(&body[..n - 2], start, end) {
-                return Some(r);
+            if rest.len() >= 11 && rest[0] == ESC {
+                let n = 9 + payload_len(rest[1]);
+                if n > 9 && rest.len() >= n && !has_esc(&rest[2..n]) {
+                    let raw = be48(&rest[2..8]);
+                    let sig = rest[8];
+                    let what = what_from_payload(&rest[9..n]);
+                    self.input.pos = pos + n;
+                    let start = self.input.offset(pos);
+                    if let Some(r) = self.finish_item(raw, sig, what, start, start + n as u64) {
+                        return Some(r);
+                    }
+                }
             }
         }
         self.next_slow()

@@ -18,7 +18,7 @@ use crate::error::{ReadErrorKind, WriteError};
 use crate::hex::{decode, payload_of, push_lower, what_from_hex};
 use crate::reader::{line_reader, LineCore, LineCtx, LineParser, Parsed, ReaderConfig};
 use crate::received::{Received, What};
-use crate::time::{parse_date, parse_time, parse_time_of_day};
+use crate::time::{date_and_time, parse_date, parse_time, parse_time_of_day};
 
 /// The header line [`write_csv`] output goes under.
 pub const CSV_HEADER: &str = "time,hex\n";
@@ -216,9 +216,7 @@ impl CsvParser {
         let t = if layout.split_time {
             let tod = fs.next().unwrap_or(b"");
             let tod = tod.strip_suffix(b"Z").unwrap_or(tod);
-            parse_date(f)
-                .zip(parse_time_of_day(tod))
-                .map(|(d, s)| d as f64 * 86_400.0 + s)
+            date_and_time(f, tod)
         } else {
             std::str::from_utf8(f).ok().and_then(parse_time)
         };

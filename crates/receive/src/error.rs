@@ -166,6 +166,9 @@ pub struct ReaderStats {
     pub other: u64,
     /// Optional fields of an otherwise good line that could not be read and were left out.
     pub fields_ignored: u64,
+    /// 56-bit frames that came as 112 bits (jet1090 JSON) and were cut to their first 7
+    /// bytes.
+    pub frames_trimmed: u64,
     /// Bytes that produced no item (binary formats).
     pub bytes_dropped: u64,
     /// Lines that produced no item because of an error (text formats).

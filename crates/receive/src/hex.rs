@@ -78,7 +78,11 @@ pub(crate) fn decode_u64(text: &[u8]) -> Option<u64> {
 pub(crate) fn what_from_payload(payload: &[u8]) -> Result<What, ReadErrorKind> {
     match payload.len() {
         2 => Ok(What::ModeAc([payload[0], payload[1]])),
-        7 | 14 => Frame::new(payload)
+        // Constant lengths let the copy inside `Frame::new` compile to plain moves.
+        7 => Frame::new(&payload[..7])
+            .map(What::ModeS)
+            .map_err(|_| ReadErrorKind::BadFrame),
+        14 => Frame::new(&payload[..14])
             .map(What::ModeS)
             .map_err(|_| ReadErrorKind::BadFrame),
         _ => Err(ReadErrorKind::BadLength),

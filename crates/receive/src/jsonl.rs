@@ -5,7 +5,8 @@
 //! object is:
 //! - a **frame** when it has `frame` (hex): picket's own lines (`time`, `frame`, `rssi`,
 //!   `receiver`, `clock`, `gps_tod`) and jet1090's (`timestamp`, `frame`, and decoded fields
-//!   that are ignored);
+//!   that are ignored; jet1090 writes a 56-bit frame as 28 hex digits, the frame then 7
+//!   bytes left over from its buffer: those are dropped and counted in `frames_trimmed`);
 //! - an **observation** when it has `hex` instead, in the field dictionary (readsb names);
 //! - a readsb **snapshot** when it has an `aircraft` array: one observation per aircraft.
 //!
@@ -302,7 +303,15 @@ impl JsonlReader {
         let Some(Value::String(hex)) = map.get(f::FRAME) else {
             return Err(ReadErrorKind::BadField);
         };
-        let what = what_from_hex(hex.as_bytes())?;
+        let what = match what_from_hex(hex.as_bytes()) {
+            // jet1090 writes every frame from a 14-byte buffer: a 56-bit frame comes with 7
+            // trailing bytes that are not part of it.
+            Err(ReadErrorKind::BadFrame) if hex.len() == 28 => {
+                self.stats.frames_trimmed += 1;
+                what_from_hex(&hex.as_bytes()[..14])?
+            }
+            r => r?,
+        };
         let clock = match (
             map.get(f::CLOCK).and_then(Value::as_u64),
             map.get(f::GPS_TOD).and_then(Value::as_f64),
@@ -634,6 +643,16 @@ mod tests {
             }
         );
         assert_eq!((r.stats().frames, r.stats().mode_ac, r.stats().lines), (2, 1, 3));
+        // A DF4 from full_flight_short.jsonl: 7 bytes of frame, 7 left over.
+        let (items, r) = read(
+            "{\"timestamp\":1720248190.012853,\"frame\":\"212800bf40f1ef7e5817e9cc428d\"}",
+            ReaderConfig::default(),
+        );
+        assert_eq!(
+            items[0].as_ref().unwrap().what,
+            What::ModeS(Frame::from_hex("212800bf40f1ef").unwrap())
+        );
+        assert_eq!(r.stats().frames_trimmed, 1);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::observation::{
 };
 use crate::reader::{line_reader, LineCore, LineCtx, LineParser, Parsed, ReaderConfig};
 use crate::received::{Clock, Received, What};
-use crate::time::{parse_date, parse_time_of_day, UtcParts};
+use crate::time::{date_and_time as parse_date_time, UtcParts};
 use std::fmt::Write;
 
 /// Incremental reader of SBS/BaseStation lines.
@@ -75,9 +75,7 @@ fn flag(f: &str) -> Result<Option<bool>, ()> {
 
 /// Reads a date and time field pair as UTC.
 fn date_time(date: &str, time: &str) -> Option<f64> {
-    let d = parse_date(date.as_bytes())?;
-    let t = parse_time_of_day(time.as_bytes())?;
-    Some(d as f64 * 86_400.0 + t)
+    parse_date_time(date.as_bytes(), time.as_bytes())
 }
 
 /// Reads an optional field; a value that does not read is counted and left out.

@@ -231,48 +231,99 @@ pub(crate) fn parse_date(b: &[u8]) -> Option<i64> {
     Some(days_from_civil(i64::from(y), m, d))
 }
 
-/// Reads a time of day `HH:MM[:SS[.fraction]]` into seconds.
-pub(crate) fn parse_time_of_day(b: &[u8]) -> Option<f64> {
+/// A time of day: whole seconds since midnight and the digits of the fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeOfDay<'a> {
+    pub(crate) seconds: u32,
+    pub(crate) fraction: &'a [u8],
+}
+
+/// Reads a time of day `HH:MM[:SS[.fraction]]`.
+pub(crate) fn parse_time_of_day(b: &[u8]) -> Option<TimeOfDay<'_>> {
     let h = digits(b, 2)?;
     if b.get(2) != Some(&b':') {
         return None;
     }
     let m = digits(&b[3..], 2)?;
-    let mut secs = 0.0;
+    let mut s = 0;
+    let mut fraction: &[u8] = &[];
     let rest = &b[5..];
     if !rest.is_empty() {
         if rest[0] != b':' {
             return None;
         }
-        let s = digits(&rest[1..], 2)?;
-        secs = f64::from(s);
+        s = digits(&rest[1..], 2)?;
         let frac = &rest[3..];
         if !frac.is_empty() {
-            if frac[0] != b'.' && frac[0] != b',' || frac.len() < 2 {
+            if frac[0] != b'.' && frac[0] != b',' || frac.len() < 2 || frac.len() > 19 {
                 return None;
             }
-            let mut scale = 0.1;
-            for &c in &frac[1..] {
-                if !c.is_ascii_digit() {
-                    return None;
-                }
-                secs += f64::from(c - b'0') * scale;
-                scale *= 0.1;
+            fraction = &frac[1..];
+            if !fraction.iter().all(u8::is_ascii_digit) {
+                return None;
             }
         }
     }
-    if h > 23 || m > 59 || secs >= 61.0 {
+    // 60 for a leap second.
+    if h > 23 || m > 59 || s > 60 {
         return None;
     }
-    Some(f64::from(h) * 3600.0 + f64::from(m) * 60.0 + secs)
+    Some(TimeOfDay {
+        seconds: h * 3600 + m * 60 + s,
+        fraction,
+    })
+}
+
+/// Unix seconds of a day, a time of day and an offset in seconds, rounded once from the
+/// exact decimal (so `…56.789` reads as the same `f64` as the text `"…56.789"`).
+pub(crate) fn unix_seconds(days: i64, tod: TimeOfDay<'_>, offset: i64) -> f64 {
+    let whole = days * 86_400 + i64::from(tod.seconds) - offset;
+    if tod.fraction.is_empty() {
+        return whole as f64;
+    }
+    if whole < 0 {
+        // Before 1970 the decimal would need borrowing; one extra rounding is fine there.
+        let mut v = 0.0;
+        let mut scale = 0.1;
+        for &c in tod.fraction {
+            v += f64::from(c - b'0') * scale;
+            scale *= 0.1;
+        }
+        return whole as f64 + v;
+    }
+    // "<whole>.<fraction>": at most 19 + 1 + 18 characters.
+    let mut buf = [0u8; 40];
+    let mut k = 20;
+    let mut v = whole as u64;
+    loop {
+        k -= 1;
+        buf[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    buf[20] = b'.';
+    let frac = &tod.fraction[..tod.fraction.len().min(18)];
+    buf[21..21 + frac.len()].copy_from_slice(frac);
+    std::str::from_utf8(&buf[k..21 + frac.len()])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(whole as f64)
+}
+
+/// Reads a date and a time of day given apart (SBS, spaced CSV) as UTC.
+pub(crate) fn date_and_time(date: &[u8], time: &[u8]) -> Option<f64> {
+    let d = parse_date(date)?;
+    let t = parse_time_of_day(time)?;
+    Some(unix_seconds(d, t, 0))
 }
 
 fn parse_iso(b: &[u8]) -> Option<f64> {
     let days = parse_date(&b[..10])?;
-    let mut t = days as f64 * DAY;
     let rest = &b[10..];
     if rest.is_empty() {
-        return Some(t);
+        return Some(days as f64 * DAY);
     }
     if rest[0] != b'T' && rest[0] != b't' && rest[0] != b' ' {
         return None;
@@ -283,10 +334,10 @@ fn parse_iso(b: &[u8]) -> Option<f64> {
         .iter()
         .position(|&c| matches!(c, b'Z' | b'z' | b'+' | b'-'))
         .unwrap_or(rest.len());
-    t += parse_time_of_day(&rest[..end])?;
+    let tod = parse_time_of_day(&rest[..end])?;
     let zone = &rest[end..];
-    match zone {
-        [] | [b'Z' | b'z'] => Some(t),
+    let offset = match zone {
+        [] | [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), hm @ ..] => {
             let (h, m) = match hm.len() {
                 2 => (digits(hm, 2)?, 0),
@@ -294,11 +345,16 @@ fn parse_iso(b: &[u8]) -> Option<f64> {
                 5 if hm[2] == b':' => (digits(hm, 2)?, digits(&hm[3..], 2)?),
                 _ => return None,
             };
-            let off = f64::from(h * 3600 + m * 60);
-            Some(if *sign == b'+' { t - off } else { t + off })
+            let off = i64::from(h * 3600 + m * 60);
+            if *sign == b'+' {
+                off
+            } else {
+                -off
+            }
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(unix_seconds(days, tod, offset))
 }
 
 #[cfg(test)]
@@ -330,6 +386,15 @@ mod tests {
         assert_eq!(parse_time("2015-03-03"), Some(base));
         assert_eq!(parse_time("2015-13-03T00:00:00"), None);
         assert_eq!(parse_time("8D406B909945DE"), None);
+        // Read once from the decimal: exactly the f64 of the same text.
+        assert_eq!(
+            date_and_time(b"2015/03/03", b"12:34:56.789"),
+            Some(1425386096.789)
+        );
+        assert_eq!(
+            parse_time("2015-03-03T12:34:56.123456789Z"),
+            "1425386096.123456789".parse().ok()
+        );
         assert_eq!(parse_time("nan"), None);
         assert_eq!(parse_time(""), None);
     }
