@@ -246,6 +246,10 @@ impl LineParser for CsvParser {
         let Some(field) = fields(line, layout.sep).nth(layout.hex) else {
             return Parsed::Error(ReadErrorKind::MissingField);
         };
+        if is_name(field, &HEX_NAMES) {
+            // The header again (files joined end to end).
+            return Parsed::Other;
+        }
         let hex = bare_hex(field);
         let (what, raw, signal) = if is_beast_hex(hex) {
             // Up to 2 + 2 * 21 bytes when every byte after the type is escaped.
@@ -388,7 +392,8 @@ mod tests {
         assert_eq!(items[0].as_ref().unwrap().time_utc, 1425386096.789);
         assert_eq!(items[1].as_ref().unwrap().time_utc, 1425386096.0);
         assert_eq!(r.stats().other, 1);
-        let (items, _) = read(b"frame\n5D4840D6F87407\n");
+        let (items, r) = read(b"frame\n5D4840D6F87407\nframe\n5D4840D6F87407\n");
+        assert_eq!((items.len(), r.stats().other), (2, 2));
         assert_eq!(items[0].as_ref().unwrap().time_utc, 1000.0);
         let (items, _) = read(b"2015-03-03 12:34:56.789 5D4840D6F87407\n");
         assert_eq!(items[0].as_ref().unwrap().time_utc, 1425386096.789);
