@@ -355,7 +355,7 @@ impl Flight {
             }
         }
         // The plan is done: keep flying straight and level, or stand still on the ground.
-        if spec.vanish_when_done && self.kin.on_ground {
+        if spec.vanish_when_done {
             self.vanished = true;
             return;
         }

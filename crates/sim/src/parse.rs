@@ -14,8 +14,8 @@ use toml::Spanned;
 
 use crate::perf::{Category, PerfClass, Performance};
 use crate::scenario::{
-    AircraftSpec, Atmosphere, BackgroundSpec, ClockSpec, Emergency, End, InitialState, Offset, Phase,
-    ReceiverSpec, RunwayRef, Scenario, Transponder, TransponderState, TurnDirection, Window,
+    emergency_from_name, AircraftSpec, Atmosphere, BackgroundSpec, ClockSpec, End, InitialState, Offset,
+    Phase, ReceiverSpec, RunwayRef, Scenario, Transponder, TransponderState, TurnDirection, Window,
 };
 use crate::time::{parse_duration, parse_rfc3339, parse_scenario_time, UnixNanos};
 
@@ -756,7 +756,7 @@ fn aircraft(
             return bad(w.to.span(), "a window's `to` must be after its `from`");
         }
         let emergency = match &w.emergency {
-            Some(e) => Some(Emergency::parse(e.get_ref()).ok_or_else(|| Bad {
+            Some(e) => Some(emergency_from_name(e.get_ref()).ok_or_else(|| Bad {
                 span: Some(e.span()),
                 message: format!(
                     "emergency must be general, lifeguard, minimum_fuel, no_communications, \
@@ -1143,7 +1143,7 @@ runway = "10"
         let s = Scenario::from_toml(&w, "t").unwrap();
         let a = &s.aircraft[0];
         assert_eq!(a.squawk_at(700.0), Squawk::EMERGENCY);
-        assert_eq!(a.emergency_at(700.0), Some(Emergency::General));
+        assert_eq!(a.emergency_at(700.0), Some(crate::scenario::Emergency::General));
         assert_eq!(a.emergency_at(1300.0), None);
         assert_eq!(a.transponder_at(2000.0), TransponderState::Off);
         assert_eq!(a.transponder_at(2400.0), TransponderState::On(Transponder::Adsb2));

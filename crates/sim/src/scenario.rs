@@ -127,70 +127,29 @@ pub enum TransponderState {
     On(Transponder),
 }
 
-/// The ADS-B emergency/priority status (DO-260B 2.2.3.2.7.8.1.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Emergency {
-    /// General emergency.
-    General,
-    /// Lifeguard / medical.
-    Lifeguard,
-    /// Minimum fuel.
-    MinimumFuel,
-    /// No communications.
-    NoCommunications,
-    /// Unlawful interference.
-    UnlawfulInterference,
-    /// Downed aircraft.
-    Downed,
+/// The emergency and priority states, from the shared event vocabulary.
+pub use picket_world::events::EmergencyKind as Emergency;
+
+/// Parses an emergency name as scenario files and events write it (`general`, `minimum_fuel`...).
+pub fn emergency_from_name(text: &str) -> Option<Emergency> {
+    (1..=7)
+        .filter_map(Emergency::from_adsb_status)
+        .find(|e| e.as_str() == text)
 }
 
-impl Emergency {
-    /// The name used in scenario files and events.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Emergency::General => "general",
-            Emergency::Lifeguard => "lifeguard",
-            Emergency::MinimumFuel => "minimum_fuel",
-            Emergency::NoCommunications => "no_communications",
-            Emergency::UnlawfulInterference => "unlawful_interference",
-            Emergency::Downed => "downed",
-        }
-    }
+/// The 3-bit emergency state code of ADS-B TC28 subtype 1 (DO-260B 2.2.3.2.7.8.1.1).
+pub fn emergency_code(e: Emergency) -> u8 {
+    (1..=7)
+        .find(|&c| Emergency::from_adsb_status(c) == Some(e))
+        .unwrap_or(1)
+}
 
-    /// Parses a scenario file name.
-    pub fn parse(text: &str) -> Option<Emergency> {
-        Some(match text {
-            "general" => Emergency::General,
-            "lifeguard" => Emergency::Lifeguard,
-            "minimum_fuel" => Emergency::MinimumFuel,
-            "no_communications" => Emergency::NoCommunications,
-            "unlawful_interference" => Emergency::UnlawfulInterference,
-            "downed" => Emergency::Downed,
-            _ => return None,
-        })
-    }
-
-    /// The 3-bit emergency state code of ADS-B TC28 subtype 1.
-    pub fn code(self) -> u8 {
-        match self {
-            Emergency::General => 1,
-            Emergency::Lifeguard => 2,
-            Emergency::MinimumFuel => 3,
-            Emergency::NoCommunications => 4,
-            Emergency::UnlawfulInterference => 5,
-            Emergency::Downed => 6,
-        }
-    }
-
-    /// The emergency a squawk implies (7500, 7600, 7700).
-    pub fn of_squawk(squawk: Squawk) -> Option<Emergency> {
-        match squawk {
-            Squawk::HIJACK => Some(Emergency::UnlawfulInterference),
-            Squawk::RADIO_FAILURE => Some(Emergency::NoCommunications),
-            Squawk::EMERGENCY => Some(Emergency::General),
-            _ => None,
-        }
-    }
+/// The emergency a squawk announces (7500, 7600, 7700).
+pub fn emergency_of_squawk(squawk: Squawk) -> Option<Emergency> {
+    // The shared vocabulary reads the four octal digits as a decimal number.
+    let v = squawk.0;
+    let decimal = ((v >> 9) & 7) * 1000 + ((v >> 6) & 7) * 100 + ((v >> 3) & 7) * 10 + (v & 7);
+    Emergency::from_squawk(decimal)
 }
 
 /// A scripted change over a time window `[from_s, to_s)` (seconds after the start).
@@ -480,7 +439,7 @@ impl AircraftSpec {
                 }
             }
         }
-        em.or_else(|| Emergency::of_squawk(self.squawk_at(t)))
+        em.or_else(|| emergency_of_squawk(self.squawk_at(t)))
     }
 }
 
