@@ -1,5 +1,5 @@
-//! Compact Position Reporting: the pure math of DO-260B Appendix A §A.1.7 (ICAO Doc 9871
-//! §C.2.6), with no aircraft state.
+//! Compact Position Reporting: the pure math of DO-260B Appendix A §A.1.7 (also ICAO
+//! Doc 9871 and Annex 10 Vol IV), with no aircraft state.
 //!
 //! A position is sent as a pair of counts (`lat_cpr`, `lon_cpr`) that locate it inside a
 //! latitude zone and a longitude zone, in one of two alternating zone layouts: even (60
@@ -27,11 +27,11 @@
 
 use std::fmt;
 
-/// Number of latitude zones between the equator and a pole (DO-260B §A.1.7.1).
+/// Number of latitude zones between the equator and a pole (DO-260B §A.1.7).
 pub const NZ: u32 = 15;
 
 /// The latitudes (degrees, ascending) at which NL drops by one: entry `k` is where NL goes
-/// from `59 - k` to `58 - k` (DO-260B §A.1.7.2 note: the transition table).
+/// from `59 - k` to `58 - k` (DO-260B §A.1.7: the table of transition latitudes).
 ///
 /// Computed as `acos(sqrt((1 - cos(π / (2·NZ))) / (1 - cos(2π / NL)))) · 180 / π` for
 /// NL = 59 down to 2; `nl_table_matches_closed_form` re-derives every entry.
@@ -97,7 +97,7 @@ const NL_TRANSITIONS: [f64; 58] = [
 ];
 
 /// The number of longitude zones at a latitude, NL(lat), from 59 at the equator to 1 at
-/// the poles (DO-260B §A.1.7.2); a binary search over the transition table.
+/// the poles (DO-260B §A.1.7); a binary search over the transition table.
 ///
 /// A latitude exactly on a transition belongs to the higher latitude band (NL(87°) = 1).
 /// NaN gives 59.
@@ -165,7 +165,7 @@ pub struct LatLon {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CprError {
     /// The even and odd latitudes lie in bands with different NL: the aircraft crossed a
-    /// longitude-zone boundary between the two reports (DO-260B §A.1.7.7 b), or the pair is
+    /// longitude-zone boundary between the two reports (DO-260B §A.1.7, global decoding), or the pair is
     /// inconsistent. Wait for a fresh pair.
     ZoneMismatch,
     /// The decoded latitude falls outside -90..=90: the two reports do not belong together.
@@ -197,7 +197,7 @@ impl std::error::Error for CprError {}
 struct Format {
     /// Width of the transmitted counts.
     bits: u32,
-    /// Width used when encoding (19 for surface, DO-260B §A.1.7.3: Nb = 19, then the 17
+    /// Width used when encoding (19 for surface, DO-260B §A.1.7 encoding: Nb = 19, then the 17
     /// low bits are sent).
     encode_bits: u32,
     /// Degrees spanned by the 4·NZ − i latitude zones when decoding: 360, or 90 for surface.
@@ -232,7 +232,7 @@ fn normalise_lon(lon: f64) -> f64 {
     lon - ((lon + 180.0) / 360.0).floor() * 360.0
 }
 
-/// Encodes with the airborne format: 17-bit counts (DO-260B §A.1.7.3, Nb = 17).
+/// Encodes with the airborne format: 17-bit counts (DO-260B §A.1.7 encoding, Nb = 17).
 ///
 /// Latitudes are clamped to -90..=90; a non-finite coordinate is treated as 0.
 pub fn encode_airborne(pos: LatLon, parity: CprParity) -> CprPosition {
@@ -240,7 +240,7 @@ pub fn encode_airborne(pos: LatLon, parity: CprParity) -> CprPosition {
 }
 
 /// Encodes with the surface format: counts computed at 19 bits over the airborne zones,
-/// of which the 17 low bits are sent (DO-260B §A.1.7.3, Nb = 19).
+/// of which the 17 low bits are sent (DO-260B §A.1.7 encoding, Nb = 19).
 ///
 /// This equals a 17-bit encoding over zones four times smaller (1.5° latitude zones),
 /// which is how the surface decoders read it.
@@ -248,8 +248,8 @@ pub fn encode_surface(pos: LatLon, parity: CprParity) -> CprPosition {
     encode(SURFACE, pos, parity)
 }
 
-/// Encodes with the 12-bit format of coarse TIS-B airborne positions (DO-260B §A.1.7.3,
-/// Nb = 12).
+/// Encodes with the 12-bit format of coarse TIS-B airborne positions (DO-260B §A.1.7
+/// encoding, Nb = 12).
 pub fn encode_coarse(pos: LatLon, parity: CprParity) -> CprPosition {
     encode(COARSE, pos, parity)
 }
@@ -300,7 +300,7 @@ fn check_reference(reference: LatLon) -> Result<(), CprError> {
 }
 
 /// The two candidate latitudes of a pair, each in [0, span), from the latitude index j
-/// (DO-260B §A.1.7.7 a). j is computed in integers, so it is exact.
+/// (DO-260B §A.1.7, global decoding). j is computed in integers, so it is exact.
 fn global_latitudes(format: Format, even: CprPosition, odd: CprPosition) -> (f64, f64) {
     let scale = 1i64 << format.bits;
     let (yz0, yz1) = (i64::from(even.lat_cpr), i64::from(odd.lat_cpr));
@@ -312,7 +312,7 @@ fn global_latitudes(format: Format, even: CprPosition, odd: CprPosition) -> (f64
 }
 
 /// The longitude in [0, span) of the most recent report, given the common NL
-/// (DO-260B §A.1.7.7 c).
+/// (DO-260B §A.1.7, global decoding).
 fn global_longitude(format: Format, even: CprPosition, odd: CprPosition, latest: CprParity, nl: u32) -> f64 {
     let scale = 1i64 << format.bits;
     let (xz0, xz1) = (i64::from(even.lon_cpr), i64::from(odd.lon_cpr));
@@ -325,7 +325,7 @@ fn global_longitude(format: Format, even: CprPosition, odd: CprPosition, latest:
 }
 
 /// Global airborne decode from an even/odd pair; `latest` names the more recent report,
-/// whose position is returned (DO-260B §A.1.7.7).
+/// whose position is returned (DO-260B §A.1.7, globally unambiguous airborne decoding).
 ///
 /// The pair must be no more than about 10 s apart for the answer to be right; the caller
 /// owns that rule. Fails with [`CprError::ZoneMismatch`] when the two latitudes fall in
@@ -378,7 +378,7 @@ fn decode_global_360(
 }
 
 /// Global surface decode from an even/odd pair, `latest` being the more recent report
-/// (DO-260B §A.1.7.8).
+/// (DO-260B §A.1.7, globally unambiguous surface decoding).
 ///
 /// Surface zones span 90°, so a pair has two latitude solutions (north and south) and four
 /// longitude solutions 90° apart; the ones nearest `reference` are chosen (the receiver's
@@ -430,7 +430,7 @@ fn nearest_hemisphere(rlat: f64, ref_lat: f64) -> f64 {
 }
 
 /// Local airborne decode of one report against a reference position within half a zone
-/// (about 180 NM) of the aircraft (DO-260B §A.1.7.5).
+/// (about 180 NM) of the aircraft (DO-260B §A.1.7, locally unambiguous decoding).
 ///
 /// Any answer is returned: whether the reference was close enough is for the caller to
 /// judge (a range check against the receiver, or the distance from the last position).
@@ -439,7 +439,7 @@ pub fn decode_local_airborne(pos: CprPosition, reference: LatLon) -> Result<LatL
 }
 
 /// Local surface decode against a reference within half a zone (about 45 NM)
-/// (DO-260B §A.1.7.6).
+/// (DO-260B §A.1.7, locally unambiguous decoding).
 pub fn decode_local_surface(pos: CprPosition, reference: LatLon) -> Result<LatLon, CprError> {
     decode_local(SURFACE, pos, reference)
 }
@@ -529,7 +529,7 @@ mod tests {
     use super::test_rng::Rng;
     use super::*;
 
-    /// Closed-form NL (DO-260B §A.1.7.2), with trigonometry: the reference for the table.
+    /// Closed-form NL (DO-260B §A.1.7), with trigonometry: the reference for the table.
     fn nl_closed_form(lat: f64) -> u32 {
         let lat = lat.abs();
         if lat == 0.0 {

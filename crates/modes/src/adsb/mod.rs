@@ -238,7 +238,7 @@ impl RawMe {
     }
 }
 
-/// TC 23: test message (DO-260B §2.2.3.2.7.5). Subtype 7 carries a Mode A code in bits
+/// TC 23: test message (DO-260B TYPE 23). Subtype 7 carries a Mode A code in bits
 /// 9–21 (1090-WP-15-20, as decoded by dump1090-fa and readsb).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TestMessage {

@@ -1,6 +1,6 @@
 //! Position integrity and accuracy: NIC and containment radius from the type code and the
-//! NIC supplements (versions 1–2; DO-260B §2.2.3.2.1 TYPE code definitions, Doc 9871
-//! Table C-2 and §B.2.3.10.6), NUCp for version 0 (DO-260 §2.2.3.2.1), and the NACp/NACv
+//! NIC supplements (versions 1–2; the TYPE code definitions of DO-260B and Doc 9871
+//! Table C-2, and Doc 9871 §B.2.3.10.6), NUCp for version 0 (DO-260), and the NACp/NACv
 //! accuracy bounds.
 
 /// The NIC supplement bits known for an aircraft: A from its operational status (version 1
