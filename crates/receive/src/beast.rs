@@ -307,7 +307,9 @@ impl BeastReader {
                 }
                 // Garbage: skip to the next start, counting every byte passed.
                 let start = self.input.offset(pos);
-                let found = self.skip_to_sync(pos + 1);
+                // An escaped pair (0x1a 0x1a) is data: skip both, as skip_to_sync does.
+                let pair = b0 == ESC && b1 == Some(ESC);
+                let found = self.skip_to_sync(if pair { pos + 2 } else { pos + 1 });
                 let mut skipped = (self.input.pos - pos) as u64;
                 if !found && self.input.eof {
                     skipped += (len - self.input.pos) as u64;

@@ -1,0 +1,26 @@
+//! Regression tests for bugs the fuzz targets found (fuzz/, docs/BENCHMARKS.md), one test
+//! per bug, named for what broke; each input is the fuzzer's minimised one.
+
+#[path = "../../../fuzz/src/readers_props.rs"]
+mod props;
+
+use picket_receive::{At, Format, ReadError, ReadErrorKind};
+
+/// read_beast, found after 30k runs: in garbage, an escaped pair `1a 1a` followed by a type
+/// byte was read as data when the pair arrived in one chunk, but as a message start when a
+/// chunk ended between the two 0x1a (the framer resumed at the second one).
+#[test]
+fn beast_escaped_pair_in_garbage_does_not_depend_on_chunking() {
+    let input: &[u8] = &[0x57, 0x1a, 0x1a, 0x33];
+    let garbage = [ReadError::new(At::Byte(0), ReadErrorKind::Garbage)];
+    let whole = props::drive(Format::Beast, &[input]);
+    assert_eq!(whole, garbage.iter().copied().map(Err).collect::<Vec<_>>());
+    for split in 1..input.len() {
+        let (a, b) = input.split_at(split);
+        assert_eq!(props::drive(Format::Beast, &[a, b]), whole, "split at {split}");
+    }
+    let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(props::drive(Format::Beast, &bytewise), whole);
+    // The whole property on the fuzzer's input (first byte: the chunking seed).
+    props::reader(Format::Beast, &[0xfe, 0x57, 0x1a, 0x1a, 0x33]);
+}
