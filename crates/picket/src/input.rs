@@ -17,21 +17,19 @@ pub(crate) struct Input {
     reader: AnyReader,
     buf: Vec<u8>,
     done: bool,
-    /// Bytes read so far and the total size when known (for progress).
+    /// Bytes read so far.
     pub(crate) bytes_read: u64,
-    pub(crate) size: Option<u64>,
 }
 
 impl Input {
     /// Opens `path` (`-` or none for stdin), detecting the format unless given.
     pub(crate) fn open(path: Option<&Path>, format: Option<Format>, config: ReaderConfig) -> Result<Input> {
-        let (name, mut source, size): (String, Box<dyn Read>, Option<u64>) = match path {
-            None => ("stdin".into(), Box::new(io::stdin().lock()), None),
-            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin().lock()), None),
+        let (name, mut source): (String, Box<dyn Read>) = match path {
+            None => ("stdin".into(), Box::new(io::stdin().lock())),
+            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin().lock())),
             Some(p) => {
                 let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-                let size = f.metadata().ok().map(|m| m.len());
-                (p.display().to_string(), Box::new(f), size)
+                (p.display().to_string(), Box::new(f))
             }
         };
         let mut buf = vec![0u8; CHUNK];
