@@ -142,7 +142,8 @@ impl LineParser for SbsParser {
         let mut o = Observation::new(hex, ObservationSource::Sbs);
         o.non_icao = non_icao;
         let callsign = f[field::CALLSIGN].trim();
-        o.flight = (!callsign.is_empty()).then(|| callsign.to_string());
+        // Control characters are dropped, as write_sbs drops them (found by fuzzing).
+        o.flight = Some(callsign.replace(char::is_control, "").trim().to_string()).filter(|c| !c.is_empty());
         o.alt_baro = opt(f[field::ALTITUDE], ign);
         o.gs = opt_float(f[field::GS], ign);
         o.track = opt_float(f[field::TRACK], ign);

@@ -24,3 +24,18 @@ fn beast_escaped_pair_in_garbage_does_not_depend_on_chunking() {
     // The whole property on the fuzzer's input (first byte: the chunking seed).
     props::reader(Format::Beast, &[0xfe, 0x57, 0x1a, 0x1a, 0x33]);
 }
+
+/// read_sbs: a callsign field of control characters only (here a NUL) was read as a
+/// callsign, which write_sbs then dropped, so the observation came back without one and
+/// was written as another message type (MSG,1 the first time, MSG,8 the second).
+#[test]
+fn sbs_control_characters_in_the_callsign_are_dropped_when_read() {
+    let input = b"\xb6MSG,,,,1A23A3,,,,,,\x00";
+    let items = props::drive(Format::Sbs, &[&input[1..]]);
+    let o = items[0].as_ref().unwrap().what.observation().unwrap();
+    assert_eq!(o.flight, None);
+    let items = props::drive(Format::Sbs, &[b"MSG,1,,,1A23A3,,,,,,\x01 RCH285\x7f\n"]);
+    let o = items[0].as_ref().unwrap().what.observation().unwrap();
+    assert_eq!(o.flight.as_deref(), Some("RCH285"));
+    props::reader(Format::Sbs, input);
+}
