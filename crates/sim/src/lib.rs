@@ -9,6 +9,7 @@
 //! ```
 
 pub mod flight;
+pub mod frames;
 pub mod geo;
 pub mod parse;
 pub mod perf;
@@ -23,8 +24,11 @@ pub mod world;
 #[cfg(test)]
 mod flight_tests;
 #[cfg(test)]
+mod frame_tests;
+#[cfg(test)]
 mod scenario_tests;
 
+pub use frames::{Frames, Heard};
 pub use parse::ScenarioError;
 pub use scenario::Scenario;
 pub use sim::{list, ScenarioInfo, Simulation, Window};

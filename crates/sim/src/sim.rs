@@ -96,6 +96,11 @@ impl Simulation {
         TruthStates::new(self.world(), self.from_s, self.to_s)
     }
 
+    /// The frames every receiver hears within the window, in time-of-arrival order.
+    pub fn frames(&self) -> crate::frames::Frames {
+        crate::frames::Frames::new(self)
+    }
+
     /// The ground-truth events whose onset lies within the window, computed over the whole
     /// scenario up to the window's end with the default detector parameters.
     pub fn truth_events(&self) -> Vec<TruthEvent> {
