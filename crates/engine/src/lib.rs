@@ -1,2 +1,4 @@
 //! picket-engine
+pub mod engine;
 pub mod enrich;
+pub mod track;

@@ -1,0 +1,674 @@
+//! One aircraft's state: what it is, where it is, and when each value was last heard.
+
+use std::fmt;
+
+use picket_modes::adsb::{Category, EmergencyState, HeadingReference};
+use picket_modes::cpr::CprPosition;
+use picket_modes::{Callsign, Icao, Squawk};
+use picket_world::geo::LatLon;
+
+/// The key of a track: the 24-bit address plus a flag for non-ICAO addresses.
+///
+/// Anonymous, self-assigned and TIS-B track-file addresses live in a space of their own:
+/// such an address may equal a real ICAO address without being that aircraft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackKey(u32);
+
+impl TrackKey {
+    const NON_ICAO: u32 = 1 << 24;
+
+    /// The key of an ICAO 24-bit address.
+    pub const fn icao(address: Icao) -> TrackKey {
+        TrackKey(address.0 & 0xFF_FFFF)
+    }
+
+    /// The key of a non-ICAO address (DF18 CF1/CF5, or the IMF set).
+    pub const fn non_icao(address: Icao) -> TrackKey {
+        TrackKey((address.0 & 0xFF_FFFF) | Self::NON_ICAO)
+    }
+
+    /// The 24-bit address.
+    pub const fn address(self) -> Icao {
+        Icao(self.0 & 0xFF_FFFF)
+    }
+
+    /// True for an ICAO address.
+    pub const fn is_icao(self) -> bool {
+        self.0 & Self::NON_ICAO == 0
+    }
+
+    /// The 25-bit value used by the index.
+    pub(crate) const fn raw(self) -> u32 {
+        self.0
+    }
+}
+
+/// As readsb writes it: six lower-case hex digits, `~` first for a non-ICAO address.
+impl fmt::Display for TrackKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.is_icao() {
+            f.write_str("~")?;
+        }
+        write!(f, "{:06x}", self.address().0)
+    }
+}
+
+/// What kind of address the aircraft has and how it is best heard (readsb's `type`).
+///
+/// Declared from the most to the least direct; an aircraft keeps the most direct kind
+/// heard within the last minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AddressKind {
+    /// ADS-B from a transponder (DF17, or DF19 military ADS-B): ICAO address.
+    AdsbIcao,
+    /// ADS-B from a non-transponder device with an ICAO address (DF18 CF0).
+    AdsbIcaoNonTransponder,
+    /// ADS-B with an anonymous or self-assigned address (DF18 CF1).
+    AdsbOther,
+    /// ADS-R rebroadcast of an ICAO address (DF18 CF6, IMF clear).
+    AdsrIcao,
+    /// ADS-R rebroadcast of a non-ICAO address (DF18 CF6, IMF set).
+    AdsrOther,
+    /// TIS-B report for an ICAO address (DF18 CF2/3, IMF clear).
+    TisbIcao,
+    /// TIS-B report for a non-ICAO address or track file (DF18 CF2/3 with IMF, CF5).
+    TisbOther,
+    /// Mode S only (DF11 and the surveillance replies): ICAO address, no ADS-B heard.
+    ModeS,
+    /// Only known from observations (SBS, JSON states) of other tools.
+    Observation,
+}
+
+impl AddressKind {
+    /// readsb's name for the kind (`adsb_icao`, `tisb_other`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            AddressKind::AdsbIcao => "adsb_icao",
+            AddressKind::AdsbIcaoNonTransponder => "adsb_icao_nt",
+            AddressKind::AdsbOther => "adsb_other",
+            AddressKind::AdsrIcao => "adsr_icao",
+            AddressKind::AdsrOther => "adsr_other",
+            AddressKind::TisbIcao => "tisb_icao",
+            AddressKind::TisbOther => "tisb_other",
+            AddressKind::ModeS => "mode_s",
+            AddressKind::Observation => "other",
+        }
+    }
+
+    /// True when the address is an ICAO 24-bit address.
+    pub const fn is_icao(self) -> bool {
+        !matches!(
+            self,
+            AddressKind::AdsbOther | AddressKind::AdsrOther | AddressKind::TisbOther
+        )
+    }
+}
+
+/// Where a position came from (the field dictionary's `position_source`).
+///
+/// Declared from the least to the most trusted: a fresh position of a better source is
+/// not overwritten by a worse one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PositionSource {
+    /// An observation from another tool (SBS, JSON states): never a verified position.
+    Other,
+    /// Multilateration.
+    Mlat,
+    /// TIS-B (a ground radar's track rebroadcast).
+    Tisb,
+    /// ADS-R (another link's ADS-B rebroadcast).
+    Adsr,
+    /// ADS-B, from the aircraft itself.
+    Adsb,
+}
+
+impl PositionSource {
+    /// The field dictionary's name: `adsb`, `tisb`, `adsr`, `mlat`, `other`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PositionSource::Other => "other",
+            PositionSource::Mlat => "mlat",
+            PositionSource::Tisb => "tisb",
+            PositionSource::Adsr => "adsr",
+            PositionSource::Adsb => "adsb",
+        }
+    }
+}
+
+/// How a position was obtained from CPR reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PositionMethod {
+    /// Global decode of an even/odd pair.
+    Global,
+    /// Local decode against the aircraft's last position.
+    LocalAircraft,
+    /// Local decode against the receiver's position.
+    LocalReceiver,
+    /// Given as latitude and longitude by an observation.
+    Observed,
+}
+
+/// An accepted position and how good it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Position {
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees, -180..180.
+    pub lon: f64,
+    /// Data time of the report that gave it (Unix seconds).
+    pub time: f64,
+    /// Where it came from.
+    pub source: PositionSource,
+    /// How it was decoded.
+    pub method: PositionMethod,
+    /// From a surface position report.
+    pub surface: bool,
+    /// Navigation integrity category of the report (the worse of a pair's two).
+    pub nic: Option<u8>,
+    /// Containment radius implied by the NIC, metres.
+    pub rc_m: Option<f32>,
+    /// Navigation accuracy category for position at the time (from TC 29/31).
+    pub nac_p: Option<u8>,
+}
+
+impl Position {
+    /// The position as a geodesy value.
+    pub fn latlon(&self) -> LatLon {
+        LatLon::new(self.lat, self.lon)
+    }
+}
+
+/// A quantity of the state, for per-field last-seen times and change sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Field {
+    /// `flight`.
+    Callsign,
+    /// `squawk`.
+    Squawk,
+    /// `category`.
+    Category,
+    /// `alt_baro`.
+    AltBaro,
+    /// `alt_geom`.
+    AltGeom,
+    /// `lat`/`lon`.
+    Position,
+    /// `gs`.
+    Gs,
+    /// `ias`.
+    Ias,
+    /// `tas`.
+    Tas,
+    /// `mach`.
+    Mach,
+    /// `track`.
+    Track,
+    /// `track_rate`.
+    TrackRate,
+    /// `roll`.
+    Roll,
+    /// `mag_heading`.
+    MagHeading,
+    /// `true_heading`.
+    TrueHeading,
+    /// `baro_rate`.
+    BaroRate,
+    /// `geom_rate`.
+    GeomRate,
+    /// `on_ground`.
+    OnGround,
+    /// `emergency`.
+    Emergency,
+    /// `nav_altitude_mcp`.
+    NavAltitudeMcp,
+    /// `nav_altitude_fms`.
+    NavAltitudeFms,
+    /// `nav_qnh`.
+    NavQnh,
+    /// `nav_heading`.
+    NavHeading,
+    /// `nav_modes`.
+    NavModes,
+    /// `version`.
+    Version,
+    /// The accuracy and integrity values (`nac_p`, `nac_v`, `sil`, `gva`, `sda`, ...).
+    Accuracy,
+}
+
+impl Field {
+    /// Number of fields.
+    pub const COUNT: usize = 26;
+
+    /// Every field, in declaration order.
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::Callsign,
+        Field::Squawk,
+        Field::Category,
+        Field::AltBaro,
+        Field::AltGeom,
+        Field::Position,
+        Field::Gs,
+        Field::Ias,
+        Field::Tas,
+        Field::Mach,
+        Field::Track,
+        Field::TrackRate,
+        Field::Roll,
+        Field::MagHeading,
+        Field::TrueHeading,
+        Field::BaroRate,
+        Field::GeomRate,
+        Field::OnGround,
+        Field::Emergency,
+        Field::NavAltitudeMcp,
+        Field::NavAltitudeFms,
+        Field::NavQnh,
+        Field::NavHeading,
+        Field::NavModes,
+        Field::Version,
+        Field::Accuracy,
+    ];
+
+    /// The field dictionary's name (docs/fields.md); `lat` stands for the position and
+    /// `nac_p` for the accuracy group.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Callsign => "flight",
+            Field::Squawk => "squawk",
+            Field::Category => "category",
+            Field::AltBaro => "alt_baro",
+            Field::AltGeom => "alt_geom",
+            Field::Position => "lat",
+            Field::Gs => "gs",
+            Field::Ias => "ias",
+            Field::Tas => "tas",
+            Field::Mach => "mach",
+            Field::Track => "track",
+            Field::TrackRate => "track_rate",
+            Field::Roll => "roll",
+            Field::MagHeading => "mag_heading",
+            Field::TrueHeading => "true_heading",
+            Field::BaroRate => "baro_rate",
+            Field::GeomRate => "geom_rate",
+            Field::OnGround => "on_ground",
+            Field::Emergency => "emergency",
+            Field::NavAltitudeMcp => "nav_altitude_mcp",
+            Field::NavAltitudeFms => "nav_altitude_fms",
+            Field::NavQnh => "nav_qnh",
+            Field::NavHeading => "nav_heading",
+            Field::NavModes => "nav_modes",
+            Field::Version => "version",
+            Field::Accuracy => "nac_p",
+        }
+    }
+}
+
+/// A set of [`Field`]s (one bit each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FieldSet(u32);
+
+impl FieldSet {
+    /// The empty set.
+    pub const EMPTY: FieldSet = FieldSet(0);
+
+    /// True when `field` is in the set.
+    #[inline]
+    pub const fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field as u32) != 0
+    }
+
+    /// Adds `field`.
+    #[inline]
+    pub fn insert(&mut self, field: Field) {
+        self.0 |= 1 << field as u32;
+    }
+
+    /// Removes `field`.
+    #[inline]
+    pub fn remove(&mut self, field: Field) {
+        self.0 &= !(1 << field as u32);
+    }
+
+    /// True when the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The fields in the set, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(move |&f| self.contains(f))
+    }
+}
+
+/// Autopilot modes (`nav_modes`), one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NavModes(pub u8);
+
+impl NavModes {
+    /// Autopilot engaged.
+    pub const AUTOPILOT: u8 = 1;
+    /// Vertical navigation.
+    pub const VNAV: u8 = 2;
+    /// Altitude hold.
+    pub const ALTHOLD: u8 = 4;
+    /// Approach.
+    pub const APPROACH: u8 = 8;
+    /// Lateral navigation.
+    pub const LNAV: u8 = 16;
+    /// ACAS (TCAS) operational.
+    pub const TCAS: u8 = 32;
+
+    /// The field dictionary's names of the modes set.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        const NAMES: [&str; 6] = ["autopilot", "vnav", "althold", "approach", "lnav", "tcas"];
+        (0..6).filter(move |i| self.0 & (1 << i) != 0).map(|i| NAMES[i])
+    }
+}
+
+/// Selected (autopilot/FMS) values.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Nav {
+    /// MCP/FCU selected altitude, ft.
+    pub altitude_mcp: Option<i32>,
+    /// FMS selected altitude, ft.
+    pub altitude_fms: Option<i32>,
+    /// Altimeter setting, hPa.
+    pub qnh_hpa: Option<f32>,
+    /// Selected heading, degrees.
+    pub heading: Option<f32>,
+    /// Engaged modes.
+    pub modes: Option<NavModes>,
+}
+
+/// Accuracy and integrity values from the operational status and target state messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Accuracy {
+    /// NIC supplement-A (TC 31).
+    pub nic_a: bool,
+    /// NIC supplement-C (TC 31, surface, version 2).
+    pub nic_c: bool,
+    /// Navigation accuracy category, position.
+    pub nac_p: Option<u8>,
+    /// Navigation accuracy category, velocity.
+    pub nac_v: Option<u8>,
+    /// Source integrity level.
+    pub sil: Option<u8>,
+    /// SIL counted per sample (`true`) or per hour.
+    pub sil_per_sample: Option<bool>,
+    /// Geometric vertical accuracy.
+    pub gva: Option<u8>,
+    /// System design assurance.
+    pub sda: Option<u8>,
+    /// Barometric altitude cross-checked.
+    pub nic_baro: Option<bool>,
+}
+
+/// Message counts: total, by downlink format, and observations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Every message attached to the aircraft.
+    pub total: u32,
+    /// Observations (SBS, JSON states) among them.
+    pub observations: u32,
+    by_df: [u32; 10],
+}
+
+/// The downlink formats counted separately, in the order of `Counts::by_df`.
+const COUNTED_DFS: [u8; 10] = [0, 4, 5, 11, 16, 17, 18, 19, 20, 21];
+
+impl Counts {
+    /// Messages of downlink format `df` (0 for formats that are never attached).
+    pub fn df(&self, df: u8) -> u32 {
+        COUNTED_DFS
+            .iter()
+            .position(|&d| d == df)
+            .map_or(0, |i| self.by_df[i])
+    }
+
+    #[inline]
+    pub(crate) fn add_df(&mut self, df: u8) {
+        self.total = self.total.saturating_add(1);
+        let i = match df {
+            0 => 0,
+            4 => 1,
+            5 => 2,
+            11 => 3,
+            16 => 4,
+            17 => 5,
+            18 => 6,
+            19 => 7,
+            20 => 8,
+            21 => 9,
+            _ => return,
+        };
+        self.by_df[i] = self.by_df[i].saturating_add(1);
+    }
+}
+
+/// Which CPR layout a report used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CprFormat {
+    Airborne,
+    Surface,
+    Coarse,
+}
+
+/// One CPR report kept for pairing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CprReport {
+    pub(crate) cpr: CprPosition,
+    pub(crate) time: f64,
+    pub(crate) format: CprFormat,
+    pub(crate) source: PositionSource,
+    pub(crate) nic: Option<u8>,
+    pub(crate) rc_m: Option<f32>,
+}
+
+/// The tracker's private bookkeeping for one aircraft: pairing, validation, pending values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Filter {
+    /// Data time of the last clean DF11/17/18 (or corrected DF17/18): the address is known.
+    pub(crate) verified_at: f64,
+    /// Data time the current `kind` was last heard.
+    pub(crate) kind_seen: f64,
+    /// The last even and odd CPR reports.
+    pub(crate) even: Option<CprReport>,
+    pub(crate) odd: Option<CprReport>,
+    /// The last global decode that the speed check rejected, and its time.
+    pub(crate) suspect: Option<(f64, f64, f64)>,
+    /// Consecutive rejected global decodes that agree with each other.
+    pub(crate) streak: u8,
+    /// An altitude that failed the rate check, waiting for a second frame to confirm it.
+    pub(crate) alt_pending: Option<(i32, f64)>,
+    /// A squawk from a surveillance reply, waiting for a second reply to confirm it.
+    pub(crate) squawk_pending: Option<(Squawk, f64)>,
+    /// Which north the ADS-B headings refer to (magnetic until TC 31 says otherwise).
+    pub(crate) heading_reference: HeadingReference,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            verified_at: f64::NEG_INFINITY,
+            kind_seen: f64::NEG_INFINITY,
+            even: None,
+            odd: None,
+            suspect: None,
+            streak: 0,
+            alt_pending: None,
+            squawk_pending: None,
+            heading_reference: HeadingReference::Magnetic,
+        }
+    }
+}
+
+/// The state of one tracked aircraft.
+///
+/// Every value is the latest accepted one; [`Aircraft::seen`] gives when it was last heard
+/// (data time), so a reader decides what is stale. Values are in the field dictionary's
+/// units (docs/fields.md).
+#[derive(Debug, Clone)]
+pub struct Aircraft {
+    /// Address and address space.
+    pub key: TrackKey,
+    /// Kind of address and how it is best heard.
+    pub kind: AddressKind,
+    /// Data time of the first message.
+    pub first_seen: f64,
+    /// Data time of the latest message.
+    pub last_seen: f64,
+    /// Callsign.
+    pub callsign: Option<Callsign>,
+    /// Mode A code.
+    pub squawk: Option<Squawk>,
+    /// Emitter category.
+    pub category: Option<Category>,
+    /// Barometric altitude, ft.
+    pub alt_baro: Option<i32>,
+    /// Geometric (GNSS) altitude, ft.
+    pub alt_geom: Option<i32>,
+    /// Latest accepted position.
+    pub position: Option<Position>,
+    /// Ground speed, kt.
+    pub gs: Option<f32>,
+    /// Indicated air speed, kt.
+    pub ias: Option<u16>,
+    /// True air speed, kt.
+    pub tas: Option<u16>,
+    /// Mach number.
+    pub mach: Option<f32>,
+    /// True track over ground, degrees.
+    pub track: Option<f32>,
+    /// Rate of change of track, degrees/s.
+    pub track_rate: Option<f32>,
+    /// Roll angle, degrees (negative = left).
+    pub roll: Option<f32>,
+    /// Magnetic heading, degrees.
+    pub mag_heading: Option<f32>,
+    /// True heading, degrees.
+    pub true_heading: Option<f32>,
+    /// Barometric vertical rate, ft/min.
+    pub baro_rate: Option<i32>,
+    /// Geometric vertical rate, ft/min.
+    pub geom_rate: Option<i32>,
+    /// On the ground (surface position, VS or FS).
+    pub on_ground: Option<bool>,
+    /// ADS-B emergency/priority state.
+    pub emergency: Option<EmergencyState>,
+    /// Selected values.
+    pub nav: Nav,
+    /// ADS-B version (TC 31).
+    pub version: Option<u8>,
+    /// Accuracy and integrity.
+    pub accuracy: Accuracy,
+    /// Signal level, dBFS, smoothed over the last messages.
+    pub rssi: Option<f32>,
+    /// Message counts.
+    pub counts: Counts,
+    seen: [f64; Field::COUNT],
+    from_commb: FieldSet,
+    pub(crate) filter: Filter,
+}
+
+impl Aircraft {
+    pub(crate) fn new(key: TrackKey, kind: AddressKind, time: f64) -> Aircraft {
+        Aircraft {
+            key,
+            kind,
+            first_seen: time,
+            last_seen: time,
+            callsign: None,
+            squawk: None,
+            category: None,
+            alt_baro: None,
+            alt_geom: None,
+            position: None,
+            gs: None,
+            ias: None,
+            tas: None,
+            mach: None,
+            track: None,
+            track_rate: None,
+            roll: None,
+            mag_heading: None,
+            true_heading: None,
+            baro_rate: None,
+            geom_rate: None,
+            on_ground: None,
+            emergency: None,
+            nav: Nav::default(),
+            version: None,
+            accuracy: Accuracy::default(),
+            rssi: None,
+            counts: Counts::default(),
+            seen: [f64::NEG_INFINITY; Field::COUNT],
+            from_commb: FieldSet::EMPTY,
+            filter: Filter {
+                kind_seen: time,
+                ..Filter::default()
+            },
+        }
+    }
+
+    /// The 24-bit address.
+    pub fn address(&self) -> Icao {
+        self.key.address()
+    }
+
+    /// Data time `field` was last set, if ever.
+    #[inline]
+    pub fn seen(&self, field: Field) -> Option<f64> {
+        let t = self.seen[field as usize];
+        t.is_finite().then_some(t)
+    }
+
+    /// Seconds since `field` was last set, at data time `now`.
+    pub fn age(&self, field: Field, now: f64) -> Option<f64> {
+        self.seen(field).map(|t| now - t)
+    }
+
+    /// True when `field` was set no more than `max_age` seconds before `now`.
+    #[inline]
+    pub fn is_fresh(&self, field: Field, now: f64, max_age: f64) -> bool {
+        now - self.seen[field as usize] <= max_age
+    }
+
+    /// True when the current value of `field` came from a Comm-B register (inferred from a
+    /// DF20/21 reply) rather than from ADS-B or an observation.
+    pub fn from_commb(&self, field: Field) -> bool {
+        self.from_commb.contains(field)
+    }
+
+    /// The position, if it is no older than `max_age` seconds at `now`.
+    pub fn fresh_position(&self, now: f64, max_age: f64) -> Option<&Position> {
+        self.position.as_ref().filter(|p| now - p.time <= max_age)
+    }
+
+    /// Data time of the last clean DF11/17/18 from this address, if any.
+    pub fn last_verified(&self) -> Option<f64> {
+        let t = self.filter.verified_at;
+        t.is_finite().then_some(t)
+    }
+
+    /// Marks `field` as set at `time` from a Comm-B register or not. Returns false (and
+    /// changes nothing) when the frame is older than the value, or when a Comm-B value would
+    /// replace a value from a better source heard within `defer_s`.
+    #[inline]
+    pub(crate) fn accept(&mut self, field: Field, time: f64, commb: bool, defer_s: f64) -> bool {
+        let last = self.seen[field as usize];
+        if time < last {
+            return false;
+        }
+        if commb {
+            if !self.from_commb.contains(field) && time - last < defer_s {
+                return false;
+            }
+            self.from_commb.insert(field);
+        } else {
+            self.from_commb.remove(field);
+        }
+        self.seen[field as usize] = time;
+        true
+    }
+}

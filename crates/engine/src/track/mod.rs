@@ -1,0 +1,618 @@
+//! The tracker: one state per aircraft from decoded frames and observations.
+//!
+//! [`Tracker`] is sans-IO and deterministic: every input carries its data time, and
+//! [`Tracker::tick`] retires the aircraft silent for longer than the timeout at a time the
+//! caller gives. The same inputs always give the same states.
+//!
+//! Trust rules:
+//! - An aircraft is created only by a frame whose parity verifies its address: a clean
+//!   DF11/17/18/19, or a DF17/18 with a repaired bit. A repaired DF11 (56 bits) attaches to a
+//!   known aircraft but creates none: a one-bit repair of a short frame too often invents an
+//!   address.
+//! - The tracker is the [`AddressBook`] of the decoder: an address is known while it is
+//!   tracked and heard in a clean DF11/17/18 (or repaired DF17/18) within
+//!   [`TrackerConfig::known_window_s`]. Address/parity replies (DF0/4/5/16/20/21) attach only
+//!   to known aircraft and never create one; an unverified frame changes nothing.
+//! - A new squawk from a reply needs a second reply; an altitude implying more than
+//!   [`TrackerConfig::max_vertical_rate_fpm`] needs a second frame; a position must pass the
+//!   speed check (see the `position` module).
+//! - Comm-B registers are inferred against the aircraft's known state and applied only when
+//!   unambiguous, marked as Comm-B-sourced ([`Aircraft::from_commb`]); they never replace a
+//!   fresh value from ADS-B.
+//!
+//! ```
+//! use picket_engine::track::{Tracker, TrackerConfig, TrackKey};
+//! use picket_modes::{Frame, Icao};
+//! let mut tracker = Tracker::new(TrackerConfig::default());
+//! // pyModeS tests: identification of 406B90, EZY85MH.
+//! let frame = Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap();
+//! tracker.ingest_frame(1_457_996_400.0, frame, None);
+//! let a = tracker.get(TrackKey::icao(Icao(0x406B90))).unwrap();
+//! assert_eq!(a.callsign.unwrap().as_str(), "EZY85MH");
+//! ```
+
+mod aircraft;
+mod apply;
+mod index;
+mod position;
+mod trail;
+
+pub use aircraft::{
+    Accuracy, AddressKind, Aircraft, Counts, Field, FieldSet, Nav, NavModes, Position, PositionMethod,
+    PositionSource, TrackKey,
+};
+pub use trail::{Trail, TrailPoint};
+
+use picket_modes::adsb::Me;
+use picket_modes::message::{
+    decode, AddressBook, ControlField, DecodeError, DecodeOptions, Decoded, Df18Body,
+};
+use picket_modes::message::{Integrity, Message};
+use picket_modes::{Frame, Icao};
+use picket_receive::{Observation, Received, What};
+use picket_world::geo::LatLon;
+
+use apply::Apply;
+use index::AddressIndex;
+
+/// Tracker settings. Times are seconds of data time, speeds knots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackerConfig {
+    /// Retire an aircraft silent for longer than this. Default 300 s.
+    pub timeout_s: f64,
+    /// Values older than this are stale: a position is no longer a local-decode reference
+    /// nor current, a Comm-B value may replace an ADS-B one. Default 60 s.
+    pub stale_s: f64,
+    /// An address stays known for address/parity replies this long after its last clean
+    /// DF11/17/18. Default 300 s.
+    pub known_window_s: f64,
+    /// The receiver's position: the reference for surface decoding when the aircraft has
+    /// no position yet, and for local decoding (see `receiver_range_nm`).
+    pub receiver: Option<LatLon>,
+    /// The receiver's maximum range, NM, when known. Global positions beyond it are
+    /// rejected; when it is at most 180 NM (half a CPR zone), a single airborne report is
+    /// decoded against the receiver's position before any pair arrives.
+    pub receiver_range_nm: Option<f64>,
+    /// Longest time between the even and odd airborne reports of a global pair. Default 10 s.
+    pub pair_window_s: f64,
+    /// The same for surface reports, which are sent less often. Default 25 s.
+    pub surface_pair_window_s: f64,
+    /// Lowest speed bound of the airborne speed check (the check uses the larger of this
+    /// and 1.5 × ground speed + 100 kt). Default 1000 kt.
+    pub airborne_speed_kt: f64,
+    /// Lowest speed bound of the surface speed check (the larger of this and 1.5 × ground
+    /// speed + 20 kt). Default 150 kt.
+    pub surface_speed_kt: f64,
+    /// Fastest believable altitude change; a faster one waits for a confirming frame.
+    /// Default 20,000 ft/min.
+    pub max_vertical_rate_fpm: f64,
+    /// Consecutive global positions that fail the speed check but agree with each other
+    /// before the track is re-acquired from them. Default 4.
+    pub reacquire_after: u8,
+    /// Positions kept per aircraft in its trail (0: no trails). Default 0.
+    pub trail_len: usize,
+    /// Decoder options.
+    pub decode: DecodeOptions,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            timeout_s: 300.0,
+            stale_s: 60.0,
+            known_window_s: 300.0,
+            receiver: None,
+            receiver_range_nm: None,
+            pair_window_s: 10.0,
+            surface_pair_window_s: 25.0,
+            airborne_speed_kt: 1000.0,
+            surface_speed_kt: 150.0,
+            max_vertical_rate_fpm: 20_000.0,
+            reacquire_after: 4,
+            trail_len: 0,
+            decode: DecodeOptions::default(),
+        }
+    }
+}
+
+impl TrackerConfig {
+    fn receiver_cpr(&self) -> Option<picket_modes::cpr::LatLon> {
+        self.receiver
+            .filter(|r| r.is_valid())
+            .map(|r| picket_modes::cpr::LatLon {
+                lat: r.lat,
+                lon: r.lon,
+            })
+    }
+}
+
+/// What the tracker counted. Every input lands in exactly one of `updated` and the
+/// `dropped_*` counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrackerStats {
+    /// Mode S frames given to the tracker.
+    pub frames: u64,
+    /// Observations given to the tracker.
+    pub observations: u64,
+    /// Inputs that updated an aircraft.
+    pub updated: u64,
+    /// Frames the decoder refused (bad CRC, unsupported format, invalid content).
+    pub dropped_decode: u64,
+    /// Frames whose address is not verified (replies from unknown addresses, DF11 with an
+    /// interrogator code of an unknown address).
+    pub dropped_unverified: u64,
+    /// Verified frames for an address with no aircraft that may not create one.
+    pub dropped_untracked: u64,
+    /// Frames that carry nothing about an aircraft (DF18 management, reserved).
+    pub dropped_unsupported: u64,
+    /// Mode A/C replies (never tracked).
+    pub dropped_mode_ac: u64,
+    /// Inputs with a time that is not a finite number.
+    pub dropped_bad_time: u64,
+    /// Aircraft created.
+    pub created: u64,
+    /// Aircraft retired by `tick`.
+    pub retired: u64,
+    /// Positions accepted from global pairs.
+    pub positions_global: u64,
+    /// Positions accepted from local decodes.
+    pub positions_local: u64,
+    /// Positions accepted from observations.
+    pub positions_observed: u64,
+    /// Global positions that failed the speed check.
+    pub positions_rejected_global: u64,
+    /// Local positions that failed the speed check.
+    pub positions_rejected_local: u64,
+    /// Observed positions that failed the checks.
+    pub positions_rejected_observed: u64,
+    /// Positions ignored because a fresh one from a better source stands.
+    pub positions_outranked: u64,
+    /// Tracks re-acquired from agreeing global positions after the speed check refused them.
+    pub reacquired: u64,
+    /// CPR pairs that gave no position (zone mismatch, out of range).
+    pub cpr_errors: u64,
+    /// Surface pairs with no reference position to decode against.
+    pub cpr_no_reference: u64,
+    /// Global positions beyond the receiver's range.
+    pub cpr_out_of_range: u64,
+    /// Position reports older than the current position.
+    pub out_of_order: u64,
+    /// Altitudes held back by the vertical rate check.
+    pub altitude_rejected: u64,
+    /// Reply squawks waiting for confirmation.
+    pub squawk_unconfirmed: u64,
+    /// Comm-B replies with exactly one fitting register, applied.
+    pub commb_applied: u64,
+    /// Comm-B replies with several fitting registers, not applied.
+    pub commb_ambiguous: u64,
+    /// Comm-B replies that fit no known register.
+    pub commb_unknown: u64,
+}
+
+/// Why an input changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropped {
+    /// The decoder refused the frame.
+    Decode(DecodeError),
+    /// The frame's address is not verified (see [`Integrity::verified`]).
+    Unverified,
+    /// The address is verified but not tracked, and this kind of frame creates no aircraft.
+    Untracked,
+    /// The frame carries nothing about an aircraft.
+    Unsupported,
+    /// A Mode A/C reply.
+    ModeAc,
+    /// The input's time is not a finite number.
+    BadTime,
+}
+
+/// What one input did to an aircraft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Update {
+    /// The aircraft.
+    pub key: TrackKey,
+    /// The input created it.
+    pub created: bool,
+    /// Fields whose value changed.
+    pub changed: FieldSet,
+    /// Fields whose new value a check refused (position speed, altitude rate, squawk
+    /// confirmation).
+    pub rejected: FieldSet,
+}
+
+/// The result of one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// An aircraft was updated (perhaps with no value changing).
+    Updated(Update),
+    /// Nothing changed.
+    Dropped(Dropped),
+}
+
+/// Memory held by the tracker, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// Aircraft states (the slab's capacity × the state's size).
+    pub states: usize,
+    /// Trails.
+    pub trails: usize,
+    /// The address index.
+    pub index: usize,
+}
+
+/// Where a verified frame goes.
+struct Route {
+    key: TrackKey,
+    kind: AddressKind,
+    source: PositionSource,
+    /// The frame may create an aircraft.
+    create: bool,
+    /// The frame confirms the address for address/parity replies.
+    confirm: bool,
+}
+
+/// The aircraft tracker.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    config: TrackerConfig,
+    index: AddressIndex,
+    aircraft: Vec<Aircraft>,
+    /// Parallel to `aircraft`; empty when trails are off.
+    trails: Vec<Trail>,
+    stats: TrackerStats,
+    now: f64,
+}
+
+impl Tracker {
+    /// A tracker with no aircraft.
+    pub fn new(config: TrackerConfig) -> Tracker {
+        Tracker {
+            config,
+            index: AddressIndex::new(),
+            aircraft: Vec::new(),
+            trails: Vec::new(),
+            stats: TrackerStats::default(),
+            now: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TrackerConfig {
+        &self.config
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &TrackerStats {
+        &self.stats
+    }
+
+    /// The latest data time seen (inputs and ticks); `-inf` before any.
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// Number of tracked aircraft.
+    pub fn len(&self) -> usize {
+        self.aircraft.len()
+    }
+
+    /// True when no aircraft is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.aircraft.is_empty()
+    }
+
+    /// The aircraft with this key.
+    pub fn get(&self, key: TrackKey) -> Option<&Aircraft> {
+        self.index
+            .get(key.raw())
+            .map(|slot| &self.aircraft[slot as usize])
+    }
+
+    /// Every tracked aircraft, in a deterministic order (creation order, changed by
+    /// retirements).
+    pub fn aircraft(&self) -> &[Aircraft] {
+        &self.aircraft
+    }
+
+    /// The trail of the aircraft with this key (`None` when trails are off).
+    pub fn trail(&self, key: TrackKey) -> Option<&Trail> {
+        self.index
+            .get(key.raw())
+            .and_then(|slot| self.trails.get(slot as usize))
+    }
+
+    /// Memory held, in bytes.
+    pub fn memory(&self) -> MemoryUse {
+        MemoryUse {
+            states: self.aircraft.capacity() * std::mem::size_of::<Aircraft>(),
+            trails: self.trails.iter().map(Trail::heap_bytes).sum::<usize>()
+                + self.trails.capacity() * std::mem::size_of::<Trail>(),
+            index: self.index.heap_bytes(),
+        }
+    }
+
+    /// Takes one received item: a Mode S frame, a Mode A/C reply or an observation.
+    pub fn ingest(&mut self, received: &Received) -> Ingested {
+        match &received.what {
+            What::ModeS(frame) => self.ingest_frame(received.time_utc, *frame, received.signal),
+            What::ModeAc(_) => {
+                self.stats.dropped_mode_ac += 1;
+                Ingested::Dropped(Dropped::ModeAc)
+            }
+            What::Observation(o) => self.ingest_observation(received.time_utc, o),
+        }
+    }
+
+    /// Decodes a frame (with the tracker as the address book) and takes it.
+    pub fn ingest_frame(&mut self, time: f64, frame: Frame, rssi: Option<f32>) -> Ingested {
+        self.stats.frames += 1;
+        if !time.is_finite() {
+            self.stats.dropped_bad_time += 1;
+            return Ingested::Dropped(Dropped::BadTime);
+        }
+        self.advance(time);
+        match decode(frame, &self.config.decode, &*self) {
+            Ok(d) => self.take_decoded(time, &d, rssi),
+            Err(e) => {
+                self.stats.dropped_decode += 1;
+                Ingested::Dropped(Dropped::Decode(e))
+            }
+        }
+    }
+
+    /// Takes a frame decoded elsewhere. Its `integrity` must come from a decode against
+    /// this tracker (or a book that agrees with it): the tracker trusts it.
+    pub fn ingest_decoded(&mut self, time: f64, decoded: &Decoded, rssi: Option<f32>) -> Ingested {
+        self.stats.frames += 1;
+        if !time.is_finite() {
+            self.stats.dropped_bad_time += 1;
+            return Ingested::Dropped(Dropped::BadTime);
+        }
+        self.advance(time);
+        self.take_decoded(time, decoded, rssi)
+    }
+
+    fn take_decoded(&mut self, time: f64, d: &Decoded, rssi: Option<f32>) -> Ingested {
+        if !d.integrity.verified() {
+            self.stats.dropped_unverified += 1;
+            return Ingested::Dropped(Dropped::Unverified);
+        }
+        let Some(route) = route(d) else {
+            self.stats.dropped_unsupported += 1;
+            return Ingested::Dropped(Dropped::Unsupported);
+        };
+        let (slot, created) = match self.index.get(route.key.raw()) {
+            Some(slot) => (slot as usize, false),
+            None if route.create => (self.create(route.key, route.kind, time), true),
+            None => {
+                self.stats.dropped_untracked += 1;
+                return Ingested::Dropped(Dropped::Untracked);
+            }
+        };
+        self.stats.updated += 1;
+        let (cfg, stats) = (&self.config, &mut self.stats);
+        let a = &mut self.aircraft[slot];
+        a.counts.add_df(d.message.df());
+        touch(a, time, rssi);
+        if route.confirm && time > a.filter.verified_at {
+            a.filter.verified_at = time;
+        }
+        if route.kind <= a.kind || time - a.filter.kind_seen > cfg.stale_s {
+            a.kind = route.kind;
+            a.filter.kind_seen = time;
+        }
+        let mut apply = Apply::new(a, cfg, stats, time);
+        apply.message(&d.message, route.source);
+        let update = Update {
+            key: route.key,
+            created,
+            changed: apply.changed,
+            rejected: apply.rejected,
+        };
+        if update.changed.contains(Field::Position) {
+            self.push_trail(slot);
+        }
+        Ingested::Updated(update)
+    }
+
+    /// Takes an observation (decoded values from SBS or JSON states). Observations create
+    /// aircraft (another tool verified them), but never make an address known for
+    /// address/parity replies; their positions are marked [`PositionSource::Other`].
+    pub fn ingest_observation(&mut self, time: f64, o: &Observation) -> Ingested {
+        self.stats.observations += 1;
+        if !time.is_finite() {
+            self.stats.dropped_bad_time += 1;
+            return Ingested::Dropped(Dropped::BadTime);
+        }
+        self.advance(time);
+        let key = if o.non_icao {
+            TrackKey::non_icao(o.hex)
+        } else {
+            TrackKey::icao(o.hex)
+        };
+        let (slot, created) = match self.index.get(key.raw()) {
+            Some(slot) => (slot as usize, false),
+            None => (self.create(key, AddressKind::Observation, time), true),
+        };
+        self.stats.updated += 1;
+        let (cfg, stats) = (&self.config, &mut self.stats);
+        let a = &mut self.aircraft[slot];
+        a.counts.total = a.counts.total.saturating_add(1);
+        a.counts.observations = a.counts.observations.saturating_add(1);
+        touch(a, time, o.rssi);
+        let mut apply = Apply::new(a, cfg, stats, time);
+        apply.observation(o, PositionSource::Other);
+        let update = Update {
+            key,
+            created,
+            changed: apply.changed,
+            rejected: apply.rejected,
+        };
+        if update.changed.contains(Field::Position) {
+            self.push_trail(slot);
+        }
+        Ingested::Updated(update)
+    }
+
+    /// Retires the aircraft silent for longer than the timeout at data time `now`, moving
+    /// their final states into `retired` (in slab order).
+    pub fn tick(&mut self, now: f64, retired: &mut Vec<Aircraft>) {
+        if !now.is_finite() {
+            return;
+        }
+        self.advance(now);
+        let mut slot = 0;
+        while slot < self.aircraft.len() {
+            if now - self.aircraft[slot].last_seen > self.config.timeout_s {
+                retired.push(self.remove(slot));
+                self.stats.retired += 1;
+            } else {
+                slot += 1;
+            }
+        }
+    }
+
+    fn advance(&mut self, time: f64) {
+        if time > self.now {
+            self.now = time;
+        }
+    }
+
+    fn create(&mut self, key: TrackKey, kind: AddressKind, time: f64) -> usize {
+        let slot = self.aircraft.len();
+        self.aircraft.push(Aircraft::new(key, kind, time));
+        if self.config.trail_len > 0 {
+            self.trails.push(Trail::default());
+        }
+        self.index.insert(key.raw(), slot as u32);
+        self.stats.created += 1;
+        slot
+    }
+
+    /// Removes the aircraft at `slot`; the last one takes its place.
+    fn remove(&mut self, slot: usize) -> Aircraft {
+        let gone = self.aircraft.swap_remove(slot);
+        if slot < self.trails.len() {
+            self.trails.swap_remove(slot);
+        }
+        self.index.remove(gone.key.raw());
+        if let Some(moved) = self.aircraft.get(slot) {
+            self.index.insert(moved.key.raw(), slot as u32);
+        }
+        gone
+    }
+
+    fn push_trail(&mut self, slot: usize) {
+        let Some(trail) = self.trails.get_mut(slot) else {
+            return;
+        };
+        let a = &self.aircraft[slot];
+        if let Some(p) = &a.position {
+            let point = TrailPoint {
+                time: p.time,
+                lat: p.lat as f32,
+                lon: p.lon as f32,
+                alt_baro: a.alt_baro,
+                on_ground: a.on_ground == Some(true),
+            };
+            trail.push(point, self.config.trail_len);
+        }
+    }
+}
+
+/// Last-seen time and smoothed signal level.
+#[inline]
+fn touch(a: &mut Aircraft, time: f64, rssi: Option<f32>) {
+    if time > a.last_seen {
+        a.last_seen = time;
+    }
+    if let Some(s) = rssi.filter(|s| s.is_finite()) {
+        // An exponential average over about the last eight messages, in dBFS.
+        a.rssi = Some(a.rssi.map_or(s, |r| r + (s - r) * 0.125));
+    }
+}
+
+/// The aircraft a verified frame belongs to, and what it may do.
+fn route(d: &Decoded) -> Option<Route> {
+    let clean = matches!(d.integrity, Integrity::Clean);
+    let repaired = matches!(d.integrity, Integrity::Corrected(_));
+    let icao = TrackKey::icao(d.address);
+    let other = TrackKey::non_icao(d.address);
+    let r = |key, kind, source, create, confirm| {
+        Some(Route {
+            key,
+            kind,
+            source,
+            create,
+            confirm,
+        })
+    };
+    match &d.message {
+        Message::AllCall { .. } => r(icao, AddressKind::ModeS, PositionSource::Adsb, clean, clean),
+        Message::ExtendedSquitter { .. } | Message::Military { .. } => {
+            let ok = clean || repaired;
+            r(icao, AddressKind::AdsbIcao, PositionSource::Adsb, ok, ok)
+        }
+        Message::NonTransponder { cf, body, .. } => {
+            let ok = clean || repaired;
+            let imf = match body {
+                Df18Body::Adsb(me) => me.imf().unwrap_or(false),
+                // Coarse TIS-B carries the IMF in ME bit 1.
+                Df18Body::Raw(raw) => (raw >> 55) & 1 == 1,
+            };
+            let pick = |imf: bool, icao_kind, other_kind| {
+                if imf {
+                    (other, other_kind)
+                } else {
+                    (icao, icao_kind)
+                }
+            };
+            let ((key, kind), source, confirm) = match cf {
+                ControlField::AdsbIcao => (
+                    (icao, AddressKind::AdsbIcaoNonTransponder),
+                    PositionSource::Adsb,
+                    ok,
+                ),
+                ControlField::AdsbOther => ((other, AddressKind::AdsbOther), PositionSource::Adsb, false),
+                ControlField::TisbFine | ControlField::TisbCoarse => (
+                    pick(imf, AddressKind::TisbIcao, AddressKind::TisbOther),
+                    PositionSource::Tisb,
+                    false,
+                ),
+                ControlField::TisbFineOther => ((other, AddressKind::TisbOther), PositionSource::Tisb, false),
+                ControlField::AdsR => (
+                    pick(imf, AddressKind::AdsrIcao, AddressKind::AdsrOther),
+                    PositionSource::Adsr,
+                    false,
+                ),
+                ControlField::TisbManagement | ControlField::Reserved => return None,
+            };
+            // Ground stations' surface system status (TC 24) is not an aircraft's.
+            if matches!(body, Df18Body::Adsb(Me::SurfaceSystemStatus(_))) && *cf == ControlField::AdsbIcao {
+                return r(key, kind, source, false, false);
+            }
+            r(key, kind, source, ok, confirm)
+        }
+        // Address/parity replies: the address is verified only because it is known.
+        Message::ShortAirAir(_)
+        | Message::AltitudeReply { .. }
+        | Message::IdentityReply { .. }
+        | Message::LongAirAir(_)
+        | Message::CommBAltitude { .. }
+        | Message::CommBIdentity { .. } => r(icao, AddressKind::ModeS, PositionSource::Adsb, false, false),
+    }
+}
+
+/// The tracker is the decoder's address book: an address is known while it is tracked and
+/// was heard in a clean DF11/17/18 within `known_window_s` of the latest data time.
+impl AddressBook for Tracker {
+    #[inline]
+    fn is_known(&self, address: Icao) -> bool {
+        match self.index.get(TrackKey::icao(address).raw()) {
+            Some(slot) => {
+                self.now - self.aircraft[slot as usize].filter.verified_at <= self.config.known_window_s
+            }
+            None => false,
+        }
+    }
+}
