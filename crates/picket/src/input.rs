@@ -62,7 +62,6 @@ impl Input {
             buf,
             done: false,
             bytes_read: first as u64,
-            size,
         })
     }
 
