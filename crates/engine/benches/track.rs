@@ -1,0 +1,263 @@
+//! Decode + track throughput and memory per aircraft (a plain binary, no bench framework).
+//!
+//! ```text
+//! cargo bench -p picket-engine --bench track            # default: 20 passes
+//! cargo bench -p picket-engine --bench track -- 50      # passes over long_flight.csv
+//! ```
+//!
+//! Workloads, prepared before any timing:
+//! - `long_flight`: rs1090's long_flight.csv (172,432 real frames; skipped when the shared
+//!   test data is absent), replayed N times, each pass shifted in time past the timeout so
+//!   its aircraft are retired by a tick and created again;
+//! - `synthetic`: 1,000 aircraft over a 250 NM circle, built with `Message::encode`, each
+//!   sending ADS-B positions (2/s), velocities (1/s), identification (every 5 s) and Mode S
+//!   replies, for 60 s of data time.
+//!
+//! For each it reports frames per second on one core for decoding alone (the decoder's own
+//! known-address bitmap) and for decoding plus tracking (the tracker as the address book).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use picket_engine::track::{Aircraft, Tracker, TrackerConfig};
+use picket_modes::adsb::{
+    AirbornePosition, AirborneVelocity, Category, GroundVelocity, HeightDifference, Identification, Me,
+    SurveillanceStatus, Velocity, VerticalRate, VerticalRateSource,
+};
+use picket_modes::cpr::{self, CprParity, LatLon};
+use picket_modes::message::{Decoder, FlightStatus, Message, ReplyHeader};
+use picket_modes::{Altitude, Callsign, Frame, Icao, Squawk};
+use picket_receive::csv::CsvReader;
+use picket_receive::{Reader, ReaderConfig};
+
+type Item = (f64, Frame, Option<f32>);
+
+fn long_flight() -> Option<Vec<Item>> {
+    let root = std::env::var_os("PICKET_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
+    let path = root.join("testdata/rs1090_crate/long_flight.csv");
+    let Ok(bytes) = std::fs::read(&path) else {
+        eprintln!("skipping long_flight: {} not found", path.display());
+        return None;
+    };
+    let mut reader = CsvReader::new(ReaderConfig::default());
+    reader.feed(&bytes);
+    reader.finish();
+    let mut items = Vec::new();
+    while let Some(item) = reader.next() {
+        if let Ok(r) = item {
+            if let Some(f) = r.what.frame() {
+                items.push((r.time_utc, *f, r.signal));
+            }
+        }
+    }
+    Some(items)
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn synthetic(aircraft: usize, seconds: u32) -> Vec<Item> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let t0 = 1_700_000_000.0;
+    let centre = LatLon { lat: 50.0, lon: 8.0 };
+    let mut items = Vec::new();
+    let header = ReplyHeader {
+        fs: FlightStatus(0),
+        dr: 0,
+        um: 0,
+    };
+    for n in 0..aircraft {
+        let address = Icao(0x400000 + (rng.next() as u32 & 0x3F_FFFF));
+        let r_deg = 4.0 * rng.unit().sqrt();
+        let bearing = rng.unit() * std::f64::consts::TAU;
+        let start = (
+            centre.lat + r_deg * bearing.cos(),
+            centre.lon + r_deg * bearing.sin() / 50f64.to_radians().cos(),
+        );
+        let heading = rng.unit() * std::f64::consts::TAU;
+        let gs = 250.0 + 250.0 * rng.unit();
+        let alt = 1_000 + 25 * (rng.next() % 1_500) as i32;
+        let phase = rng.unit();
+        let (east, north) = (gs * heading.sin(), gs * heading.cos());
+        let callsign = Callsign::new(&format!("TST{n:04}"));
+        for k in 0..seconds * 2 {
+            let t = t0 + phase + f64::from(k) * 0.5;
+            let dt_h = f64::from(k) * 0.5 / 3600.0;
+            let lat = start.0 + north * dt_h / 60.0;
+            let lon = start.1 + east * dt_h / 60.0 / lat.to_radians().cos();
+            let parity = if k % 2 == 0 {
+                CprParity::Even
+            } else {
+                CprParity::Odd
+            };
+            let me = Me::AirbornePosition(AirbornePosition {
+                type_code: 11,
+                surveillance_status: SurveillanceStatus::NoCondition,
+                nic_b: false,
+                altitude_code: AirbornePosition::altitude_code_for(Altitude::Feet25(alt)),
+                utc_sync: false,
+                cpr: cpr::encode_airborne(LatLon { lat, lon }, parity),
+            });
+            let squitter = |me| {
+                Message::ExtendedSquitter {
+                    capability: 5,
+                    address,
+                    me,
+                }
+                .encode(Icao(0))
+            };
+            items.push((t, squitter(me), Some(-20.0)));
+            if k % 2 == 1 {
+                let v = Me::AirborneVelocity(AirborneVelocity {
+                    intent_change: false,
+                    ifr_capability: false,
+                    nac_v: 1,
+                    velocity: Velocity::Ground(GroundVelocity::from_components_kt(east, north)),
+                    vertical_rate: VerticalRate::from_fpm(VerticalRateSource::Barometric, Some(0.0)),
+                    reserved: 0,
+                    height_difference: HeightDifference::from_ft(None),
+                });
+                items.push((t + 0.05, squitter(v), Some(-20.0)));
+                let reply = Message::AltitudeReply {
+                    header,
+                    altitude: Altitude::Feet25(alt),
+                };
+                items.push((t + 0.1, reply.encode(address), Some(-20.0)));
+            }
+            if k % 10 == 3 {
+                let id = Identification::new(Category::from_type_code(4, 3).unwrap(), &callsign);
+                items.push((t + 0.2, squitter(Me::Identification(id)), Some(-20.0)));
+                let reply = Message::IdentityReply {
+                    header,
+                    squawk: Squawk(0o1000 + (n as u16 & 0o777)),
+                };
+                items.push((t + 0.3, reply.encode(address), Some(-20.0)));
+                items.push((
+                    t + 0.4,
+                    Message::AllCall {
+                        capability: 5,
+                        address,
+                    }
+                    .encode(Icao(0)),
+                    Some(-20.0),
+                ));
+            }
+        }
+    }
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    items
+}
+
+/// Decoding alone, with the decoder's known-address bitmap; frames per second.
+fn decode_only(items: &[Item], passes: u32) -> f64 {
+    let mut decoder = Decoder::default();
+    let start = Instant::now();
+    let mut ok = 0u64;
+    for _ in 0..passes {
+        for &(_, frame, _) in items {
+            ok += u64::from(black_box(decoder.decode(black_box(frame))).is_ok());
+        }
+    }
+    black_box(ok);
+    (items.len() as f64 * f64::from(passes)) / start.elapsed().as_secs_f64()
+}
+
+/// Decoding and tracking; each pass shifted past the timeout. Returns frames per second
+/// and the tracker after the last pass.
+fn decode_and_track(items: &[Item], passes: u32, config: TrackerConfig) -> (f64, Tracker) {
+    let span = items.last().map_or(0.0, |l| l.0) - items.first().map_or(0.0, |f| f.0);
+    let shift = span + config.timeout_s + 10.0;
+    let mut tracker = Tracker::new(config);
+    let mut retired: Vec<Aircraft> = Vec::new();
+    let start = Instant::now();
+    for pass in 0..passes {
+        let offset = f64::from(pass) * shift;
+        tracker.tick(items[0].0 + offset, &mut retired);
+        retired.clear();
+        for &(t, frame, rssi) in items {
+            black_box(tracker.ingest_frame(t + offset, black_box(frame), rssi));
+        }
+    }
+    let rate = (items.len() as f64 * f64::from(passes)) / start.elapsed().as_secs_f64();
+    (rate, tracker)
+}
+
+fn report(name: &str, items: &[Item], passes: u32) {
+    if items.is_empty() {
+        return;
+    }
+    // One untimed pass to warm caches and tables.
+    decode_and_track(items, 1, TrackerConfig::default());
+    let d = decode_only(items, passes);
+    let (t, tracker) = decode_and_track(items, passes, TrackerConfig::default());
+    let n = items.len() as f64 * f64::from(passes);
+    println!(
+        "{name}: {} frames x {passes} passes = {n:.0} frames; decode only {:.2} M frames/s ({:.1} ns/frame); \
+         decode + track {:.2} M frames/s ({:.1} ns/frame); {} aircraft at the end",
+        items.len(),
+        d / 1e6,
+        1e9 / d,
+        t / 1e6,
+        1e9 / t,
+        tracker.len()
+    );
+    let s = tracker.stats();
+    println!(
+        "  positions: {} global, {} local, {} rejected; created {}, retired {}",
+        s.positions_global,
+        s.positions_local,
+        s.positions_rejected_global + s.positions_rejected_local,
+        s.created,
+        s.retired
+    );
+    let m = tracker.memory();
+    let per = |bytes: usize| bytes as f64 / tracker.len().max(1) as f64;
+    println!(
+        "  memory: state {} B/aircraft (size_of), slab {:.0} B/aircraft, index {:.0} B/aircraft",
+        std::mem::size_of::<Aircraft>(),
+        per(m.states),
+        per(m.index)
+    );
+    let (_, with_trails) = decode_and_track(
+        items,
+        1,
+        TrackerConfig {
+            trail_len: 64,
+            ..TrackerConfig::default()
+        },
+    );
+    let m = with_trails.memory();
+    println!(
+        "  trails of 64 points: {:.0} B/aircraft ({} aircraft)",
+        m.trails as f64 / with_trails.len().max(1) as f64,
+        with_trails.len()
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the first number given is the pass count.
+    let passes = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse::<u32>().ok())
+        .unwrap_or(20);
+    if let Some(items) = long_flight() {
+        report("long_flight", &items, passes);
+    }
+    let items = synthetic(1_000, 60);
+    report("synthetic 1,000 aircraft", &items, (passes / 4).max(1));
+}
