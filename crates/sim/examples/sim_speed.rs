@@ -14,7 +14,14 @@ fn main() {
         eprintln!("no built-in scenario {name:?}");
         std::process::exit(2);
     };
-    let sim = Simulation::new(&scenario, scenario.seed, Window { from_s: 0.0, duration_s: Some(seconds) });
+    let sim = Simulation::new(
+        &scenario,
+        scenario.seed,
+        Window {
+            from_s: 0.0,
+            duration_s: Some(seconds),
+        },
+    );
     let t0 = Instant::now();
     let states = sim.truth_states().count();
     let truth_s = t0.elapsed().as_secs_f64();

@@ -340,3 +340,77 @@ fn builtin_window_writes_identical_beast_and_reads_back() {
         }
     }
 }
+
+/// IQ checked by a demodulator nobody here wrote: Debian's dump1090-mutability, when installed
+/// (`apt-get install --no-install-recommends dump1090-mutability`). At 2.4 MS/s and high SNR it
+/// must find at least 95 % of the DF11/17/18 frames put in the samples.
+#[test]
+fn dump1090_finds_the_frames_in_the_samples() {
+    use crate::iq::{IqFormat, IqOptions, IqStream};
+    let Some(bin) = ["/usr/bin/dump1090-mutability", "/usr/bin/dump1090"]
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("skipping: dump1090-mutability is not installed");
+        return;
+    };
+    let s = Scenario::builtin("caracas").unwrap();
+    let sim = Simulation::new(
+        &s,
+        4,
+        Window {
+            from_s: 3000.0,
+            duration_s: Some(8.0),
+        },
+    );
+    let opts = IqOptions {
+        rate: 2.4e6,
+        format: IqFormat::U8,
+        snr_db: 30.0,
+        noise_rms: 0.01,
+        level_from_signal: false,
+        receiver: 0,
+    };
+    let mut iq = IqStream::new(&sim, opts);
+    let mut bytes = Vec::new();
+    while iq.fill(&mut bytes, 1 << 20) > 0 {}
+    let path = std::env::temp_dir().join(format!("picket-sim-iq-{}.u8", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["--ifile", path.to_str().unwrap(), "--iformat", "UC8", "--raw"])
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("skipping: cannot run {bin}: {e}");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let found: std::collections::HashSet<String> = text
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix('*')?
+                .strip_suffix(';')
+                .map(|h| h.to_ascii_lowercase())
+        })
+        .collect();
+    let squitters: Vec<String> = iq
+        .placed()
+        .iter()
+        .map(|h| *h.received.what.frame().unwrap())
+        .filter(|f| matches!(f.df(), 11 | 17 | 18))
+        .map(|f| f.to_string().to_ascii_lowercase())
+        .collect();
+    let hit = squitters.iter().filter(|h| found.contains(*h)).count();
+    let share = hit as f64 / squitters.len().max(1) as f64;
+    eprintln!(
+        "dump1090 found {hit} of {} DF11/17/18 frames ({:.1} %)",
+        squitters.len(),
+        share * 100.0
+    );
+    assert!(squitters.len() > 200);
+    assert!(share >= 0.95, "dump1090 found only {:.1} %", share * 100.0);
+}

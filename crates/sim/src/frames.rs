@@ -143,6 +143,7 @@ impl Frames {
                 self.qnh_hpa,
                 &mut tx,
             );
+            serialise(&mut tx);
             let mut rng = Rng::keyed(&[self.seed, u64::from(st.address), s as u64, 0x4EC3_17E5]);
             for t in &tx {
                 let sent_s = s as f64 + t.offset;
@@ -202,6 +203,20 @@ struct Transmission {
     frame: Frame,
     position: LatLon,
     alt_geom_ft: f64,
+}
+
+/// A transponder sends one thing at a time: transmissions that would overlap are delayed until
+/// the previous one is over (plus a short guard), as a busy transponder defers its squitters.
+fn serialise(tx: &mut [Transmission]) {
+    const GUARD_S: f64 = 20e-6;
+    tx.sort_by(|a, b| a.offset.total_cmp(&b.offset));
+    let mut free_at = f64::NEG_INFINITY;
+    for t in tx.iter_mut() {
+        if t.offset < free_at {
+            t.offset = free_at;
+        }
+        free_at = t.offset + (8 + t.frame.len_bits()) as f64 * 1e-6 + GUARD_S;
+    }
 }
 
 /// Position and altitudes `dt` seconds after a true state, following its track and turn.

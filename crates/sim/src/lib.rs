@@ -11,6 +11,7 @@
 pub mod flight;
 pub mod frames;
 pub mod geo;
+pub mod iq;
 pub mod parse;
 pub mod perf;
 pub mod rng;
@@ -29,6 +30,7 @@ mod frame_tests;
 mod scenario_tests;
 
 pub use frames::{Frames, Heard};
+pub use iq::{IqFormat, IqOptions, IqStream};
 pub use parse::ScenarioError;
 pub use scenario::Scenario;
 pub use sim::{list, ScenarioInfo, Simulation, Window};
