@@ -20,6 +20,7 @@ pub mod sim;
 pub mod time;
 pub mod traffic;
 pub mod truth;
+pub mod truth_json;
 pub mod world;
 
 #[cfg(test)]
