@@ -228,3 +228,52 @@ fn same_seed_same_traffic_other_seed_other_traffic() {
     .collect();
     assert_eq!(a, longer);
 }
+
+#[test]
+fn an_orbit_is_a_loiter_and_a_transit_is_not() {
+    let text = r#"
+start = "2019-03-23T14:00:00Z"
+duration = "2h"
+[[receiver]]
+name = "rx"
+lat = 11.0
+lon = -66.0
+[[aircraft]]
+hex = "1514c0"
+type = "IL76"
+lat = 11.5
+lon = -66.5
+alt_ft = 25000
+speed_kt = 300
+track = 90
+[[aircraft.phase]]
+kind = "cruise"
+duration = "10m"
+[[aircraft.phase]]
+kind = "orbit"
+radius_nm = 5
+direction = "right"
+duration = "40m"
+[[aircraft.phase]]
+kind = "cruise"
+"#;
+    let s = Scenario::from_toml(text, "t").unwrap();
+    let ev = Simulation::new(&s, 1, Window::ALL).truth_events();
+    let loiters: Vec<&TruthEvent> = ev.iter().filter(|e| e.kind == EventKind::Loiter).collect();
+    assert_eq!(loiters.len(), 1, "{}", show(&ev));
+    let l = loiters[0];
+    let orbit_start = s.start + 600 * 1_000_000_000;
+    // The pattern begins with the orbit (or the last stretch of the inbound leg that fits in
+    // the box) and ends soon after the aircraft leaves it.
+    assert!(l.onset >= orbit_start - 150 * 1_000_000_000 && l.onset <= orbit_start + 60 * 1_000_000_000);
+    let end = l.end.expect("the loiter ends");
+    assert!(
+        end > orbit_start + 2400 * 1_000_000_000 && end < orbit_start + 2700 * 1_000_000_000,
+        "{}",
+        show(&ev)
+    );
+    // The arctic bombers never loiter.
+    let arctic = Scenario::builtin("arctic").unwrap();
+    let ev = Simulation::new(&arctic, 1, Window::ALL).truth_events();
+    assert!(!ev.iter().any(|e| e.kind == EventKind::Loiter), "{}", show(&ev));
+}

@@ -26,6 +26,10 @@
 //!   emergency/priority state) appears or changes.
 //! - `went_dark`: the transponder switched off inside a built-in zone or within
 //!   `went_dark_zone_distance_m` of one.
+//! - `loiter`: turns adding up to `loiter_min_turn_deg` within a square of
+//!   `loiter_max_extent_m`, lasting `loiter_min_duration`, at `loiter_min_speed_kt` or more;
+//!   onset at the earliest sample from which the whole pattern fits in the square, end when it
+//!   no longer fits.
 //! - `first_seen`: the first sample of each UTC day at which the aircraft transmits and is in
 //!   some receiver's coverage.
 //!
@@ -36,7 +40,7 @@
 //! `emergency`, `went_dark` and `first_seen`), broadcasting its position (not Mode S only).
 
 use picket_world::events::{DetectorParams, EventKind};
-use picket_world::geo::LatLon;
+use picket_world::geo::{LatLon, LocalFrame};
 use picket_world::zones::Zone;
 
 use crate::geo::{radio_horizon_nm, slant_m, FT, KT, NM};
@@ -115,6 +119,19 @@ struct PerAircraft {
     /// Last UTC day index at which the dwell was (re-)raised.
     dwell_day: i64,
     first_seen_day: Option<i64>,
+    loiter: Loiter,
+}
+
+/// The pattern being watched for a loiter: recent samples that fit in the box.
+#[derive(Debug, Clone, Default)]
+struct Loiter {
+    anchor: Option<LocalFrame>,
+    /// (time, x, y, accumulated turn, observable) of each sample in the window.
+    samples: std::collections::VecDeque<(UnixNanos, f64, f64, f64, bool)>,
+    turned: f64,
+    last_track: Option<f64>,
+    /// Index of the loiter event being reported.
+    active: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -331,8 +348,79 @@ impl<'a> TruthEvents<'a> {
                 }
             }
         }
+        self.loiter(s, obs_pos);
         self.per[i].seen = true;
         self.per[i].last = Some(*s);
+    }
+
+    /// Loiter: accumulated turn of `loiter_min_turn_deg` within a box of `loiter_max_extent_m`
+    /// for `loiter_min_duration`, above `loiter_min_speed_kt`. Onset: the earliest sample from
+    /// which the whole pattern fits in the box; end: when it no longer fits.
+    fn loiter(&mut self, s: &TruthState, obs: bool) {
+        let p = self.params;
+        let extent = p.loiter_max_extent_m;
+        let l = &mut self.per[s.aircraft].loiter;
+        let flying = !s.on_ground && s.gs_kt >= p.loiter_min_speed_kt;
+        if !flying {
+            if let Some(ev) = l.active.take() {
+                self.events[ev].end = Some(s.time);
+            }
+            *l = Loiter::default();
+            return;
+        }
+        if let Some(prev) = l.last_track {
+            l.turned += crate::geo::norm180(s.track_deg - prev).abs();
+        }
+        l.last_track = Some(s.track_deg);
+        // Re-anchor the flat frame when the aircraft has moved far from it, so that the box is
+        // measured without distortion.
+        let far = l
+            .anchor
+            .is_none_or(|f| f.origin().distance_m(s.position) > 200_000.0);
+        if far {
+            let frame = LocalFrame::new(s.position);
+            l.anchor = Some(frame);
+            // Older samples are more than the box away once the anchor is this far: drop them.
+            l.samples.clear();
+        }
+        let (x, y) = l.anchor.map_or((0.0, 0.0), |f| f.to_xy(s.position));
+        l.samples.push_back((s.time, x, y, l.turned, obs));
+        let fits = |q: &std::collections::VecDeque<(UnixNanos, f64, f64, f64, bool)>| {
+            let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+            for &(_, x, y, _, _) in q {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
+            x1 - x0 <= extent && y1 - y0 <= extent
+        };
+        // Cheap test first: the new point within the box of the window's first point.
+        let quick = l
+            .samples
+            .front()
+            .is_some_and(|f| (f.1 - x).abs() <= extent && (f.2 - y).abs() <= extent);
+        if !(quick && fits(&l.samples)) {
+            if let Some(ev) = l.active.take() {
+                self.events[ev].end = Some(s.time);
+                // A new pattern starts from here, not from the tail of the one that ended.
+                l.samples.drain(..l.samples.len() - 1);
+            }
+            while l.samples.len() > 1 && !fits(&l.samples) {
+                l.samples.pop_front();
+            }
+        }
+        if l.active.is_none() {
+            if let (Some(first), Some(last)) = (l.samples.front(), l.samples.back()) {
+                let long = last.0 - first.0 >= p.loiter_min_duration.as_nanos() as i64;
+                if long && last.3 - first.3 >= p.loiter_min_turn_deg {
+                    let mut e = TruthEvent::new(EventKind::Loiter, first.0, vec![s.address]);
+                    e.observable = first.4;
+                    self.events.push(e);
+                    l.active = Some(self.events.len() - 1);
+                }
+            }
+        }
     }
 
     fn pair(&mut self, a: &TruthState, b: &TruthState) {
