@@ -99,9 +99,6 @@ kind = "park"
     let Some(crate::scenario::Phase::Approach { runway }) = s.aircraft[0].phases.first() else {
         unreachable!()
     };
-    if std::env::var_os("PICKET_SIM_DUMP").is_some() {
-        dump(&states, 10);
-    }
     let td = states.iter().position(|s| s.on_ground).expect("never landed");
     let t = states[td];
     let along = along_track_m(t.position, runway.threshold, runway.heading);
@@ -285,35 +282,11 @@ duration = "20m"
     };
     let mut worst = 0.0f64;
     for (l, f) in lead.iter().zip(&wing).skip(120) {
-        if std::env::var_os("PICKET_SIM_DUMP").is_some() && l.t_s as i64 % 10 == 0 {
-            eprintln!(
-                "{} err {:.3} trk {:.1}/{:.1} gs {:.0}/{:.0}",
-                l.t_s,
-                slot_error(l, f, 1.0, -0.5),
-                l.track_deg,
-                f.track_deg,
-                l.gs_kt,
-                f.gs_kt
-            );
-        }
         worst = worst.max(slot_error(l, f, 1.0, -0.5));
         assert!((l.alt_baro_ft - f.alt_baro_ft).abs() < 200.0);
     }
     // Through a 150° turn the wingman stays within a quarter of a mile of its slot.
     assert!(worst < 0.25, "formation slot error {worst} nm");
-    if std::env::var_os("PICKET_SIM_DUMP").is_some() {
-        for (l, f) in lead.iter().zip(&fighter).step_by(20) {
-            eprintln!(
-                "F {} d {:.2} trk {:.0} gs {:.0} alt {:.0} lead trk {:.0}",
-                f.t_s,
-                slot_error(l, f, 0.5, 1.0),
-                f.track_deg,
-                f.gs_kt,
-                f.alt_baro_ft,
-                l.track_deg
-            );
-        }
-    }
     let joined = fighter
         .iter()
         .zip(&lead)
@@ -392,16 +365,4 @@ transponder = "off"
     assert!((total + 270.0).abs() < 5.0, "{total}");
     assert_eq!(states[90].transponder, crate::scenario::TransponderState::Off);
     assert_ne!(states[150].transponder, crate::scenario::TransponderState::Off);
-}
-
-/// Prints a track for eyeballing: `PICKET_SIM_DUMP=1 cargo test dump -- --nocapture`.
-#[allow(dead_code)]
-fn dump(states: &[TruthState], every: usize) {
-    for s in states.iter().step_by(every) {
-        eprintln!(
-            "{:6.0} #{} {:9.5} {:10.5} alt {:6.0} gs {:5.1} trk {:5.1} vr {:6.0} tr {:5.2} bank {:5.1} gnd {}",
-            s.t_s, s.aircraft, s.position.lat, s.position.lon, s.alt_baro_ft, s.gs_kt, s.track_deg,
-            s.baro_rate_fpm, s.turn_rate_deg_s, s.bank_deg, s.on_ground
-        );
-    }
 }

@@ -414,3 +414,85 @@ fn dump1090_finds_the_frames_in_the_samples() {
     assert!(squitters.len() > 200);
     assert!(share >= 0.95, "dump1090 found only {:.1} %", share * 100.0);
 }
+
+#[test]
+fn surface_positions_and_non_transponder_devices() {
+    use picket_modes::cpr::decode_local_surface;
+    let extra = r#"
+[[aircraft]]
+hex = "0d8001"
+callsign = "TEST1"
+type = "A320"
+transponder = "adsb1"
+[[aircraft.phase]]
+kind = "park"
+lat = 10.6003
+lon = -66.9890
+duration = "60s"
+[[aircraft.phase]]
+kind = "taxi"
+path = [[10.6025, -66.9930]]
+
+[[aircraft]]
+hex = "0d8002"
+callsign = "DRONE1"
+transponder = "non_transponder_df18"
+lat = 11.1
+lon = -66.1
+alt_ft = 5000
+speed_kt = 120
+"#;
+    let text = format!(
+        "{}{extra}",
+        HEAD.replace(
+            "lat = 11.0\nlon = -66.0\nalt_ft = 100",
+            "lat = 10.62\nlon = -66.99\nalt_ft = 300"
+        )
+    );
+    let s = Scenario::from_toml(&text, "t").unwrap();
+    let (heard, truth) = run(&s, 1, 0.0, 120.0);
+    let rx = s.receivers[0].position;
+    let mut parked = 0;
+    let mut moving = 0;
+    for h in heard
+        .iter()
+        .filter(|h| h.received.receiver == 0 && h.address == 0x0d8001)
+    {
+        let f = *h.received.what.frame().unwrap();
+        assert!(matches!(f.df(), 11 | 17 | 4 | 5 | 20 | 21));
+        if f.df() != 17 {
+            continue;
+        }
+        let d = decode(f, &DecodeOptions::default(), &NoAddresses).unwrap();
+        if let Some(Me::SurfacePosition(p)) = d.message.adsb() {
+            let st = truth_at(&truth, h.address, h.sent_s).unwrap();
+            let pos = decode_local_surface(
+                p.cpr,
+                picket_modes::cpr::LatLon {
+                    lat: rx.lat,
+                    lon: rx.lon,
+                },
+            )
+            .unwrap();
+            let (tp, _, _) = crate::frames::tests_extrapolate(st, h.sent_s - st.t_s);
+            let err = tp.distance_m(picket_world::geo::LatLon::new(pos.lat, pos.lon));
+            assert!(err < 5.0, "surface position off by {err} m");
+            if h.sent_s < 59.0 {
+                parked += 1;
+                assert!(p.movement.is_stopped());
+            } else if st.gs_kt > 5.0 {
+                moving += 1;
+                assert!((p.ground_speed_kt().unwrap() - st.gs_kt).abs() < 1.5);
+            }
+        }
+    }
+    // Stopped: one surface position every 5 s; moving: two a second.
+    assert!((10..=13).contains(&parked), "{parked}");
+    assert!(moving > 20, "{moving}");
+    let drone: Vec<u8> = heard
+        .iter()
+        .filter(|h| h.address == 0x0d8002)
+        .map(|h| h.received.what.frame().unwrap().df())
+        .collect();
+    assert!(!drone.is_empty() && drone.iter().all(|&df| df == 18), "{drone:?}");
+}

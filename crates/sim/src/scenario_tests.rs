@@ -46,17 +46,6 @@ fn builtins_parse_and_list() {
 }
 
 #[test]
-fn dump_events() {
-    if std::env::var_os("PICKET_SIM_DUMP").is_none() {
-        return;
-    }
-    let name = std::env::var("PICKET_SIM_SCENARIO").unwrap_or_else(|_| "arctic".into());
-    let s = Scenario::builtin(&name).unwrap();
-    let sim = Simulation::new(&s, s.seed, Window::ALL);
-    eprintln!("{}", show(&sim.truth_events()));
-}
-
-#[test]
 fn arctic_truth_has_the_story() {
     let s = Scenario::builtin("arctic").unwrap();
     let sim = Simulation::new(&s, s.seed, Window::ALL);
