@@ -65,7 +65,7 @@ fn check(key: &str, want: &Value, got: &Value, row: &Value) -> Result<(), String
         "geo_minus_baro" => got["geom_delta"] == *want,
         "subtype" => got["st"] == *want,
         "airspeed" => got["tas"] == *want || got["ias"] == *want,
-        "airspeed_type" => got.get(&want.as_str().unwrap_or("").to_lowercase()).is_some(),
+        "airspeed_type" => got.get(want.as_str().unwrap_or("").to_lowercase()).is_some(),
         "heading" => close(num(got, "mag_heading"), w.unwrap_or(f64::NAN), 0.01),
         "vr_source" => got["vr_source"].as_str() == want.as_str().map(str::to_lowercase).as_deref(),
         "squawk" => got["squawk"] == *want,
