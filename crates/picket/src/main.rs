@@ -2,6 +2,7 @@
 
 mod decode;
 mod input;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,12 +19,15 @@ struct Cli {
 enum Command {
     /// Decode frames from a file or stdin: one JSON object per frame, or a summary.
     Decode(decode::DecodeArgs),
+    /// Turn a scenario into the frames (or IQ samples) receivers would hear, and its truth.
+    Simulate(simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match result {
         Ok(code) => code,

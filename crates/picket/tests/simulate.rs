@@ -1,0 +1,104 @@
+//! `picket simulate` end to end: through the binary, into `picket decode`.
+
+use std::process::{Command, Output, Stdio};
+
+fn picket(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(args)
+        .output()
+        .expect("picket runs")
+}
+
+#[test]
+fn list_names_every_builtin_scenario() {
+    let out = picket(&["simulate", "--list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in ["caracas", "orchila", "arctic"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(name) && l.contains("aircraft")),
+            "{name} in {text}"
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_bytes() {
+    let a = picket(&[
+        "simulate",
+        "arctic",
+        "--from",
+        "1h",
+        "--duration",
+        "20s",
+        "--seed",
+        "7",
+    ]);
+    let b = picket(&[
+        "simulate",
+        "arctic",
+        "--from",
+        "1h",
+        "--duration",
+        "20s",
+        "--seed",
+        "7",
+    ]);
+    let c = picket(&[
+        "simulate",
+        "arctic",
+        "--from",
+        "1h",
+        "--duration",
+        "20s",
+        "--seed",
+        "8",
+    ]);
+    assert!(a.status.success() && !a.stdout.is_empty());
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+}
+
+#[test]
+fn every_simulated_frame_decodes_in_every_format() {
+    for format in ["beast", "avr", "jsonl"] {
+        let sim = picket(&["simulate", "caracas", "--duration", "30s", "--format", format]);
+        assert!(sim.status.success(), "{format}");
+        let mut decode = Command::new(env!("CARGO_BIN_EXE_picket"))
+            .args(["decode", "--stats", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        decode.stdin.take().unwrap().write_all(&sim.stdout).unwrap();
+        let out = decode.wait_with_output().unwrap();
+        let stats = String::from_utf8(out.stdout).unwrap();
+        let frames_line = stats.lines().find(|l| l.starts_with("frames")).unwrap();
+        let n: Vec<u64> = frames_line
+            .split_whitespace()
+            .filter_map(|w| w.trim_end_matches(',').parse().ok())
+            .collect();
+        assert!(n[0] > 500, "{format}: {frames_line}");
+        assert_eq!(n[0], n[1], "{format}: every frame decodes: {frames_line}");
+        assert!(stats.contains("errors      none"), "{format}: {stats}");
+    }
+}
+
+#[test]
+fn a_bad_scenario_file_is_reported_with_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("picket-sim-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(
+        &file,
+        "start = \"2019-03-23T14:00:00Z\"\nduration = \"1h\"\n[[aircraft]]\nhex = \"zzzzzz\"\n",
+    )
+    .unwrap();
+    let out = picket(&["simulate", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad.toml:4:"), "line and column in: {err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
