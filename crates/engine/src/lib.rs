@@ -2,4 +2,5 @@
 pub mod engine;
 pub mod enrich;
 pub mod event;
+pub mod rules;
 pub mod track;
