@@ -33,6 +33,27 @@ use picket_receive::{Reader, ReaderConfig};
 
 type Item = (f64, Frame, Option<f32>);
 
+/// CPU time of this thread in seconds (Linux: utime + stime of /proc/thread-self/stat, in
+/// 10 ms ticks), so that frames per second per core stay meaningful on a shared machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Wall and CPU time of a closure.
+fn timed(f: impl FnOnce()) -> (f64, Option<f64>) {
+    let (wall, cpu) = (Instant::now(), cpu_seconds());
+    f();
+    let cpu = match (cpu, cpu_seconds()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    (wall.elapsed().as_secs_f64(), cpu)
+}
+
 fn long_flight() -> Option<Vec<Item>> {
     let root = std::env::var_os("PICKET_SHARED")
         .map(PathBuf::from)
@@ -163,38 +184,70 @@ fn synthetic(aircraft: usize, seconds: u32) -> Vec<Item> {
     items
 }
 
-/// Decoding alone, with the decoder's known-address bitmap; frames per second.
-fn decode_only(items: &[Item], passes: u32) -> f64 {
-    let mut decoder = Decoder::default();
-    let start = Instant::now();
-    let mut ok = 0u64;
-    for _ in 0..passes {
-        for &(_, frame, _) in items {
-            ok += u64::from(black_box(decoder.decode(black_box(frame))).is_ok());
-        }
-    }
-    black_box(ok);
-    (items.len() as f64 * f64::from(passes)) / start.elapsed().as_secs_f64()
+/// Frames per second by wall clock and by CPU time.
+#[derive(Clone, Copy)]
+struct Rate {
+    wall: f64,
+    cpu: Option<f64>,
 }
 
-/// Decoding and tracking; each pass shifted past the timeout. Returns frames per second
-/// and the tracker after the last pass.
-fn decode_and_track(items: &[Item], passes: u32, config: TrackerConfig) -> (f64, Tracker) {
+impl Rate {
+    fn of(frames: f64, (wall, cpu): (f64, Option<f64>)) -> Rate {
+        Rate {
+            wall: frames / wall,
+            cpu: cpu.filter(|&c| c > 0.0).map(|c| frames / c),
+        }
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} M frames/s wall ({:.1} ns/frame)",
+            self.wall / 1e6,
+            1e9 / self.wall
+        )?;
+        if let Some(c) = self.cpu {
+            write!(f, ", {:.2} M frames/s CPU ({:.1} ns/frame)", c / 1e6, 1e9 / c)?;
+        }
+        Ok(())
+    }
+}
+
+/// Decoding alone, with the decoder's known-address bitmap.
+fn decode_only(items: &[Item], passes: u32) -> Rate {
+    let mut decoder = Decoder::default();
+    let mut ok = 0u64;
+    let time = timed(|| {
+        for _ in 0..passes {
+            for &(_, frame, _) in items {
+                ok += u64::from(black_box(decoder.decode(black_box(frame))).is_ok());
+            }
+        }
+    });
+    black_box(ok);
+    Rate::of(items.len() as f64 * f64::from(passes), time)
+}
+
+/// Decoding and tracking; each pass shifted past the timeout. Returns the rate and the
+/// tracker after the last pass.
+fn decode_and_track(items: &[Item], passes: u32, config: TrackerConfig) -> (Rate, Tracker) {
     let span = items.last().map_or(0.0, |l| l.0) - items.first().map_or(0.0, |f| f.0);
     let shift = span + config.timeout_s + 10.0;
     let mut tracker = Tracker::new(config);
     let mut retired: Vec<Aircraft> = Vec::new();
-    let start = Instant::now();
-    for pass in 0..passes {
-        let offset = f64::from(pass) * shift;
-        tracker.tick(items[0].0 + offset, &mut retired);
-        retired.clear();
-        for &(t, frame, rssi) in items {
-            black_box(tracker.ingest_frame(t + offset, black_box(frame), rssi));
+    let time = timed(|| {
+        for pass in 0..passes {
+            let offset = f64::from(pass) * shift;
+            tracker.tick(items[0].0 + offset, &mut retired);
+            retired.clear();
+            for &(t, frame, rssi) in items {
+                black_box(tracker.ingest_frame(t + offset, black_box(frame), rssi));
+            }
         }
-    }
-    let rate = (items.len() as f64 * f64::from(passes)) / start.elapsed().as_secs_f64();
-    (rate, tracker)
+    });
+    (Rate::of(items.len() as f64 * f64::from(passes), time), tracker)
 }
 
 fn report(name: &str, items: &[Item], passes: u32) {
@@ -206,16 +259,9 @@ fn report(name: &str, items: &[Item], passes: u32) {
     let d = decode_only(items, passes);
     let (t, tracker) = decode_and_track(items, passes, TrackerConfig::default());
     let n = items.len() as f64 * f64::from(passes);
-    println!(
-        "{name}: {} frames x {passes} passes = {n:.0} frames; decode only {:.2} M frames/s ({:.1} ns/frame); \
-         decode + track {:.2} M frames/s ({:.1} ns/frame); {} aircraft at the end",
-        items.len(),
-        d / 1e6,
-        1e9 / d,
-        t / 1e6,
-        1e9 / t,
-        tracker.len()
-    );
+    println!("{name}: {} frames x {passes} passes = {n:.0} frames", items.len());
+    println!("  decode only:    {d}");
+    println!("  decode + track: {t}; {} aircraft at the end", tracker.len());
     let s = tracker.stats();
     println!(
         "  positions: {} global, {} local, {} rejected; created {}, retired {}",
