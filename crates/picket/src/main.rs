@@ -2,6 +2,7 @@
 
 mod decode;
 mod input;
+mod run;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Turn a scenario into the frames (or IQ samples) receivers would hear, and its truth.
     Simulate(simulate::SimulateArgs),
+    /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Run(args) => run::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,212 @@
+//! Where `picket run` gets its frames: files (merged in time order, one receiver id each)
+//! or the simulator.
+
+use anyhow::{anyhow, Context, Result};
+use picket_receive::time::{parse_time, DEFAULT_START};
+use picket_receive::{ClockKind, Format, ReadError, ReaderConfig, Received};
+use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
+use picket_sim::{Frames, Simulation, Window};
+use picket_world::geo::LatLon;
+
+use super::config::Settings;
+use crate::input::Input;
+
+/// How many read errors of one input are printed before only counting them.
+const PRINTED_ERRORS: u64 = 10;
+
+/// One file input with the item read ahead (for the time-ordered merge).
+pub(crate) struct FileInput {
+    input: Input,
+    next: Option<Received>,
+    read_errors: u64,
+}
+
+impl FileInput {
+    /// Reads ahead to the next good item, counting (and printing the first) read errors.
+    fn advance(&mut self) {
+        self.next = None;
+        while let Some(item) = self.input.next() {
+            match item {
+                Ok(r) => {
+                    self.next = Some(r);
+                    return;
+                }
+                Err(e) => self.error(e),
+            }
+        }
+    }
+
+    fn error(&mut self, e: ReadError) {
+        self.read_errors += 1;
+        if self.read_errors <= PRINTED_ERRORS {
+            eprintln!("picket: {}: {e}", self.input.name);
+        } else if self.read_errors == PRINTED_ERRORS + 1 {
+            eprintln!("picket: {}: more read errors are only counted", self.input.name);
+        }
+    }
+}
+
+/// The frames of a run.
+pub(crate) enum Source {
+    /// Files, merged by time.
+    Files(Vec<FileInput>),
+    /// The simulator's frames.
+    Scenario {
+        /// The frames.
+        frames: Box<Frames>,
+        /// Name, for the summary.
+        name: String,
+    },
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// What a source says about itself at the start: its description and, for a scenario, the
+/// position of its first receiver.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The source.
+    pub(crate) source: Source,
+    /// The scenario's first receiver, when the source is a scenario.
+    pub(crate) receiver: Option<LatLon>,
+}
+
+impl Source {
+    /// Opens the files or prepares the simulation.
+    pub(crate) fn open(s: &Settings) -> Result<Opened> {
+        match &s.source {
+            super::config::Source::Files(paths) => {
+                let start = match &s.start {
+                    Some(t) => parse_time(t)
+                        .ok_or_else(|| anyhow!("start {t:?} is not an RFC 3339 time or Unix seconds"))?,
+                    None => DEFAULT_START,
+                };
+                let format = s
+                    .format
+                    .as_deref()
+                    .map(|f| f.parse::<Format>().map_err(|e| anyhow!("format {f:?}: {e}")))
+                    .transpose()?;
+                let clock = if s.gps_clock {
+                    ClockKind::GpsTimeOfDay
+                } else {
+                    ClockKind::Ticks12Mhz
+                };
+                let mut inputs = Vec::new();
+                for (i, p) in paths.iter().enumerate() {
+                    let mut config = ReaderConfig::starting(start).with_clock(clock);
+                    config.receiver = u16::try_from(i).context("too many inputs")?;
+                    let path: Option<&std::path::Path> = Some(p.as_path());
+                    let input = Input::open(path, format, config)?;
+                    let mut f = FileInput {
+                        input,
+                        next: None,
+                        read_errors: 0,
+                    };
+                    f.advance();
+                    inputs.push(f);
+                }
+                Ok(Opened {
+                    source: Source::Files(inputs),
+                    receiver: None,
+                })
+            }
+            super::config::Source::Scenario {
+                name,
+                seed,
+                from,
+                duration,
+            } => {
+                let scenario = crate::simulate::load_scenario(name)?;
+                let from_s = match from {
+                    Some(t) => {
+                        parse_scenario_time(t, scenario.start).map_err(|e| anyhow!("from {t:?}: {e}"))?
+                    }
+                    None => 0.0,
+                };
+                let duration_s = match duration {
+                    Some(d) => Some(parse_duration(d).map_err(|e| anyhow!("duration {d:?}: {e}"))?),
+                    None => None,
+                };
+                let seed = seed.unwrap_or(scenario.seed);
+                let sim = Simulation::new(&scenario, seed, Window { from_s, duration_s });
+                let (w0, w1) = sim.window_s();
+                let receiver = scenario.receivers.first().map(|r| r.position);
+                let desc = format!(
+                    "scenario {} from {} for {:.0} s (seed {seed})",
+                    scenario.name,
+                    format_rfc3339(sim.utc(w0)),
+                    w1 - w0
+                );
+                Ok(Opened {
+                    source: Source::Scenario {
+                        frames: Box::new(sim.frames()),
+                        name: desc,
+                    },
+                    receiver,
+                })
+            }
+        }
+    }
+
+    /// The next item in time order; `None` at the end.
+    pub(crate) fn next(&mut self) -> Option<Received> {
+        match self {
+            Source::Scenario { frames, .. } => frames.next().map(|h| h.received),
+            Source::Files(inputs) => {
+                // The input whose next item is earliest (the first on ties, so one input
+                // keeps its own order).
+                let mut best: Option<usize> = None;
+                for (i, f) in inputs.iter().enumerate() {
+                    if let Some(r) = &f.next {
+                        if best.is_none_or(|b| {
+                            r.time_utc < inputs[b].next.as_ref().map_or(f64::MAX, |x| x.time_utc)
+                        }) {
+                            best = Some(i);
+                        }
+                    }
+                }
+                let f = &mut inputs[best?];
+                let item = f.next.take();
+                f.advance();
+                item
+            }
+        }
+    }
+
+    /// One line saying what the source is.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Source::Scenario { name, .. } => name.clone(),
+            Source::Files(inputs) => inputs
+                .iter()
+                .map(|f| format!("{} ({})", f.input.name, f.input.format))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Read errors over every input.
+    pub(crate) fn read_errors(&self) -> u64 {
+        match self {
+            Source::Scenario { .. } => 0,
+            Source::Files(inputs) => inputs.iter().map(|f| f.read_errors).sum(),
+        }
+    }
+
+    /// Bytes read over every input.
+    pub(crate) fn bytes(&self) -> u64 {
+        match self {
+            Source::Scenario { .. } => 0,
+            Source::Files(inputs) => inputs.iter().map(|f| f.input.bytes_read).sum(),
+        }
+    }
+
+    /// Whether the source is a file input.
+    pub(crate) fn is_files(&self) -> bool {
+        matches!(self, Source::Files(_))
+    }
+}
