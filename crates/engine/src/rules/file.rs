@@ -53,7 +53,7 @@ struct FileRule {
     name: S<String>,
     description: Option<String>,
     when: Option<S<String>>,
-    events: Option<Vec<S<String>>>,
+    events: Option<S<Vec<S<String>>>>,
     exclude: Option<Vec<S<String>>>,
     sinks: Option<Vec<S<String>>>,
     cooldown: Option<S<FileDuration>>,
@@ -423,7 +423,9 @@ fn sinks(cx: &Ctx<'_>, list: &[S<String>]) -> Result<Vec<String>, RuleError> {
     Ok(out)
 }
 
-fn event_filter(cx: &Ctx<'_>, list: &[S<String>]) -> Result<EventFilter, RuleError> {
+fn event_filter(cx: &Ctx<'_>, list: &S<Vec<S<String>>>) -> Result<EventFilter, RuleError> {
+    let span = list.span();
+    let list = list.get_ref();
     let mut kinds = Vec::new();
     let mut any = false;
     let mut condition = false;
@@ -451,7 +453,6 @@ fn event_filter(cx: &Ctx<'_>, list: &[S<String>]) -> Result<EventFilter, RuleErr
             },
         }
     }
-    let span = list.first().map_or(0..0, Spanned::span);
     match (any, condition, kinds.is_empty()) {
         (false, false, true) => Err(cx.value(span, "events is empty: the rule would never fire")),
         (true, false, true) => Ok(EventFilter::Any),
