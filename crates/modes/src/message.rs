@@ -140,7 +140,9 @@ impl ControlField {
 pub enum Df18Body {
     /// CF 0, 1, 2, 5, 6: the ordinary ADS-B layouts.
     Adsb(Me),
-    /// CF 3 (coarse TIS-B), 4 (management), 7 (reserved): kept raw.
+    /// CF 3: coarse TIS-B airborne position.
+    CoarseTisb(crate::adsb::CoarseTisbPosition),
+    /// CF 4 (TIS-B/ADS-R management), 7 (reserved): kept raw.
     Raw(u64),
 }
 
@@ -295,6 +297,7 @@ impl Message {
             Message::NonTransponder { cf, address, body } => {
                 let me = match body {
                     Df18Body::Adsb(me) => me.emit(),
+                    Df18Body::CoarseTisb(p) => p.emit(),
                     Df18Body::Raw(raw) => *raw,
                 };
                 squitter(head(18, cf.bits()), *address, me)
@@ -525,6 +528,10 @@ pub fn parse_fields(frame: &Frame, options: &DecodeOptions) -> Result<Message, D
             let cf = ControlField::from_bits(frame.bits_6_8());
             let body = if cf.carries_adsb_layout() {
                 Df18Body::Adsb(me()?)
+            } else if cf == ControlField::TisbCoarse {
+                Df18Body::CoarseTisb(
+                    crate::adsb::CoarseTisbPosition::parse(frame.me()).map_err(DecodeError::BadMe)?,
+                )
             } else {
                 Df18Body::Raw(frame.me())
             };

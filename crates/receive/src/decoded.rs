@@ -136,6 +136,14 @@ pub fn write_message(obj: &mut JsonObject<'_>, m: &Message) {
                     }
                     write_me(obj, me, tisb);
                 }
+                Df18Body::CoarseTisb(p) => {
+                    obj.bool("imf", p.imf);
+                    write_altitude(obj, "alt_baro", p.altitude());
+                    obj.opt_fixed("gs", p.ground_speed_kt(), 1);
+                    obj.opt_fixed("track", p.track_deg(), 2);
+                    obj.num("ss", p.surveillance_status as u8);
+                    write_cpr(obj, p.cpr.parity, p.cpr.lat_cpr, p.cpr.lon_cpr);
+                }
                 Df18Body::Raw(raw) => {
                     obj.str("me", &format!("{raw:014x}"));
                 }

@@ -214,16 +214,13 @@ impl<'a> Apply<'a> {
                 ..
             } => self.me(me, source),
             Message::NonTransponder {
-                body: Df18Body::Raw(raw),
-                cf,
+                body: Df18Body::CoarseTisb(p),
                 ..
-            } => {
-                if *cf == picket_modes::message::ControlField::TisbCoarse {
-                    if let Ok(p) = CoarseTisbPosition::parse(*raw) {
-                        self.coarse_tisb(&p, source);
-                    }
-                }
-            }
+            } => self.coarse_tisb(p, source),
+            Message::NonTransponder {
+                body: Df18Body::Raw(_),
+                ..
+            } => {}
         }
     }
 

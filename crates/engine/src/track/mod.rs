@@ -560,8 +560,9 @@ fn route(d: &Decoded) -> Option<Route> {
             let ok = clean || repaired;
             let imf = match body {
                 Df18Body::Adsb(me) => me.imf().unwrap_or(false),
-                // Coarse TIS-B carries the IMF in ME bit 1.
-                Df18Body::Raw(raw) => (raw >> 55) & 1 == 1,
+                Df18Body::CoarseTisb(p) => p.imf,
+                // Management messages (CF4) and reserved CF7 say nothing of the address.
+                Df18Body::Raw(_) => false,
             };
             let pick = |imf: bool, icao_kind, other_kind| {
                 if imf {
