@@ -194,10 +194,14 @@ pub enum Detail {
     Formation {
         /// Aircraft in the group.
         members: u32,
-        /// Largest horizontal separation in the group at the report, metres.
+        /// Largest horizontal separation between linked members at the report, metres.
         max_distance_m: f64,
-        /// Largest vertical separation at the report, ft.
+        /// Largest vertical separation between linked members at the report, ft.
         max_vertical_ft: i32,
+        /// The pairs flying together (the group is their connected set), with the time each
+        /// pair began to meet the formation conditions; a pair that separated is reported
+        /// once more with its `ended` set.
+        links: Vec<Link>,
     },
     /// Intercept (subject = the interceptor, others = the intercepted aircraft) or escort.
     Intercept {
@@ -242,6 +246,19 @@ pub enum Detail {
         /// False for an aircraft heard but not located (Mode S replies, no position).
         located: bool,
     },
+}
+
+/// Two aircraft of a formation flying together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// One aircraft (the lower key).
+    pub a: TrackKey,
+    /// The other.
+    pub b: TrackKey,
+    /// When the pair began to meet the formation conditions.
+    pub onset: f64,
+    /// When the pair's separation began (reported after `formation_break_duration`).
+    pub ended: Option<f64>,
 }
 
 /// Something a detector saw. See the module documentation and docs/events.md.
@@ -588,10 +605,22 @@ fn detail_fields(d: &mut JsonObject<'_>, detail: &Detail) {
             members,
             max_distance_m,
             max_vertical_ft,
+            ref links,
         } => {
             d.num("members", members)
                 .fixed("max_distance_m", max_distance_m, 0)
                 .num("max_vertical_ft", max_vertical_ft);
+            if !links.is_empty() {
+                let mut arr = d.array("links");
+                for l in links {
+                    let mut o = arr.object();
+                    {
+                        let mut pair = o.array("aircraft");
+                        pair.display(l.a).display(l.b);
+                    }
+                    o.fixed("onset", l.onset, 3).opt_fixed("end", l.ended, 3);
+                }
+            }
         }
         Detail::Intercept {
             closure_kt,
@@ -746,6 +775,12 @@ mod tests {
                 members: 2,
                 max_distance_m: 800.0,
                 max_vertical_ft: 200,
+                links: vec![Link {
+                    a: key(1),
+                    b: key(2),
+                    onset: 5.0,
+                    ended: Some(9.5),
+                }],
             },
             Detail::Loiter {
                 centre: LatLon::new(10.6, -67.0),
@@ -775,6 +810,10 @@ mod tests {
             let v: serde_json::Value = serde_json::from_str(&s).unwrap_or_else(|err| panic!("{s}: {err}"));
             assert_eq!(v["schema"], 1);
             assert_eq!(v.get("detail").is_some(), d != Detail::None, "{s}");
+            if let Detail::Formation { .. } = d {
+                assert_eq!(v["detail"]["links"][0]["aircraft"][1], "000002");
+                assert_eq!(v["detail"]["links"][0]["end"], 9.5);
+            }
             if let Detail::Emergency { .. } = d {
                 assert_eq!(v["detail"]["squawk"], "7600");
                 assert_eq!(v["detail"]["emergency"], "no_communications");

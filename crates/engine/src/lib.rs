@@ -1,4 +1,5 @@
 //! picket-engine
+pub mod detect;
 pub mod engine;
 pub mod enrich;
 pub mod event;

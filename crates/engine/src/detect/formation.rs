@@ -1,0 +1,591 @@
+//! Formation, intercept and escort: the pairwise detectors, run once per second of data
+//! time on the aircraft positions extrapolated to that second.
+//!
+//! Pairs (the same definitions as the simulator's ground truth):
+//! - a pair *meets the formation conditions* at a second when both are airborne and
+//!   [`DetectorParams::in_formation`] holds (distance, vertical separation, track
+//!   difference, speed); after [`DetectorParams::formation_min_duration`] of it the pair is
+//!   *linked*, with the first such second as its onset;
+//! - a link *separates* when [`DetectorParams::formation_broken`] has held for
+//!   [`DetectorParams::formation_break_duration`] (the separation time is when it began);
+//! - the *join* is the first second a pair meets the conditions; an intercept is looked for
+//!   then (see [`super::intercept`]); an intercept whose link lasts
+//!   [`DetectorParams::escort_min_duration`] after the join is an escort.
+//!
+//! Events: one formation event per *group* (aircraft connected by links), started when its
+//! first link forms, updated when a member or a link is added or removed (every report
+//! carries the links with their onsets; a link that separated is listed once more with its
+//! end), ended when fewer than two members remain. Intercept and escort events are per
+//! pair: subject the interceptor, `others` the intercepted aircraft, with the join time;
+//! both end at the separation.
+//!
+//! Positions older than [`DetectorParams::pair_max_time_skew`] are not compared: a pair
+//! with a member not currently located keeps its state until it is located again or
+//! retired.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use picket_world::events::{DetectorParams, EventKind};
+use picket_world::geo::{bearing_difference, LatLon};
+
+use super::grid::Grid;
+use super::history::History;
+use super::intercept;
+use super::KeyHasher;
+use crate::event::{Confidence, Detail, Event, Evidence, Link, Phase};
+use crate::track::TrackKey;
+
+/// An aircraft at the pass's second.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Snap {
+    pub(crate) key: TrackKey,
+    /// Position extrapolated to the pass's second.
+    pub(crate) pos: LatLon,
+    pub(crate) alt: i32,
+    pub(crate) gs: f64,
+    pub(crate) track: f64,
+    pub(crate) airborne: bool,
+}
+
+impl Snap {
+    fn evidence(&self, t: f64, note: &'static str) -> Evidence {
+        Evidence {
+            time: t,
+            hex: self.key,
+            lat: Some(self.pos.lat),
+            lon: Some(self.pos.lon),
+            alt_baro: Some(self.alt),
+            gs: Some(self.gs as f32),
+            note,
+        }
+    }
+}
+
+/// What two snaps say about a pair.
+#[derive(Debug, Clone, Copy)]
+struct Metrics {
+    distance_m: f64,
+    vertical_ft: i32,
+    cond: bool,
+    broken: bool,
+}
+
+fn metrics(p: &DetectorParams, a: &Snap, b: &Snap) -> Metrics {
+    let distance_m = a.pos.distance_m(b.pos);
+    let vertical_ft = a.alt - b.alt;
+    let airborne = a.airborne && b.airborne;
+    let cond = airborne
+        && p.in_formation(
+            distance_m,
+            vertical_ft,
+            bearing_difference(a.track, b.track),
+            a.gs.min(b.gs),
+        );
+    Metrics {
+        distance_m,
+        vertical_ft,
+        cond,
+        broken: !airborne || p.formation_broken(distance_m, vertical_ft),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Intercept {
+    event: Event,
+    join: f64,
+    escort: Option<Event>,
+}
+
+#[derive(Debug, Clone)]
+struct PairState {
+    a: TrackKey,
+    b: TrackKey,
+    /// Pass in which the pair was last compared.
+    pass: u64,
+    cond_since: Option<f64>,
+    linked: bool,
+    broken_since: Option<f64>,
+    intercept: Option<Intercept>,
+}
+
+fn pair_key(a: TrackKey, b: TrackKey) -> (u64, TrackKey, TrackKey) {
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    ((u64::from(a.raw()) << 32) | u64::from(b.raw()), a, b)
+}
+
+/// A connected set of linked aircraft: members, links, and each link's metrics.
+type Component = (Vec<TrackKey>, Vec<Link>, Vec<(f64, i32)>);
+
+#[derive(Debug, Clone)]
+struct Group {
+    event: Event,
+    members: Vec<TrackKey>,
+    links: Vec<Link>,
+    /// Latest distance and vertical separation of each link (parallel to `links`).
+    metrics: Vec<(f64, i32)>,
+}
+
+impl Group {
+    fn report(&mut self, phase: Phase, t: f64, extra: Option<Link>) -> Event {
+        let mut e = self.event.clone();
+        e.phase = phase;
+        e.time = t;
+        if let Some(&first) = self.members.first() {
+            if !self.members.contains(&e.subject) {
+                e.subject = first;
+            }
+        }
+        e.others = self.members.iter().copied().filter(|&m| m != e.subject).collect();
+        let mut links = self.links.clone();
+        links.extend(extra);
+        let (mut dmax, mut vmax) = (0.0f64, 0i32);
+        for &(d, v) in &self.metrics {
+            dmax = dmax.max(d);
+            vmax = vmax.max(v.abs());
+        }
+        e.detail = Detail::Formation {
+            members: self.members.len() as u32,
+            max_distance_m: dmax,
+            max_vertical_ft: vmax,
+            links,
+        };
+        self.event = e.clone();
+        e
+    }
+}
+
+/// Pair states, formation groups and the pass counter.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pairs {
+    states: HashMap<u64, PairState, BuildHasherDefault<KeyHasher>>,
+    groups: Vec<Group>,
+    pass: u64,
+    /// Snap index of each aircraft in the current pass.
+    index: HashMap<TrackKey, u32, BuildHasherDefault<KeyHasher>>,
+    scratch: Vec<u64>,
+    close: Vec<(usize, usize)>,
+    /// Pairs compared in the last pass (for the counters).
+    pub(crate) compared: u64,
+}
+
+impl Pairs {
+    /// Runs one pass at data second `t` over `snaps` (already sorted into `grid` by their
+    /// positions, in the same order). `history` gives an aircraft's samples.
+    pub(crate) fn pass<'h>(
+        &mut self,
+        p: &DetectorParams,
+        t: f64,
+        snaps: &[Snap],
+        grid: &Grid,
+        history: impl Fn(TrackKey) -> Option<&'h History>,
+        out: &mut Vec<Event>,
+    ) {
+        self.pass += 1;
+        self.compared = 0;
+        self.index.clear();
+        for (i, s) in snaps.iter().enumerate() {
+            self.index.insert(s.key, i as u32);
+        }
+        let range = p.formation_break_distance_m.max(p.formation_max_distance_m);
+        let mut close = std::mem::take(&mut self.close);
+        close.clear();
+        grid.pairs_by(
+            snaps.len(),
+            |i| snaps[i].pos,
+            range,
+            |i, j| {
+                if snaps[i].airborne && snaps[j].airborne && snaps[i].pos.distance_m(snaps[j].pos) <= range {
+                    close.push((i, j));
+                }
+            },
+        );
+        self.compared = close.len() as u64;
+        for &(i, j) in &close {
+            let (a, b) = (&snaps[i], &snaps[j]);
+            let (key, ka, _) = pair_key(a.key, b.key);
+            let (sa, sb) = if ka == a.key { (a, b) } else { (b, a) };
+            let m = metrics(p, sa, sb);
+            if let Entry::Vacant(v) = self.states.entry(key) {
+                if !m.cond {
+                    continue;
+                }
+                v.insert(PairState {
+                    a: sa.key,
+                    b: sb.key,
+                    pass: 0,
+                    cond_since: None,
+                    linked: false,
+                    broken_since: None,
+                    intercept: None,
+                });
+            }
+            self.step(p, key, t, Some((m, sa, sb)), &history, out);
+        }
+        self.close = close;
+        // Pairs with state that were not close: apart, if both are located now.
+        let mut rest = std::mem::take(&mut self.scratch);
+        rest.clear();
+        let pass = self.pass;
+        rest.extend(
+            self.states
+                .iter()
+                .filter(|(_, s)| s.pass != pass)
+                .map(|(k, _)| *k),
+        );
+        rest.sort_unstable();
+        for &key in &rest {
+            let Some(s) = self.states.get(&key) else { continue };
+            let (ia, ib) = (self.index.get(&s.a).copied(), self.index.get(&s.b).copied());
+            if let (Some(ia), Some(ib)) = (ia, ib) {
+                let (sa, sb) = (snaps[ia as usize], snaps[ib as usize]);
+                let m = Metrics {
+                    distance_m: sa.pos.distance_m(sb.pos),
+                    vertical_ft: sa.alt - sb.alt,
+                    cond: false,
+                    broken: true,
+                };
+                self.step(p, key, t, Some((m, &sa, &sb)), &history, out);
+            } else {
+                self.step(p, key, t, None, &history, out);
+            }
+        }
+        self.scratch = rest;
+    }
+
+    /// One second of one pair. `m` is `None` when a member is not located now (the state
+    /// holds, except that an unjoined intercept expires).
+    fn step<'h>(
+        &mut self,
+        p: &DetectorParams,
+        key: u64,
+        t: f64,
+        m: Option<(Metrics, &Snap, &Snap)>,
+        history: &impl Fn(TrackKey) -> Option<&'h History>,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(s) = self.states.get_mut(&key) else {
+            return;
+        };
+        s.pass = self.pass;
+        let Some((m, sa, sb)) = m else {
+            return;
+        };
+        let mut join_now = false;
+        if m.cond {
+            if s.cond_since.is_none() {
+                s.cond_since = Some(t);
+                join_now = !s.linked;
+            }
+        } else if !s.linked {
+            s.cond_since = None;
+        }
+        let mut separated: Option<f64> = None;
+        if s.linked {
+            if m.broken {
+                let since = *s.broken_since.get_or_insert(t);
+                if t - since >= p.formation_break_duration.as_secs_f64() {
+                    separated = Some(since);
+                    s.linked = false;
+                    s.cond_since = None;
+                    s.broken_since = None;
+                }
+            } else {
+                s.broken_since = None;
+            }
+        }
+        // The intercept, decided at the join from the histories.
+        if join_now && s.intercept.is_none() {
+            if let (Some(ha), Some(hb)) = (history(s.a), history(s.b)) {
+                if let Some(f) = intercept::find(p, ha, hb, t) {
+                    let (me, target, snap_me, snap_target) = if f.first_intercepts {
+                        (s.a, s.b, sa, sb)
+                    } else {
+                        (s.b, s.a, sb, sa)
+                    };
+                    let mut e = Event::new(EventKind::Intercept, me, f.onset, t);
+                    e.others = vec![target];
+                    e.confidence = Confidence::High;
+                    e.detail = Detail::Intercept {
+                        closure_kt: f.max_closure_kt,
+                        join: Some(t),
+                        separation: None,
+                    };
+                    e.push_evidence(snap_me.evidence(t, "joined"));
+                    e.push_evidence(snap_target.evidence(t, "intercepted"));
+                    out.push(e.clone());
+                    s.intercept = Some(Intercept {
+                        event: e,
+                        join: t,
+                        escort: None,
+                    });
+                }
+            }
+        }
+        let due = !s.linked
+            && separated.is_none()
+            && s.cond_since
+                .is_some_and(|since| t - since >= p.formation_min_duration.as_secs_f64());
+        let (a, b) = (s.a, s.b);
+        if due {
+            s.linked = true;
+            let onset = s.cond_since.unwrap_or(t);
+            let ev = [sa.evidence(t, "in formation"), sb.evidence(t, "in formation")];
+            let metrics = (m.distance_m, m.vertical_ft);
+            self.link_up(a, b, onset, t, metrics, ev, out);
+        } else if s.linked {
+            self.set_metrics(a, b, (m.distance_m, m.vertical_ft));
+        }
+        let Some(s) = self.states.get_mut(&key) else {
+            return;
+        };
+        // Escort: the intercept's link has lasted long enough.
+        if let Some(i) = &mut s.intercept {
+            if s.linked && i.escort.is_none() && t - i.join >= p.escort_min_duration.as_secs_f64() {
+                let mut e = Event::new(EventKind::Escort, i.event.subject, i.join, t);
+                e.others = i.event.others.clone();
+                e.confidence = Confidence::High;
+                e.detail = i.event.detail.clone();
+                e.push_evidence(sa.evidence(t, "escorting"));
+                e.push_evidence(sb.evidence(t, "escorted"));
+                out.push(e.clone());
+                i.escort = Some(e);
+            }
+        }
+        if let Some(since) = separated {
+            if let Some(i) = s.intercept.take() {
+                end_intercept(i, since, t, out);
+            }
+            self.link_down(a, b, since, t, out);
+        }
+        let Some(s) = self.states.get_mut(&key) else {
+            return;
+        };
+        // An intercept that never became a formation ends when the join window has passed.
+        if !s.linked && s.cond_since.is_none() {
+            if let Some(i) = &s.intercept {
+                if t - i.join > p.intercept_join_window.as_secs_f64() {
+                    if let Some(i) = s.intercept.take() {
+                        end_intercept(i, t, t, out);
+                    }
+                }
+            }
+            if s.intercept.is_none() {
+                self.states.remove(&key);
+            }
+        }
+    }
+
+    /// An aircraft is gone: its links separate at its last message, its intercepts end.
+    pub(crate) fn retire(&mut self, key: TrackKey, last_heard: f64, now: f64, out: &mut Vec<Event>) {
+        let mut mine: Vec<u64> = self
+            .states
+            .iter()
+            .filter(|(_, s)| s.a == key || s.b == key)
+            .map(|(k, _)| *k)
+            .collect();
+        mine.sort_unstable();
+        for k in mine {
+            let Some(s) = self.states.remove(&k) else { continue };
+            if let Some(i) = s.intercept {
+                end_intercept(i, last_heard, now, out);
+            }
+            if s.linked {
+                self.link_down(s.a, s.b, last_heard, now, out);
+            }
+        }
+    }
+
+    fn group_of(&self, k: TrackKey) -> Option<usize> {
+        self.groups.iter().position(|g| g.members.contains(&k))
+    }
+
+    fn set_metrics(&mut self, a: TrackKey, b: TrackKey, m: (f64, i32)) {
+        if let Some(g) = self.group_of(a) {
+            let g = &mut self.groups[g];
+            if let Some(i) = g.links.iter().position(|l| l.a == a && l.b == b) {
+                g.metrics[i] = m;
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn link_up(
+        &mut self,
+        a: TrackKey,
+        b: TrackKey,
+        onset: f64,
+        t: f64,
+        m: (f64, i32),
+        evidence: [Evidence; 2],
+        out: &mut Vec<Event>,
+    ) {
+        let link = Link {
+            a,
+            b,
+            onset,
+            ended: None,
+        };
+        let (ga, gb) = (self.group_of(a), self.group_of(b));
+        let g = match (ga, gb) {
+            (None, None) => {
+                let mut e = Event::new(EventKind::Formation, a, onset, t);
+                e.confidence = Confidence::High;
+                self.groups.push(Group {
+                    event: e,
+                    members: vec![a, b],
+                    links: Vec::new(),
+                    metrics: Vec::new(),
+                });
+                self.groups.len() - 1
+            }
+            (Some(g), None) | (None, Some(g)) => {
+                let new = if ga.is_some() { b } else { a };
+                self.groups[g].members.push(new);
+                g
+            }
+            (Some(x), Some(y)) if x == y => x,
+            (Some(x), Some(y)) => {
+                // Two groups meet: the older one takes the younger one's members.
+                let (keep, gone) = if self.groups[x].event.onset <= self.groups[y].event.onset {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                let mut old = self.groups.remove(gone);
+                let keep = if gone < keep { keep - 1 } else { keep };
+                let mut end = old.report(Phase::Ended, t, None);
+                end.ended = Some(t);
+                out.push(end);
+                let k = &mut self.groups[keep];
+                k.members.append(&mut old.members);
+                k.links.append(&mut old.links);
+                k.metrics.append(&mut old.metrics);
+                keep
+            }
+        };
+        let group = &mut self.groups[g];
+        group.links.push(link);
+        group.metrics.push(m);
+        let started = group.links.len() == 1;
+        for ev in evidence {
+            group.event.push_evidence(ev);
+        }
+        let phase = if started { Phase::Started } else { Phase::Updated };
+        out.push(group.report(phase, t, None));
+    }
+
+    fn link_down(&mut self, a: TrackKey, b: TrackKey, since: f64, t: f64, out: &mut Vec<Event>) {
+        let Some(gi) = self.group_of(a) else { return };
+        let Some(li) = self.groups[gi].links.iter().position(|l| l.a == a && l.b == b) else {
+            return;
+        };
+        let mut group = self.groups.remove(gi);
+        let mut gone = group.links.remove(li);
+        group.metrics.remove(li);
+        gone.ended = Some(since);
+        // The connected sets of the remaining links.
+        let mut sets: Vec<Component> = Vec::new();
+        for (l, m) in group.links.iter().zip(&group.metrics) {
+            let ia = sets.iter().position(|s| s.0.contains(&l.a));
+            let ib = sets.iter().position(|s| s.0.contains(&l.b));
+            let i = match (ia, ib) {
+                (None, None) => {
+                    sets.push((vec![l.a, l.b], Vec::new(), Vec::new()));
+                    sets.len() - 1
+                }
+                (Some(i), None) => {
+                    sets[i].0.push(l.b);
+                    i
+                }
+                (None, Some(i)) => {
+                    sets[i].0.push(l.a);
+                    i
+                }
+                (Some(i), Some(j)) if i == j => i,
+                (Some(i), Some(j)) => {
+                    let (lo, hi) = (i.min(j), i.max(j));
+                    let merged = sets.remove(hi);
+                    sets[lo].0.extend(merged.0);
+                    sets[lo].1.extend(merged.1);
+                    sets[lo].2.extend(merged.2);
+                    lo
+                }
+            };
+            sets[i].1.push(*l);
+            sets[i].2.push(*m);
+        }
+        // Members keep their order of joining.
+        for s in &mut sets {
+            s.0.sort_by_key(|k| group.members.iter().position(|m| m == k));
+        }
+        // The group's event continues with the set holding its oldest link.
+        let keep = sets
+            .iter()
+            .enumerate()
+            .min_by(|x, y| {
+                let ox = x.1 .1.iter().map(|l| l.onset).fold(f64::INFINITY, f64::min);
+                let oy = y.1 .1.iter().map(|l| l.onset).fold(f64::INFINITY, f64::min);
+                ox.total_cmp(&oy)
+            })
+            .map(|(i, _)| i);
+        let mut others = Vec::new();
+        for (i, (members, links, metrics)) in sets.into_iter().enumerate() {
+            if Some(i) == keep {
+                group.members = members;
+                group.links = links;
+                group.metrics = metrics;
+            } else {
+                others.push((members, links, metrics));
+            }
+        }
+        if keep.is_none() {
+            group.members.clear();
+            group.links.clear();
+            group.metrics.clear();
+            let mut e = group.report(Phase::Ended, t, Some(gone));
+            e.ended = Some(since);
+            out.push(e);
+        } else {
+            out.push(group.report(Phase::Updated, t, Some(gone)));
+            self.groups.push(group);
+        }
+        for (members, links, metrics) in others {
+            let onset = links.iter().map(|l| l.onset).fold(f64::INFINITY, f64::min);
+            let mut e = Event::new(EventKind::Formation, members[0], onset, t);
+            e.confidence = Confidence::High;
+            let mut g = Group {
+                event: e,
+                members,
+                links,
+                metrics,
+            };
+            out.push(g.report(Phase::Started, t, None));
+            self.groups.push(g);
+        }
+    }
+
+    /// Formation groups in progress.
+    pub(crate) fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Pair states held.
+    pub(crate) fn states(&self) -> usize {
+        self.states.len()
+    }
+}
+
+fn end_intercept(i: Intercept, separation: f64, t: f64, out: &mut Vec<Event>) {
+    for e in std::iter::once(i.event).chain(i.escort) {
+        let mut e = e;
+        e.phase = Phase::Ended;
+        e.time = t;
+        e.ended = Some(separation);
+        if let Detail::Intercept { separation: s, .. } = &mut e.detail {
+            *s = Some(separation);
+        }
+        out.push(e);
+    }
+}

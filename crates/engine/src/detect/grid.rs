@@ -1,0 +1,150 @@
+//! A coarse latitude/longitude grid for finding the pairs of aircraft within a distance of
+//! each other once per data second without comparing every pair.
+//!
+//! Cells are [`CELL_DEG`] degrees on a side. The points are sorted by cell once per pass
+//! (one `Vec`, reused), and each point looks at the cells of its own row and the rows above
+//! and below, over as many columns as the distance spans at that latitude (all of them near
+//! the poles), wrapping at the antimeridian.
+
+use picket_world::geo::{LatLon, EARTH_RADIUS_M};
+
+/// Side of a cell, degrees.
+const CELL_DEG: f64 = 0.1;
+/// Columns around the globe.
+const COLUMNS: i64 = (360.0 / CELL_DEG) as i64;
+
+/// The grid, rebuilt by [`Grid::build`] each pass.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grid {
+    /// (cell key, index of the point), sorted.
+    cells: Vec<(i64, u32)>,
+}
+
+fn row(lat: f64) -> i64 {
+    ((lat + 90.0) / CELL_DEG).floor() as i64
+}
+
+fn column(lon: f64) -> i64 {
+    (((lon + 180.0) / CELL_DEG).floor() as i64).rem_euclid(COLUMNS)
+}
+
+fn key(row: i64, column: i64) -> i64 {
+    row * COLUMNS + column
+}
+
+impl Grid {
+    /// Sorts the points into cells.
+    pub(crate) fn build(&mut self, points: impl Iterator<Item = LatLon>) {
+        self.cells.clear();
+        for (i, p) in points.enumerate() {
+            self.cells.push((key(row(p.lat), column(p.lon)), i as u32));
+        }
+        self.cells.sort_unstable();
+    }
+
+    /// Calls `f(i, j)` once for every pair of points (i < j) whose cells are close enough
+    /// that the points may lie within `range_m` of each other (the caller measures the
+    /// true distance). `range_m` must be less than a cell's height (about 11 km).
+    #[cfg(test)]
+    pub(crate) fn pairs(&self, points: &[LatLon], range_m: f64, f: impl FnMut(usize, usize)) {
+        self.pairs_by(points.len(), |i| points[i], range_m, f);
+    }
+
+    /// [`Grid::pairs`] over `n` points whose positions `at` gives.
+    pub(crate) fn pairs_by(
+        &self,
+        n: usize,
+        at: impl Fn(usize) -> LatLon,
+        range_m: f64,
+        mut f: impl FnMut(usize, usize),
+    ) {
+        let range_deg = (range_m / EARTH_RADIUS_M).to_degrees();
+        for i in 0..n {
+            let p = at(i);
+            let r = row(p.lat);
+            // The narrowest column width among the three rows decides the span.
+            let lat_max = (p.lat.abs() + 2.0 * CELL_DEG).min(90.0);
+            let cos = lat_max.to_radians().cos();
+            let span = if cos < 1e-3 {
+                COLUMNS
+            } else {
+                ((range_deg / cos) / CELL_DEG).ceil() as i64 + 1
+            };
+            let c = column(p.lon);
+            for dr in -1..=1 {
+                let rr = r + dr;
+                if span * 2 + 1 >= COLUMNS {
+                    self.scan(key(rr, 0), key(rr, COLUMNS - 1), i, &mut f);
+                    continue;
+                }
+                let (c0, c1) = (c - span, c + span);
+                if c0 < 0 {
+                    self.scan(key(rr, 0), key(rr, c1), i, &mut f);
+                    self.scan(key(rr, c0 + COLUMNS), key(rr, COLUMNS - 1), i, &mut f);
+                } else if c1 >= COLUMNS {
+                    self.scan(key(rr, c0), key(rr, COLUMNS - 1), i, &mut f);
+                    self.scan(key(rr, 0), key(rr, c1 - COLUMNS), i, &mut f);
+                } else {
+                    self.scan(key(rr, c0), key(rr, c1), i, &mut f);
+                }
+            }
+        }
+    }
+
+    /// Visits the points with cell keys in `[from, to]` whose index is above `i`.
+    fn scan(&self, from: i64, to: i64, i: usize, f: &mut impl FnMut(usize, usize)) {
+        let start = self.cells.partition_point(|&(k, _)| k < from);
+        for &(k, j) in &self.cells[start..] {
+            if k > to {
+                break;
+            }
+            if j as usize > i {
+                f(i, j as usize);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair within the range is found, whatever the latitude or the antimeridian.
+    #[test]
+    fn finds_every_close_pair() {
+        let range = 9_300.0;
+        let mut points = Vec::new();
+        // Clusters at the equator, at 71 N, across the antimeridian and near the pole.
+        for (lat, lon) in [
+            (0.0, 10.0),
+            (71.3, -156.7),
+            (65.0, 179.99),
+            (89.95, 0.0),
+            (-45.0, -0.01),
+        ] {
+            let c = LatLon::new(lat, lon);
+            for k in 0..12 {
+                points.push(c.destination(f64::from(k) * 30.0, f64::from(k) * 900.0));
+            }
+        }
+        let mut grid = Grid::default();
+        grid.build(points.iter().copied());
+        let mut found = Vec::new();
+        grid.pairs(&points, range, |i, j| {
+            if points[i].distance_m(points[j]) <= range {
+                found.push((i, j));
+            }
+        });
+        found.sort_unstable();
+        let mut want = Vec::new();
+        for i in 0..points.len() {
+            for j in i + 1..points.len() {
+                if points[i].distance_m(points[j]) <= range {
+                    want.push((i, j));
+                }
+            }
+        }
+        assert!(want.len() > 100);
+        assert_eq!(found, want);
+    }
+}

@@ -1,0 +1,394 @@
+//! The detectors: what the aircraft are doing, as [`Event`]s, on the tracker's state.
+//!
+//! Every detector watches every aircraft (the rules decide what becomes an alert), with
+//! the parameters of [`DetectorParams`], the vocabulary the simulator's ground truth uses
+//! too. One small unit per detector:
+//!
+//! | unit | events | driven by |
+//! |---|---|---|
+//! | `zone` | `zone_entry`, `zone_exit` | positions |
+//! | `movement` | `takeoff`, `landing`, `dwell` | messages; ticks (lost low, dwell) |
+//! | `emergency` | `emergency` | messages |
+//! | `first_seen` | `first_seen` | messages |
+//! | `dark` | `went_dark` | ticks |
+//! | `loiter` | `loiter` | 2-second samples (ticks) |
+//! | `formation`, `intercept` | `formation`, `intercept`, `escort` | once per data second (ticks) |
+//!
+//! Driving them (the engine does this):
+//! 1. after each input that updated an aircraft, [`Detectors::on_update`] with the
+//!    aircraft, the fields that changed and its [`Traits`] (any message counts: repeated
+//!    values confirm emergencies and sightings);
+//! 2. after the tracker's own tick, [`Detectors::on_retired`] for each aircraft it retired,
+//!    then [`Detectors::on_tick`]. Tick-driven work runs at most once per second of data
+//!    time, whatever the tick rate.
+//!
+//! Noise: the tracker already refuses unverified frames; the detectors in addition never
+//! act on one message: zone changes need two positions, ground/air changes, emergencies and
+//! sightings two messages, and the pairwise detectors minimum durations.
+//!
+//! Non-ICAO addresses (anonymous, self-assigned, TIS-B track files) are tracked under their
+//! own [`TrackKey`] and reported as such (`~` in JSON): never as the ICAO aircraft with the
+//! same number, and never in a dwell (no country can be read from them).
+//!
+//! Cost: the per-message path does one hash look-up and a few comparisons, and allocates
+//! nothing once the aircraft is known (zone distances are measured only near a boundary,
+//! airports looked up only low and every few seconds). The pairwise pass sorts the located
+//! aircraft into a coarse grid and compares only the pairs within the formation break
+//! distance; intercepts are worked out at a join from per-aircraft histories (one sample
+//! every 2 s, [`HISTORY_S`] deep), instead of following every pair.
+//!
+//! ```
+//! use picket_engine::detect::{Detectors, Traits};
+//! use picket_engine::track::{Ingested, Tracker, TrackerConfig};
+//! use picket_modes::Frame;
+//! use picket_world::events::DetectorParams;
+//!
+//! let mut tracker = Tracker::new(TrackerConfig::default());
+//! let mut detectors = Detectors::new(DetectorParams::DEFAULT, picket_world::zones::builtin_zones().to_vec());
+//! let mut events = Vec::new();
+//! // pyModeS tests: identification of 406B90, twice.
+//! let frame = Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap();
+//! for t in [1_457_996_400.0, 1_457_996_401.0] {
+//!     if let Ingested::Updated(u) = tracker.ingest_frame(t, frame, None) {
+//!         let a = tracker.get(u.key).unwrap();
+//!         detectors.on_update(a, u.changed, Traits::default(), &mut events);
+//!     }
+//! }
+//! detectors.on_tick(1_457_996_402.0, &tracker, &mut events);
+//! assert_eq!(events.len(), 1);
+//! assert_eq!(events[0].kind.as_str(), "first_seen");
+//! ```
+
+mod dark;
+mod emergency;
+mod first_seen;
+mod formation;
+mod grid;
+mod history;
+mod intercept;
+mod loiter;
+mod movement;
+mod zone;
+
+#[cfg(test)]
+mod testkit;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use picket_world::events::DetectorParams;
+use picket_world::geo::{LatLon, EARTH_RADIUS_M};
+use picket_world::zones::Zone;
+
+use crate::event::Event;
+use crate::track::{Aircraft, Field, FieldSet, TrackKey, Tracker};
+
+use formation::{Pairs, Snap};
+use grid::Grid;
+use history::{History, Sample, SAMPLE_S};
+use loiter::{Fix, Loiter};
+use movement::Movement;
+
+/// How far back the per-aircraft sample histories reach, seconds: twice the default
+/// intercept join window plus the minimum closure run (see [`Detectors::new`] for the
+/// actual depth, which follows the parameters).
+pub const HISTORY_S: u64 = 2 * 15 * 60 + 30;
+
+/// Parked records (aircraft retired on the ground at an airport) older than this are
+/// forgotten, seconds.
+const PARKED_MAX_AGE_S: f64 = 30.0 * 86_400.0;
+
+/// What the engine knows about an aircraft beyond its tracked state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traits {
+    /// Military or state by the aircraft's classification: dwell is raised only for these.
+    pub of_interest: bool,
+}
+
+/// The detectors' counters and sizes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetectorStats {
+    /// Calls of [`Detectors::on_update`].
+    pub updates: u64,
+    /// Pairwise passes (at most one per data second).
+    pub passes: u64,
+    /// Pairs compared in all passes (close enough by the grid to be measured).
+    pub pairs_compared: u64,
+    /// Events emitted.
+    pub events: u64,
+    /// Aircraft with detector state.
+    pub aircraft: usize,
+    /// Parked records (on the ground at an airport, not heard any more).
+    pub parked: usize,
+    /// Pair states held (pairs in or joining formation, open intercepts).
+    pub pairs: usize,
+    /// Formation groups in progress.
+    pub groups: usize,
+}
+
+/// A multiplicative hasher for track keys: they are already well spread 24-bit numbers, so
+/// SipHash's protection buys nothing here and costs on every message.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(23) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type KeyMap<V> = HashMap<TrackKey, V, BuildHasherDefault<KeyHasher>>;
+
+/// Everything the detectors keep about one aircraft.
+#[derive(Debug, Clone, Default)]
+struct PerAircraft {
+    traits: Traits,
+    zone: zone::ZoneTrack,
+    movement: Movement,
+    emergency: emergency::EmergencyTrack,
+    first: first_seen::FirstSeen,
+    dark: dark::Dark,
+    loiter: Loiter,
+    history: History,
+}
+
+/// All the detectors, with their per-aircraft and pairwise state.
+#[derive(Debug, Clone)]
+pub struct Detectors {
+    params: DetectorParams,
+    zones: Vec<Zone>,
+    per: KeyMap<PerAircraft>,
+    parked: KeyMap<Movement>,
+    reported: first_seen::Reported,
+    pairs: Pairs,
+    grid: Grid,
+    snaps: Vec<Snap>,
+    last_second: i64,
+    last_prune: f64,
+    history_len: usize,
+    stats: DetectorStats,
+}
+
+impl Detectors {
+    /// Detectors with these parameters and zones (typically the built-in zones plus the
+    /// user's).
+    pub fn new(params: DetectorParams, zones: Vec<Zone>) -> Detectors {
+        let depth = 2.0 * params.intercept_join_window.as_secs_f64()
+            + params.intercept_min_closure_duration.as_secs_f64();
+        Detectors {
+            params,
+            zones,
+            per: KeyMap::default(),
+            parked: KeyMap::default(),
+            reported: first_seen::Reported::default(),
+            pairs: Pairs::default(),
+            grid: Grid::default(),
+            snaps: Vec::new(),
+            last_second: i64::MIN,
+            last_prune: f64::NEG_INFINITY,
+            history_len: (depth / SAMPLE_S as f64).ceil() as usize + 1,
+            stats: DetectorStats::default(),
+        }
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &DetectorParams {
+        &self.params
+    }
+
+    /// The zones.
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    /// Replaces the zones (a reload). Every aircraft's zone state starts again from its
+    /// next position, without events: an aircraft inside a new zone has not entered it.
+    pub fn set_zones(&mut self, zones: Vec<Zone>) {
+        self.zones = zones;
+        for st in self.per.values_mut() {
+            st.zone.reset();
+        }
+    }
+
+    /// Counters and sizes.
+    pub fn stats(&self) -> DetectorStats {
+        DetectorStats {
+            aircraft: self.per.len(),
+            parked: self.parked.len(),
+            pairs: self.pairs.states(),
+            groups: self.pairs.groups(),
+            ..self.stats
+        }
+    }
+
+    /// Bytes held on the heap by the per-aircraft histories and loiter windows.
+    pub fn heap_bytes(&self) -> usize {
+        self.per
+            .values()
+            .map(|s| s.history.heap_bytes() + s.loiter.heap_bytes())
+            .sum::<usize>()
+            + self.per.capacity() * std::mem::size_of::<(TrackKey, PerAircraft)>()
+    }
+
+    /// Takes the state of an aircraft that an input just updated (`changed`: the fields
+    /// whose value changed), appending the events it caused.
+    pub fn on_update(&mut self, a: &Aircraft, changed: FieldSet, traits: Traits, out: &mut Vec<Event>) {
+        let n = out.len();
+        self.stats.updates += 1;
+        let Detectors {
+            params: p,
+            zones,
+            per,
+            parked,
+            reported,
+            ..
+        } = self;
+        let st = per.entry(a.key).or_insert_with(|| {
+            let mut st = PerAircraft::default();
+            if let Some(mut m) = parked.remove(&a.key) {
+                m.restored();
+                st.movement = m;
+            }
+            st
+        });
+        st.traits = traits;
+        st.dark.on_update();
+        st.first.on_update(reported, a, out);
+        st.emergency.on_update(p, a, out);
+        if changed.contains(Field::Position) {
+            st.zone.on_position(p, zones, a, out);
+        }
+        st.movement.on_update(p, a, out);
+        self.stats.events += (out.len() - n) as u64;
+    }
+
+    /// An aircraft the tracker retired (silent for its timeout) at data time `now`: ends
+    /// what it was part of, reports a silence that qualifies (went dark, lost low), and
+    /// remembers it if it is parked at an airport.
+    pub fn on_retired(&mut self, a: &Aircraft, now: f64, out: &mut Vec<Event>) {
+        let n = out.len();
+        if let Some(mut st) = self.per.remove(&a.key) {
+            let p = &self.params;
+            st.dark.on_tick(p, &self.zones, a, now, out);
+            st.movement.on_tick(p, a, st.traits.of_interest, now, out);
+            st.emergency.on_retired(a, now, out);
+            st.loiter.end(a.last_seen, out);
+            self.pairs.retire(a.key, a.last_seen, now, out);
+            if st.movement.parked() {
+                self.parked.insert(a.key, st.movement);
+            } else {
+                st.movement.on_retired(now, out);
+            }
+        }
+        self.stats.events += (out.len() - n) as u64;
+    }
+
+    /// Advances data time to `now`: silence and time checks, samples, and the pairwise
+    /// pass, at most once per second of data time.
+    pub fn on_tick(&mut self, now: f64, tracker: &Tracker, out: &mut Vec<Event>) {
+        if !now.is_finite() {
+            return;
+        }
+        let second = now.floor() as i64;
+        if second <= self.last_second {
+            return;
+        }
+        self.last_second = second;
+        let n = out.len();
+        let t = second as f64;
+        let sample_k = (second % SAMPLE_S == 0).then_some(second / SAMPLE_S);
+        let Detectors {
+            params: p,
+            zones,
+            per,
+            pairs,
+            grid,
+            snaps,
+            history_len,
+            ..
+        } = self;
+        snaps.clear();
+        for a in tracker.aircraft() {
+            let Some(st) = per.get_mut(&a.key) else { continue };
+            st.dark.on_tick(p, zones, a, now, out);
+            st.movement.on_tick(p, a, st.traits.of_interest, now, out);
+            let snap = snap_of(p, a, &st.movement, t);
+            if let Some(k) = sample_k {
+                match snap {
+                    Some(s) if s.airborne => {
+                        let sample = Sample {
+                            lat: s.pos.lat as f32,
+                            lon: s.pos.lon as f32,
+                            gs: s.gs as f32,
+                            track: s.track as f32,
+                        };
+                        st.history.push(k, sample, *history_len);
+                        let fix = Fix {
+                            t,
+                            lat: s.pos.lat,
+                            lon: s.pos.lon,
+                            alt_baro: Some(s.alt),
+                            gs: s.gs,
+                            track: s.track,
+                            airborne: true,
+                        };
+                        st.loiter.feed(p, a.key, fix, out);
+                    }
+                    _ if st.movement.on_ground() => st.loiter.end(t, out),
+                    _ => {}
+                }
+            }
+            snaps.extend(snap);
+        }
+        grid.build(snaps.iter().map(|s| s.pos));
+        let per_ref: &KeyMap<PerAircraft> = per;
+        pairs.pass(p, t, snaps, grid, |k| per_ref.get(&k).map(|s| &s.history), out);
+        self.stats.passes += 1;
+        self.stats.pairs_compared += self.pairs.compared;
+        if now - self.last_prune >= 3_600.0 {
+            self.last_prune = now;
+            self.parked.retain(|_, m| now - m.last_heard < PARKED_MAX_AGE_S);
+        }
+        self.stats.events += (out.len() - n) as u64;
+    }
+}
+
+/// The aircraft at data second `t` for the pairwise detectors: located, with speed, track
+/// and altitude no older than the pair skew, its position moved on to `t` by its velocity.
+fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Snap> {
+    let skew = p.pair_max_time_skew.as_secs_f64();
+    let pos = a.position.as_ref()?;
+    let age = t - pos.time;
+    if age.abs() > skew || !a.is_fresh(Field::Gs, t, skew) || !a.is_fresh(Field::Track, t, skew) {
+        return None;
+    }
+    let alt = a.alt_baro.filter(|_| a.is_fresh(Field::AltBaro, t, 60.0))?;
+    let (gs, track) = (f64::from(a.gs?), f64::from(a.track?));
+    // Dead reckoning over a few seconds: flat-earth steps are exact to metres.
+    let d = gs * 1852.0 / 3600.0 * age;
+    let tr = track.to_radians();
+    let dlat = (d * tr.cos() / EARTH_RADIUS_M).to_degrees();
+    let coslat = pos.lat.to_radians().cos().max(1e-6);
+    let dlon = (d * tr.sin() / (EARTH_RADIUS_M * coslat)).to_degrees();
+    let lat = (pos.lat + dlat).clamp(-90.0, 90.0);
+    let lon = picket_world::geo::normalize_lon(pos.lon + dlon);
+    Some(Snap {
+        key: a.key,
+        pos: LatLon::new(lat, lon),
+        alt,
+        gs,
+        track,
+        airborne: !m.on_ground() && a.on_ground != Some(true),
+    })
+}
