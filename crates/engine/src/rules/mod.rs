@@ -44,7 +44,7 @@ use crate::enrich::Class;
 pub use expr::{Expr, ExprError};
 pub use pattern::Pattern;
 pub use runtime::{RuleState, RuleStats};
-pub use subject::{Enrichment, EventFacts, Source, Subject};
+pub use subject::{Enrichment, EventFacts, Reported, Source, Subject};
 pub use watch::{match_lists, ListedAddress, MatchedBy, WatchEntry, WatchFacts, WatchHit, WatchList};
 
 /// The default rule file: military and state aircraft, emergencies, watch-listed aircraft.

@@ -22,6 +22,8 @@ use super::RuleSet;
 /// Where an enrichment value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
+    /// Reported by the source of the data (an SBS or JSON input carrying `r`/`t`).
+    Reported,
     /// An aircraft database record.
     AircraftDb,
     /// Computed from the address (a national registration scheme).
@@ -41,7 +43,7 @@ pub struct Enrichment {
     pub registration: Option<Box<str>>,
     /// Where the registration came from.
     pub registration_source: Option<Source>,
-    /// ICAO type designator (database).
+    /// ICAO type designator (reported, else database).
     pub type_designator: Option<Box<str>>,
     /// The designator's Doc 8643 entry.
     pub type_info: Option<&'static TypeInfo>,
@@ -56,10 +58,12 @@ pub struct Enrichment {
 }
 
 impl Enrichment {
-    /// Computes the enrichment of an aircraft with this key and callsign.
+    /// Computes the enrichment of an aircraft with this key and callsign, and the
+    /// registration and type its data source reported, if any.
     pub fn compute(
         key: TrackKey,
         callsign: Option<Callsign>,
+        reported: Reported<'_>,
         db: &AircraftDb,
         rules: &RuleSet,
     ) -> Enrichment {
@@ -72,20 +76,25 @@ impl Enrichment {
         });
         let classification = classify(&AircraftFacts {
             address: icao,
-            registration: None,
+            registration: reported.registration,
             callsign: cs,
-            type_designator: None,
+            type_designator: reported.type_designator,
             db: record,
             user_override,
         });
-        let (registration, registration_source) = match record.and_then(|r| r.registration) {
-            Some(r) => (Some(Box::from(r)), Some(Source::AircraftDb)),
-            None => match icao.and_then(registration_from_address) {
-                Some(r) => (Some(Box::from(r.as_str())), Some(Source::Address)),
-                None => (None, None),
-            },
-        };
-        let type_designator: Option<Box<str>> = record.and_then(|r| r.type_designator).map(Box::from);
+        let (registration, registration_source) =
+            match (reported.registration, record.and_then(|r| r.registration)) {
+                (Some(r), _) => (Some(Box::from(r)), Some(Source::Reported)),
+                (None, Some(r)) => (Some(Box::from(r)), Some(Source::AircraftDb)),
+                (None, None) => match icao.and_then(registration_from_address) {
+                    Some(r) => (Some(Box::from(r.as_str())), Some(Source::Address)),
+                    None => (None, None),
+                },
+            };
+        let type_designator: Option<Box<str>> = reported
+            .type_designator
+            .or(record.and_then(|r| r.type_designator))
+            .map(Box::from);
         let type_info = type_designator.as_deref().and_then(aircraft_type);
         let description = record
             .and_then(|r| r.description)
@@ -150,6 +159,15 @@ impl Enrichment {
     pub fn new_address(&self) -> Option<&WatchHit> {
         self.watch.iter().find(|h| h.new_address_of.is_some())
     }
+}
+
+/// Registration and type reported by the data source (SBS, JSON states), if any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reported<'a> {
+    /// Registration.
+    pub registration: Option<&'a str>,
+    /// ICAO type designator.
+    pub type_designator: Option<&'a str>,
 }
 
 /// What a condition sees of the event it is asked about.
