@@ -1,82 +1,360 @@
-//! The engine facade: received items in, events out, aircraft states to look at.
+//! The engine facade: received items in, alerts out, aircraft states to look at.
+//!
+//! ```text
+//! Received ─▶ tracker ─▶ enrichment (cached per aircraft) ─▶ detectors ─▶ rules ─▶ Alert
+//! ```
 //!
 //! Sans-IO and deterministic like its parts: [`Engine::ingest`] and [`Engine::tick`] take
-//! the data's time. [`Event`] is a first vocabulary (appearance and loss of aircraft);
-//! the watch rules and detectors add theirs.
+//! the data's time, and the same inputs give the same alerts in the same order.
+//!
+//! - Enrichment (country, classification with its layer, registration, type, operator,
+//!   watch-list hits) is computed when an aircraft appears and again only when its callsign
+//!   or reported registration/type change, or the rules are replaced.
+//! - Per-aircraft detectors run after each input that changed an aircraft; pairwise and
+//!   silence detectors run in [`Engine::tick`].
+//! - The rules judge every detector event and raise at most one alert per (rule, event),
+//!   plus one when the event ends (see [`crate::rules`]).
+//!
+//! ```
+//! use picket_engine::engine::{Engine, EngineConfig};
+//! use picket_engine::rules::RuleSet;
+//!
+//! let mut engine = Engine::new(EngineConfig::default());
+//! let mut alerts = Vec::new();
+//! engine.tick(1_565_287_200.0, &mut alerts);
+//! assert!(alerts.is_empty());
+//! // A rule file with an error changes nothing.
+//! let bad = RuleSet::load("[[rule]]\nname = \"x\"\nwhen = \"inside(atlantis)\"\n", "bad.toml").unwrap();
+//! assert!(engine.set_rules(bad).is_err());
+//! assert_eq!(engine.rules().rules()[0].name, "military");
+//! ```
 
-use picket_receive::Received;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
-use crate::track::{Aircraft, Ingested, TrackKey, Tracker, TrackerConfig};
+use picket_receive::{Observation, Received, What};
+use picket_world::events::DetectorParams;
+use picket_world::geo::LatLon;
+use picket_world::zones::{builtin_zones, Zone};
+
+use crate::detect::{DetectorStats, Detectors, Traits};
+use crate::enrich::AircraftDb;
+use crate::event::{Alert, Event};
+use crate::rules::{Enrichment, EventFacts, Reported, RuleError, RuleSet, RuleState, RuleStats, Subject};
+use crate::track::{Aircraft, Field, Ingested, TrackKey, Tracker, TrackerConfig, TrackerStats};
 
 /// Engine settings.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Tracker settings.
     pub tracker: TrackerConfig,
+    /// Receiver positions, for the rules' `distance` (when empty, the tracker's receiver).
+    pub receivers: Vec<LatLon>,
+    /// Zones the detectors watch and the rules may name. Default: the built-in zones.
+    pub zones: Vec<Zone>,
+    /// Aircraft database. Default: the built-in set (the simulator's scenario aircraft).
+    pub aircraft_db: Arc<AircraftDb>,
+    /// Rules. Default: the default rule file.
+    pub rules: RuleSet,
+    /// Detector thresholds.
+    pub detectors: DetectorParams,
 }
 
-/// Something that happened, at a data time.
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            tracker: TrackerConfig::default(),
+            receivers: Vec::new(),
+            zones: builtin_zones().to_vec(),
+            aircraft_db: Arc::new(AircraftDb::with_builtin()),
+            rules: RuleSet::default_rules(),
+            detectors: DetectorParams::default(),
+        }
+    }
+}
+
+/// What the engine counted beyond the tracker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EngineStats {
+    /// Events the detectors reported (every phase).
+    pub events: u64,
+    /// Enrichments computed.
+    pub enrichments: u64,
+    /// Rule sets installed after the first.
+    pub reloads: u64,
+}
+
+/// A multiply-xorshift hash for track keys: keys are 25-bit numbers chosen by nobody
+/// hostile, so a DoS-resistant hash only costs time.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHash(u64);
+
+impl Hasher for KeyHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        let x = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+type KeyMap<V> = HashMap<TrackKey, V, BuildHasherDefault<KeyHash>>;
+
+/// What the engine keeps per aircraft beside the tracker's state.
 #[derive(Debug, Clone)]
-pub enum Event {
-    /// An aircraft was heard for the first time (since it was last retired).
-    AircraftAppeared {
-        /// The aircraft.
-        key: TrackKey,
-        /// Data time.
-        time: f64,
-    },
-    /// An aircraft was retired after a silence longer than the timeout.
-    AircraftLost {
-        /// The aircraft.
-        key: TrackKey,
-        /// Data time of the tick that retired it.
-        time: f64,
-        /// Its final state.
-        last: Box<Aircraft>,
-    },
+struct PerAircraft {
+    enrichment: Enrichment,
+    /// Registration and type reported by an observation source.
+    registration: Option<Box<str>>,
+    type_designator: Option<Box<str>>,
 }
 
-/// Tracking (and, later, enrichment, rules and detectors) behind one interface.
+/// Tracking, enrichment, detectors and rules behind one interface.
 #[derive(Debug, Clone)]
 pub struct Engine {
     tracker: Tracker,
-    /// Reused by `tick`, so retiring allocates nothing once it has grown.
+    receivers: Vec<LatLon>,
+    zones: Vec<Zone>,
+    db: Arc<AircraftDb>,
+    rules: RuleSet,
+    detectors: Detectors,
+    per: KeyMap<PerAircraft>,
+    /// Final states of retired aircraft of interest, for events that come after them
+    /// (a dwell of an aircraft parked with its transponder off): data time retired.
+    gone: KeyMap<(f64, Aircraft, PerAircraft)>,
+    state: RuleState,
+    stats: EngineStats,
+    /// Scratch buffers, reused so a quiet input allocates nothing.
+    events: Vec<Event>,
     retired: Vec<Aircraft>,
+    last_prune: f64,
 }
 
+/// Data time between two prunings of the rules' memory.
+const PRUNE_EVERY_S: f64 = 60.0;
+
+/// How long the final state of a retired aircraft of interest is kept for events that come
+/// after it (30 days, as the detectors keep parked aircraft).
+const GONE_KEEP_S: f64 = 30.0 * 86_400.0;
+
 impl Engine {
-    /// An engine with no aircraft.
-    pub fn new(config: EngineConfig) -> Engine {
+    /// An engine with no aircraft. Rules that name zones the configuration lacks are
+    /// replaced by no rules (use [`Engine::try_new`] to see the error).
+    pub fn new(mut config: EngineConfig) -> Engine {
+        let mut rules = std::mem::take(&mut config.rules);
+        if rules.bind_zones(&config.zones).is_err() {
+            rules = RuleSet::empty();
+        }
+        Engine::build(config, rules)
+    }
+
+    /// An engine with no aircraft, or the error of a rule naming an unknown zone.
+    pub fn try_new(mut config: EngineConfig) -> Result<Engine, RuleError> {
+        let mut rules = std::mem::take(&mut config.rules);
+        rules.bind_zones(&config.zones)?;
+        Ok(Engine::build(config, rules))
+    }
+
+    /// `rules` are bound to `config.zones` already.
+    fn build(config: EngineConfig, rules: RuleSet) -> Engine {
+        let receivers = if config.receivers.is_empty() {
+            config.tracker.receiver.into_iter().collect()
+        } else {
+            config.receivers
+        };
+        let detectors = Detectors::new(config.detectors, config.zones.clone());
         Engine {
             tracker: Tracker::new(config.tracker),
+            receivers,
+            zones: config.zones,
+            db: config.aircraft_db,
+            state: RuleState::new(&rules),
+            rules,
+            detectors,
+            per: KeyMap::default(),
+            gone: KeyMap::default(),
+            stats: EngineStats::default(),
+            events: Vec::new(),
             retired: Vec::new(),
+            last_prune: f64::NEG_INFINITY,
         }
     }
 
-    /// Takes one received item, appending what it caused to `events`.
-    pub fn ingest(&mut self, received: &Received, events: &mut Vec<Event>) -> Ingested {
+    /// Takes one received item, appending the alerts it caused.
+    pub fn ingest(&mut self, received: &Received, alerts: &mut Vec<Alert>) -> Ingested {
         let result = self.tracker.ingest(received);
-        if let Ingested::Updated(u) = result {
-            if u.created {
-                events.push(Event::AircraftAppeared {
-                    key: u.key,
-                    time: received.time_utc,
-                });
+        let Ingested::Updated(u) = result else {
+            return result;
+        };
+        let Some(a) = self.tracker.get(u.key) else {
+            return result;
+        };
+        // Enrichment: on creation, and when what it depends on changed.
+        let reported = match &received.what {
+            What::Observation(o) => Some(o),
+            _ => None,
+        };
+        let per = match self.per.get_mut(&u.key) {
+            Some(p) => {
+                let moved = reported.is_some_and(|o| reported_changed(p, o));
+                if moved || (u.changed.contains(Field::Callsign) && p.enrichment.callsign != a.callsign) {
+                    if let Some(o) = reported {
+                        take_reported(p, o);
+                    }
+                    p.enrichment = enrich(a, p, &self.db, &self.rules);
+                    self.stats.enrichments += 1;
+                }
+                p
             }
+            None => {
+                let mut p = PerAircraft {
+                    enrichment: Enrichment::unknown(),
+                    registration: None,
+                    type_designator: None,
+                };
+                if let Some(o) = reported {
+                    take_reported(&mut p, o);
+                }
+                p.enrichment = enrich(a, &p, &self.db, &self.rules);
+                self.stats.enrichments += 1;
+                self.gone.remove(&u.key);
+                self.per.entry(u.key).or_insert(p)
+            }
+        };
+        let now = received.time_utc;
+        let traits = Traits {
+            of_interest: per.enrichment.of_interest(),
+        };
+        self.detectors.on_update(a, u.changed, traits, &mut self.events);
+        if self.rules.has_condition_rules() && !u.changed.is_empty() {
+            let s = Subject {
+                aircraft: a,
+                enrichment: &per.enrichment,
+                now,
+                event: None,
+                receivers: &self.receivers,
+                zones: &self.zones,
+                watchlists: self.rules.watchlists(),
+            };
+            self.state.on_update(&self.rules, &s, alerts);
+        }
+        if !self.events.is_empty() {
+            self.judge(now, &[], alerts);
         }
         result
     }
 
-    /// Advances data time to `now`: retires silent aircraft.
-    pub fn tick(&mut self, now: f64, events: &mut Vec<Event>) {
-        self.tracker.tick(now, &mut self.retired);
-        for a in self.retired.drain(..) {
-            events.push(Event::AircraftLost {
-                key: a.key,
-                time: now,
-                last: Box::new(a),
-            });
+    /// Advances data time to `now`: retires silent aircraft, runs the silence, time and
+    /// pairwise detectors, appending the alerts this caused.
+    pub fn tick(&mut self, now: f64, alerts: &mut Vec<Alert>) {
+        if !now.is_finite() {
+            return;
         }
+        self.tracker.tick(now, &mut self.retired);
+        let retired = std::mem::take(&mut self.retired);
+        for a in &retired {
+            self.detectors.on_retired(a, now, &mut self.events);
+        }
+        if !self.events.is_empty() {
+            self.judge(now, &retired, alerts);
+        }
+        for a in &retired {
+            if let Some(p) = self.per.remove(&a.key) {
+                let s = Subject {
+                    aircraft: a,
+                    enrichment: &p.enrichment,
+                    now,
+                    event: None,
+                    receivers: &self.receivers,
+                    zones: &self.zones,
+                    watchlists: self.rules.watchlists(),
+                };
+                self.state.on_retired(&self.rules, &s, alerts);
+                if p.enrichment.of_interest() || !p.enrichment.watch.is_empty() {
+                    self.gone.insert(a.key, (now, a.clone(), p));
+                }
+            }
+        }
+        self.retired = retired;
+        self.retired.clear();
+        self.detectors.on_tick(now, &self.tracker, &mut self.events);
+        if !self.events.is_empty() {
+            self.judge(now, &[], alerts);
+        }
+        if now - self.last_prune >= PRUNE_EVERY_S {
+            self.state.prune(now, &self.rules);
+            self.gone.retain(|_, (t, ..)| now - *t < GONE_KEEP_S);
+            self.last_prune = now;
+        }
+    }
+
+    /// Judges the scratch events; `gone` holds aircraft retired in this call (events about
+    /// them are judged on their final state).
+    fn judge(&mut self, now: f64, retired: &[Aircraft], alerts: &mut Vec<Alert>) {
+        let unknown = Enrichment::unknown();
+        for e in self.events.drain(..) {
+            self.stats.events += 1;
+            let (a, per) = match self.tracker.get(e.subject) {
+                Some(a) => (a, self.per.get(&e.subject)),
+                None => match retired.iter().find(|a| a.key == e.subject) {
+                    Some(a) => (a, self.per.get(&e.subject)),
+                    None => match self.gone.get(&e.subject) {
+                        Some((_, a, p)) => (a, Some(p)),
+                        // Never tracked, or retired long ago and of no interest.
+                        None => continue,
+                    },
+                },
+            };
+            let enrichment = per.map_or(&unknown, |p| &p.enrichment);
+            let s = Subject {
+                aircraft: a,
+                enrichment,
+                now,
+                event: Some(EventFacts::of(&e)),
+                receivers: &self.receivers,
+                zones: &self.zones,
+                watchlists: self.rules.watchlists(),
+            };
+            self.state.on_event(&self.rules, &e, &s, alerts);
+        }
+    }
+
+    /// Replaces the rules. When a condition names a zone the engine does not have, the
+    /// error is returned and the rules in use stay as they were.
+    pub fn set_rules(&mut self, rules: RuleSet) -> Result<(), RuleError> {
+        let zones = self.zones.clone();
+        self.reload(rules, zones)
+    }
+
+    /// Replaces rules and zones together (zones first: the rules may name new ones). On an
+    /// error nothing changes.
+    pub fn reload(&mut self, mut rules: RuleSet, zones: Vec<Zone>) -> Result<(), RuleError> {
+        rules.bind_zones(&zones)?;
+        self.state.rebind(&self.rules, &rules);
+        self.rules = rules;
+        if zones != self.zones {
+            self.detectors.set_zones(zones.clone());
+        }
+        self.zones = zones;
+        self.stats.reloads += 1;
+        // Watch-lists and overrides may have changed: enrich every aircraft again.
+        for a in self.tracker.aircraft() {
+            if let Some(p) = self.per.get_mut(&a.key) {
+                p.enrichment = enrich(a, p, &self.db, &self.rules);
+                self.stats.enrichments += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Every tracked aircraft.
@@ -84,8 +362,94 @@ impl Engine {
         self.tracker.aircraft().iter()
     }
 
+    /// Every tracked aircraft with its enrichment, in the tracker's order.
+    pub fn enriched(&self) -> impl Iterator<Item = (&Aircraft, &Enrichment)> {
+        self.tracker
+            .aircraft()
+            .iter()
+            .filter_map(|a| self.per.get(&a.key).map(|p| (a, &p.enrichment)))
+    }
+
+    /// The enrichment of one aircraft.
+    pub fn enrichment(&self, key: TrackKey) -> Option<&Enrichment> {
+        self.per.get(&key).map(|p| &p.enrichment)
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The zones in use.
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
     /// The tracker, for lookups and counters.
     pub fn tracker(&self) -> &Tracker {
         &self.tracker
+    }
+
+    /// The tracker's counters.
+    pub fn tracker_stats(&self) -> &TrackerStats {
+        self.tracker.stats()
+    }
+
+    /// The detectors' counters.
+    pub fn detector_stats(&self) -> DetectorStats {
+        self.detectors.stats()
+    }
+
+    /// The detectors' parameters.
+    pub fn detector_params(&self) -> &DetectorParams {
+        self.detectors.params()
+    }
+
+    /// The rules' counters.
+    pub fn rule_stats(&self) -> &RuleStats {
+        self.state.stats()
+    }
+
+    /// The engine's own counters.
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+}
+
+fn enrich(a: &Aircraft, p: &PerAircraft, db: &AircraftDb, rules: &RuleSet) -> Enrichment {
+    Enrichment::compute(
+        a.key,
+        a.callsign,
+        Reported {
+            registration: p.registration.as_deref(),
+            type_designator: p.type_designator.as_deref(),
+        },
+        db,
+        rules,
+    )
+}
+
+fn reported_changed(p: &PerAircraft, o: &Observation) -> bool {
+    let differs = |mine: &Option<Box<str>>, theirs: &Option<String>| {
+        theirs
+            .as_deref()
+            .map(str::trim)
+            .is_some_and(|t| !t.is_empty() && mine.as_deref() != Some(t))
+    };
+    differs(&p.registration, &o.registration) || differs(&p.type_designator, &o.type_code)
+}
+
+fn take_reported(p: &mut PerAircraft, o: &Observation) {
+    let keep = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(Box::from)
+    };
+    if let Some(r) = keep(&o.registration) {
+        p.registration = Some(r);
+    }
+    if let Some(t) = keep(&o.type_code) {
+        p.type_designator = Some(t);
     }
 }

@@ -165,7 +165,7 @@ impl RuleState {
                 continue;
             }
             let key = (i as u32, event.id);
-            if self.raised.contains_key(&key) {
+            if let Some(last) = self.raised.get_mut(&key) {
                 match event.phase {
                     Phase::Ended => {
                         self.raised.remove(&key);
@@ -173,7 +173,7 @@ impl RuleState {
                         out.push(alert(rules, rule, event.clone(), &s));
                     }
                     Phase::Started | Phase::Updated => {
-                        self.raised.insert(key, event.time);
+                        *last = event.time;
                         self.stats.duplicates += 1;
                     }
                 }

@@ -173,11 +173,9 @@ impl WatchEntry {
         pat(&self.callsign, f.callsign)
             && pat(&self.type_designator, f.type_designator)
             && pat(&self.operator, f.operator)
-            && self
-                .country
-                .as_deref()
-                .map_or(true, |c| f.country.is_some_and(|x| x.eq_ignore_ascii_case(c)))
-            && self.military.map_or(true, |m| m == f.military)
+            && !matches!(self.country.as_deref(),
+                Some(c) if !f.country.is_some_and(|x| x.eq_ignore_ascii_case(c)))
+            && !matches!(self.military, Some(m) if m != f.military)
     }
 
     /// How the entry matches the aircraft, if it does, and the listed address it was seen
