@@ -4,4 +4,5 @@ pub mod engine;
 pub mod enrich;
 pub mod event;
 pub mod rules;
+pub mod state_json;
 pub mod track;

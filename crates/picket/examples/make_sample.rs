@@ -53,7 +53,7 @@ fn main() {
             track_deg: 75.0,
         },
         Plane {
-            address: Icao(0x0d0a1b),
+            address: Icao(0x0ac51b),
             callsign: "AVA019",
             squawk: 0o1145,
             lat: 11.1,

@@ -19,17 +19,20 @@ pub(crate) struct Input {
     done: bool,
     /// Bytes read so far.
     pub(crate) bytes_read: u64,
+    /// The input's size when known (a file), for progress.
+    pub(crate) size: Option<u64>,
 }
 
 impl Input {
     /// Opens `path` (`-` or none for stdin), detecting the format unless given.
     pub(crate) fn open(path: Option<&Path>, format: Option<Format>, config: ReaderConfig) -> Result<Input> {
-        let (name, mut source): (String, Box<dyn Read>) = match path {
-            None => ("stdin".into(), Box::new(io::stdin().lock())),
-            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin().lock())),
+        let (name, mut source, size): (String, Box<dyn Read>, Option<u64>) = match path {
+            None => ("stdin".into(), Box::new(io::stdin().lock()), None),
+            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin().lock()), None),
             Some(p) => {
                 let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-                (p.display().to_string(), Box::new(f))
+                let size = f.metadata().ok().map(|m| m.len());
+                (p.display().to_string(), Box::new(f), size)
             }
         };
         let mut buf = vec![0u8; CHUNK];
@@ -62,6 +65,7 @@ impl Input {
             buf,
             done: false,
             bytes_read: first as u64,
+            size,
         })
     }
 

@@ -4,6 +4,7 @@ mod decode;
 mod input;
 mod run;
 mod simulate;
+mod track;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Turn a scenario into the frames (or IQ samples) receivers would hear, and its truth.
     Simulate(simulate::SimulateArgs),
+    /// Track every aircraft: a table at the end (or every N data seconds), or JSON states.
+    Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
     Run(run::RunArgs),
 }
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
     };
     match result {
