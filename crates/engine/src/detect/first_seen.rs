@@ -22,6 +22,9 @@ use crate::track::{Aircraft, TrackKey};
 /// Messages in a day before the sighting counts.
 pub(crate) const CONFIRM_MESSAGES: u32 = 2;
 
+/// Oldest position (seconds) that still makes a sighting "located".
+pub(crate) const LOCATED_MAX_AGE_S: f64 = 60.0;
+
 /// Seconds in a day.
 pub(crate) const DAY_S: f64 = 86_400.0;
 
@@ -78,7 +81,9 @@ impl FirstSeen {
         reported.days.insert(a.key, day);
         let mut e = Event::new(EventKind::FirstSeen, a.key, self.first, t);
         e.confidence = Confidence::High;
-        let located = a.position.is_some_and(|p| utc_day(p.time) == day);
+        // Located: a position no older than a minute (a parked aircraft heard just after
+        // midnight was located a moment before it).
+        let located = a.position.is_some_and(|p| t - p.time <= LOCATED_MAX_AGE_S);
         e.detail = Detail::FirstSeen { day, located };
         let note = if located { "located" } else { "heard, not located" };
         e.push_evidence(super::zone::position_evidence(a, note));
