@@ -102,3 +102,42 @@ fn a_bad_scenario_file_is_reported_with_line_and_column() {
     assert!(err.contains("bad.toml:4:"), "line and column in: {err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn serve_streams_the_frames_to_a_tcp_client() {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args([
+            "simulate",
+            "caracas",
+            "--duration",
+            "5s",
+            "--speed",
+            "1000",
+            "--serve",
+            "127.0.0.1:0",
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut addr = None;
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if let Some(rest) = line.split("serving on ").nth(1) {
+            addr = rest.split(';').next().map(|a| a.trim().to_string());
+            break;
+        }
+        line.clear();
+    }
+    let addr = addr.expect("the server says where it listens");
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).unwrap();
+    assert!(child.wait().unwrap().success());
+    // The stream is Beast: as many frames as the same window written to a file.
+    let file = picket(&["simulate", "caracas", "--duration", "5s"]);
+    assert!(bytes.len() > 1000);
+    assert_eq!(bytes, file.stdout);
+}
