@@ -20,7 +20,9 @@ pub struct RuleStats {
     pub alerts: u64,
     /// End-of-event updates of raised alerts.
     pub ended: u64,
-    /// Reports of an event already raised for the rule (not repeated).
+    /// Updates of raised alerts while their event goes on.
+    pub updates: u64,
+    /// Repeated first reports of an event already raised for the rule (not repeated).
     pub duplicates: u64,
     /// Matching events suppressed by an exclusion.
     pub excluded: u64,
@@ -172,7 +174,15 @@ impl RuleState {
                         self.stats.ended += 1;
                         out.push(alert(rules, rule, event.clone(), &s));
                     }
-                    Phase::Started | Phase::Updated => {
+                    // Rare by design (a formation gains or loses a member, an orbit goes on
+                    // for another two turns, a dwell enters a new day): news about the
+                    // event, told under its id.
+                    Phase::Updated => {
+                        *last = event.time;
+                        self.stats.updates += 1;
+                        out.push(alert(rules, rule, event.clone(), &s));
+                    }
+                    Phase::Started => {
                         *last = event.time;
                         self.stats.duplicates += 1;
                     }
