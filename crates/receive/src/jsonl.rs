@@ -404,11 +404,15 @@ impl JsonlReader {
         o.registration = get
             .string(f::READSB_REGISTRATION)
             .or_else(|| get.string(f::REGISTRATION));
-        o.type_code = get.string(f::READSB_TYPE).or_else(|| {
-            // picket writes `type`; readsb's `type` is the kind of address ("adsb_icao").
-            get.string(f::TYPE)
-                .filter(|t| t.len() <= 4 && t.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-        });
+        // picket writes `type`; readsb's `type` is the kind of address ("adsb_icao"): only a
+        // designator-like value is a type, from `t` as from `type`, so that what is read
+        // writes back and reads again the same (found by fuzzing).
+        let designator =
+            |t: &String| t.len() <= 4 && t.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        o.type_code = get
+            .string(f::READSB_TYPE)
+            .filter(designator)
+            .or_else(|| get.string(f::TYPE).filter(designator));
         o.db_flags = get.int(f::DB_FLAGS);
         self.stats.fields_ignored += get.ignored;
         Ok(Received {

@@ -39,3 +39,18 @@ fn sbs_control_characters_in_the_callsign_are_dropped_when_read() {
     assert_eq!(o.flight.as_deref(), Some("RCH285"));
     props::reader(Format::Sbs, input);
 }
+
+/// read_jsonl, after 72,800 runs: a readsb `t` (type designator) that is not designator-like
+/// (here `}`) was read as the type, written back as picket's `type`, and there dropped by
+/// the check that tells a designator from readsb's own `type` (the kind of address).
+#[test]
+fn jsonl_type_that_is_no_designator_is_not_read_from_t() {
+    let input = b"\x0a{\"hex\":\"1de729\",\"t\":\"}\"}";
+    let items = props::drive(Format::Jsonl, &[&input[1..]]);
+    let o = items[0].as_ref().unwrap().what.observation().unwrap();
+    assert_eq!(o.type_code, None);
+    let items = props::drive(Format::Jsonl, &[b"{\"hex\":\"1de729\",\"t\":\"B789\"}\n"]);
+    let o = items[0].as_ref().unwrap().what.observation().unwrap();
+    assert_eq!(o.type_code.as_deref(), Some("B789"));
+    props::reader(Format::Jsonl, input);
+}
