@@ -11,9 +11,10 @@ pub(crate) mod pipeline;
 pub(crate) mod sinks;
 pub(crate) mod source;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
 use picket_engine::event::Alert;
+use picket_engine::rules::RuleSet;
 use picket_receive::{Format, What};
 use picket_world::events::EventKind;
 use std::collections::BTreeMap;
@@ -178,14 +179,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         zones: settings.zones.clone(),
         builtin_zones: settings.builtin_zones,
         aircraft_db: settings.aircraft_db.clone(),
-        receiver: settings.receiver.or(opened.receiver),
+        receivers: match settings.receiver {
+            Some(r) => vec![r],
+            None => opened.receivers,
+        },
         range_nm: settings.range_nm,
     };
     let watch = files.load_watch()?;
     let (db, db_notes) = files.load_db()?;
-    let mut pipeline = Pipeline::new(&files, watch, db);
+    let mut pipeline = Pipeline::new(&files, watch, db)?;
     let signals = Signals::install()?;
     let sinks = Sinks::start(&settings.sinks, &settings.tokens)?;
+    check_sink_names(pipeline.rules(), &sinks)?;
     if !args.quiet {
         eprintln!(
             "picket: run: {}; rules: {}; {} zones; {} aircraft database file(s)",
@@ -216,7 +221,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
                 break;
             }
             if signals.reload.swap(false, Ordering::Relaxed) {
-                reload(&files, &mut pipeline, &mut counts);
+                reload(&files, &mut pipeline, &sinks, &mut counts, t);
             }
         }
         if let Some(p) = &mut pacer {
@@ -238,11 +243,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
             What::Observation(_) => counts.observations += 1,
         }
         pipeline.ingest(&item, &mut alerts);
-        deliver(&mut alerts, &sinks, &mut counts);
+        deliver(&mut alerts, &pipeline, &sinks, &mut counts);
     }
     if counts.first_time.is_some() {
         pipeline.tick(counts.last_time, &mut alerts);
-        deliver(&mut alerts, &sinks, &mut counts);
+        deliver(&mut alerts, &pipeline, &sinks, &mut counts);
     }
     let elapsed = began.elapsed().as_secs_f64();
     let reports = sinks.finish(settings.drain_timeout);
@@ -252,28 +257,60 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn deliver(alerts: &mut Vec<Alert>, sinks: &Sinks, counts: &mut Counts) {
+fn deliver(alerts: &mut Vec<Alert>, pipeline: &Pipeline, sinks: &Sinks, counts: &mut Counts) {
     for a in alerts.drain(..) {
         *counts.alerts.entry(a.event.kind).or_default() += 1;
-        sinks.offer(&Arc::new(Delivery::new(a)));
+        let to = pipeline
+            .rules()
+            .rule(&a.rule)
+            .map(|r| r.sinks.as_slice())
+            .unwrap_or(&[]);
+        sinks.offer(&Arc::new(Delivery::new(a)), to);
     }
 }
 
-/// Re-reads rules and zones; a failure keeps the old ones.
-fn reload(files: &WorldFiles, pipeline: &mut Pipeline, counts: &mut Counts) {
-    match files.load_watch() {
-        Ok(w) => {
-            pipeline.reload(w);
+/// Checks that every sink the rules name is configured.
+fn check_sink_names(rules: &RuleSet, sinks: &Sinks) -> Result<()> {
+    let have = sinks.names();
+    for rule in rules.rules() {
+        for s in &rule.sinks {
+            if !have.contains(&s.as_str()) {
+                bail!(
+                    "{}: rule {:?} sends to sink {s:?}, which is not configured (sinks: {})",
+                    if rules.origin().is_empty() {
+                        "rules"
+                    } else {
+                        rules.origin()
+                    },
+                    rule.name,
+                    have.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Re-reads rules and zones (at data time `now`); a failure keeps the old ones.
+fn reload(files: &WorldFiles, pipeline: &mut Pipeline, sinks: &Sinks, counts: &mut Counts, now: f64) {
+    let loaded = files
+        .load_watch()
+        .and_then(|w| check_sink_names(&w.rules, sinks).map(|()| w))
+        .and_then(|w| pipeline.reload(w));
+    match loaded {
+        Ok(()) => {
             counts.reloads += 1;
             eprintln!(
-                "picket: reloaded rules ({}) and {} zones",
+                "picket: reloaded rules ({}) and {} zones at data time {now:.3}",
                 pipeline.rules_name(),
                 pipeline.zones()
             );
         }
         Err(e) => {
             counts.failed_reloads += 1;
-            eprintln!("picket: reload failed, keeping the rules and zones in use: {e:#}");
+            eprintln!(
+                "picket: reload failed at data time {now:.3}, keeping the rules and zones in use: {e:#}"
+            );
         }
     }
 }

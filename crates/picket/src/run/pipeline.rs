@@ -5,12 +5,15 @@ use anyhow::{anyhow, bail, Context, Result};
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::enrich::AircraftDb;
 use picket_engine::event::Alert;
+use picket_engine::rules::RuleSet;
 use picket_engine::track::TrackerConfig;
 use picket_receive::Received;
+use picket_world::events::DetectorParams;
 use picket_world::geo::LatLon;
 use picket_world::zones::{builtin_zones, load_geojson, Zone};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the engine is built from (and what a reload re-reads).
 #[derive(Debug, Clone)]
@@ -23,8 +26,8 @@ pub(crate) struct WorldFiles {
     pub(crate) builtin_zones: bool,
     /// Aircraft database files.
     pub(crate) aircraft_db: Vec<PathBuf>,
-    /// The receiver's position.
-    pub(crate) receiver: Option<LatLon>,
+    /// The receivers' positions (the first is the tracker's reference).
+    pub(crate) receivers: Vec<LatLon>,
     /// The receiver's range, NM.
     pub(crate) range_nm: Option<f64>,
 }
@@ -32,8 +35,8 @@ pub(crate) struct WorldFiles {
 /// Rules and zones as loaded (the part SIGHUP reloads).
 #[derive(Debug, Clone)]
 pub(crate) struct Watch {
-    /// The rules file's text and name (None: the built-in default).
-    pub(crate) rules: Option<(String, String)>,
+    /// The rules.
+    pub(crate) rules: RuleSet,
     /// Every zone.
     pub(crate) zones: Vec<Zone>,
 }
@@ -41,15 +44,6 @@ pub(crate) struct Watch {
 impl WorldFiles {
     /// Reads and checks the rules and zones.
     pub(crate) fn load_watch(&self) -> Result<Watch> {
-        let rules = match &self.rules {
-            Some(p) => {
-                let name = p.display().to_string();
-                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read rules {name}"))?;
-                check_rules(&text, &name)?;
-                Some((text, name))
-            }
-            None => None,
-        };
         let mut zones: Vec<Zone> = if self.builtin_zones {
             builtin_zones().to_vec()
         } else {
@@ -71,6 +65,15 @@ impl WorldFiles {
                 }
             }
         }
+        let rules = match &self.rules {
+            Some(p) => {
+                let name = p.display().to_string();
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read rules {name}"))?;
+                RuleSet::load(&text, &name).map_err(|e| anyhow!("{e}"))?
+            }
+            None => RuleSet::default_rules(),
+        };
+        // The engine binds the rules' zone names to the zones, and refuses unknown ones.
         Ok(Watch { rules, zones })
     }
 
@@ -85,16 +88,9 @@ impl WorldFiles {
     }
 }
 
-/// Checks a rules file. STAND-IN until the rules module (crates/engine/src/rules) exposes
-/// its loader: only the TOML syntax is checked, with the line of the mistake.
-fn check_rules(text: &str, name: &str) -> Result<()> {
-    toml::from_str::<toml::Table>(text).map_err(|e| super::config::toml_error(name, text, &e))?;
-    Ok(())
-}
-
 /// Reads one aircraft database file (gzip-compressed or not; tar1090-db or plane-alert-db
 /// layout, told apart by the first line) into `db`; returns a line for the log.
-fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
+pub(crate) fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
     let name = path.display().to_string();
     let raw = std::fs::read(path).with_context(|| format!("cannot read aircraft database {name}"))?;
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
@@ -132,60 +128,69 @@ fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
 #[derive(Debug)]
 pub(crate) struct Pipeline {
     engine: Engine,
-    events: Vec<picket_engine::engine::Event>,
-    watch: Watch,
-    #[allow(dead_code)] // Given to the engine once it takes a database.
-    db: AircraftDb,
+    files_rules: Option<PathBuf>,
 }
 
 impl Pipeline {
-    /// Builds the engine.
-    pub(crate) fn new(files: &WorldFiles, watch: Watch, db: AircraftDb) -> Pipeline {
+    /// Builds the engine; a rule naming an unknown zone is an error.
+    pub(crate) fn new(files: &WorldFiles, watch: Watch, db: AircraftDb) -> Result<Pipeline> {
         let tracker = TrackerConfig {
-            receiver: files.receiver,
+            receiver: files.receivers.first().copied(),
             receiver_range_nm: files.range_nm.or(TrackerConfig::default().receiver_range_nm),
             ..TrackerConfig::default()
         };
-        Pipeline {
-            engine: Engine::new(EngineConfig { tracker }),
-            events: Vec::new(),
-            watch,
-            db,
-        }
+        let engine = Engine::try_new(EngineConfig {
+            tracker,
+            receivers: files.receivers.clone(),
+            zones: watch.zones,
+            aircraft_db: Arc::new(db),
+            rules: watch.rules,
+            detectors: DetectorParams::default(),
+        })
+        .map_err(|e| anyhow!("{e}"))?;
+        Ok(Pipeline {
+            engine,
+            files_rules: files.rules.clone(),
+        })
     }
 
     /// Takes one item; alerts are appended to `alerts`.
-    pub(crate) fn ingest(&mut self, r: &Received, _alerts: &mut Vec<Alert>) {
-        self.events.clear();
-        self.engine.ingest(r, &mut self.events);
+    pub(crate) fn ingest(&mut self, r: &Received, alerts: &mut Vec<Alert>) {
+        self.engine.ingest(r, alerts);
     }
 
     /// Advances data time.
-    pub(crate) fn tick(&mut self, now: f64, _alerts: &mut Vec<Alert>) {
-        self.events.clear();
-        self.engine.tick(now, &mut self.events);
+    pub(crate) fn tick(&mut self, now: f64, alerts: &mut Vec<Alert>) {
+        self.engine.tick(now, alerts);
     }
 
-    /// Replaces rules and zones.
-    pub(crate) fn reload(&mut self, watch: Watch) {
-        self.watch = watch;
+    /// Replaces rules and zones; on an error nothing changes.
+    pub(crate) fn reload(&mut self, watch: Watch) -> Result<()> {
+        self.engine
+            .reload(watch.rules, watch.zones)
+            .map_err(|e| anyhow!("{e}"))
+    }
+
+    /// The rules in use.
+    pub(crate) fn rules(&self) -> &RuleSet {
+        self.engine.rules()
     }
 
     /// Zones in use.
     pub(crate) fn zones(&self) -> usize {
-        self.watch.zones.len()
+        self.engine.zones().len()
     }
 
     /// Where the rules come from.
     pub(crate) fn rules_name(&self) -> String {
-        match &self.watch.rules {
-            Some((_, name)) => name.clone(),
+        match &self.files_rules {
+            Some(p) => p.display().to_string(),
             None => "built-in default rules".into(),
         }
     }
 
     /// Aircraft tracked since the start.
     pub(crate) fn aircraft_seen(&self) -> u64 {
-        self.engine.tracker().stats().created
+        self.engine.tracker_stats().created
     }
 }

@@ -65,14 +65,13 @@ impl std::fmt::Debug for Source {
     }
 }
 
-/// What a source says about itself at the start: its description and, for a scenario, the
-/// position of its first receiver.
+/// An opened source and, for a scenario, its receivers' positions.
 #[derive(Debug)]
 pub(crate) struct Opened {
     /// The source.
     pub(crate) source: Source,
-    /// The scenario's first receiver, when the source is a scenario.
-    pub(crate) receiver: Option<LatLon>,
+    /// The scenario's receivers, when the source is a scenario.
+    pub(crate) receivers: Vec<LatLon>,
 }
 
 impl Source {
@@ -111,7 +110,7 @@ impl Source {
                 }
                 Ok(Opened {
                     source: Source::Files(inputs),
-                    receiver: None,
+                    receivers: Vec::new(),
                 })
             }
             super::config::Source::Scenario {
@@ -134,7 +133,7 @@ impl Source {
                 let seed = seed.unwrap_or(scenario.seed);
                 let sim = Simulation::new(&scenario, seed, Window { from_s, duration_s });
                 let (w0, w1) = sim.window_s();
-                let receiver = scenario.receivers.first().map(|r| r.position);
+                let receivers = scenario.receivers.iter().map(|r| r.position).collect();
                 let desc = format!(
                     "scenario {} from {} for {:.0} s (seed {seed})",
                     scenario.name,
@@ -146,7 +145,7 @@ impl Source {
                         frames: Box::new(sim.frames()),
                         name: desc,
                     },
-                    receiver,
+                    receivers,
                 })
             }
         }

@@ -502,10 +502,16 @@ impl Sinks {
         Ok(Sinks { handles, closing })
     }
 
-    /// Offers an alert to every sink that takes it, never waiting: a full queue drops it.
-    pub(crate) fn offer(&self, d: &Arc<Delivery>) {
+    /// The sinks' names.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.handles.iter().map(|h| h.name.as_str()).collect()
+    }
+
+    /// Offers an alert to the sinks named in `to` (all when empty) that take it, never
+    /// waiting: a full queue drops it.
+    pub(crate) fn offer(&self, d: &Arc<Delivery>, to: &[String]) {
         for h in &self.handles {
-            if !h.filter.accepts(d) {
+            if !(to.is_empty() || to.contains(&h.name)) || !h.filter.accepts(d) {
                 continue;
             }
             let Some(tx) = &h.tx else { continue };
