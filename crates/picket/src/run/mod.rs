@@ -54,13 +54,13 @@ pub(crate) struct RunArgs {
     #[arg(long, conflicts_with = "inputs", value_name = "NAME")]
     scenario: Option<String>,
     /// Scenario seed (default: the scenario's own).
-    #[arg(long, requires = "scenario")]
+    #[arg(long)]
     seed: Option<u64>,
     /// Start of the scenario window (`+30m` or RFC 3339).
-    #[arg(long, requires = "scenario", allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true)]
     from: Option<String>,
     /// Length of the scenario window (`2h`).
-    #[arg(long, requires = "scenario")]
+    #[arg(long)]
     duration: Option<String>,
     /// Play the input at N times real time (default: as fast as possible).
     #[arg(long, value_name = "N")]

@@ -640,6 +640,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_example_configuration_is_valid() {
+        let path = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/picket.example.toml"
+        ));
+        let s = crate::run::config::Settings::resolve(Some(path), Default::default()).unwrap();
+        assert_eq!(s.sinks.len(), 3);
+        for (i, spec) in s.sinks.iter().enumerate() {
+            let mut t = spec.table.clone();
+            if t.kind == "jsonl" {
+                // Building opens the file: not in the docs directory.
+                t.path = Some("/dev/null".into());
+            }
+            let b = build_one(&t, &s.tokens, i).unwrap_or_else(|e| panic!("{}: {e:#}", spec.origin));
+            assert_eq!(Some(b.name), t.name);
+        }
+    }
+
+    #[test]
     fn unknown_types_and_foreign_keys_are_refused() {
         let tokens = BTreeMap::new();
         let t = SinkTable {

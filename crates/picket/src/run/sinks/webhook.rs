@@ -98,9 +98,8 @@ impl WebhookConfig {
             .clone()
             .unwrap_or_else(|| preset.content_type().to_string());
         let escape = match t.escape.as_deref() {
-            Some(e) => {
-                Escape::parse(e).ok_or_else(|| anyhow!("escape {e:?} is not one of json, url, none"))?
-            }
+            Some(e) => Escape::parse(e)
+                .ok_or_else(|| anyhow!("escape {e:?} is not one of json, url, header, none"))?,
             None if content_type.contains("json") => Escape::Json,
             None => Escape::None,
         };
