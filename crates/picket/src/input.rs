@@ -1,7 +1,7 @@
 //! Reading an input (file or stdin) in chunks through a format reader.
 
 use anyhow::{bail, Context, Result};
-use picket_receive::{detect, AnyReader, Format, ReadError, Reader, ReaderConfig, Received};
+use picket_receive::{detect, AnyReader, Format, ReadError, Reader, ReaderConfig, Received, TimeBase};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -21,6 +21,15 @@ pub(crate) struct Input {
     pub(crate) bytes_read: u64,
     /// The input's size when known (a file), for progress.
     pub(crate) size: Option<u64>,
+    /// Items are stamped with the wall-clock time their chunk arrived (a live feed).
+    live: bool,
+}
+
+/// The wall clock as Unix seconds: the arrival time of a live chunk (docs/time.md).
+fn now_utc() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl Input {
@@ -55,8 +64,13 @@ impl Input {
                 None => bail!("{name}: cannot tell the input format from its first bytes; give --format"),
             },
         };
+        let live = matches!(config.time_base, TimeBase::Arrival);
         let mut reader = AnyReader::new(format, config);
-        reader.feed(&buf[..first]);
+        if live {
+            reader.feed_at(&buf[..first], now_utc());
+        } else {
+            reader.feed(&buf[..first]);
+        }
         Ok(Input {
             name,
             format,
@@ -66,6 +80,7 @@ impl Input {
             done: false,
             bytes_read: first as u64,
             size,
+            live,
         })
     }
 
@@ -85,7 +100,11 @@ impl Input {
                 }
                 Ok(n) => {
                     self.bytes_read += n as u64;
-                    self.reader.feed(&self.buf[..n]);
+                    if self.live {
+                        self.reader.feed_at(&self.buf[..n], now_utc());
+                    } else {
+                        self.reader.feed(&self.buf[..n]);
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {

@@ -311,3 +311,82 @@ fn sighup_reloads_rules_and_a_failed_reload_keeps_the_old_ones() {
         assert!(seen_two.contains(id), "alert {id} after the reload is missing");
     }
 }
+
+#[test]
+fn several_inputs_are_merged_in_time_order() {
+    let dir = TempDir::new("config-merge");
+    let (data, _) = window_frames(&dir);
+    let file = dir.path().join("frames.jsonl");
+    let rules = dir.write("all.toml", EVERYTHING);
+    let one = run(picket()
+        .arg("run")
+        .arg("-i")
+        .arg(&file)
+        .arg("--rules")
+        .arg(&rules));
+    // The same recording as two receivers: twice the frames, every item in time order (the
+    // tracker would count out-of-order items otherwise), the same alerts.
+    let two = run(picket()
+        .arg("run")
+        .arg("-i")
+        .arg(&file)
+        .arg("-i")
+        .arg(&file)
+        .arg("--rules")
+        .arg(&rules));
+    let lines = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    let stderr = String::from_utf8_lossy(&two.stderr);
+    assert_eq!(frames(&stderr), 2 * lines, "{stderr}");
+    assert!(
+        stderr.contains("summary     ") && stderr.contains("frames.jsonl (jsonl), "),
+        "{stderr}"
+    );
+    assert_eq!(
+        alert_keys(&String::from_utf8_lossy(&one.stdout)),
+        alert_keys(&String::from_utf8_lossy(&two.stdout))
+    );
+}
+
+#[test]
+fn stdin_is_a_live_feed_unless_a_start_is_given() {
+    let dir = TempDir::new("config-live");
+    let beast = dir.path().join("window.beast");
+    run(picket()
+        .args(["simulate", "caracas", "--duration", "2m", "--out"])
+        .arg(&beast));
+    let summary = |args: &[&str]| -> String {
+        let out = run(picket()
+            .args(["run", "-i", "-"])
+            .args(args)
+            .stdin(std::fs::File::open(&beast).unwrap()));
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        stderr
+            .lines()
+            .find(|l| l.starts_with("data time"))
+            .unwrap()
+            .to_string()
+    };
+    // Live: Beast frames carry no date, so they take the time they arrived (all at once).
+    let live = summary(&[]);
+    assert!(
+        !live.contains("2000-01-01") && !live.contains("2019-03-23"),
+        "{live}"
+    );
+    let span: f64 = live
+        .rsplit_once('(')
+        .unwrap()
+        .1
+        .trim_end_matches(" s)")
+        .parse()
+        .unwrap();
+    assert!(
+        span < 60.0,
+        "two minutes of frames arrived in well under a minute: {live}"
+    );
+    // A recording: the 12 MHz clock from the given start.
+    let recorded = summary(&["--start", "2019-03-23T14:00:00Z"]);
+    assert!(
+        recorded.contains("2019-03-23T14:00:00.000Z .. 2019-03-23T14:01:59"),
+        "{recorded}"
+    );
+}

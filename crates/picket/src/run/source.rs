@@ -80,9 +80,11 @@ impl Source {
         match &s.source {
             super::config::Source::Files(paths) => {
                 let start = match &s.start {
-                    Some(t) => parse_time(t)
-                        .ok_or_else(|| anyhow!("start {t:?} is not an RFC 3339 time or Unix seconds"))?,
-                    None => DEFAULT_START,
+                    Some(t) => Some(
+                        parse_time(t)
+                            .ok_or_else(|| anyhow!("start {t:?} is not an RFC 3339 time or Unix seconds"))?,
+                    ),
+                    None => None,
                 };
                 let format = s
                     .format
@@ -96,7 +98,13 @@ impl Source {
                 };
                 let mut inputs = Vec::new();
                 for (i, p) in paths.iter().enumerate() {
-                    let mut config = ReaderConfig::starting(start).with_clock(clock);
+                    // stdin is a live feed unless a start is given (docs/time.md): frames
+                    // without their own date take the time they arrived.
+                    let mut config = match start {
+                        None if p.as_os_str() == "-" => ReaderConfig::live(),
+                        _ => ReaderConfig::starting(start.unwrap_or(DEFAULT_START)),
+                    }
+                    .with_clock(clock);
                     config.receiver = u16::try_from(i).context("too many inputs")?;
                     let path: Option<&std::path::Path> = Some(p.as_path());
                     let input = Input::open(path, format, config)?;
