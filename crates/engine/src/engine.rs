@@ -236,7 +236,8 @@ impl Engine {
             of_interest: per.enrichment.of_interest(),
         };
         self.detectors.on_update(a, u.changed, traits, &mut self.events);
-        if self.rules.has_condition_rules() && !u.changed.is_empty() {
+        // Every message counts towards a condition's confirmation, changed values or not.
+        if self.rules.has_condition_rules() {
             let s = Subject {
                 aircraft: a,
                 enrichment: &per.enrichment,
