@@ -390,3 +390,68 @@ fn stdin_is_a_live_feed_unless_a_start_is_given() {
         "{recorded}"
     );
 }
+
+#[test]
+fn speed_paces_the_input_to_data_time() {
+    // 60 s of data at 300 times real time cannot take less than 0.2 s (a lower bound only:
+    // a slow machine makes it longer, never shorter).
+    let started = std::time::Instant::now();
+    let out = run(picket().args([
+        "run",
+        "--scenario",
+        "caracas",
+        "--duration",
+        "60s",
+        "--speed",
+        "300",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let data_s: f64 = stderr
+        .lines()
+        .find(|l| l.starts_with("data time"))
+        .and_then(|l| l.rsplit_once('('))
+        .map(|(_, r)| r.trim_end_matches(" s)").parse().unwrap())
+        .unwrap();
+    assert!(data_s > 59.0, "{stderr}");
+    assert!(started.elapsed().as_secs_f64() >= data_s / 300.0, "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_input_and_prints_the_summary() {
+    let dir = TempDir::new("config-term");
+    let (data, _) = window_frames(&dir);
+    let mut child = picket()
+        .args(["run", "--input", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = Lines::follow(child.stderr.take().unwrap());
+    let mut stdin = child.stdin.take().unwrap();
+    let chunk = data.len() / 8;
+    stdin.write_all(&data[..chunk]).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(20), || err
+            .any(|l| l.starts_with("picket: run: "))),
+        "{}",
+        err.text()
+    );
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    // Data keeps coming (the signal is seen at the next frame); picket stops reading it.
+    for part in data[chunk..].chunks(chunk) {
+        if stdin.write_all(part).is_err() {
+            break;
+        }
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "{}", err.text());
+    let stderr = err.text();
+    assert!(stderr.contains("(stopped by a signal)"), "{stderr}");
+    let lines = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    assert!(frames(&stderr) < lines, "{stderr}");
+}
