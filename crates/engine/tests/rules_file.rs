@@ -317,3 +317,51 @@ fn unknown_zones_are_reported_where_they_are_named() {
         .unwrap_err();
     assert_eq!((e.line, e.column), (3, 25));
 }
+
+#[test]
+fn the_examples_of_the_documentation_load() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md");
+    let Ok(doc) = std::fs::read_to_string(path) else {
+        eprintln!("skipping: {path} not found");
+        return;
+    };
+    let mut n = 0;
+    for block in doc.split("```toml\n").skip(1) {
+        let text = block.split("```").next().unwrap();
+        // Fragments (one key of a rule) are shown inside a sentence, not as files.
+        if !text.contains("[[") {
+            continue;
+        }
+        let mut set = RuleSet::load(text, "docs/rules.md").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        set.bind_zones(builtin_zones())
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        n += 1;
+    }
+    assert!(n >= 4, "{n} examples");
+    // The default rules as the documentation shows them are the built-in ones.
+    let shown = doc.split("## The default rules").nth(1).unwrap();
+    let shown = shown
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let a = RuleSet::load(shown, "doc").unwrap();
+    let b = RuleSet::default_rules();
+    let key = |s: &RuleSet| {
+        s.rules()
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.when.text().to_string(),
+                    r.events.clone(),
+                    r.confirm,
+                    r.cooldown_s,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key(&a), key(&b));
+}

@@ -1139,9 +1139,15 @@ mod tests {
     }
 
     #[test]
-    fn field_names_all_parse() {
+    fn field_names_all_parse_and_are_documented() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md"))
+            .unwrap_or_default();
         for f in FIELD_NAMES {
             assert!(field(f).is_some(), "{f}");
+            assert!(
+                doc.is_empty() || doc.contains(&format!("`{f}`")),
+                "docs/rules.md does not list `{f}`"
+            );
         }
     }
 }
