@@ -127,6 +127,9 @@ pub struct Engine {
     zones: Vec<Zone>,
     db: Arc<AircraftDb>,
     rules: RuleSet,
+    /// Whether some rule raises events from its own condition (then every message is
+    /// judged by it; else messages cost the rules nothing).
+    condition_rules: bool,
     detectors: Detectors,
     per: KeyMap<PerAircraft>,
     /// Final states of retired aircraft of interest, for events that come after them
@@ -179,6 +182,7 @@ impl Engine {
             zones: config.zones,
             db: config.aircraft_db,
             state: RuleState::new(&rules),
+            condition_rules: rules.has_condition_rules(),
             rules,
             detectors,
             per: KeyMap::default(),
@@ -237,7 +241,7 @@ impl Engine {
         };
         self.detectors.on_update(a, u.changed, traits, &mut self.events);
         // Every message counts towards a condition's confirmation, changed values or not.
-        if self.rules.has_condition_rules() {
+        if self.condition_rules {
             let s = Subject {
                 aircraft: a,
                 enrichment: &per.enrichment,
@@ -342,6 +346,7 @@ impl Engine {
     pub fn reload(&mut self, mut rules: RuleSet, zones: Vec<Zone>) -> Result<(), RuleError> {
         rules.bind_zones(&zones)?;
         self.state.rebind(&self.rules, &rules);
+        self.condition_rules = rules.has_condition_rules();
         self.rules = rules;
         if zones != self.zones {
             self.detectors.set_zones(zones.clone());
