@@ -290,8 +290,8 @@ fn sighup_reloads_rules_and_a_failed_reload_keeps_the_old_ones() {
     hup();
     stdin.write_all(&data[o2..]).unwrap();
     drop(stdin);
-    assert!(child.wait().unwrap().success(), "{}", err.text());
-    let stderr = err.text();
+    assert!(child.wait().unwrap().success(), "{}", err.all());
+    let stderr = err.all();
     assert!(stderr.contains("reloaded rules"), "{stderr}");
     assert!(stderr.contains("reloads     1 done, 1 failed"), "{stderr}");
     let mut seen_two = BTreeSet::new();
@@ -449,8 +449,8 @@ fn sigterm_stops_the_input_and_prints_the_summary() {
         }
     }
     drop(stdin);
-    assert!(child.wait().unwrap().success(), "{}", err.text());
-    let stderr = err.text();
+    assert!(child.wait().unwrap().success(), "{}", err.all());
+    let stderr = err.all();
     assert!(stderr.contains("(stopped by a signal)"), "{stderr}");
     let lines = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
     assert!(frames(&stderr) < lines, "{stderr}");

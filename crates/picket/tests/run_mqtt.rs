@@ -293,14 +293,14 @@ fn alerts_held_while_the_broker_is_down_are_delivered_when_it_is_back() {
     stdin.write_all(&data[half..]).unwrap();
     drop(stdin);
     let status = child.wait().unwrap();
-    assert!(status.success(), "{}", err.text());
+    assert!(status.success(), "{}", err.all());
     assert!(
         wait_for(Duration::from_secs(10), || lines
             .any(|l| l == "picket/status offline")),
         "{}",
         lines.text()
     );
-    let stderr = err.text();
+    let stderr = err.all();
     assert!(stderr.contains("connected to 127.0.0.1"), "{stderr}");
     let alerts = std::fs::read_to_string(&jsonl).unwrap();
     let n = alerts.lines().count() as u64;

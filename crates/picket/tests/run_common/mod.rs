@@ -149,7 +149,7 @@ pub(crate) fn free_port() -> u16 {
 
 /// Lines read from a child's pipe on a thread, for waiting on a message.
 #[derive(Clone, Default)]
-pub(crate) struct Lines(pub Arc<Mutex<Vec<String>>>);
+pub(crate) struct Lines(pub(crate) Arc<Mutex<Vec<String>>>, Arc<AtomicBool>);
 
 impl Lines {
     pub(crate) fn follow(pipe: impl Read + Send + 'static) -> Lines {
@@ -160,8 +160,18 @@ impl Lines {
                 let Ok(line) = line else { break };
                 l.0.lock().unwrap().push(line);
             }
+            l.1.store(true, Ordering::Release);
         });
         lines
+    }
+
+    /// Everything, once the pipe has closed (the child has ended).
+    pub(crate) fn all(&self) -> String {
+        assert!(
+            wait_for(Duration::from_secs(20), || self.1.load(Ordering::Acquire)),
+            "the pipe did not close"
+        );
+        self.text()
     }
 
     pub(crate) fn any(&self, f: impl Fn(&str) -> bool) -> bool {
