@@ -15,7 +15,7 @@ use picket_world::events::EventKind;
 use picket_world::geo::LatLon;
 use picket_world::zones::{builtin_zones, Zone};
 
-use track_support::{identification, identity_reply, status, straight_flight};
+use track_support::{altitude_reply, identification, identity_reply, status, straight_flight};
 
 const T0: f64 = 1_565_290_000.0;
 /// Centre of the test zone `box`, a 20 km circle over the Norwegian Sea.
@@ -330,8 +330,8 @@ fn a_failed_reload_keeps_the_rules() {
 
 #[test]
 fn single_unverified_replies_raise_nothing() {
-    // Every alert the engine can raise.
-    let rules = "[[rule]]\nname = \"everything\"\n";
+    // Every alert the engine can raise, and a condition on an absurd altitude.
+    let rules = "[[rule]]\nname = \"everything\"\n[[rule]]\nname = \"high\"\nwhen = \"alt_baro > 60000\"\nevents = [\"condition\"]\n";
     let mut e = engine(rules);
     let a = Icao(0x4ca123);
     // An identity reply with 7700 from an address nobody has heard: no aircraft, nothing.
@@ -345,11 +345,17 @@ fn single_unverified_replies_raise_nothing() {
     ];
     items.push((T0 + 3.0, identity_reply(a, 0o7700)));
     items.push((T0 + 4.0, identification(a, "EIN123")));
+    // An altitude reply of 100,000 ft from an unknown address, then one from the aircraft
+    // (its first altitude: nothing to check it against).
+    items.push((T0 + 5.0, altitude_reply(Icao(0x4ca999), 100_000)));
+    items.push((T0 + 6.0, altitude_reply(a, 100_000)));
+    items.push((T0 + 7.0, identification(a, "EIN123")));
     let alerts = frames(&mut e, &items);
-    assert!(
-        alerts.iter().all(|x| x.event.kind != EventKind::Emergency),
-        "{alerts:#?}"
-    );
+    let kinds: Vec<(&str, EventKind)> = alerts.iter().map(|x| (x.rule.as_str(), x.event.kind)).collect();
+    assert_eq!(kinds, [("everything", EventKind::FirstSeen)], "only the sighting");
+    // The tracker took the reply's altitude (the aircraft had none to check it against);
+    // the condition rule did not fire, because no second message carried an altitude.
+    assert_eq!(e.tracker().get(key(0x4ca123)).unwrap().alt_baro, Some(100_000));
 }
 
 #[test]

@@ -18,6 +18,7 @@ use picket_world::geo::{LatLon, METRES_PER_NM};
 
 use super::pattern::Pattern;
 use super::subject::Subject;
+use crate::track::{Field as Tracked, FieldSet};
 
 /// A condition that failed to parse: byte offset into the condition text and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -440,6 +441,14 @@ impl Expr {
         bind(&mut self.root, ids)
     }
 
+    /// The tracked fields the condition reads: a message that carries none of them says
+    /// nothing new about it (empty: the condition reads no tracked field).
+    pub(crate) fn fields(&self) -> FieldSet {
+        let mut set = FieldSet::EMPTY;
+        collect(&self.root, &mut set);
+        set
+    }
+
     /// The zone a condition requires the aircraft to be inside (a top-level `inside(...)`
     /// term, alone or in a conjunction), bound index.
     pub(crate) fn required_zone(&self) -> Option<usize> {
@@ -457,6 +466,54 @@ impl Expr {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+fn collect(n: &Node, set: &mut FieldSet) {
+    use Tracked as F;
+    let fields: &[F] = match n {
+        Node::Not(a) => return collect(a, set),
+        Node::And(v) | Node::Or(v) => return v.iter().for_each(|c| collect(c, set)),
+        Node::Const(_) | Node::OnList(_) => &[],
+        Node::Inside { .. } | Node::Distance { .. } => &[F::Position],
+        Node::Flag(f) => match f {
+            Flag::OnGround | Flag::Airborne => &[F::OnGround],
+            Flag::Emergency => &[F::Squawk, F::Emergency],
+            Flag::Helicopter => &[F::Category],
+            Flag::Located => &[F::Position],
+            _ => &[],
+        },
+        Node::Num { field, .. } | Node::NumIn { field, .. } => match field {
+            NumField::AltBaro => &[F::AltBaro],
+            NumField::AltGeom => &[F::AltGeom],
+            NumField::Altitude => &[F::AltBaro, F::AltGeom],
+            NumField::Gs => &[F::Gs],
+            NumField::Ias => &[F::Ias],
+            NumField::Tas => &[F::Tas],
+            NumField::Mach => &[F::Mach],
+            NumField::Track => &[F::Track],
+            NumField::Heading => &[F::TrueHeading, F::MagHeading],
+            NumField::BaroRate => &[F::BaroRate],
+            NumField::GeomRate => &[F::GeomRate],
+            NumField::VertRate => &[F::BaroRate, F::GeomRate],
+            NumField::Lat | NumField::Lon | NumField::Distance | NumField::SeenPos | NumField::Nic => {
+                &[F::Position]
+            }
+            NumField::Version => &[F::Version],
+            NumField::NacP => &[F::Accuracy],
+            NumField::Rssi | NumField::Messages | NumField::Seen => &[],
+        },
+        Node::Str { field, .. } | Node::Glob { field, .. } => match field {
+            StrField::Flight => &[F::Callsign],
+            StrField::Squawk => &[F::Squawk],
+            StrField::Category => &[F::Category],
+            StrField::EmergencyKind => &[F::Squawk, F::Emergency],
+            StrField::PositionSource => &[F::Position],
+            _ => &[],
+        },
+    };
+    for f in fields {
+        set.insert(*f);
     }
 }
 

@@ -259,6 +259,14 @@ impl RuleState {
             if !rule.enabled || rule.events != EventFilter::Condition {
                 continue;
             }
+            // Only a message that carried what the condition reads confirms it (or refutes
+            // it): a value set once by a single reply is not held twice by the next
+            // identification message.
+            let fields = rule.when.fields();
+            let a = s.aircraft;
+            if !fields.is_empty() && !fields.iter().any(|f| a.seen(f) == Some(a.last_seen)) {
+                continue;
+            }
             let holds = match rule.when.eval(s) {
                 Some(true) if rule.exclude.iter().any(|x| x.eval(s) == Some(true)) => Some(false),
                 v => v,
