@@ -45,20 +45,32 @@ impl Drop for Killed {
     }
 }
 
+/// A running broker and what it logs (every packet, `log_type all` on stderr).
+struct Broker {
+    _child: Killed,
+    log: Lines,
+}
+
 /// Starts a broker on 127.0.0.1:`port` and waits until it accepts connections.
-fn broker(bin: &PathBuf, dir: &TempDir, port: u16) -> Killed {
+fn broker(bin: &PathBuf, dir: &TempDir, port: u16) -> Broker {
     let conf = dir.write(
         &format!("mosquitto-{port}.conf"),
-        &format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+        &format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type all\nlog_dest stderr\n"
+        ),
     );
-    let child = Command::new(bin)
+    let mut child = Command::new(bin)
         .arg("-c")
         .arg(&conf)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("mosquitto starts");
-    let b = Killed(child);
+    let log = Lines::follow(child.stderr.take().unwrap());
+    let b = Broker {
+        _child: Killed(child),
+        log,
+    };
     assert!(
         wait_for(Duration::from_secs(10), || TcpStream::connect((
             "127.0.0.1",
@@ -201,6 +213,63 @@ fn alerts_discovery_and_status_reach_the_broker() {
     let last_line: serde_json::Value = serde_json::from_str(alerts.lines().last().unwrap()).unwrap();
     assert_eq!(last["alert"]["id"], last_line["id"]);
     assert!(!last["summary"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn pings_keep_an_idle_connection_open() {
+    let Some((mosquitto, sub)) = tools() else { return };
+    let dir = TempDir::new("mqtt-ping");
+    let port = free_port();
+    let broker = broker(&mosquitto, &dir, port);
+    let (_sub, lines) = subscriber(&sub, port);
+    // A one-second keep-alive. Seven minutes at 120 times real time play for 3.5 s; the
+    // window's first sightings come at the start and after 6 min 21 s (3.2 s in): in the
+    // gap picket must ping, and the connection stays the same from start to end.
+    let rules = dir.write("all.toml", EVERYTHING);
+    let config = dir.write(
+        "picket.toml",
+        &mqtt_config(port, "").replace("backoff = ", "keep_alive = 1\nbackoff = "),
+    );
+    let out = run(picket()
+        .args([
+            "run",
+            "--scenario",
+            "caracas",
+            "--duration",
+            "7m",
+            "--speed",
+            "120",
+            "--rules",
+        ])
+        .arg(&rules)
+        .arg("--config")
+        .arg(&config));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (sent, dropped, failed, retries) = sink_counts(&stderr, "ha");
+    assert!(sent >= 1, "{stderr}");
+    assert_eq!((dropped, failed, retries), (0, 0, 0), "{stderr}");
+    assert!(!stderr.contains("lost 127.0.0.1"), "{stderr}");
+    assert!(
+        wait_for(Duration::from_secs(10), || lines
+            .any(|l| l == "picket/status offline")),
+        "{}",
+        lines.text()
+    );
+    assert!(
+        broker
+            .log
+            .any(|l| l.contains("Received PINGREQ from picket-picket")),
+        "{}",
+        broker.log.text()
+    );
+    // One connection from start to end: online once.
+    assert_eq!(
+        messages(&lines)
+            .iter()
+            .filter(|(t, p)| t == "picket/status" && p == "online")
+            .count(),
+        1
+    );
 }
 
 #[test]

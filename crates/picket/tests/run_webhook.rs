@@ -187,3 +187,65 @@ timeout = "60s"
     assert!(dropped >= n - 3, "{stderr}");
     assert!(!hanging.received().is_empty());
 }
+
+#[test]
+fn rules_route_alerts_to_named_sinks_and_sinks_filter_by_kind() {
+    let server = HttpServer::start(|_| 200, false);
+    let dir = TempDir::new("webhook-route");
+    let rule = |name: &str, sinks: &str| {
+        format!("[[rule]]\nname = \"{name}\"\nwhen = \"true\"\nevents = [\"any\"]\nsinks = [{sinks}]\n")
+    };
+    let rules = dir.write(
+        "rules.toml",
+        &format!(
+            "version = 1\n{}{}",
+            rule("r1", "\"one\""),
+            rule("r2", "\"log\", \"fs\", \"land\"")
+        ),
+    );
+    let sink = |name: &str, extra: &str| {
+        format!(
+            "[[sink]]\ntype = \"webhook\"\nname = \"{name}\"\nurl = \"{}\"\n{extra}\n",
+            server.url(&format!("/{name}"))
+        )
+    };
+    let jsonl = dir.path().join("log.jsonl");
+    let config = dir.write(
+        "picket.toml",
+        &format!(
+            "[[sink]]\ntype = \"jsonl\"\nname = \"log\"\npath = \"{}\"\n{}{}{}",
+            jsonl.display(),
+            sink("one", ""),
+            sink("fs", "kinds = [\"first_seen\"]"),
+            sink("land", "kinds = [\"landing\"]"),
+        ),
+    );
+    let out = run(picket()
+        .args(WINDOW)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--config")
+        .arg(&config));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let log = std::fs::read_to_string(&jsonl).unwrap();
+    let n = log.lines().count() as u64;
+    assert!(n >= 5, "{stderr}");
+    // The window's alerts are all first sightings: each rule reports each once.
+    assert!(log
+        .lines()
+        .all(|l| l.contains("\"rule\":\"r2\"") && l.contains("\"kind\":\"first_seen\"")));
+    assert_eq!(sink_counts(&stderr, "one"), (n, 0, 0, 0), "{stderr}");
+    assert_eq!(sink_counts(&stderr, "fs"), (n, 0, 0, 0), "{stderr}");
+    assert_eq!(sink_counts(&stderr, "land"), (0, 0, 0, 0), "{stderr}");
+    let reqs = server.received();
+    let rule_of = |r: &Request| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["rule"].clone();
+    assert!(reqs
+        .iter()
+        .filter(|r| r.path == "/one")
+        .all(|r| rule_of(r) == "r1"));
+    assert!(reqs
+        .iter()
+        .filter(|r| r.path == "/fs")
+        .all(|r| rule_of(r) == "r2"));
+    assert!(!reqs.iter().any(|r| r.path == "/land"));
+}
