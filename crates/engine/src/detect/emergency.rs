@@ -37,7 +37,8 @@ pub(crate) fn squawk_digits(s: Squawk) -> u16 {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EmergencyTrack {
     /// The emergency raised and not yet ended.
-    active: Option<Event>,
+    /// Boxed: rare, and every aircraft carries this state.
+    active: Option<Box<Event>>,
     /// A change seen but not yet confirmed: the new kind, its first message, count.
     candidate: Option<(Option<EmergencyKind>, f64, u32)>,
 }
@@ -58,10 +59,10 @@ impl EmergencyTrack {
             .and_then(|s| EmergencyKind::from_squawk(squawk_digits(s)));
         let kind = by_state.or(by_squawk);
         let current = match &self.active {
-            Some(Event {
-                detail: Detail::Emergency { state, .. },
-                ..
-            }) => Some(*state),
+            Some(e) => match e.detail {
+                Detail::Emergency { state, .. } => Some(state),
+                _ => None,
+            },
             _ => None,
         };
         if kind == current {
@@ -81,7 +82,7 @@ impl EmergencyTrack {
             e.phase = Phase::Ended;
             e.time = t;
             e.ended = Some(first);
-            out.push(e);
+            out.push(*e);
         }
         if let Some(state) = kind {
             let mut e = Event::new(EventKind::Emergency, a.key, first, t);
@@ -101,7 +102,7 @@ impl EmergencyTrack {
             };
             e.push_evidence(Evidence { ..ev });
             out.push(e.clone());
-            self.active = Some(e);
+            self.active = Some(Box::new(e));
         }
     }
 
@@ -111,7 +112,7 @@ impl EmergencyTrack {
             e.phase = Phase::Ended;
             e.time = now;
             e.ended = Some(a.last_seen);
-            out.push(e);
+            out.push(*e);
         }
     }
 }

@@ -53,6 +53,10 @@ impl FirstSeen {
     /// Takes a message of `a`.
     pub(crate) fn on_update(&mut self, reported: &mut Reported, a: &Aircraft, out: &mut Vec<Event>) {
         let t = a.last_seen;
+        // The common case, cheaply: already reported today.
+        if self.done && t >= self.day as f64 * DAY_S && t < (self.day + 1) as f64 * DAY_S {
+            return;
+        }
         let day = utc_day(t);
         if day != self.day || self.messages == 0 {
             if day < self.day {

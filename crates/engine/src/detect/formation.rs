@@ -184,23 +184,14 @@ impl Pairs {
     ) {
         self.pass += 1;
         self.compared = 0;
-        self.index.clear();
-        for (i, s) in snaps.iter().enumerate() {
-            self.index.insert(s.key, i as u32);
-        }
         let range = p.formation_break_distance_m.max(p.formation_max_distance_m);
         let mut close = std::mem::take(&mut self.close);
         close.clear();
-        grid.pairs_by(
-            snaps.len(),
-            |i| snaps[i].pos,
-            range,
-            |i, j| {
-                if snaps[i].airborne && snaps[j].airborne && snaps[i].pos.distance_m(snaps[j].pos) <= range {
-                    close.push((i, j));
-                }
-            },
-        );
+        grid.pairs_by(range, |i, j| {
+            if snaps[i].airborne && snaps[j].airborne && snaps[i].pos.distance_m(snaps[j].pos) <= range {
+                close.push((i, j));
+            }
+        });
         self.compared = close.len() as u64;
         for &(i, j) in &close {
             let (a, b) = (&snaps[i], &snaps[j]);
@@ -235,6 +226,13 @@ impl Pairs {
                 .map(|(k, _)| *k),
         );
         rest.sort_unstable();
+        // Where each aircraft is in this pass, needed only for the pairs not compared.
+        self.index.clear();
+        if !rest.is_empty() {
+            for (i, s) in snaps.iter().enumerate() {
+                self.index.insert(s.key, i as u32);
+            }
+        }
         for &key in &rest {
             let Some(s) = self.states.get(&key) else { continue };
             let (ia, ib) = (self.index.get(&s.a).copied(), self.index.get(&s.b).copied());

@@ -42,65 +42,92 @@ impl Grid {
         self.cells.sort_unstable();
     }
 
-    /// Calls `f(i, j)` once for every pair of points (i < j) whose cells are close enough
-    /// that the points may lie within `range_m` of each other (the caller measures the
-    /// true distance). `range_m` must be less than a cell's height (about 11 km).
+    /// Calls `f(i, j)` once for every pair of points (in either order) whose cells are
+    /// close enough that the points may lie within `range_m` of each other (the caller
+    /// measures the true distance). `range_m` must be less than a cell's height (about
+    /// 11 km).
     #[cfg(test)]
-    pub(crate) fn pairs(&self, points: &[LatLon], range_m: f64, f: impl FnMut(usize, usize)) {
-        self.pairs_by(points.len(), |i| points[i], range_m, f);
+    pub(crate) fn pairs(&self, range_m: f64, f: impl FnMut(usize, usize)) {
+        self.pairs_by(range_m, f);
     }
 
-    /// [`Grid::pairs`] over `n` points whose positions `at` gives.
-    pub(crate) fn pairs_by(
-        &self,
-        n: usize,
-        at: impl Fn(usize) -> LatLon,
-        range_m: f64,
-        mut f: impl FnMut(usize, usize),
-    ) {
+    /// [`Grid::pairs`]: a sweep over the sorted cells. Each point looks forward along its
+    /// own row and at the row above, so every pair is seen once; the window into the row
+    /// above only moves forward, so the sweep costs no search except across the
+    /// antimeridian.
+    pub(crate) fn pairs_by(&self, range_m: f64, mut f: impl FnMut(usize, usize)) {
         let range_deg = (range_m / EARTH_RADIUS_M).to_degrees();
-        for i in 0..n {
-            let p = at(i);
-            let r = row(p.lat);
-            // The narrowest column width among the three rows decides the span.
-            let lat_max = (p.lat.abs() + 2.0 * CELL_DEG).min(90.0);
+        let cells = &self.cells;
+        let mut up = 0usize;
+        for (s, &(k, i)) in cells.iter().enumerate() {
+            let (r, c) = (k.div_euclid(COLUMNS), k.rem_euclid(COLUMNS));
+            let i = i as usize;
+            // The narrowest column width of the two rows decides the span.
+            let lat_max = (((r + 2) as f64 * CELL_DEG - 90.0).abs())
+                .max((r as f64 * CELL_DEG - 90.0).abs())
+                .min(90.0);
             let cos = lat_max.to_radians().cos();
             let span = if cos < 1e-3 {
                 COLUMNS
             } else {
                 ((range_deg / cos) / CELL_DEG).ceil() as i64 + 1
             };
-            let c = column(p.lon);
-            for dr in -1..=1 {
-                let rr = r + dr;
-                if span * 2 + 1 >= COLUMNS {
-                    self.scan(key(rr, 0), key(rr, COLUMNS - 1), i, &mut f);
-                    continue;
+            if 2 * span + 1 >= COLUMNS {
+                // Near a pole: the whole rest of the row and the whole row above.
+                self.visit(key(r, c), key(r, COLUMNS - 1), Some(s), i, &mut f);
+                self.visit(key(r + 1, 0), key(r + 1, COLUMNS - 1), None, i, &mut f);
+                continue;
+            }
+            // Own row, forward.
+            let hi = key(r, (c + span).min(COLUMNS - 1));
+            for &(k2, j) in &cells[s + 1..] {
+                if k2 > hi {
+                    break;
                 }
-                let (c0, c1) = (c - span, c + span);
-                if c0 < 0 {
-                    self.scan(key(rr, 0), key(rr, c1), i, &mut f);
-                    self.scan(key(rr, c0 + COLUMNS), key(rr, COLUMNS - 1), i, &mut f);
-                } else if c1 >= COLUMNS {
-                    self.scan(key(rr, c0), key(rr, COLUMNS - 1), i, &mut f);
-                    self.scan(key(rr, 0), key(rr, c1 - COLUMNS), i, &mut f);
-                } else {
-                    self.scan(key(rr, c0), key(rr, c1), i, &mut f);
+                f(i, j as usize);
+            }
+            if c + span >= COLUMNS {
+                self.visit(key(r, 0), key(r, c + span - COLUMNS), None, i, &mut f);
+            }
+            // The row above, through the forward-only window.
+            let lo = key(r + 1, (c - span).max(0));
+            let hi = key(r + 1, (c + span).min(COLUMNS - 1));
+            while up < cells.len() && cells[up].0 < lo {
+                up += 1;
+            }
+            for &(k2, j) in &cells[up..] {
+                if k2 > hi {
+                    break;
                 }
+                f(i, j as usize);
+            }
+            if c - span < 0 {
+                self.visit(
+                    key(r + 1, COLUMNS + c - span),
+                    key(r + 1, COLUMNS - 1),
+                    None,
+                    i,
+                    &mut f,
+                );
+            }
+            if c + span >= COLUMNS {
+                self.visit(key(r + 1, 0), key(r + 1, c + span - COLUMNS), None, i, &mut f);
             }
         }
     }
 
-    /// Visits the points with cell keys in `[from, to]` whose index is above `i`.
-    fn scan(&self, from: i64, to: i64, i: usize, f: &mut impl FnMut(usize, usize)) {
-        let start = self.cells.partition_point(|&(k, _)| k < from);
+    /// Visits the points with cell keys in `[from, to]` (after sorted position `after`,
+    /// when given).
+    fn visit(&self, from: i64, to: i64, after: Option<usize>, i: usize, f: &mut impl FnMut(usize, usize)) {
+        let start = match after {
+            Some(s) => s + 1,
+            None => self.cells.partition_point(|&(k, _)| k < from),
+        };
         for &(k, j) in &self.cells[start..] {
             if k > to {
                 break;
             }
-            if j as usize > i {
-                f(i, j as usize);
-            }
+            f(i, j as usize);
         }
     }
 }
@@ -130,9 +157,10 @@ mod tests {
         let mut grid = Grid::default();
         grid.build(points.iter().copied());
         let mut found = Vec::new();
-        grid.pairs(&points, range, |i, j| {
+        grid.pairs(range, |i, j| {
+            assert_ne!(i, j);
             if points[i].distance_m(points[j]) <= range {
-                found.push((i, j));
+                found.push((i.min(j), i.max(j)));
             }
         });
         found.sort_unstable();

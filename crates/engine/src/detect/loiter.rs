@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::geo::{bearing_difference, LatLon, LocalFrame};
 
+use super::history::{History, SAMPLE_S};
 use crate::event::{Confidence, Detail, Event, Evidence, Phase};
 use crate::track::TrackKey;
 
@@ -26,6 +27,15 @@ const MAX_SAMPLES: usize = 2048;
 const REANCHOR_M: f64 = 200_000.0;
 /// Smallest change of track counted as turning, degrees.
 const TURN_STEP_DEG: f64 = 1.0;
+/// Length of a period of the recent-turn ring, seconds.
+const MARK_S: f64 = 120.0;
+/// Periods in the recent-turn ring (32 minutes).
+const MARKS: usize = 16;
+/// Turn within the ring's span that opens the window: an aircraft that turned less is
+/// flying straight, and its window is not kept (it is rebuilt from the history when it
+/// turns). No loiter pattern that fits the box at the lowest speed turns less than this
+/// in 32 minutes, even on a racetrack with the longest legs.
+const GATE_DEG: f64 = 90.0;
 
 #[derive(Debug, Clone, Copy)]
 struct Point {
@@ -63,6 +73,79 @@ impl Bbox {
     }
 }
 
+/// The samples of the current window with their running extremes: monotonic queues of
+/// (sequence number, value) give the window's minimum and maximum x and y in amortised
+/// constant time as samples enter at the back and leave at the front.
+#[derive(Debug, Clone, Default)]
+struct Window {
+    points: VecDeque<Point>,
+    /// Sequence number of the front point.
+    front_seq: u64,
+    x_min: VecDeque<(u64, f64)>,
+    x_max: VecDeque<(u64, f64)>,
+    y_min: VecDeque<(u64, f64)>,
+    y_max: VecDeque<(u64, f64)>,
+}
+
+fn push_extreme(q: &mut VecDeque<(u64, f64)>, seq: u64, v: f64, keep: impl Fn(f64, f64) -> bool) {
+    while q.back().is_some_and(|&(_, b)| !keep(b, v)) {
+        q.pop_back();
+    }
+    q.push_back((seq, v));
+}
+
+impl Window {
+    fn clear(&mut self) {
+        self.front_seq += self.points.len() as u64;
+        self.points.clear();
+        self.x_min.clear();
+        self.x_max.clear();
+        self.y_min.clear();
+        self.y_max.clear();
+    }
+
+    fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    fn push(&mut self, p: Point) {
+        let seq = self.front_seq + self.points.len() as u64;
+        self.points.push_back(p);
+        push_extreme(&mut self.x_min, seq, p.x, |old, new| old < new);
+        push_extreme(&mut self.x_max, seq, p.x, |old, new| old > new);
+        push_extreme(&mut self.y_min, seq, p.y, |old, new| old < new);
+        push_extreme(&mut self.y_max, seq, p.y, |old, new| old > new);
+    }
+
+    fn pop_front(&mut self) {
+        if self.points.pop_front().is_none() {
+            return;
+        }
+        let gone = self.front_seq;
+        self.front_seq += 1;
+        for q in [&mut self.x_min, &mut self.x_max, &mut self.y_min, &mut self.y_max] {
+            if q.front().is_some_and(|&(s, _)| s == gone) {
+                q.pop_front();
+            }
+        }
+    }
+
+    fn bbox(&self) -> Option<Bbox> {
+        Some(Bbox {
+            x0: self.x_min.front()?.1,
+            x1: self.x_max.front()?.1,
+            y0: self.y_min.front()?.1,
+            y1: self.y_max.front()?.1,
+        })
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.points.capacity() * std::mem::size_of::<Point>()
+            + (self.x_min.capacity() + self.x_max.capacity() + self.y_min.capacity() + self.y_max.capacity())
+                * std::mem::size_of::<(u64, f64)>()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Active {
     event: Event,
@@ -77,9 +160,16 @@ pub(crate) struct Loiter {
     anchor: Option<LocalFrame>,
     reference_track: Option<f64>,
     turned: f64,
-    window: VecDeque<Point>,
-    bbox: Option<Bbox>,
-    active: Option<Active>,
+    /// Boxed and allocated at the first airborne sample: ground traffic carries none.
+    window: Option<Box<Window>>,
+    /// Boxed: rare, and the state of every airborne aircraft stays small.
+    active: Option<Box<Active>>,
+    /// Accumulated turn at the start of each of the last [`MARKS`] periods of
+    /// [`MARK_S`] seconds (a ring indexed by period).
+    marks: [f32; MARKS],
+    mark_period: Option<i64>,
+    /// The window is being kept (the aircraft turned recently, or a loiter is active).
+    open: bool,
 }
 
 /// One sample of an aircraft for the loiter detector.
@@ -95,11 +185,28 @@ pub(crate) struct Fix {
 }
 
 impl Loiter {
-    /// Takes the next sample of aircraft `key`.
-    pub(crate) fn feed(&mut self, p: &DetectorParams, key: TrackKey, f: Fix, out: &mut Vec<Event>) {
+    /// Takes the next sample of aircraft `key` (grid step `k` of its `history`, which
+    /// holds this sample already).
+    pub(crate) fn feed(
+        &mut self,
+        p: &DetectorParams,
+        key: TrackKey,
+        f: Fix,
+        history: &History,
+        k: i64,
+        out: &mut Vec<Event>,
+    ) {
         if !f.airborne || f.gs < p.loiter_min_speed_kt {
             self.end(f.t, out);
-            *self = Loiter::default();
+            // Keep the window's allocation for the next flight.
+            let window = self.window.take().map(|mut w| {
+                w.clear();
+                w
+            });
+            *self = Loiter {
+                window,
+                ..Loiter::default()
+            };
             return;
         }
         match self.reference_track {
@@ -112,16 +219,24 @@ impl Loiter {
             }
             None => self.reference_track = Some(f.track),
         }
-        let here = LatLon::new(f.lat, f.lon);
-        if self
-            .anchor
-            .is_none_or(|a| a.origin().distance_m(here) > REANCHOR_M)
-        {
-            self.anchor = Some(LocalFrame::new(here));
-            self.window.clear();
-            self.bbox = None;
+        if !self.gate(f.t) {
+            return;
         }
-        let (x, y) = self.anchor.map_or((0.0, 0.0), |a| a.to_xy(here));
+        let here = LatLon::new(f.lat, f.lon);
+        if !self.open {
+            self.open = true;
+            self.backfill(p, history, k, here, f.track);
+        }
+        // The flat frame is exact enough within its 200 km; farther, it is moved.
+        let mut xy = self.anchor.map(|a| a.to_xy(here));
+        if xy.is_none_or(|(x, y)| x * x + y * y > REANCHOR_M * REANCHOR_M) {
+            self.anchor = Some(LocalFrame::new(here));
+            if let Some(w) = &mut self.window {
+                w.clear();
+            }
+            xy = Some((0.0, 0.0));
+        }
+        let (x, y) = xy.unwrap_or_default();
         let point = Point {
             t: f.t,
             x,
@@ -147,31 +262,26 @@ impl Loiter {
                 return;
             }
             self.end(f.t, out);
-            self.window.clear();
-            self.bbox = None;
-        }
-        self.window.push_back(point);
-        if self.window.len() > MAX_SAMPLES {
-            self.window.pop_front();
-            self.bbox = None;
-        }
-        let mut b = self.bbox.unwrap_or(Bbox::of(&point));
-        b.add(&point);
-        if !b.fits(extent) || self.bbox.is_none() {
-            // Drop the oldest samples until the window fits again.
-            loop {
-                b = Bbox::of(&point);
-                for q in &self.window {
-                    b.add(q);
-                }
-                if b.fits(extent) || self.window.len() <= 1 {
-                    break;
-                }
-                self.window.pop_front();
+            if let Some(w) = &mut self.window {
+                w.clear();
             }
         }
-        self.bbox = Some(b);
-        let (Some(first), Some(last)) = (self.window.front().copied(), self.window.back().copied()) else {
+        let window = self.window.get_or_insert_with(Box::default);
+        window.push(point);
+        if window.len() > MAX_SAMPLES {
+            window.pop_front();
+        }
+        // Drop the oldest samples until the window fits again.
+        let mut b = Bbox::of(&point);
+        while let Some(w) = window.bbox() {
+            b = w;
+            if b.fits(extent) || window.len() <= 1 {
+                break;
+            }
+            window.pop_front();
+        }
+        let (Some(first), Some(last)) = (window.points.front().copied(), window.points.back().copied())
+        else {
             return;
         };
         if last.t - first.t >= p.loiter_min_duration.as_secs_f64()
@@ -182,14 +292,103 @@ impl Loiter {
             e.detail = detail(self.anchor, &first, &last, &b);
             e.push_evidence(evidence(key, f, "circling"));
             out.push(e.clone());
-            self.active = Some(Active {
+            self.active = Some(Box::new(Active {
                 event: e,
                 bbox: b,
                 first,
                 reported_turn: self.turned,
+            }));
+            if let Some(w) = &mut self.window {
+                w.clear();
+            }
+        }
+    }
+
+    /// Updates the recent-turn ring; true when the window is to be kept. Closing the
+    /// gate drops the window.
+    fn gate(&mut self, t: f64) -> bool {
+        let period = (t / MARK_S).floor() as i64;
+        let turned = self.turned as f32;
+        match self.mark_period {
+            None => self.marks = [turned; MARKS],
+            Some(last) if period > last => {
+                for q in (last + 1)..=period.min(last + MARKS as i64) {
+                    self.marks[q.rem_euclid(MARKS as i64) as usize] = turned;
+                }
+            }
+            Some(_) => {}
+        }
+        self.mark_period = Some(self.mark_period.map_or(period, |m| m.max(period)));
+        let oldest = self.marks[(period + 1).rem_euclid(MARKS as i64) as usize];
+        let open = self.active.is_some() || self.turned - f64::from(oldest) >= GATE_DEG;
+        if !open && self.open {
+            self.open = false;
+            if let Some(w) = &mut self.window {
+                w.clear();
+            }
+        }
+        open
+    }
+
+    /// Rebuilds the window from the samples before grid step `k` that fit the box with
+    /// the current position `here`, their accumulated turn counted back from now.
+    fn backfill(&mut self, p: &DetectorParams, history: &History, k: i64, here: LatLon, track: f64) {
+        let anchor = LocalFrame::new(here);
+        self.anchor = Some(anchor);
+        let window = self.window.get_or_insert_with(Box::default);
+        window.clear();
+        let extent = p.loiter_max_extent_m;
+        let oldest = history.oldest().unwrap_or(k);
+        let mut b = Bbox::of(&Point {
+            t: 0.0,
+            x: 0.0,
+            y: 0.0,
+            turned: 0.0,
+        });
+        // Back from now: how far the samples fit, and the turn between them.
+        let (mut first, mut back_turn, mut next_track) = (k, 0.0, track);
+        let mut j = k - 1;
+        while j >= oldest && ((k - j) as usize) < MAX_SAMPLES {
+            let Some(s) = history.get(j) else { break };
+            let (x, y) = anchor.to_xy(LatLon::new(f64::from(s.lat), f64::from(s.lon)));
+            let mut b2 = b;
+            b2.add(&Point {
+                t: 0.0,
+                x,
+                y,
+                turned: 0.0,
             });
-            self.window.clear();
-            self.bbox = None;
+            if !b2.fits(extent) {
+                break;
+            }
+            b = b2;
+            let d = bearing_difference(f64::from(s.track), next_track).abs();
+            if d >= TURN_STEP_DEG {
+                back_turn += d;
+            }
+            next_track = f64::from(s.track);
+            first = j;
+            j -= 1;
+        }
+        // Forward again, pushing them with their accumulated turn.
+        let mut turned = self.turned - back_turn;
+        let mut prev: Option<f64> = None;
+        for j in first..k {
+            let Some(s) = history.get(j) else { break };
+            if let Some(pt) = prev {
+                let d = bearing_difference(pt, f64::from(s.track)).abs();
+                if d >= TURN_STEP_DEG {
+                    turned += d;
+                }
+            }
+            prev = Some(f64::from(s.track));
+            let (x, y) = anchor.to_xy(LatLon::new(f64::from(s.lat), f64::from(s.lon)));
+            window.push(Point {
+                t: (j * SAMPLE_S) as f64,
+                x,
+                y,
+                turned,
+            });
         }
     }
 
@@ -206,7 +405,9 @@ impl Loiter {
 
     /// Bytes held on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.window.capacity() * std::mem::size_of::<Point>()
+        self.window
+            .as_ref()
+            .map_or(0, |w| std::mem::size_of::<Window>() + w.heap_bytes())
     }
 }
 
@@ -239,42 +440,64 @@ fn detail(anchor: Option<LocalFrame>, first: &Point, last: &Point, b: &Bbox) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::history::Sample;
     use picket_modes::Icao;
 
     fn key() -> TrackKey {
         TrackKey::icao(Icao(0xae01ce))
     }
 
-    /// An orbit of radius `r` metres at `gs` knots around (lat, lon), sampled every 2 s
+    /// A loiter detector with its aircraft's history, fed the way the detectors do.
+    #[derive(Default)]
+    struct Fed {
+        l: Loiter,
+        h: History,
+        fixes: Vec<Fix>,
+    }
+
+    impl Fed {
+        fn feed(&mut self, f: Fix, out: &mut Vec<Event>) {
+            let k = (f.t / SAMPLE_S as f64).round() as i64;
+            let sample = Sample {
+                lat: f.lat as f32,
+                lon: f.lon as f32,
+                gs: f.gs as f32,
+                track: f.track as f32,
+            };
+            self.h.push(k, sample, 1024);
+            self.fixes.push(f);
+            self.l.feed(&DetectorParams::DEFAULT, key(), f, &self.h, k, out);
+        }
+    }
+
+    fn fix(t: f64, here: LatLon, gs: f64, track: f64) -> Fix {
+        Fix {
+            t,
+            lat: here.lat,
+            lon: here.lon,
+            alt_baro: Some(25_000),
+            gs,
+            track,
+            airborne: true,
+        }
+    }
+
+    /// An orbit of radius `r` metres at `gs` knots around (37 N, 76 W), sampled every 2 s
     /// from `t0` for `seconds`.
-    fn orbit(l: &mut Loiter, t0: f64, seconds: u32, r: f64, gs: f64, out: &mut Vec<Event>) {
-        let p = DetectorParams::DEFAULT;
+    fn orbit(l: &mut Fed, t0: f64, seconds: u32, r: f64, gs: f64, out: &mut Vec<Event>) {
         let c = LatLon::new(37.0, -76.0);
         let omega = gs * 1852.0 / 3600.0 / r; // rad/s
         for k in 0..seconds / 2 {
             let t = f64::from(k * 2);
             let angle = (omega * t).to_degrees();
             let here = c.destination(angle, r);
-            l.feed(
-                &p,
-                key(),
-                Fix {
-                    t: t0 + t,
-                    lat: here.lat,
-                    lon: here.lon,
-                    alt_baro: Some(25_000),
-                    gs,
-                    track: (angle + 90.0).rem_euclid(360.0),
-                    airborne: true,
-                },
-                out,
-            );
+            l.feed(fix(t0 + t, here, gs, (angle + 90.0).rem_euclid(360.0)), out);
         }
     }
 
     #[test]
     fn an_orbit_is_raised_once_with_centre_size_and_period_and_updated() {
-        let mut l = Loiter::default();
+        let mut l = Fed::default();
         let mut out = Vec::new();
         // Radius 8 km at 300 kt: a lap every 326 s.
         orbit(&mut l, 0.0, 3_600, 8_000.0, 300.0, &mut out);
@@ -303,52 +526,103 @@ mod tests {
         assert!((period - 326.0).abs() < 10.0, "{period}");
         assert!(out.iter().any(|x| x.phase == Phase::Updated && x.id == e.id));
         // Flying away ends it.
-        let p = DetectorParams::DEFAULT;
         for k in 0..100 {
             let here = LatLon::new(37.0, -76.0).destination(0.0, 8_000.0 + f64::from(k) * 300.0);
-            let f = Fix {
-                t: 3_600.0 + f64::from(k) * 2.0,
-                lat: here.lat,
-                lon: here.lon,
-                alt_baro: None,
-                gs: 300.0,
-                track: 0.0,
-                airborne: true,
-            };
-            l.feed(&p, key(), f, &mut out);
+            l.feed(fix(3_600.0 + f64::from(k) * 2.0, here, 300.0, 0.0), &mut out);
         }
         let last = out.last().unwrap();
         assert_eq!((last.phase, last.id), (Phase::Ended, e.id));
         assert_eq!(out.iter().filter(|x| x.phase == Phase::Started).count(), 1);
     }
 
+    /// The earliest sample from which every later one fits in the box, by brute force.
+    fn earliest_fitting(fixes: &[Fix], extent: f64) -> f64 {
+        let anchor = LocalFrame::new(LatLon::new(fixes[0].lat, fixes[0].lon));
+        let pts: Vec<(f64, f64)> = fixes
+            .iter()
+            .map(|f| anchor.to_xy(LatLon::new(f.lat, f.lon)))
+            .collect();
+        let mut first = pts.len() - 1;
+        while first > 0 {
+            let mut b = Bbox::of(&Point {
+                t: 0.0,
+                x: pts[first - 1].0,
+                y: pts[first - 1].1,
+                turned: 0.0,
+            });
+            for q in &pts[first..] {
+                b.add(&Point {
+                    t: 0.0,
+                    x: q.0,
+                    y: q.1,
+                    turned: 0.0,
+                });
+            }
+            if !b.fits(extent) {
+                break;
+            }
+            first -= 1;
+        }
+        fixes[first].t
+    }
+
+    /// A straight leg into an orbit: the window rebuilt from the history when the
+    /// aircraft starts turning reaches back along the leg as far as it fits the box.
+    #[test]
+    fn the_straight_leg_into_an_orbit_is_part_of_the_pattern() {
+        let mut l = Fed::default();
+        let mut out = Vec::new();
+        let c = LatLon::new(37.0, -76.0);
+        let (r, gs) = (6_000.0, 250.0);
+        let v = gs * 1852.0 / 3600.0;
+        // 15 minutes flying east towards the orbit's entry point (due north of the centre,
+        // flying east: track 90).
+        let entry = c.destination(0.0, r);
+        let mut t = 0.0;
+        for k in (1..=450).rev() {
+            let here = entry.destination(270.0, f64::from(k) * 2.0 * v);
+            l.feed(fix(t, here, gs, 90.0), &mut out);
+            t += 2.0;
+        }
+        assert!(!l.l.open, "flying straight keeps no window");
+        // Then clockwise orbits for 40 minutes.
+        let omega = v / r;
+        for k in 0..1_200 {
+            let a = (omega * f64::from(k) * 2.0).to_degrees();
+            l.feed(
+                fix(t, c.destination(a, r), gs, (a + 90.0).rem_euclid(360.0)),
+                &mut out,
+            );
+            t += 2.0;
+            if !out.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        let fixes = l.fixes.clone();
+        let want = earliest_fitting(&fixes, DetectorParams::DEFAULT.loiter_max_extent_m);
+        assert!(want < 900.0, "the leg is part of it: {want}");
+        assert!((out[0].onset - want).abs() <= 2.0, "{} vs {want}", out[0].onset);
+    }
+
     #[test]
     fn a_straight_line_a_wide_turn_or_a_short_hold_is_not_a_loiter() {
-        let p = DetectorParams::DEFAULT;
         let mut out = Vec::new();
-        let mut l = Loiter::default();
+        let mut l = Fed::default();
         // Straight for an hour with a noisy track.
         for k in 0..1_800 {
             let here = LatLon::new(50.0, 0.0).destination(90.0, f64::from(k) * 460.0);
             let noise = if k % 2 == 0 { 0.4 } else { -0.4 };
-            let f = Fix {
-                t: f64::from(k) * 2.0,
-                lat: here.lat,
-                lon: here.lon,
-                alt_baro: None,
-                gs: 450.0,
-                track: 90.0 + noise,
-                airborne: true,
-            };
-            l.feed(&p, key(), f, &mut out);
+            l.feed(fix(f64::from(k) * 2.0, here, 450.0, 90.0 + noise), &mut out);
         }
         assert!(out.is_empty());
+        assert!(l.l.window.is_none(), "never turned: no window allocated");
         // An orbit larger than the box.
-        let mut l = Loiter::default();
+        let mut l = Fed::default();
         orbit(&mut l, 0.0, 3_600, 20_000.0, 300.0, &mut out);
         assert!(out.is_empty());
         // A holding of 15 minutes.
-        let mut l = Loiter::default();
+        let mut l = Fed::default();
         orbit(&mut l, 0.0, 900, 3_000.0, 200.0, &mut out);
         assert!(out.is_empty());
     }

@@ -343,7 +343,7 @@ impl Detectors {
                             track: s.track,
                             airborne: true,
                         };
-                        st.loiter.feed(p, a.key, fix, out);
+                        st.loiter.feed(p, a.key, fix, &st.history, k, out);
                     }
                     _ if st.movement.on_ground() => st.loiter.end(t, out),
                     _ => {}

@@ -77,10 +77,10 @@ pub(crate) struct Movement {
     /// The nearest airport (within the attribution distance) at the last look-up.
     near: Option<(&'static Airport, f64)>,
     near_at: f64,
-    /// The last position was low at this airport (time of that position).
-    low: Option<(&'static Airport, f64)>,
+    /// The silence of the current track was already checked for a lost-low landing.
+    silence_checked: bool,
     /// The open dwell event and the UTC day it was raised for.
-    dwell: Option<(Event, i64)>,
+    dwell: Option<Box<(Event, i64)>>,
     /// Data time the aircraft was last heard (kept for parked records).
     pub(crate) last_heard: f64,
 }
@@ -92,7 +92,7 @@ impl Default for Movement {
             candidate: None,
             near: None,
             near_at: f64::NEG_INFINITY,
-            low: None,
+            silence_checked: false,
             dwell: None,
             last_heard: f64::NEG_INFINITY,
         }
@@ -133,7 +133,6 @@ impl Movement {
             g.confirmed = false;
         }
         self.candidate = None;
-        self.low = None;
     }
 
     fn nearest(&mut self, p: &DetectorParams, a: &Aircraft, t: f64) -> Option<(&'static Airport, f64)> {
@@ -178,17 +177,7 @@ impl Movement {
     pub(crate) fn on_update(&mut self, p: &DetectorParams, a: &Aircraft, out: &mut Vec<Event>) {
         let t = a.last_seen;
         self.last_heard = t;
-        let position_now = a.position.is_some_and(|pos| pos.time == t);
-        if matches!(self.state, State::Air) && position_now {
-            self.track_low(p, a, t);
-        } else if a.seen(Field::AltBaro) == Some(t) {
-            // A message with a higher altitude clears a low point.
-            if let Some((ap, _)) = self.low {
-                if height_above(a, ap, t).is_none_or(|h| h > p.airport_max_height_ft) {
-                    self.low = None;
-                }
-            }
-        }
+        self.silence_checked = false;
         let Some((ground, basis)) = self.evidence(p, a) else {
             return;
         };
@@ -233,7 +222,6 @@ impl Movement {
                 airport,
                 confirmed: true,
             });
-            self.low = None;
             if let (State::Air, Some(ap)) = (previous, airport) {
                 let confidence = match c.basis {
                     MovementBasis::OnGround => Confidence::High,
@@ -308,18 +296,19 @@ impl Movement {
         nearest_with_distance(pos.latlon(), p.airport_max_distance_m).map(|(ap, _)| ap)
     }
 
-    fn track_low(&mut self, p: &DetectorParams, a: &Aircraft, t: f64) {
-        self.low = match self.nearest(p, a, t) {
-            Some((ap, d)) if d <= p.airport_max_distance_m => match height_above(a, ap, t) {
-                Some(h) if h <= p.airport_max_height_ft => Some((ap, t)),
-                _ => None,
-            },
-            _ => None,
-        };
+    /// The airport at which `a` was last heard low (its last position and altitude no
+    /// older than [`FRESH_S`] before its last message), if any.
+    fn lost_low_at(&self, p: &DetectorParams, a: &Aircraft) -> Option<&'static Airport> {
+        let last = a.last_seen;
+        let pos = a.position.as_ref().filter(|pos| last - pos.time <= FRESH_S)?;
+        let alt = a.alt_baro.filter(|_| a.is_fresh(Field::AltBaro, last, FRESH_S))?;
+        let (ap, _) = nearest_with_distance(pos.latlon(), p.airport_max_distance_m)?;
+        (alt - ap.elevation_ft.unwrap_or(0) <= p.airport_max_height_ft).then_some(ap)
     }
 
     fn end_dwell(&mut self, at: f64, now: f64, out: &mut Vec<Event>) {
-        if let Some((mut e, _)) = self.dwell.take() {
+        if let Some(b) = self.dwell.take() {
+            let (mut e, _) = *b;
             e.phase = Phase::Ended;
             e.time = now;
             e.ended = Some(at);
@@ -338,8 +327,13 @@ impl Movement {
         out: &mut Vec<Event>,
     ) {
         let silent = now - a.last_seen;
-        if let (State::Air, Some((ap, low_at))) = (self.state, self.low) {
-            if silent >= p.landing_silence.as_secs_f64() && low_at >= a.last_seen - FRESH_S {
+        if matches!(self.state, State::Air)
+            && silent >= p.landing_silence.as_secs_f64()
+            && !self.silence_checked
+        {
+            // Looked at once per silence: the airport look-up is the expensive part.
+            self.silence_checked = true;
+            if let Some(ap) = self.lost_low_at(p, a) {
                 let mut e = movement_event(
                     EventKind::Landing,
                     a,
@@ -352,7 +346,6 @@ impl Movement {
                 e.evidence[0].note = "last heard low at the field";
                 out.push(e);
                 self.state = State::Unknown;
-                self.low = None;
             }
         }
         self.check_dwell(p, a, interest, now, out);
@@ -388,7 +381,7 @@ impl Movement {
         let day = utc_day(now);
         let onset = match &self.dwell {
             None => since,
-            Some((_, d)) if p.dwell_reraise_daily && day > *d => {
+            Some(b) if p.dwell_reraise_daily && day > b.1 => {
                 let midnight = day as f64 * DAY_S;
                 self.end_dwell(midnight, now, out);
                 midnight
@@ -407,7 +400,7 @@ impl Movement {
         };
         e.push_evidence(position_evidence(a, "on the ground"));
         out.push(e.clone());
-        self.dwell = Some((e, day));
+        self.dwell = Some(Box::new((e, day)));
     }
 
     /// The aircraft is gone for good (not parked): ends its dwell.

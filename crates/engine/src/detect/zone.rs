@@ -20,8 +20,16 @@ use crate::track::Aircraft;
 
 /// Highest speed assumed between two positions when deciding that a boundary cannot have
 /// been reached yet: 600 m/s (about 1,170 kt, faster than any aircraft at the altitudes
-/// where 1090 MHz is heard).
+/// where 1090 MHz is heard). With a known ground speed, the tracker's own bound on a
+/// position's move (1.5 times the speed plus 100 kt) is used when lower.
 pub(crate) const MAX_SPEED_MPS: f64 = 600.0;
+
+/// The speed bound for an aircraft (m/s).
+fn speed_bound(a: &Aircraft) -> f64 {
+    a.gs.map_or(MAX_SPEED_MPS, |gs| {
+        ((1.5 * f64::from(gs) + 100.0) * 1852.0 / 3600.0).min(MAX_SPEED_MPS)
+    })
+}
 
 /// One aircraft against one zone.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +104,7 @@ impl ZoneTrack {
                     in_band,
                     pending: 0,
                     pending_evidence: None,
-                    recheck_at: recheck_at(p, inside, d, t),
+                    recheck_at: recheck_at(p, inside, d, t, speed_bound(a)),
                 });
             }
             return;
@@ -117,7 +125,7 @@ impl ZoneTrack {
             if next == s.inside {
                 s.pending = 0;
                 s.pending_evidence = None;
-                s.recheck_at = recheck_at(p, s.inside, d, t);
+                s.recheck_at = recheck_at(p, s.inside, d, t, speed_bound(a));
                 continue;
             }
             if s.pending == 0 {
@@ -152,7 +160,7 @@ impl ZoneTrack {
             e.push_evidence(first);
             e.push_evidence(position_evidence(a, "confirmed"));
             out.push(e);
-            s.recheck_at = recheck_at(p, s.inside, d, t);
+            s.recheck_at = recheck_at(p, s.inside, d, t, speed_bound(a));
         }
     }
 }
@@ -160,7 +168,7 @@ impl ZoneTrack {
 /// The earliest data time at which an aircraft `d` metres from the boundary (negative
 /// inside, infinite when outside the altitude band) could be past the margin that changes
 /// its state.
-fn recheck_at(p: &DetectorParams, inside: bool, d: f64, t: f64) -> f64 {
+fn recheck_at(p: &DetectorParams, inside: bool, d: f64, t: f64, speed_mps: f64) -> f64 {
     let room = if inside {
         p.zone_exit_margin_m - d
     } else {
@@ -169,7 +177,7 @@ fn recheck_at(p: &DetectorParams, inside: bool, d: f64, t: f64) -> f64 {
     if room.is_nan() {
         return t;
     }
-    t + room.max(0.0) / MAX_SPEED_MPS
+    t + room.max(0.0) / speed_mps
 }
 
 #[cfg(test)]
@@ -195,8 +203,8 @@ mod tests {
         let mut zt = ZoneTrack::default();
         let mut out = Vec::new();
         for (k, &(lat, lon, alt)) in track.iter().enumerate() {
-            // A position every 10 s: steps of at most 0.05 degree are within an aircraft's speed.
-            let a = flying(0x3c0001, 1000.0 + 10.0 * k as f64, lat, lon, alt, 450.0, 0.0);
+            // A position every 10 s: steps of up to 0.05 degree (5.6 km) need 1,100 kt.
+            let a = flying(0x3c0001, 1000.0 + 10.0 * k as f64, lat, lon, alt, 1_100.0, 0.0);
             zt.on_position(&p, zones, &a, &mut out);
         }
         out
@@ -262,8 +270,8 @@ mod tests {
         let mut out = Vec::new();
         let a = flying(1, 0.0, 40.0, 0.0, 30_000, 450.0, 0.0);
         zt.on_position(&p, &zones, &a, &mut out);
-        // 20 degrees (2,200 km) away: nothing to do for about an hour at 600 m/s.
-        assert!(zt.states[0].recheck_at > 3_000.0, "{}", zt.states[0].recheck_at);
+        // 20 degrees (2,200 km) away: nothing to do for an hour and a half at 450 kt.
+        assert!(zt.states[0].recheck_at > 5_000.0, "{}", zt.states[0].recheck_at);
         assert!(!zt.inside(0));
     }
 }
