@@ -378,6 +378,7 @@ pub(crate) fn load(text: &str, origin: &str) -> Result<RuleSet, RuleError> {
                 "a counting rule counts events: give it event kinds or \"any\", not \"condition\"",
             ));
         }
+        let when_fields = when.fields();
         rules.push(Rule {
             name: name.to_string(),
             description: r.description.clone(),
@@ -398,6 +399,7 @@ pub(crate) fn load(text: &str, origin: &str) -> Result<RuleSet, RuleError> {
             },
             count,
             enabled: r.enabled.unwrap_or(true),
+            when_fields,
             when_at,
             exclude_at,
         });

@@ -111,6 +111,8 @@ pub struct Rule {
     /// binding zones).
     when_at: usize,
     exclude_at: Vec<usize>,
+    /// The tracked fields `when` reads (see `Expr::fields`).
+    when_fields: crate::track::FieldSet,
 }
 
 /// A user's classification of one address (the override layer).

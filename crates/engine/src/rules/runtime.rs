@@ -262,7 +262,7 @@ impl RuleState {
             // Only a message that carried what the condition reads confirms it (or refutes
             // it): a value set once by a single reply is not held twice by the next
             // identification message.
-            let fields = rule.when.fields();
+            let fields = rule.when_fields;
             let a = s.aircraft;
             if !fields.is_empty() && !fields.iter().any(|f| a.seen(f) == Some(a.last_seen)) {
                 continue;
