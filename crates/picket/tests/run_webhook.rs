@@ -182,9 +182,14 @@ timeout = "60s"
     assert!(dropped >= n - 3, "{stderr}");
     assert!(retries >= 1, "{stderr}");
     // The hanging one holds its first alert; the queue took two more, the rest was dropped.
-    let (sent, dropped, _, _) = sink_counts(&stderr, "hanging");
+    let (sent, dropped, failed, _) = sink_counts(&stderr, "hanging");
     assert_eq!(sent, 0, "{stderr}");
     assert!(dropped >= n - 3, "{stderr}");
+    let undelivered = n - dropped - failed;
+    assert!(
+        stderr.contains(&format!("{undelivered} undelivered (still busy at the end)")),
+        "{stderr}"
+    );
     assert!(!hanging.received().is_empty());
 }
 

@@ -371,7 +371,16 @@ fn print_summary(
             v.dropped,
             v.failed,
             v.retried,
-            if r.finished { "" } else { ", still busy at the end" }
+            if r.finished {
+                String::new()
+            } else {
+                // A request still hanging when the drain time ended: what it held and
+                // what was queued behind it were not delivered.
+                format!(
+                    ", {} undelivered (still busy at the end)",
+                    v.offered.saturating_sub(v.sent + v.failed)
+                )
+            }
         ));
     }
     if c.reloads + c.failed_reloads > 0 {
