@@ -71,7 +71,8 @@ pub struct TrackerConfig {
     pub receiver: Option<LatLon>,
     /// The receiver's maximum range, NM, when known. Global positions beyond it are
     /// rejected; when it is at most 180 NM (half a CPR zone), a single airborne report is
-    /// decoded against the receiver's position before any pair arrives.
+    /// decoded against the receiver's position before any pair arrives (a surface report
+    /// when it is at most 45 NM).
     pub receiver_range_nm: Option<f64>,
     /// Longest time between the even and odd airborne reports of a global pair. Default 10 s.
     pub pair_window_s: f64,

@@ -317,16 +317,16 @@ impl Aircraft {
         let Some(rx) = cfg.receiver_cpr() else {
             return Local::None;
         };
-        let limit = if surface {
-            Some(
-                cfg.receiver_range_nm
-                    .unwrap_or(RECEIVER_SURFACE_LIMIT_NM)
-                    .min(RECEIVER_SURFACE_LIMIT_NM),
-            )
+        // Only when the receiver's range is known to be below half a zone, for surface
+        // reports too: a local answer always lies within half a zone of its reference, so
+        // checking it proves nothing, and a surface report heard from further away (a
+        // receiver on a mountain sees aprons 90 NM off) decodes a whole zone wrong.
+        let half_zone = if surface {
+            RECEIVER_SURFACE_LIMIT_NM
         } else {
-            // Only when the receiver's range is known to be below half a zone.
-            cfg.receiver_range_nm.filter(|&r| r <= RECEIVER_AIRBORNE_LIMIT_NM)
+            RECEIVER_AIRBORNE_LIMIT_NM
         };
+        let limit = cfg.receiver_range_nm.filter(|&r| r <= half_zone);
         match limit.and_then(|limit| local_decode(r, rx, limit)) {
             Some((l, true)) => Local::Fix(l, PositionMethod::LocalReceiver),
             Some((_, false)) => {
