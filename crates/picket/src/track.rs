@@ -50,10 +50,20 @@ pub(crate) struct TrackArgs {
 
 pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
     let mut config = EngineConfig::default();
+    let scenario = args
+        .scenario
+        .as_deref()
+        .map(crate::simulate::load_scenario)
+        .transpose()?;
+    if let Some(s) = &scenario {
+        // The scenario's receivers: the first is the reference for surface positions.
+        config.receivers = s.receivers.iter().map(|r| r.position).collect();
+        config.tracker.receiver = config.receivers.first().copied();
+    }
     if let Some(r) = &args.receiver {
         let p = parse_latlon(r)?;
         config.tracker.receiver = Some(p);
-        config.receivers.push(p);
+        config.receivers.insert(0, p);
     }
     let mut db = AircraftDb::with_builtin();
     if let Some(path) = &args.aircraft_db {
@@ -92,8 +102,7 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
             Ok(())
         };
 
-    if let Some(name) = &args.scenario {
-        let scenario = crate::simulate::load_scenario(name)?;
+    if let Some(scenario) = scenario {
         let duration_s = match &args.duration {
             Some(d) => {
                 Some(picket_sim::time::parse_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?)
