@@ -94,6 +94,12 @@ pub struct TrackerConfig {
     pub trail_len: usize,
     /// Decoder options.
     pub decode: DecodeOptions,
+    /// The same frame (identical bits) arriving from another receiver within this time is one
+    /// transmission heard by several receivers: it is taken once, so it never "confirms"
+    /// itself. Applies to [`Tracker::ingest`], which knows the receiver.
+    /// Default 0.1 s (receivers hear one transmission within milliseconds of each other,
+    /// while a transponder repeats a message no faster than every ~0.4 s). 0 turns it off.
+    pub duplicate_window_s: f64,
 }
 
 impl Default for TrackerConfig {
@@ -112,6 +118,7 @@ impl Default for TrackerConfig {
             reacquire_after: 4,
             trail_len: 0,
             decode: DecodeOptions::default(),
+            duplicate_window_s: 0.1,
         }
     }
 }
@@ -150,6 +157,8 @@ pub struct TrackerStats {
     pub dropped_mode_ac: u64,
     /// Inputs with a time that is not a finite number.
     pub dropped_bad_time: u64,
+    /// Frames already taken from another receiver (see [`TrackerConfig::duplicate_window_s`]).
+    pub dropped_duplicate: u64,
     /// Aircraft created.
     pub created: u64,
     /// Aircraft retired by `tick`.
@@ -205,6 +214,8 @@ pub enum Dropped {
     ModeAc,
     /// The input's time is not a finite number.
     BadTime,
+    /// The same transmission was already taken from another receiver.
+    Duplicate,
 }
 
 /// What one input did to an aircraft.
@@ -262,6 +273,46 @@ pub struct Tracker {
     trails: Vec<Trail>,
     stats: TrackerStats,
     now: f64,
+    recent: RecentFrames,
+}
+
+/// The frames taken in the last moments, to recognise one transmission heard by several
+/// receivers: a direct-mapped table of frame fingerprints and their times, so the check is
+/// one hash and one load per frame.
+#[derive(Debug, Clone)]
+struct RecentFrames {
+    slots: Vec<(u64, u16, f64)>,
+}
+
+impl RecentFrames {
+    const SLOTS: usize = 4096;
+
+    fn new() -> RecentFrames {
+        RecentFrames {
+            slots: vec![(0, 0, f64::NEG_INFINITY); Self::SLOTS],
+        }
+    }
+
+    /// True when the same frame came from another receiver within `window` before `time`
+    /// (a receiver never hears one transmission twice, so the same frame from the same
+    /// receiver is a new transmission, however coarse the timestamps); records it.
+    #[inline]
+    fn seen_again(&mut self, frame: &Frame, receiver: u16, time: f64, window: f64) -> bool {
+        let b = frame.as_bytes();
+        let mut head = [0u8; 8];
+        let mut tail = [0u8; 8];
+        head[..7].copy_from_slice(&b[..7]);
+        tail[..b.len() - 7].copy_from_slice(&b[7..]);
+        let fp = (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            | 1;
+        let slot = &mut self.slots[(fp >> 52) as usize & (Self::SLOTS - 1)];
+        let again = slot.0 == fp && slot.1 != receiver && time - slot.2 >= 0.0 && time - slot.2 <= window;
+        if !again {
+            *slot = (fp, receiver, time);
+        }
+        again
+    }
 }
 
 impl Tracker {
@@ -274,6 +325,7 @@ impl Tracker {
             trails: Vec::new(),
             stats: TrackerStats::default(),
             now: f64::NEG_INFINITY,
+            recent: RecentFrames::new(),
         }
     }
 
@@ -335,7 +387,19 @@ impl Tracker {
     /// Takes one received item: a Mode S frame, a Mode A/C reply or an observation.
     pub fn ingest(&mut self, received: &Received) -> Ingested {
         match &received.what {
-            What::ModeS(frame) => self.ingest_frame(received.time_utc, *frame, received.signal),
+            What::ModeS(frame) => {
+                let window = self.config.duplicate_window_s;
+                if window > 0.0
+                    && self
+                        .recent
+                        .seen_again(frame, received.receiver, received.time_utc, window)
+                {
+                    self.stats.frames += 1;
+                    self.stats.dropped_duplicate += 1;
+                    return Ingested::Dropped(Dropped::Duplicate);
+                }
+                self.ingest_frame(received.time_utc, *frame, received.signal)
+            }
             What::ModeAc(_) => {
                 self.stats.dropped_mode_ac += 1;
                 Ingested::Dropped(Dropped::ModeAc)
