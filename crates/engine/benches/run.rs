@@ -1,0 +1,368 @@
+//! The whole `picket run` pipeline with the default rules on a simulated busy hour (a plain
+//! binary, no bench framework).
+//!
+//! ```text
+//! cargo bench -p picket-engine --bench run              # the whole hour, one timed run each
+//! cargo bench -p picket-engine --bench run -- 20 3      # the first 20 minutes, best of 3
+//! ```
+//!
+//! Input: the benchmark scenario `crates/sim/scenarios/bench/busy.toml` (about 1,000
+//! airliners airborne at once over the US north-east, four receivers, two US Air Force
+//! aircraft), simulated ONCE before any timing into `Received` items held in memory, in
+//! arrival order as the receivers heard them (duplicates across receivers included). The
+//! generation rate is printed too (the simulator's own benchmark is
+//! `cargo bench -p picket-sim --bench generate`).
+//!
+//! Timed, each over every item, on this thread, reported by wall clock and by the thread's
+//! CPU time (the machine is shared: CPU time is the per-core figure):
+//! - `decode`: `Decoder::decode` of each frame (the decoder's own address book);
+//! - `track`: `Tracker::ingest` of each item, `Tracker::tick` once per data second;
+//! - `run`: `Engine::ingest` of each item and `Engine::tick` once per data second, the
+//!   engine built as `picket run` builds it with no options: default rules, built-in zones,
+//!   built-in aircraft database, the scenario's receivers (the first as the tracker's
+//!   reference). Alerts are counted and dropped (delivery to sinks is not timed).
+//!
+//! Then, untimed: memory per tracked aircraft (state, index, trails of 64 points, detector
+//! history) over the same input.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use picket_engine::detect::{Detectors, Traits};
+use picket_engine::engine::{Engine, EngineConfig};
+use picket_engine::enrich::AircraftDb;
+use picket_engine::event::Alert;
+use picket_engine::rules::RuleSet;
+use picket_engine::track::{Aircraft, Ingested, Tracker, TrackerConfig};
+use picket_modes::message::Decoder;
+use picket_receive::{Received, What};
+use picket_sim::{Scenario, Simulation, Window};
+use picket_world::events::DetectorParams;
+use picket_world::geo::LatLon;
+use picket_world::zones::builtin_zones;
+
+/// The benchmark scenario.
+const BUSY: &str = include_str!("../../sim/scenarios/bench/busy.toml");
+
+/// CPU time of this thread in seconds (Linux: utime + stime of /proc/thread-self/stat,
+/// fields 14 and 15, in 10 ms ticks); None elsewhere.
+fn thread_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing bracket.
+    let mut f = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+    let utime: u64 = f.nth(11)?.parse().ok()?;
+    let stime: u64 = f.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// The 1-minute load average, to note beside each figure.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Wall and CPU seconds of one run of `f`, with the load average before it.
+struct Timing {
+    wall: f64,
+    cpu: Option<f64>,
+    load: String,
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (Timing, T) {
+    let load = load_average();
+    let (wall0, cpu0) = (Instant::now(), thread_cpu_s());
+    let out = f();
+    let wall = wall0.elapsed().as_secs_f64();
+    let cpu = match (cpu0, thread_cpu_s()) {
+        (Some(a), Some(b)) if b > a => Some(b - a),
+        _ => None,
+    };
+    (Timing { wall, cpu, load }, out)
+}
+
+impl Timing {
+    /// "x.xx M frames/s wall, y.yy M frames/s CPU (load z)".
+    fn rate(&self, frames: f64) -> String {
+        let mut s = format!(
+            "{:6.2} M frames/s wall ({:5.1} ns/frame)",
+            frames / self.wall / 1e6,
+            1e9 * self.wall / frames
+        );
+        if let Some(c) = self.cpu {
+            s += &format!(
+                ", {:6.2} M frames/s CPU ({:5.1} ns/frame)",
+                frames / c / 1e6,
+                1e9 * c / frames
+            );
+        }
+        s + &format!("; load {}", self.load)
+    }
+}
+
+/// The input: one `Vec` per data minute, so no single huge reallocation while generating.
+type Input = Vec<Vec<Received>>;
+
+fn items(input: &Input) -> impl Iterator<Item = &Received> {
+    input.iter().flatten()
+}
+
+fn generate(scenario: &Scenario, minutes: f64) -> (Timing, Input, usize) {
+    let window = Window {
+        from_s: 0.0,
+        duration_s: Some(minutes * 60.0),
+    };
+    let sim = Simulation::new(scenario, scenario.seed, window);
+    let aircraft = sim.aircraft().len();
+    let (timing, input) = timed(|| {
+        let mut input: Input = Vec::new();
+        let mut minute = Vec::new();
+        let mut end = f64::NEG_INFINITY;
+        for heard in sim.frames() {
+            let t = heard.received.time_utc;
+            if t >= end {
+                if !minute.is_empty() {
+                    input.push(std::mem::take(&mut minute));
+                }
+                end = (t / 60.0).floor() * 60.0 + 60.0;
+                minute.reserve(1_500_000);
+            }
+            minute.push(heard.received);
+        }
+        input.push(minute);
+        for m in &mut input {
+            m.shrink_to_fit();
+        }
+        input
+    });
+    (timing, input, aircraft)
+}
+
+fn decode_only(input: &Input) -> u64 {
+    let mut decoder = Decoder::default();
+    let mut ok = 0u64;
+    for r in items(input) {
+        if let What::ModeS(frame) = &r.what {
+            ok += u64::from(black_box(decoder.decode(black_box(*frame))).is_ok());
+        }
+    }
+    ok
+}
+
+fn tracker_config(receivers: &[LatLon]) -> TrackerConfig {
+    TrackerConfig {
+        receiver: receivers.first().copied(),
+        ..TrackerConfig::default()
+    }
+}
+
+/// Tracking alone, ticked once per data second; returns the tracker and the most aircraft
+/// tracked at a tick.
+fn track(input: &Input, config: TrackerConfig) -> (Tracker, usize) {
+    let mut tracker = Tracker::new(config);
+    let mut retired: Vec<Aircraft> = Vec::new();
+    let (mut next_tick, mut most) = (f64::NEG_INFINITY, 0);
+    for r in items(input) {
+        if r.time_utc >= next_tick {
+            tracker.tick(r.time_utc, &mut retired);
+            retired.clear();
+            most = most.max(tracker.len());
+            next_tick = r.time_utc.floor() + 1.0;
+        }
+        black_box(tracker.ingest(black_box(r)));
+    }
+    (tracker, most)
+}
+
+fn engine(receivers: &[LatLon]) -> Engine {
+    Engine::new(EngineConfig {
+        tracker: tracker_config(receivers),
+        receivers: receivers.to_vec(),
+        zones: builtin_zones().to_vec(),
+        aircraft_db: Arc::new(AircraftDb::with_builtin()),
+        rules: RuleSet::default_rules(),
+        detectors: DetectorParams::default(),
+    })
+}
+
+/// The pipeline as `picket run` drives it: a tick once per data second before the item
+/// that crosses into it, then the item. Returns the engine and every alert.
+fn run(input: &Input, receivers: &[LatLon]) -> (Engine, Vec<Alert>) {
+    let mut engine = engine(receivers);
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut kept: Vec<Alert> = Vec::new();
+    let (mut next_tick, mut last) = (f64::NEG_INFINITY, 0.0);
+    for r in items(input) {
+        let t = r.time_utc;
+        if t >= next_tick {
+            engine.tick(t, &mut alerts);
+            next_tick = t.floor() + 1.0;
+        }
+        black_box(engine.ingest(black_box(r), &mut alerts));
+        if !alerts.is_empty() {
+            kept.append(&mut alerts);
+        }
+        last = t;
+    }
+    engine.tick(last, &mut alerts);
+    kept.append(&mut alerts);
+    (engine, kept)
+}
+
+/// Memory per aircraft, untimed: trails of 64 points and the detectors' history, fed the way
+/// the engine feeds them.
+fn memory(input: &Input, receivers: &[LatLon]) {
+    let mut tracker = Tracker::new(TrackerConfig {
+        trail_len: 64,
+        ..tracker_config(receivers)
+    });
+    let mut det = Detectors::new(DetectorParams::default(), builtin_zones().to_vec());
+    let (mut events, mut retired) = (Vec::new(), Vec::new());
+    let mut next_tick = f64::NEG_INFINITY;
+    for r in items(input) {
+        let t = r.time_utc;
+        if t >= next_tick {
+            tracker.tick(t, &mut retired);
+            for a in retired.drain(..) {
+                det.on_retired(&a, t, &mut events);
+            }
+            det.on_tick(t, &tracker, &mut events);
+            events.clear();
+            next_tick = t.floor() + 1.0;
+        }
+        if let Ingested::Updated(u) = tracker.ingest(r) {
+            if let Some(a) = tracker.get(u.key) {
+                det.on_update(a, u.changed, Traits::default(), &mut events);
+            }
+        }
+    }
+    let n = tracker.len().max(1) as f64;
+    let m = tracker.memory();
+    let s = det.stats();
+    println!(
+        "memory at the end ({} aircraft tracked): state {} B (size_of), slab {:.0} B, index {:.0} B, \
+         trail of 64 points {:.0} B per aircraft; detector history {:.0} B per aircraft ({} in the detectors)",
+        tracker.len(),
+        std::mem::size_of::<Aircraft>(),
+        m.states as f64 / n,
+        m.index as f64 / n,
+        m.trails as f64 / n,
+        det.heap_bytes() as f64 / s.aircraft.max(1) as f64,
+        s.aircraft
+    );
+}
+
+/// Keeps the first copy of each transmission: a frame with the same bits as one taken from
+/// another receiver less than the tracker's duplicate window earlier is dropped.
+fn first_copies(input: &mut Input) {
+    use std::collections::HashMap;
+    let window = TrackerConfig::default().duplicate_window_s;
+    let mut seen: HashMap<picket_modes::Frame, (f64, u16)> = HashMap::new();
+    let mut pruned = f64::NEG_INFINITY;
+    for minute in input.iter_mut() {
+        minute.retain(|r| {
+            let What::ModeS(frame) = &r.what else { return true };
+            let t = r.time_utc;
+            if t - pruned > 1.0 {
+                seen.retain(|_, (when, _)| t - *when < window);
+                pruned = t;
+            }
+            match seen.get(frame) {
+                Some(&(when, rx)) if rx != r.receiver && t - when < window => false,
+                _ => {
+                    seen.insert(*frame, (t, r.receiver));
+                    true
+                }
+            }
+        });
+        minute.shrink_to_fit();
+    }
+}
+
+/// Times decode, decode + track and the whole pipeline over `input`.
+fn measure(input: &Input, receivers: &[LatLon], runs: usize, what: &str) {
+    let n: usize = input.iter().map(Vec::len).sum();
+    let n = n as f64;
+    println!("{what}:");
+    for _ in 0..runs {
+        let (t, ok) = timed(|| decode_only(input));
+        println!("  decode:               {}; {ok} decoded", t.rate(n));
+    }
+    for _ in 0..runs {
+        let (t, (tracker, most)) = timed(|| track(input, tracker_config(receivers)));
+        let s = tracker.stats();
+        println!(
+            "  decode + track:       {}; up to {most} aircraft tracked, {} created, {} duplicates",
+            t.rate(n),
+            s.created,
+            s.dropped_duplicate
+        );
+    }
+    for _ in 0..runs {
+        let (t, (engine, alerts)) = timed(|| run(input, receivers));
+        let mut kinds: Vec<String> = alerts
+            .iter()
+            .map(|a| format!("{} {:?} {}", a.rule, a.event.kind, a.aircraft.hex))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        if kinds.len() > 12 {
+            let more = kinds.len() - 12;
+            kinds.truncate(12);
+            kinds.push(format!("... and {more} more"));
+        }
+        println!(
+            "  run (default rules):  {}; {} events, {} alerts: {}",
+            t.rate(n),
+            engine.stats().events,
+            alerts.len(),
+            kinds.join(", ")
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the first number is the minutes of the scenario to
+    // use (default 60), the second how many timed runs of each kind (default 1).
+    let numbers: Vec<f64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let minutes = numbers.first().copied().unwrap_or(60.0).clamp(1.0, 60.0);
+    let runs = numbers.get(1).copied().unwrap_or(1.0).max(1.0) as usize;
+    let scenario = match Scenario::from_toml(BUSY, "busy.toml") {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("busy.toml: {e}");
+            std::process::exit(1);
+        }
+    };
+    let receivers: Vec<LatLon> = scenario.receivers.iter().map(|r| r.position).collect();
+
+    let (gen, input, aircraft) = generate(&scenario, minutes);
+    let frames: usize = input.iter().map(Vec::len).sum();
+    let n = frames as f64;
+    let bytes = frames * std::mem::size_of::<Received>();
+    println!(
+        "busy: first {minutes} min, {aircraft} aircraft scripted + background, {} receivers: {frames} items \
+         ({:.0} per data second, {:.2} GB in memory at {} B each)",
+        receivers.len(),
+        n / (minutes * 60.0),
+        bytes as f64 / 1e9,
+        std::mem::size_of::<Received>()
+    );
+    println!("  generate (simulator): {}", gen.rate(n));
+
+    measure(&input, &receivers, runs, "every item");
+    // The same transmission heard by several receivers: keep the first copy only (as the
+    // tracker does), for the figure per transmission.
+    let mut input = input;
+    let heard = n;
+    first_copies(&mut input);
+    let unique: usize = input.iter().map(Vec::len).sum();
+    println!(
+        "first copies only: {unique} items ({:.0} % of the items were copies heard by another receiver)",
+        100.0 * (1.0 - unique as f64 / heard)
+    );
+    measure(&input, &receivers, runs, "first copies");
+    memory(&input, &receivers);
+}
