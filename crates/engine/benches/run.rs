@@ -22,6 +22,8 @@
 //!   built-in aircraft database, the scenario's receivers (the first as the tracker's
 //!   reference). Alerts are counted and dropped (delivery to sinks is not timed).
 //!
+//! `PICKET_BENCH_ONLY=run` times the pipeline on first copies only (for a profiler).
+//!
 //! Then, untimed: memory per tracked aircraft (state, index, trails of 64 points, detector
 //! history) over the same input.
 
@@ -286,11 +288,13 @@ fn measure(input: &Input, receivers: &[LatLon], runs: usize, what: &str) {
     let n: usize = input.iter().map(Vec::len).sum();
     let n = n as f64;
     println!("{what}:");
-    for _ in 0..runs {
+    // `PICKET_BENCH_ONLY=run`: the pipeline alone (for a profiler).
+    let only_run = std::env::var("PICKET_BENCH_ONLY").is_ok_and(|v| v == "run");
+    for _ in 0..if only_run { 0 } else { runs } {
         let (t, ok) = timed(|| decode_only(input));
         println!("  decode:               {}; {ok} decoded", t.rate(n));
     }
-    for _ in 0..runs {
+    for _ in 0..if only_run { 0 } else { runs } {
         let (t, (tracker, most)) = timed(|| track(input, tracker_config(receivers)));
         let s = tracker.stats();
         println!(
@@ -352,7 +356,10 @@ fn main() {
     );
     println!("  generate (simulator): {}", gen.rate(n));
 
-    measure(&input, &receivers, runs, "every item");
+    let only_run = std::env::var("PICKET_BENCH_ONLY").is_ok_and(|v| v == "run");
+    if !only_run {
+        measure(&input, &receivers, runs, "every item");
+    }
     // The same transmission heard by several receivers: keep the first copy only (as the
     // tracker does), for the figure per transmission.
     let mut input = input;
@@ -364,5 +371,7 @@ fn main() {
         100.0 * (1.0 - unique as f64 / heard)
     );
     measure(&input, &receivers, runs, "first copies");
-    memory(&input, &receivers);
+    if !only_run {
+        memory(&input, &receivers);
+    }
 }

@@ -2,14 +2,15 @@
 //! per scenario (a plain binary, no bench framework).
 //!
 //! ```text
-//! cargo bench -p picket-sim --bench generate                      # every scenario, 600 s each
-//! cargo bench -p picket-sim --bench generate -- busy 3600         # one scenario, one hour
+//! cargo bench -p picket-sim --bench generate                      # every scenario, whole
+//! cargo bench -p picket-sim --bench generate -- busy 600          # one scenario, 10 minutes
 //! cargo bench -p picket-sim --bench generate -- caracas arctic 1800
 //! ```
 //!
 //! Scenarios: the built-in ones by name, `busy` (the benchmark scenario
 //! `scenarios/bench/busy.toml`, about 1,000 airliners airborne at once), or a path to a
-//! scenario file. A number sets the window (seconds from the scenario start; default 600).
+//! scenario file. A number sets the window (seconds from the scenario start; default: the whole
+//! scenario).
 //!
 //! Timed: iterating `Simulation::frames` over the window (the world stepped, every
 //! transmission built and encoded, each receiver's loss, bit errors, time of arrival and
@@ -66,14 +67,14 @@ fn scenario(name: &str) -> Option<Scenario> {
     }
 }
 
-fn measure(name: &str, seconds: f64) {
+fn measure(name: &str, seconds: Option<f64>) {
     let Some(scenario) = scenario(name) else {
         eprintln!("skipping {name}: not a built-in scenario, `busy` or a readable scenario file");
         return;
     };
     let window = Window {
         from_s: 0.0,
-        duration_s: Some(seconds),
+        duration_s: seconds,
     };
     let sim = Simulation::new(&scenario, scenario.seed, window);
     let (from, to) = sim.window_s();
@@ -159,7 +160,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let seconds = args.iter().find_map(|a| a.parse::<f64>().ok()).unwrap_or(600.0);
+    let seconds = args.iter().find_map(|a| a.parse::<f64>().ok());
     let mut names: Vec<&str> = args
         .iter()
         .filter(|a| a.parse::<f64>().is_err())
