@@ -141,3 +141,11 @@ fn serve_streams_the_frames_to_a_tcp_client() {
     assert!(bytes.len() > 1000);
     assert_eq!(bytes, file.stdout);
 }
+
+#[test]
+fn the_benchmark_scenario_file_loads_and_runs() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../sim/scenarios/bench/busy.toml");
+    let out = picket(&["simulate", file, "--duration", "2s", "--format", "jsonl"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.len() > 10_000, "a busy sky gives many frames in 2 s");
+}
