@@ -7,11 +7,6 @@ use crate::track::Aircraft;
 use picket_modes::adsb::EmergencyState;
 use picket_receive::json::JsonObject;
 
-/// The readsb name of an emergency state.
-fn emergency_name(e: EmergencyState) -> &'static str {
-    picket_receive::decoded::emergency_name(e)
-}
-
 /// Writes one aircraft state at data time `now` (ages are relative to it), with its
 /// enrichment when known.
 pub fn write_aircraft(obj: &mut JsonObject<'_>, a: &Aircraft, now: f64, enrichment: Option<&Enrichment>) {
@@ -36,7 +31,7 @@ pub fn write_aircraft(obj: &mut JsonObject<'_>, a: &Aircraft, now: f64, enrichme
     obj.opt_num("baro_rate", a.baro_rate)
         .opt_num("geom_rate", a.geom_rate);
     obj.opt_bool("on_ground", a.on_ground);
-    obj.opt_str("emergency", a.emergency.map(emergency_name));
+    obj.opt_str("emergency", a.emergency.map(EmergencyState::name));
     obj.opt_num("nav_altitude_mcp", a.nav.altitude_mcp)
         .opt_num("nav_altitude_fms", a.nav.altitude_fms);
     obj.opt_fixed("nav_qnh", a.nav.qnh_hpa.map(f64::from), 1);

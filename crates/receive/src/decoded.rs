@@ -6,26 +6,12 @@
 use crate::json::JsonObject;
 use crate::received::{Clock, Received};
 use picket_modes::adsb::{
-    AircraftStatus, EmergencyState, Me, OperationalStatusKind, TargetState, Velocity, VerticalRateSource,
+    AircraftStatus, Me, OperationalStatusKind, TargetState, Velocity, VerticalRateSource,
 };
 use picket_modes::commb::{self, Inference, Register};
 use picket_modes::cpr::CprParity;
 use picket_modes::message::{Decoded, Df18Body, Integrity, Message};
 use picket_modes::Altitude;
-
-/// The readsb name of an emergency state.
-pub fn emergency_name(state: EmergencyState) -> &'static str {
-    match state {
-        EmergencyState::None => "none",
-        EmergencyState::General => "general",
-        EmergencyState::Lifeguard => "lifeguard",
-        EmergencyState::MinimumFuel => "minfuel",
-        EmergencyState::NoCommunications => "nordo",
-        EmergencyState::UnlawfulInterference => "unlawful",
-        EmergencyState::DownedAircraft => "downed",
-        EmergencyState::Reserved => "reserved",
-    }
-}
 
 /// Writes the time, receiver and clock fields of a received item.
 pub fn write_reception(obj: &mut JsonObject<'_>, item: &Received) {
@@ -275,7 +261,7 @@ pub fn write_me(obj: &mut JsonObject<'_>, me: &Me, tisb: bool) {
             obj.num("st", s.subtype());
             match s {
                 AircraftStatus::Emergency(e) => {
-                    obj.str("emergency", emergency_name(e.emergency));
+                    obj.str("emergency", e.emergency.name());
                     obj.display("squawk", e.squawk());
                 }
                 AircraftStatus::AcasRa(r) => write_ra(obj, &r.ra),
