@@ -57,44 +57,44 @@ impl Timeline {
     #[inline]
     pub(crate) fn time_of(&mut self, raw: u64) -> f64 {
         let raw = raw & MASK48;
-        if raw == 0 || raw == MAGIC_MLAT || raw == MAGIC_UAT {
+        // One compare in the common case: 0 (wrapping to the top) and both magic values
+        // land at or above MAGIC_MLAT - 1; the exact test runs only there.
+        if raw.wrapping_sub(1) >= MAGIC_MLAT - 1 && (raw == 0 || raw | 1 == MAGIC_UAT) {
             return self.last_time;
         }
         let t = match self.kind {
             ClockKind::Ticks12Mhz => {
                 if let Some(last) = self.last_raw {
                     // A signed 48-bit difference: small steps back (reordered frames) stay
-                    // small instead of reading as a wrap of 271 days.
-                    let d = raw.wrapping_sub(last) & MASK48;
-                    let d = if d >= 1 << 47 {
-                        d as i64 - (1i64 << 48)
-                    } else {
-                        d as i64
-                    };
-                    self.ticks += d;
+                    // small instead of reading as a wrap of 271 days. Shifting the 48 bits
+                    // to the top and back sign-extends them.
+                    self.ticks += (raw.wrapping_sub(last) << 16) as i64 >> 16;
                 }
                 self.last_raw = Some(raw);
                 self.start + self.ticks as f64 / 12e6
             }
-            ClockKind::GpsTimeOfDay => {
-                let tod = (raw >> 30) as f64 + (raw & ((1 << 30) - 1)) as f64 * 1e-9;
-                let mut t = self.midnight + tod;
-                if self.last_raw.is_some() {
-                    // Midnight passed when the time of day jumps back by more than 12 h; a
-                    // jump forward by as much is a late frame from before midnight.
-                    if t < self.last_time - DAY / 2.0 {
-                        self.midnight += DAY;
-                        t += DAY;
-                    } else if t > self.last_time + DAY / 2.0 {
-                        self.midnight -= DAY;
-                        t -= DAY;
-                    }
-                }
-                self.last_raw = Some(raw);
-                t
-            }
+            ClockKind::GpsTimeOfDay => self.gps_time_of(raw),
         };
         self.last_time = t;
+        t
+    }
+
+    /// `time_of` for GPS times of day (kept apart: the 12 MHz counter is the common case).
+    fn gps_time_of(&mut self, raw: u64) -> f64 {
+        let tod = (raw >> 30) as f64 + (raw & ((1 << 30) - 1)) as f64 * 1e-9;
+        let mut t = self.midnight + tod;
+        if self.last_raw.is_some() {
+            // Midnight passed when the time of day jumps back by more than 12 h; a
+            // jump forward by as much is a late frame from before midnight.
+            if t < self.last_time - DAY / 2.0 {
+                self.midnight += DAY;
+                t += DAY;
+            } else if t > self.last_time + DAY / 2.0 {
+                self.midnight -= DAY;
+                t -= DAY;
+            }
+        }
+        self.last_raw = Some(raw);
         t
     }
 
@@ -427,6 +427,57 @@ mod tests {
         // A small step back stays a small step back.
         let t = tl.time_of(6_000_000 - 12_000 + 1);
         assert_eq!(t, 1000.0 + 11_988_001.0 / 12e6);
+    }
+
+    #[test]
+    fn counters_follow_the_plain_rules_at_the_edges() {
+        // The rules written out plainly: no timestamp and readsb's marks keep the last time;
+        // steps are signed 48-bit differences.
+        let plain = |raws: &[u64]| {
+            let (mut last, mut ticks, mut t) = (None::<u64>, 0i64, 1000.0);
+            let mut out = Vec::new();
+            for &raw in raws {
+                let raw = raw & MASK48;
+                if raw != 0 && raw != MAGIC_MLAT && raw != MAGIC_UAT {
+                    if let Some(l) = last {
+                        let d = raw.wrapping_sub(l) & MASK48;
+                        ticks += if d >= 1 << 47 {
+                            d as i64 - (1 << 48)
+                        } else {
+                            d as i64
+                        };
+                    }
+                    last = Some(raw);
+                    t = 1000.0 + ticks as f64 / 12e6;
+                }
+                out.push(t);
+            }
+            out
+        };
+        let raws = [
+            0,
+            MAGIC_MLAT,
+            MAGIC_MLAT - 1,
+            MAGIC_UAT,
+            MAGIC_UAT + 1,
+            MAGIC_MLAT - 2,
+            MASK48,
+            1,
+            (1 << 47) + 1,
+            1,
+            (1 << 47) + 2,
+            MAGIC_MLAT | (1 << 48),
+            5 | (7 << 48),
+            0xFF00_4D4C_4150,
+            0xFF00_4D4C_4157,
+            u64::MAX,
+        ];
+        let mut tl = Timeline::new(1000.0, ClockKind::Ticks12Mhz);
+        let got: Vec<f64> = raws.iter().map(|&r| tl.time_of(r)).collect();
+        assert_eq!(got, plain(&raws));
+        assert_eq!(got[1], 1000.0);
+        // MAGIC_MLAT - 1 is a real reading, and MAGIC_UAT + 1 three ticks after it.
+        assert_eq!(got[4], 1000.0 + 3.0 / 12e6);
     }
 
     #[test]
