@@ -178,6 +178,12 @@ impl Frame {
         self.bytes[0] & 7
     }
 
+    /// Bits 1–32 as one number: DF, bits 6–8 and the AA (or FS/DR/UM/AC/ID) fields.
+    #[inline]
+    pub(crate) fn head(&self) -> u32 {
+        u32::from_be_bytes([self.bytes[0], self.bytes[1], self.bytes[2], self.bytes[3]])
+    }
+
     /// The 24-bit AA field (bits 9–32) of DF11/17/18.
     #[inline]
     pub fn aa(&self) -> Icao {

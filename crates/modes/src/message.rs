@@ -422,112 +422,202 @@ pub fn decode(
     options: &DecodeOptions,
     book: &impl AddressBook,
 ) -> Result<Decoded, DecodeError> {
+    decode_inline(frame, options, &mut ReadOnly(book))
+}
+
+/// What decoding needs from the known addresses: [`decode`] only asks, [`Decoder`] also
+/// learns the addresses of the clean and corrected DF11/17 and DF18 CF0 frames it decodes.
+trait Book {
+    fn known(&self, address: Icao) -> bool;
+    fn learn(&mut self, address: Icao);
+}
+
+struct ReadOnly<'a, B>(&'a B);
+
+impl<B: AddressBook> Book for ReadOnly<'_, B> {
+    #[inline(always)]
+    fn known(&self, address: Icao) -> bool {
+        self.0.is_known(address)
+    }
+    #[inline(always)]
+    fn learn(&mut self, _: Icao) {}
+}
+
+impl Book for KnownAddresses {
+    #[inline(always)]
+    fn known(&self, address: Icao) -> bool {
+        self.is_known(address)
+    }
+    #[inline(always)]
+    fn learn(&mut self, address: Icao) {
+        self.insert(address)
+    }
+}
+
+/// True for the formats whose clean (or corrected) frames make their address known: DF11,
+/// DF17 and DF18 CF0 (ADS-B with an ICAO address). `head` is the frame's first byte.
+#[inline(always)]
+fn teaches_address(head: u8) -> bool {
+    let df = head >> 3;
+    df == 11 || df == 17 || head == 18 << 3
+}
+
+/// The body of [`decode`] and [`Decoder::decode`], inlined into both so that the common
+/// case (parity clean, or an address/parity reply) builds its `Decoded` once, in the
+/// caller's slot. Frames that need a repair take the cold [`decode_corrected`].
+#[inline(always)]
+fn decode_inline(
+    frame: Frame,
+    options: &DecodeOptions,
+    book: &mut impl Book,
+) -> Result<Decoded, DecodeError> {
     let df = frame.df();
     let residual = frame.crc_residual();
-    match df {
+    let (address, integrity) = match df {
         0 | 4 | 5 | 16 | 20 | 21 => {
             let address = Icao(residual);
-            let integrity = Integrity::Recovered {
-                known: book.is_known(address),
-            };
-            Ok(Decoded {
-                frame,
+            (
                 address,
-                integrity,
-                message: parse_fields(&frame, options)?,
-            })
+                Integrity::Recovered {
+                    known: book.known(address),
+                },
+            )
         }
-        11 | 17 | 18 | 19 => {
-            if df == 19 && frame.bits_6_8() != 0 {
-                return Err(DecodeError::UnsupportedFormat(19));
-            }
-            let (frame, integrity) = if residual == 0 {
-                (frame, Integrity::Clean)
-            } else if df == 11 && residual < 0x80 {
-                let known = book.is_known(frame.aa());
-                (
-                    frame,
-                    Integrity::InterrogatorCode {
-                        code: residual as u8,
-                        known,
-                    },
-                )
-            } else if options.fix_one_bit && df != 19 {
-                let two = options.fix_two_bits && df != 11;
-                let errors =
-                    crc::locate_errors(frame.len_bits(), residual, two).ok_or(DecodeError::BadCrc)?;
-                let mut fixed = frame;
-                for bit in [errors.first, errors.second].into_iter().flatten() {
-                    fixed = fixed.with_bit_flipped(bit as usize);
-                }
-                (fixed, Integrity::Corrected(errors))
-            } else {
-                return Err(DecodeError::BadCrc);
-            };
-            Ok(Decoded {
-                frame,
-                address: frame.aa(),
-                integrity,
-                message: parse_fields(&frame, options)?,
-            })
+        // DF19 with AF other than 0 is refused by `parse_inline`, as before any repair.
+        11 | 17 | 18 | 19 if residual == 0 => (frame.aa(), Integrity::Clean),
+        11 if residual < 0x80 => {
+            let address = frame.aa();
+            (
+                address,
+                Integrity::InterrogatorCode {
+                    code: residual as u8,
+                    known: book.known(address),
+                },
+            )
         }
-        24 => Err(DecodeError::CommD),
-        other => Err(DecodeError::UnsupportedFormat(other)),
+        17 | 18 | 19 | 11 => return decode_corrected(frame, residual, options, book),
+        24 => return Err(DecodeError::CommD),
+        other => return Err(DecodeError::UnsupportedFormat(other)),
+    };
+    let message = parse_inline(&frame, options)?;
+    if integrity == Integrity::Clean && teaches_address(frame.as_bytes()[0]) {
+        book.learn(address);
     }
+    Ok(Decoded {
+        frame,
+        address,
+        integrity,
+        message,
+    })
+}
+
+/// DF11/17/18/19 whose parity does not check: repaired when the options allow, else refused.
+#[cold]
+#[inline(never)]
+fn decode_corrected(
+    frame: Frame,
+    residual: u32,
+    options: &DecodeOptions,
+    book: &mut impl Book,
+) -> Result<Decoded, DecodeError> {
+    let df = frame.df();
+    if df == 19 {
+        return Err(if frame.bits_6_8() != 0 {
+            DecodeError::UnsupportedFormat(19)
+        } else {
+            DecodeError::BadCrc
+        });
+    }
+    if !options.fix_one_bit {
+        return Err(DecodeError::BadCrc);
+    }
+    let two = options.fix_two_bits && df != 11;
+    let errors = crc::locate_errors(frame.len_bits(), residual, two).ok_or(DecodeError::BadCrc)?;
+    let mut fixed = frame;
+    for bit in [errors.first, errors.second].into_iter().flatten() {
+        fixed = fixed.with_bit_flipped(bit as usize);
+    }
+    let message = parse_fields(&fixed, options)?;
+    let address = fixed.aa();
+    if teaches_address(fixed.as_bytes()[0]) {
+        book.learn(address);
+    }
+    Ok(Decoded {
+        frame: fixed,
+        address,
+        integrity: Integrity::Corrected(errors),
+        message,
+    })
 }
 
 /// Parses the fields of a frame without looking at its parity.
 pub fn parse_fields(frame: &Frame, options: &DecodeOptions) -> Result<Message, DecodeError> {
+    parse_inline(frame, options)
+}
+
+/// Bits `first..=last` (1-based) of the frame's first 32 bits.
+#[inline(always)]
+const fn head_bits(head: u32, first: u32, last: u32) -> u32 {
+    (head >> (32 - last)) & ((1 << (last + 1 - first)) - 1)
+}
+
+/// The body of [`parse_fields`], inlined into [`decode_inline`] so the message is written
+/// straight into the `Decoded`. Every format's fields before the ME/MB field lie in bits
+/// 1-32, read once as one word.
+#[inline(always)]
+fn parse_inline(frame: &Frame, options: &DecodeOptions) -> Result<Message, DecodeError> {
     let df = frame.df();
-    let header = || ReplyHeader {
-        fs: FlightStatus(frame.bits_6_8()),
-        dr: frame.bits(9, 13) as u8,
-        um: frame.bits(14, 19) as u8,
+    let head = frame.head();
+    let bits_6_8 = head_bits(head, 6, 8) as u8;
+    let header = ReplyHeader {
+        fs: FlightStatus(bits_6_8),
+        dr: head_bits(head, 9, 13) as u8,
+        um: head_bits(head, 14, 19) as u8,
     };
-    let code13 = frame.bits(20, 32) as u16;
-    let me = || Me::parse(frame.me(), options.adsb_version).map_err(DecodeError::BadMe);
+    let code13 = head_bits(head, 20, 32) as u16;
+    let address = Icao(head_bits(head, 9, 32));
     Ok(match df {
         0 => Message::ShortAirAir(ShortAirAir {
-            on_ground: frame.bits(6, 6) == 1,
-            crosslink: frame.bits(7, 7) == 1,
-            sl: frame.bits(9, 11) as u8,
-            ri: frame.bits(14, 17) as u8,
-            spare: ((frame.bits(8, 8) as u8) << 4)
-                | ((frame.bits(12, 13) as u8) << 2)
-                | frame.bits(18, 19) as u8,
+            on_ground: head_bits(head, 6, 6) == 1,
+            crosslink: head_bits(head, 7, 7) == 1,
+            sl: head_bits(head, 9, 11) as u8,
+            ri: head_bits(head, 14, 17) as u8,
+            spare: ((head_bits(head, 8, 8) as u8) << 4)
+                | ((head_bits(head, 12, 13) as u8) << 2)
+                | head_bits(head, 18, 19) as u8,
             altitude: decode_ac13(code13),
         }),
         4 => Message::AltitudeReply {
-            header: header(),
+            header,
             altitude: decode_ac13(code13),
         },
         5 => Message::IdentityReply {
-            header: header(),
+            header,
             squawk: Squawk::from_id13(code13),
         },
         11 => Message::AllCall {
-            capability: frame.bits_6_8(),
-            address: frame.aa(),
+            capability: bits_6_8,
+            address,
         },
         16 => Message::LongAirAir(LongAirAir {
-            on_ground: frame.bits(6, 6) == 1,
-            sl: frame.bits(9, 11) as u8,
-            ri: frame.bits(14, 17) as u8,
-            spare: ((frame.bits(7, 8) as u8) << 4)
-                | ((frame.bits(12, 13) as u8) << 2)
-                | frame.bits(18, 19) as u8,
+            on_ground: head_bits(head, 6, 6) == 1,
+            sl: head_bits(head, 9, 11) as u8,
+            ri: head_bits(head, 14, 17) as u8,
+            spare: ((head_bits(head, 7, 8) as u8) << 4)
+                | ((head_bits(head, 12, 13) as u8) << 2)
+                | head_bits(head, 18, 19) as u8,
             altitude: decode_ac13(code13),
             mv: Mv::parse(frame.me()),
         }),
         17 => Message::ExtendedSquitter {
-            capability: frame.bits_6_8(),
-            address: frame.aa(),
-            me: me()?,
+            capability: bits_6_8,
+            address,
+            me: parse_me(frame, options)?,
         },
         18 => {
-            let cf = ControlField::from_bits(frame.bits_6_8());
+            let cf = ControlField::from_bits(bits_6_8);
             let body = if cf.carries_adsb_layout() {
-                Df18Body::Adsb(me()?)
+                Df18Body::Adsb(parse_me(frame, options)?)
             } else if cf == ControlField::TisbCoarse {
                 Df18Body::CoarseTisb(
                     crate::adsb::CoarseTisbPosition::parse(frame.me()).map_err(DecodeError::BadMe)?,
@@ -535,29 +625,30 @@ pub fn parse_fields(frame: &Frame, options: &DecodeOptions) -> Result<Message, D
             } else {
                 Df18Body::Raw(frame.me())
             };
-            Message::NonTransponder {
-                cf,
-                address: frame.aa(),
-                body,
-            }
+            Message::NonTransponder { cf, address, body }
         }
-        19 if frame.bits_6_8() == 0 => Message::Military {
-            address: frame.aa(),
-            me: me()?,
+        19 if bits_6_8 == 0 => Message::Military {
+            address,
+            me: parse_me(frame, options)?,
         },
         20 => Message::CommBAltitude {
-            header: header(),
+            header,
             altitude: decode_ac13(code13),
             mb: frame.me(),
         },
         21 => Message::CommBIdentity {
-            header: header(),
+            header,
             squawk: Squawk::from_id13(code13),
             mb: frame.me(),
         },
         24 => return Err(DecodeError::CommD),
         other => return Err(DecodeError::UnsupportedFormat(other)),
     })
+}
+
+#[inline(always)]
+fn parse_me(frame: &Frame, options: &DecodeOptions) -> Result<Me, DecodeError> {
+    Me::parse(frame.me(), options.adsb_version).map_err(DecodeError::BadMe)
 }
 
 /// A bitmap of all 2^24 addresses (2 MiB): O(1) membership with no hashing.
@@ -646,19 +737,7 @@ impl Decoder {
     /// Decodes a frame and, if it is a clean or corrected DF11/17 (or DF18 with an ICAO
     /// address), remembers its address.
     pub fn decode(&mut self, frame: Frame) -> Result<Decoded, DecodeError> {
-        let d = decode(frame, &self.options, &self.known)?;
-        let learns = match (&d.integrity, &d.message) {
-            (Integrity::Clean | Integrity::Corrected(_), Message::AllCall { .. }) => true,
-            (Integrity::Clean | Integrity::Corrected(_), Message::ExtendedSquitter { .. }) => true,
-            (Integrity::Clean | Integrity::Corrected(_), Message::NonTransponder { cf, .. }) => {
-                *cf == ControlField::AdsbIcao
-            }
-            _ => false,
-        };
-        if learns {
-            self.known.insert(d.address);
-        }
-        Ok(d)
+        decode_inline(frame, &self.options, &mut self.known)
     }
 }
 
