@@ -100,6 +100,22 @@ pub fn residual(frame: &[u8]) -> u32 {
     crc24(&frame[..n - 3]) ^ parity
 }
 
+/// Residual of a 112-bit frame: the sliced CRC of its 11 data bytes XOR its parity field.
+#[inline(always)]
+pub(crate) fn residual_long(frame: &[u8; 14]) -> u32 {
+    let [data @ .., _, _, _] = frame;
+    let [.., p0, p1, p2, p3] = *frame;
+    crc24_sliced(data) ^ (u32::from_be_bytes([p0, p1, p2, p3]) & 0xFF_FFFF)
+}
+
+/// Residual of a 56-bit frame: the sliced CRC of its 4 data bytes XOR its parity field.
+#[inline(always)]
+pub(crate) fn residual_short(frame: &[u8; 7]) -> u32 {
+    let [data @ .., _, _, _] = frame;
+    let [.., p0, p1, p2, p3] = *frame;
+    crc24_sliced(data) ^ (u32::from_be_bytes([p0, p1, p2, p3]) & 0xFF_FFFF)
+}
+
 /// Residual caused by flipping bit `bit` (0 = first bit sent) of a frame of `len_bits` bits.
 fn bit_syndrome(len_bits: usize, bit: usize) -> u32 {
     let mut bytes = [0u8; 14];

@@ -224,7 +224,13 @@ impl Frame {
     /// address/parity reply (DF0/4/5/16/20/21).
     #[inline]
     pub fn crc_residual(&self) -> u32 {
-        crc::residual(self.as_bytes())
+        // The two lengths as fixed-size arrays: no slice bounds to check, no length dispatch.
+        if self.is_long() {
+            crc::residual_long(&self.bytes)
+        } else {
+            let [a, b, c, d, e, f, g, ..] = self.bytes;
+            crc::residual_short(&[a, b, c, d, e, f, g])
+        }
     }
 
     /// A copy with bit `bit` (0-based from the first bit sent) flipped.
