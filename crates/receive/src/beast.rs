@@ -10,7 +10,8 @@ use crate::error::{At, ReadError, ReadErrorKind, ReaderStats, WriteError};
 use crate::hex::{payload_of, what_from_payload};
 use crate::input::Input;
 use crate::reader::{count_item, Reader, ReaderConfig, Stamper};
-use crate::received::{Received, What};
+use crate::received::{Clock, Received, What};
+use picket_modes::Frame;
 
 /// The escape byte that starts every message.
 pub const ESC: u8 = 0x1a;
@@ -58,31 +59,46 @@ pub fn signal_byte(rssi: Option<f32>) -> u8 {
     }
 }
 
-/// True when any of the bytes is 0x1a: one word of eight bytes at a time (the classic
-/// "has a zero byte" test on the XOR with 0x1a), so the common unescaped message costs
-/// three tests instead of 23.
+/// The 0x1a bytes among eight, as the top bit of each byte (exact per byte: the low seven
+/// bits are added without carrying into the next byte).
 #[inline(always)]
-fn has_esc(b: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const E: u64 = 0x1a1a_1a1a_1a1a_1a1a;
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        let x = u64::from_le_bytes(w) ^ E;
-        x.wrapping_sub(LO) & !x & HI
-    };
-    let n = b.len();
-    // Bodies are 11, 16 or 23 bytes: the last word may overlap the one before.
-    let mut acc = word(n - 8);
-    let mut i = 0;
-    while i + 8 < n {
-        acc |= word(i);
-        i += 8;
-    }
-    acc != 0
+fn esc_bits(w: &[u8; 8]) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = u64::from_le_bytes(*w) ^ 0x1a1a_1a1a_1a1a_1a1a;
+    !(((x & LOW7) + LOW7) | x) & !LOW7
 }
 
+/// Where the first 0x1a after the type byte of a message with `P` payload bytes is, as an
+/// index into the body (timestamp, signal, payload); `None` when there is none. `Err` when
+/// `msg` is shorter than the message would be unescaped.
+#[inline(always)]
+fn first_escape<const P: usize>(msg: &[u8]) -> Result<Option<usize>, ()> {
+    // The body is msg[2..9 + P]: 14 or 21 bytes, read as two or three words, the last one
+    // overlapping the one before.
+    let word = |i: usize| {
+        msg.get(i..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map(esc_bits)
+            .ok_or(())
+    };
+    let last = 9 + P - 8;
+    let second = if P > 7 { 2 + 8 } else { last };
+    let (w0, w1) = (word(2)?, word(second)?);
+    let w2 = if P > 7 { word(last)? } else { 0 };
+    if w0 | w1 | w2 == 0 {
+        return Ok(None);
+    }
+    let at = |w: u64| w.trailing_zeros() as usize / 8;
+    Ok(Some(if w0 != 0 {
+        at(w0)
+    } else if w1 != 0 {
+        second - 2 + at(w1)
+    } else {
+        last - 2 + at(w2)
+    }))
+}
+
+/// The 48-bit big-endian number in the first six bytes.
 #[inline(always)]
 fn be48(b: &[u8]) -> u64 {
     (u64::from(b[0]) << 40)
@@ -145,31 +161,40 @@ pub(crate) fn parse_message(bytes: &[u8]) -> Result<BeastMessage, ReadErrorKind>
     })
 }
 
+/// What the reader is in the middle of skipping (one state, so the common case tests one
+/// value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    /// Nothing: the read position is at a message start or at unknown bytes.
+    Nothing,
+    /// A garbage run that started at this stream offset, reported once when it ends.
+    Garbage(u64),
+    /// The rest of a well-formed message that carries no frame.
+    Other,
+}
+
 /// Incremental Beast reader.
 ///
 /// Frames come out in order; garbage between messages is skipped up to the next `0x1a`
 /// that starts a message, counted in `bytes_dropped` and reported once per run. No
-/// allocation per frame: an unescaped message is read straight from the buffer.
+/// allocation per frame: a message is read straight from the buffer.
 #[derive(Debug)]
 pub struct BeastReader {
     input: Input,
     stats: ReaderStats,
     stamper: Stamper,
     receiver: u16,
-    /// dBFS of each signal byte (boxed: it would make the reader 1 KB larger).
-    rssi: Box<[f32; 256]>,
-    /// Stream offset and length of the garbage run being skipped.
-    garbage: Option<(u64, u64)>,
-    /// Inside a skipped (non-frame) message.
-    in_other: bool,
+    /// Level of each signal byte, `None` for 0 (boxed: it would make the reader 2 KB larger).
+    rssi: Box<[Option<f32>; 256]>,
+    skip: Skip,
 }
 
 impl BeastReader {
     /// A reader with the given time base, clock kind and receiver id.
     pub fn new(config: ReaderConfig) -> BeastReader {
-        let mut rssi = Box::new([0f32; 256]);
-        for (i, r) in rssi.iter_mut().enumerate().skip(1) {
-            *r = 20.0 * (i as f32 / 255.0).log10();
+        let mut rssi = Box::new([None; 256]);
+        for (i, r) in rssi.iter_mut().enumerate() {
+            *r = rssi_of_signal_byte(i as u8);
         }
         BeastReader {
             input: Input::default(),
@@ -177,8 +202,116 @@ impl BeastReader {
             stamper: Stamper::new(&config),
             receiver: config.receiver,
             rssi,
-            garbage: None,
-            in_other: false,
+            skip: Skip::Nothing,
+        }
+    }
+
+    /// The UTC time and receiver clock of a message with timestamp `raw` that ended just
+    /// before buffer index `end`.
+    #[inline(always)]
+    fn stamp(&mut self, raw: u64, end: usize) -> (f64, Clock) {
+        let time_utc = if self.stamper.arrival_mode() {
+            let end = self.input.offset(end);
+            self.input.arrival_for(end)
+        } else {
+            self.stamper.timeline.time_of(raw)
+        };
+        (time_utc, self.stamper.timeline.clock(raw))
+    }
+
+    /// The item of a Mode S message at buffer index `pos`, `len` bytes long in the buffer,
+    /// whose unescaped bytes are `head` (0x1a, type, timestamp, signal) and `payload`.
+    #[inline(always)]
+    fn frame_item<const P: usize>(
+        &mut self,
+        pos: usize,
+        len: usize,
+        head: &[u8; 9],
+        payload: &[u8; P],
+    ) -> Option<Result<Received, ReadError>> {
+        let [_, _, t0, t1, t2, t3, t4, t5, sig] = *head;
+        let raw = u64::from_be_bytes([0, 0, t0, t1, t2, t3, t4, t5]);
+        self.input.pos = pos + len;
+        let Ok(frame) = Frame::new(payload) else {
+            return Some(Err(self.bad_frame(pos, len)));
+        };
+        let (time_utc, clock) = self.stamp(raw, pos + len);
+        self.stats.frames += 1;
+        Some(Ok(Received {
+            time_utc,
+            clock,
+            signal: self.rssi[usize::from(sig)],
+            receiver: self.receiver,
+            what: What::ModeS(frame),
+        }))
+    }
+
+    /// Counts and reports a message at buffer index `pos` whose payload is no frame.
+    #[cold]
+    #[inline(never)]
+    fn bad_frame(&mut self, pos: usize, len: usize) -> ReadError {
+        self.stats.bytes_dropped += len as u64;
+        self.stats.count_error(ReadErrorKind::BadFrame);
+        ReadError::new(At::Byte(self.input.offset(pos)), ReadErrorKind::BadFrame)
+    }
+
+    /// A Mode S message at buffer index `pos` with an escaped byte, the first at body index
+    /// `first`: undone from there on. Anything unusual (a 0x1a that is not doubled, a
+    /// message that may run past the buffer) goes to the general path.
+    #[inline(never)]
+    fn next_escaped<const P: usize>(
+        &mut self,
+        pos: usize,
+        first: usize,
+    ) -> Option<Result<Received, ReadError>> {
+        // Body: timestamp, signal, payload. Doubled, it takes at most twice its length.
+        let n = 7 + P;
+        let Some(src) = self.input.buf.get(pos + 2..pos + 2 + 2 * n) else {
+            return self.next_slow();
+        };
+        let mut body = [0u8; 21];
+        // Up to the first 0x1a the bytes are the body's own.
+        body[..n].copy_from_slice(&src[..n]);
+        let (mut j, mut k) = (first, first);
+        while k < n {
+            let (Some(&b), Some(&after)) = (src.get(j), src.get(j + 1)) else {
+                return self.next_slow();
+            };
+            if b == ESC {
+                if after != ESC {
+                    // A message starts inside this one.
+                    return self.next_slow();
+                }
+                j += 1;
+            }
+            body[k] = b;
+            j += 1;
+            k += 1;
+        }
+        let mut head = [ESC, self.input.buf[pos + 1], 0, 0, 0, 0, 0, 0, 0];
+        head[2..].copy_from_slice(&body[..7]);
+        let mut payload = [0u8; P];
+        payload.copy_from_slice(&body[7..n]);
+        self.frame_item(pos, 2 + j, &head, &payload)
+    }
+
+    /// The common case, read straight from the buffer: a frame message at `pos` that is
+    /// whole in `rest` (the buffer from `pos`), unescaped or with doubled bytes.
+    #[inline(always)]
+    fn next_frame<const P: usize>(&mut self, pos: usize) -> Option<Result<Received, ReadError>> {
+        let rest = self.input.buf.get(pos..).unwrap_or_default();
+        match first_escape::<P>(rest) {
+            Ok(None) => {
+                if let Some((head, tail)) = rest.split_first_chunk::<9>() {
+                    if let Some(payload) = tail.first_chunk::<P>() {
+                        let (head, payload) = (*head, *payload);
+                        return self.frame_item(pos, 9 + P, &head, &payload);
+                    }
+                }
+                self.next_slow()
+            }
+            Ok(Some(first)) => self.next_escaped::<P>(pos, first),
+            Err(()) => self.next_slow(),
         }
     }
 
@@ -191,7 +324,7 @@ impl BeastReader {
     }
 
     /// Stamps a message's content into an item (or counts it as an error or heartbeat).
-    #[inline(always)]
+    #[inline]
     fn finish_item(
         &mut self,
         raw: u64,
@@ -223,11 +356,7 @@ impl BeastReader {
         Some(Ok(Received {
             time_utc,
             clock: self.stamper.timeline.clock(raw),
-            signal: if sig == 0 {
-                None
-            } else {
-                Some(self.rssi[sig as usize])
-            },
+            signal: self.rssi[usize::from(sig)],
             receiver: self.receiver,
             what,
         }))
@@ -235,7 +364,10 @@ impl BeastReader {
 
     /// Ends a garbage run: counts it and reports where it started.
     fn end_garbage(&mut self) -> Option<ReadError> {
-        let (start, _len) = self.garbage.take()?;
+        let Skip::Garbage(start) = self.skip else {
+            return None;
+        };
+        self.skip = Skip::Nothing;
         self.stats.count_error(ReadErrorKind::Garbage);
         Some(ReadError::new(At::Byte(start), ReadErrorKind::Garbage))
     }
@@ -278,11 +410,11 @@ impl BeastReader {
         loop {
             let pos = self.input.pos;
             let len = self.input.buf.len();
-            if self.in_other {
+            if self.skip == Skip::Other {
                 // The skipped message runs to the next message start.
                 let found = self.skip_to_sync(pos);
                 if found || self.input.eof {
-                    self.in_other = false;
+                    self.skip = Skip::Nothing;
                     self.stats.other += 1;
                     if self.input.eof && !found {
                         self.input.pos = len;
@@ -316,8 +448,9 @@ impl BeastReader {
                     self.input.pos = len;
                 }
                 self.stats.bytes_dropped += skipped;
-                let run = self.garbage.get_or_insert((start, 0));
-                run.1 += skipped;
+                if self.skip == Skip::Nothing {
+                    self.skip = Skip::Garbage(start);
+                }
                 if found || self.input.eof {
                     return self.end_garbage().map(Err);
                 }
@@ -330,7 +463,7 @@ impl BeastReader {
             let plen = payload_len(t);
             if plen == 0 {
                 self.input.pos = pos + 2;
-                self.in_other = true;
+                self.skip = Skip::Other;
                 continue;
             }
             // Undo the escaping into a small array.
@@ -392,22 +525,15 @@ impl Reader for BeastReader {
 
     #[inline]
     fn next(&mut self) -> Option<Result<Received, ReadError>> {
-        // The common case, read straight from the buffer: an unescaped frame message at the
-        // read position, and no garbage or skipped message pending.
-        if self.garbage.is_none() && !self.in_other {
+        // The common case, read straight from the buffer: a frame message at the read
+        // position, and no garbage or skipped message pending.
+        if self.skip == Skip::Nothing {
             let pos = self.input.pos;
-            let rest = &self.input.buf[pos..];
-            if rest.len() >= 11 && rest[0] == ESC {
-                let n = 9 + payload_len(rest[1]);
-                if n > 9 && rest.len() >= n && !has_esc(&rest[2..n]) {
-                    let raw = be48(&rest[2..8]);
-                    let sig = rest[8];
-                    let what = what_from_payload(&rest[9..n]);
-                    self.input.pos = pos + n;
-                    let start = self.input.offset(pos);
-                    if let Some(r) = self.finish_item(raw, sig, what, start, start + n as u64) {
-                        return Some(r);
-                    }
+            if let Some(&[ESC, t, ..]) = self.input.buf.get(pos..).and_then(<[u8]>::first_chunk::<16>) {
+                match t {
+                    TYPE_LONG => return self.next_frame::<14>(pos),
+                    TYPE_SHORT => return self.next_frame::<7>(pos),
+                    _ => {}
                 }
             }
         }
@@ -591,6 +717,64 @@ mod tests {
             }
         );
         assert_eq!(item.time_utc, 16497.0 * 86400.0 + 45296.25);
+    }
+
+    #[test]
+    fn escapes_anywhere_in_a_body_read_as_the_stored_message_says() {
+        // Every body position of a short and a long message, alone and with a second 0x1a,
+        // read whole and fed byte by byte, against `parse_message` (the CSV path).
+        let short = [0x20, 0x00, 0x0c, 0xa8, 0xf7, 0x0a, 0xa7];
+        let long = [
+            0x8d, 0x40, 0x6b, 0x90, 0x20, 0x15, 0xa6, 0x78, 0xd4, 0xd2, 0x20, 0xaa, 0x4b, 0xda,
+        ];
+        let mut cases = Vec::new();
+        for payload in [&short[..], &long[..]] {
+            let n = 7 + payload.len();
+            for i in 0..n {
+                for j in [None, Some((i + 5) % n), Some(n - 1)] {
+                    let mut body = vec![0x00, 0x00, 0x15, 0xa8, 0x87, 0x7e, 0x0d];
+                    body.extend_from_slice(payload);
+                    body[i] = ESC;
+                    if let Some(j) = j {
+                        body[j] = ESC;
+                    }
+                    cases.push((if n == 14 { TYPE_SHORT } else { TYPE_LONG }, body));
+                }
+            }
+        }
+        let mut stream = Vec::new();
+        let mut want = Vec::new();
+        for (t, body) in &cases {
+            let mut stored = vec![ESC, *t];
+            stored.extend_from_slice(body);
+            let at = stream.len() as u64;
+            write_message(&mut stream, *t, be48(body), body[6], &body[7..]);
+            want.push(match parse_message(&stored) {
+                Ok(m) => Ok((m.what, m.signal, m.timestamp)),
+                Err(kind) => Err((At::Byte(at), kind)),
+            });
+        }
+        // A frame after them, so the last one is not at the end of the input.
+        write_message(&mut stream, TYPE_SHORT, 1, 1, &short);
+        let view = |x: Result<Received, ReadError>| {
+            x.map(|r| (r.what, signal_byte(r.signal), r.clock.to_beast()))
+                .map_err(|e| (e.at, e.kind))
+        };
+        let mut whole = BeastReader::new(ReaderConfig::default());
+        let got: Vec<_> = read_all(&mut whole, &stream).into_iter().map(view).collect();
+        assert_eq!(&got[..want.len()], &want[..]);
+        assert_eq!(got.len(), want.len() + 1);
+        assert!(want.iter().any(Result::is_err) && want.iter().filter(|w| w.is_ok()).count() > 100);
+        let mut bytewise = BeastReader::new(ReaderConfig::default());
+        let mut got2 = Vec::new();
+        for b in &stream {
+            bytewise.feed(std::slice::from_ref(b));
+            got2.extend(std::iter::from_fn(|| bytewise.next()).map(view));
+        }
+        bytewise.finish();
+        got2.extend(std::iter::from_fn(|| bytewise.next()).map(view));
+        assert_eq!(got2, got);
+        assert_eq!(bytewise.stats(), whole.stats());
     }
 
     #[test]
