@@ -31,8 +31,21 @@ impl Altitude {
 }
 
 /// Decodes the 13-bit AC field (bit 7 of the field = M, bit 9 = Q, counting from 1).
+#[inline]
 pub fn decode_ac13(ac: u16) -> Altitude {
     let ac = ac & 0x1FFF;
+    // Q=1 with M=0, by far the most common code, inline; the rest out of line.
+    if ac & 0x0050 == 0x0010 {
+        // Remove M (0x40) and Q (0x10): 11 bits remain.
+        let n = ((ac & 0x1F80) >> 2) | ((ac & 0x0020) >> 1) | (ac & 0x000F);
+        return Altitude::Feet25(i32::from(n) * 25 - 1000);
+    }
+    decode_ac13_rare(ac)
+}
+
+/// [`decode_ac13`] for the codes without Q=1: none, metric, Gillham.
+#[inline(never)]
+fn decode_ac13_rare(ac: u16) -> Altitude {
     if ac == 0 {
         return Altitude::NotAvailable;
     }
@@ -41,12 +54,6 @@ pub fn decode_ac13(ac: u16) -> Altitude {
         // Metric: the remaining 12 bits are a binary count of metres.
         let n = ((ac & 0x1F80) >> 1) | (ac & 0x003F);
         return Altitude::Metres(i32::from(n));
-    }
-    let q = ac & 0x0010 != 0;
-    if q {
-        // Remove M (0x40) and Q (0x10): 11 bits remain.
-        let n = ((ac & 0x1F80) >> 2) | ((ac & 0x0020) >> 1) | (ac & 0x000F);
-        return Altitude::Feet25(i32::from(n) * 25 - 1000);
     }
     match gillham_to_feet(ac) {
         Some(ft) => Altitude::Feet100(ft),
