@@ -455,11 +455,10 @@ impl Book for KnownAddresses {
 }
 
 /// True for the formats whose clean (or corrected) frames make their address known: DF11,
-/// DF17 and DF18 CF0 (ADS-B with an ICAO address). `head` is the frame's first byte.
+/// DF17 and DF18 CF0 (ADS-B with an ICAO address).
 #[inline(always)]
-fn teaches_address(head: u8) -> bool {
-    let df = head >> 3;
-    df == 11 || df == 17 || head == 18 << 3
+fn teaches_address(df: u8, bits_6_8: u8) -> bool {
+    df == 11 || df == 17 || (df == 18 && bits_6_8 == 0)
 }
 
 /// The body of [`decode`] and [`Decoder::decode`], inlined into both so that the common
@@ -500,7 +499,7 @@ fn decode_inline(
         other => return Err(DecodeError::UnsupportedFormat(other)),
     };
     let message = parse_inline(&frame, options)?;
-    if integrity == Integrity::Clean && teaches_address(frame.as_bytes()[0]) {
+    if integrity == Integrity::Clean && teaches_address(frame.df(), frame.bits_6_8()) {
         book.learn(address);
     }
     Ok(Decoded {
@@ -539,7 +538,7 @@ fn decode_corrected(
     }
     let message = parse_fields(&fixed, options)?;
     let address = fixed.aa();
-    if teaches_address(fixed.as_bytes()[0]) {
+    if teaches_address(fixed.df(), fixed.bits_6_8()) {
         book.learn(address);
     }
     Ok(Decoded {
@@ -651,10 +650,22 @@ fn parse_me(frame: &Frame, options: &DecodeOptions) -> Result<Me, DecodeError> {
     Me::parse(frame.me(), options.adsb_version).map_err(DecodeError::BadMe)
 }
 
+/// 64-bit words in the bitmap of all 2^24 addresses.
+const KNOWN_WORDS: usize = 1 << 18;
+
+/// The bitmap's words, boxed straight from the heap: 2 MiB would not fit on a test
+/// thread's stack, as `Box::new([0; KNOWN_WORDS])` or a derived `Clone` might put them.
+fn words(v: Vec<u64>) -> Box<[u64; KNOWN_WORDS]> {
+    match v.into_boxed_slice().try_into() {
+        Ok(bits) => bits,
+        Err(_) => unreachable!("the bitmap always has KNOWN_WORDS words"),
+    }
+}
+
 /// A bitmap of all 2^24 addresses (2 MiB): O(1) membership with no hashing.
-#[derive(Clone)]
 pub struct KnownAddresses {
-    bits: Vec<u64>,
+    /// A fixed-size array, so that indexing with a 24-bit address needs no bounds check.
+    bits: Box<[u64; KNOWN_WORDS]>,
     count: usize,
 }
 
@@ -666,10 +677,19 @@ impl std::fmt::Debug for KnownAddresses {
     }
 }
 
+impl Clone for KnownAddresses {
+    fn clone(&self) -> Self {
+        KnownAddresses {
+            bits: words(self.bits.to_vec()),
+            count: self.count,
+        }
+    }
+}
+
 impl Default for KnownAddresses {
     fn default() -> Self {
         KnownAddresses {
-            bits: vec![0; 1 << 18],
+            bits: words(vec![0; KNOWN_WORDS]),
             count: 0,
         }
     }
