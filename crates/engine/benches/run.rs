@@ -22,7 +22,9 @@
 //!   built-in aircraft database, the scenario's receivers (the first as the tracker's
 //!   reference). Alerts are counted and dropped (delivery to sinks is not timed).
 //!
-//! `PICKET_BENCH_ONLY=run` times the pipeline on first copies only (for a profiler).
+//! `PICKET_BENCH_ONLY=decode`, `track` or `run` times that stage alone, on first copies only
+//! (for a profiler); `PICKET_BENCH_CACHE=1` keeps the generated input under the target
+//! folder and reads it back on the next run (so a profiler need not watch the simulator).
 //!
 //! Then, untimed: memory per tracked aircraft (state, index, trails of 64 points, detector
 //! history) over the same input.
@@ -142,6 +144,76 @@ fn generate(scenario: &Scenario, minutes: f64) -> (Timing, Input, usize) {
     (timing, input, aircraft)
 }
 
+/// `PICKET_BENCH_CACHE=1`: where the generated input is kept between runs (under the
+/// target folder), so that a profiler run need not simulate under the profiler. Opt-in: a
+/// cache written by an older simulator holds older frames.
+fn cache_path(minutes: f64) -> Option<std::path::PathBuf> {
+    std::env::var_os("PICKET_BENCH_CACHE")?;
+    // The executable is <target>/<profile>/deps/run-<hash>.
+    let exe = std::env::current_exe().ok()?;
+    let target = exe.parent()?.parent()?.parent()?;
+    Some(
+        target
+            .join("picket-bench-cache")
+            .join(format!("busy-{minutes}min.items")),
+    )
+}
+
+/// Reads the input from `path`, or makes it and writes it there. Each frame item is stored
+/// as time (f64), receiver (u16), signal (f32, NaN for none), length and 14 frame bytes.
+fn cached(path: &std::path::Path, make: impl FnOnce() -> (Timing, Input, usize)) -> (Timing, Input, usize) {
+    const LEN: usize = 8 + 2 + 4 + 1 + 14;
+    if let Ok(bytes) = std::fs::read(path) {
+        let mut input: Input = Vec::new();
+        let mut end = f64::NEG_INFINITY;
+        for rec in bytes[8..].chunks_exact(LEN) {
+            let time_utc = f64::from_le_bytes(rec[..8].try_into().unwrap());
+            let signal = f32::from_le_bytes(rec[10..14].try_into().unwrap());
+            let frame = picket_modes::Frame::new(&rec[15..15 + usize::from(rec[14])]).unwrap();
+            if time_utc >= end || input.is_empty() {
+                input.push(Vec::new());
+                end = (time_utc / 60.0).floor() * 60.0 + 60.0;
+            }
+            input.last_mut().unwrap().push(Received {
+                time_utc,
+                clock: Default::default(),
+                signal: (!signal.is_nan()).then_some(signal),
+                receiver: u16::from_le_bytes([rec[8], rec[9]]),
+                what: What::ModeS(frame),
+            });
+        }
+        let aircraft = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        eprintln!("input read from {}", path.display());
+        let timing = Timing {
+            wall: 0.0,
+            cpu: None,
+            load: "?".into(),
+        };
+        return (timing, input, aircraft);
+    }
+    let (timing, input, aircraft) = make();
+    let mut bytes = (aircraft as u64).to_le_bytes().to_vec();
+    for r in items(&input) {
+        let What::ModeS(frame) = &r.what else { continue };
+        bytes.extend_from_slice(&r.time_utc.to_le_bytes());
+        bytes.extend_from_slice(&r.receiver.to_le_bytes());
+        bytes.extend_from_slice(&r.signal.unwrap_or(f32::NAN).to_le_bytes());
+        let mut raw = [0u8; 14];
+        raw[..frame.as_bytes().len()].copy_from_slice(frame.as_bytes());
+        bytes.push(frame.as_bytes().len() as u8);
+        bytes.extend_from_slice(&raw);
+    }
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::write(path, bytes) {
+        Ok(()) => eprintln!("input written to {}", path.display()),
+        Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+    }
+    (timing, input, aircraft)
+}
+
+#[inline(never)]
 fn decode_only(input: &Input) -> u64 {
     let mut decoder = Decoder::default();
     let mut ok = 0u64;
@@ -162,6 +234,7 @@ fn tracker_config(receivers: &[LatLon]) -> TrackerConfig {
 
 /// Tracking alone, ticked once per data second; returns the tracker and the most aircraft
 /// tracked at a tick.
+#[inline(never)]
 fn track(input: &Input, config: TrackerConfig) -> (Tracker, usize) {
     let mut tracker = Tracker::new(config);
     let mut retired: Vec<Aircraft> = Vec::new();
@@ -191,6 +264,7 @@ fn engine(receivers: &[LatLon]) -> Engine {
 
 /// The pipeline as `picket run` drives it: a tick once per data second before the item
 /// that crosses into it, then the item. Returns the engine and every alert.
+#[inline(never)]
 fn run(input: &Input, receivers: &[LatLon]) -> (Engine, Vec<Alert>) {
     let mut engine = engine(receivers);
     let mut alerts: Vec<Alert> = Vec::new();
@@ -288,13 +362,17 @@ fn measure(input: &Input, receivers: &[LatLon], runs: usize, what: &str) {
     let n: usize = input.iter().map(Vec::len).sum();
     let n = n as f64;
     println!("{what}:");
-    // `PICKET_BENCH_ONLY=run`: the pipeline alone (for a profiler).
-    let only_run = std::env::var("PICKET_BENCH_ONLY").is_ok_and(|v| v == "run");
-    for _ in 0..if only_run { 0 } else { runs } {
+    // `PICKET_BENCH_ONLY=decode|track|run`: that stage alone (for a profiler).
+    let only = std::env::var("PICKET_BENCH_ONLY").ok();
+    let times = |stage: &str| match &only {
+        Some(o) if o != stage => 0,
+        _ => runs,
+    };
+    for _ in 0..times("decode") {
         let (t, ok) = timed(|| decode_only(input));
         println!("  decode:               {}; {ok} decoded", t.rate(n));
     }
-    for _ in 0..if only_run { 0 } else { runs } {
+    for _ in 0..times("track") {
         let (t, (tracker, most)) = timed(|| track(input, tracker_config(receivers)));
         let s = tracker.stats();
         println!(
@@ -304,7 +382,7 @@ fn measure(input: &Input, receivers: &[LatLon], runs: usize, what: &str) {
             s.dropped_duplicate
         );
     }
-    for _ in 0..runs {
+    for _ in 0..times("run") {
         let (t, (engine, alerts)) = timed(|| run(input, receivers));
         let mut kinds: Vec<String> = alerts
             .iter()
@@ -342,7 +420,10 @@ fn main() {
     };
     let receivers: Vec<LatLon> = scenario.receivers.iter().map(|r| r.position).collect();
 
-    let (gen, input, aircraft) = generate(&scenario, minutes);
+    let (gen, input, aircraft) = match cache_path(minutes) {
+        Some(path) => cached(&path, || generate(&scenario, minutes)),
+        None => generate(&scenario, minutes),
+    };
     let frames: usize = input.iter().map(Vec::len).sum();
     let n = frames as f64;
     let bytes = frames * std::mem::size_of::<Received>();
@@ -356,8 +437,8 @@ fn main() {
     );
     println!("  generate (simulator): {}", gen.rate(n));
 
-    let only_run = std::env::var("PICKET_BENCH_ONLY").is_ok_and(|v| v == "run");
-    if !only_run {
+    let only = std::env::var_os("PICKET_BENCH_ONLY").is_some();
+    if !only {
         measure(&input, &receivers, runs, "every item");
     }
     // The same transmission heard by several receivers: keep the first copy only (as the
@@ -371,7 +452,7 @@ fn main() {
         100.0 * (1.0 - unique as f64 / heard)
     );
     measure(&input, &receivers, runs, "first copies");
-    if !only_run {
+    if !only {
         memory(&input, &receivers);
     }
 }

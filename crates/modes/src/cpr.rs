@@ -301,27 +301,31 @@ fn check_reference(reference: LatLon) -> Result<(), CprError> {
 
 /// The two candidate latitudes of a pair, each in [0, span), from the latitude index j
 /// (DO-260B §A.1.7, global decoding). j is computed in integers, so it is exact.
+#[inline(always)]
 fn global_latitudes(format: Format, even: CprPosition, odd: CprPosition) -> (f64, f64) {
     let scale = 1i64 << format.bits;
     let (yz0, yz1) = (i64::from(even.lat_cpr), i64::from(odd.lat_cpr));
-    let j = (59 * yz0 - 60 * yz1 + scale / 2).div_euclid(scale);
-    let s = scale as f64;
-    let rlat0 = format.span / 60.0 * (j.rem_euclid(60) as f64 + yz0 as f64 / s);
-    let rlat1 = format.span / 59.0 * (j.rem_euclid(59) as f64 + yz1 as f64 / s);
+    // Floor division by a power of two: an arithmetic shift.
+    let j = (59 * yz0 - 60 * yz1 + scale / 2) >> format.bits;
+    // 1/scale is a power of two, so the product is exactly the quotient.
+    let per_count = 1.0 / scale as f64;
+    let rlat0 = format.span / 60.0 * (j.rem_euclid(60) as f64 + yz0 as f64 * per_count);
+    let rlat1 = format.span / 59.0 * (j.rem_euclid(59) as f64 + yz1 as f64 * per_count);
     (rlat0, rlat1)
 }
 
 /// The longitude in [0, span) of the most recent report, given the common NL
 /// (DO-260B §A.1.7, global decoding).
+#[inline(always)]
 fn global_longitude(format: Format, even: CprPosition, odd: CprPosition, latest: CprParity, nl: u32) -> f64 {
     let scale = 1i64 << format.bits;
     let (xz0, xz1) = (i64::from(even.lon_cpr), i64::from(odd.lon_cpr));
     let nl = i64::from(nl);
-    let m = (xz0 * (nl - 1) - xz1 * nl + scale / 2).div_euclid(scale);
+    let m = (xz0 * (nl - 1) - xz1 * nl + scale / 2) >> format.bits;
     let i = i64::from(latest.index());
     let zones = (nl - i).max(1);
     let xz = if latest.is_odd() { xz1 } else { xz0 };
-    format.span / zones as f64 * (m.rem_euclid(zones) as f64 + xz as f64 / scale as f64)
+    format.span / zones as f64 * (m.rem_euclid(zones) as f64 + xz as f64 * (1.0 / scale as f64))
 }
 
 /// Global airborne decode from an even/odd pair; `latest` names the more recent report,
@@ -347,6 +351,7 @@ pub fn decode_global_coarse(
     decode_global_360(COARSE, even, odd, latest)
 }
 
+#[inline(always)]
 fn decode_global_360(
     format: Format,
     even: CprPosition,

@@ -485,6 +485,28 @@ pub(crate) struct Filter {
     pub(crate) squawk_pending: Option<(Squawk, f64)>,
     /// Which north the ADS-B headings refer to (magnetic until TC 31 says otherwise).
     pub(crate) heading_reference: HeadingReference,
+    /// The last ground velocity vector (east, north, kt) and the ground speed and track
+    /// computed from it: in steady flight the next report repeats it, and the square root
+    /// and arc tangent need not be computed again.
+    pub(crate) ground_vector: GroundVector,
+}
+
+/// A ground velocity vector in knots and its speed and track (`track` NaN when the speed
+/// is zero).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct GroundVector {
+    pub(crate) east_north: (i32, i32),
+    pub(crate) gs: f32,
+    pub(crate) track: f32,
+}
+
+impl GroundVector {
+    /// A vector no report gives (components are at most ±4,088 kt).
+    const NONE: GroundVector = GroundVector {
+        east_north: (i32::MIN, i32::MIN),
+        gs: f32::NAN,
+        track: f32::NAN,
+    };
 }
 
 impl Default for Filter {
@@ -499,6 +521,7 @@ impl Default for Filter {
             alt_pending: None,
             squawk_pending: None,
             heading_reference: HeadingReference::Magnetic,
+            ground_vector: GroundVector::NONE,
         }
     }
 }

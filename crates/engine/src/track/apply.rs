@@ -1,5 +1,6 @@
 //! Applying one decoded message or observation to an aircraft's state.
 
+use picket_modes::adsb::{AirborneVelocity, Velocity};
 use picket_modes::adsb::{
     AircraftStatus, Me, NicSupplements, OperationalStatus, TargetDataSource, TargetState, VerticalRateSource,
 };
@@ -9,7 +10,9 @@ use picket_modes::message::{Df18Body, Message};
 use picket_modes::{Callsign, Squawk};
 use picket_receive::{Emergency, Observation};
 
-use super::aircraft::{Accuracy, Aircraft, CprFormat, CprReport, Field, FieldSet, NavModes, PositionSource};
+use super::aircraft::{
+    Accuracy, Aircraft, CprFormat, CprReport, Field, FieldSet, GroundVector, NavModes, PositionSource,
+};
 use super::position::Outcome;
 use super::{TrackerConfig, TrackerStats};
 use picket_modes::adsb::EmergencyState;
@@ -157,6 +160,24 @@ impl<'a> Apply<'a> {
         }
     }
 
+    /// Ground speed and track of a velocity report (subtypes 1-2 with both components),
+    /// computed once per distinct vector.
+    fn ground_vector(&mut self, v: &AirborneVelocity) -> Option<GroundVector> {
+        let Velocity::Ground(g) = &v.velocity else {
+            return None;
+        };
+        let east_north = (g.east_kt()?, g.north_kt()?);
+        let memo = &mut self.a.filter.ground_vector;
+        if memo.east_north != east_north {
+            *memo = GroundVector {
+                east_north,
+                gs: g.ground_speed_kt()? as f32,
+                track: g.track_deg().map_or(f32::NAN, |t| t as f32),
+            };
+        }
+        Some(*memo)
+    }
+
     fn nic_version(&self) -> (u8, NicSupplements) {
         let acc = &self.a.accuracy;
         (
@@ -301,11 +322,11 @@ impl<'a> Apply<'a> {
                 });
             }
             Me::AirborneVelocity(v) => {
-                if let Some(gs) = v.ground_speed_kt() {
-                    self.set(Field::Gs, |a| &mut a.gs, gs as f32);
-                }
-                if let Some(t) = v.track_deg() {
-                    self.set(Field::Track, |a| &mut a.track, t as f32);
+                if let Some(g) = self.ground_vector(v) {
+                    self.set(Field::Gs, |a| &mut a.gs, g.gs);
+                    if !g.track.is_nan() {
+                        self.set(Field::Track, |a| &mut a.track, g.track);
+                    }
                 }
                 if let Some(h) = v.heading_deg() {
                     match self.a.filter.heading_reference {
