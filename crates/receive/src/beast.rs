@@ -10,7 +10,8 @@ use crate::error::{At, ReadError, ReadErrorKind, ReaderStats, WriteError};
 use crate::hex::{payload_of, what_from_payload};
 use crate::input::Input;
 use crate::reader::{count_item, Reader, ReaderConfig, Stamper};
-use crate::received::{Clock, Received, What};
+use crate::received::{Clock, ClockKind, Received, What};
+use crate::time::TimeBase;
 use picket_modes::Frame;
 
 /// The escape byte that starts every message.
@@ -59,43 +60,70 @@ pub fn signal_byte(rssi: Option<f32>) -> u8 {
     }
 }
 
-/// The 0x1a bytes among eight, as the top bit of each byte (exact per byte: the low seven
-/// bits are added without carrying into the next byte).
+/// True when any of the 16 bytes is 0x1a (an `or` over all the compares, with no early
+/// exit, so that it compiles to one vector compare and a mask test).
 #[inline(always)]
-fn esc_bits(w: &[u8; 8]) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = u64::from_le_bytes(*w) ^ 0x1a1a_1a1a_1a1a_1a1a;
-    !(((x & LOW7) + LOW7) | x) & !LOW7
+fn any_esc(w: &[u8; 16]) -> bool {
+    w.iter().fold(false, |any, &b| any | (b == ESC))
 }
 
-/// Where the first 0x1a after the type byte of a message with `P` payload bytes is, as an
-/// index into the body (timestamp, signal, payload); `None` when there is none. `Err` when
-/// `msg` is shorter than the message would be unescaped.
+/// True when the body (timestamp, signal, payload: `msg[2..9 + P]`) of the frame message
+/// `msg` holds a 0x1a, or when `msg` is shorter than `9 + P` bytes.
 #[inline(always)]
-fn first_escape<const P: usize>(msg: &[u8]) -> Result<Option<usize>, ()> {
-    // The body is msg[2..9 + P]: 14 or 21 bytes, read as two or three words, the last one
-    // overlapping the one before.
-    let word = |i: usize| {
-        msg.get(i..)
-            .and_then(<[u8]>::first_chunk::<8>)
-            .map(esc_bits)
-            .ok_or(())
+fn body_has_esc<const P: usize>(msg: &[u8]) -> bool {
+    let Some(&[_, _, ref body @ ..]) = msg.first_chunk::<16>() else {
+        return true;
     };
-    let last = 9 + P - 8;
-    let second = if P > 7 { 2 + 8 } else { last };
-    let (w0, w1) = (word(2)?, word(second)?);
-    let w2 = if P > 7 { word(last)? } else { 0 };
-    if w0 | w1 | w2 == 0 {
-        return Ok(None);
-    }
-    let at = |w: u64| w.trailing_zeros() as usize / 8;
-    Ok(Some(if w0 != 0 {
-        at(w0)
-    } else if w1 != 0 {
-        second - 2 + at(w1)
+    if P <= 7 {
+        // A short message is 16 bytes long: one window, without the start and type bytes.
+        let mut w = [0u8; 16];
+        w[2..].copy_from_slice(body);
+        any_esc(&w)
     } else {
-        last - 2 + at(w2)
-    }))
+        // A long one (23 bytes): two overlapping windows over bytes 2..23.
+        match (
+            msg.get(2..).and_then(<[u8]>::first_chunk::<16>),
+            msg.get(9 + P - 16..),
+        ) {
+            (Some(a), Some(b)) => match b.first_chunk::<16>() {
+                Some(b) => any_esc(a) | any_esc(b),
+                None => true,
+            },
+            _ => true,
+        }
+    }
+}
+
+/// What the fast path found at the read position.
+#[derive(Debug)]
+enum Found {
+    /// An unescaped frame message: its frame (`None`: the payload is no frame), timestamp,
+    /// signal byte and length.
+    Plain(Option<Frame>, u64, u8, usize),
+    /// A frame message with doubled bytes.
+    Escaped,
+    /// Anything else, for the general path.
+    Other,
+}
+
+/// Reads the frame message with `P` payload bytes at the start of `rest` when it is whole.
+#[inline(always)]
+fn scan<const P: usize>(rest: &[u8]) -> Found {
+    // One length check: every read below is within the message.
+    let Some(msg) = rest.get(..9 + P) else {
+        return Found::Other;
+    };
+    if body_has_esc::<P>(msg) {
+        return Found::Escaped;
+    }
+    let Some((&[_, _, t0, t1, t2, t3, t4, t5, sig], tail)) = msg.split_first_chunk::<9>() else {
+        return Found::Other;
+    };
+    let Some(payload) = tail.first_chunk::<P>() else {
+        return Found::Other;
+    };
+    let raw = u64::from_be_bytes([0, 0, t0, t1, t2, t3, t4, t5]);
+    Found::Plain(Frame::new(payload).ok(), raw, sig, 9 + P)
 }
 
 /// The 48-bit big-endian number in the first six bytes.
@@ -187,6 +215,8 @@ pub struct BeastReader {
     /// Level of each signal byte, `None` for 0 (boxed: it would make the reader 2 KB larger).
     rssi: Box<[Option<f32>; 256]>,
     skip: Skip,
+    /// Times come from a 12 MHz counter (the usual case, taken without further checks).
+    counter12: bool,
 }
 
 impl BeastReader {
@@ -203,6 +233,7 @@ impl BeastReader {
             receiver: config.receiver,
             rssi,
             skip: Skip::Nothing,
+            counter12: config.time_base != TimeBase::Arrival && config.clock == ClockKind::Ticks12Mhz,
         }
     }
 
@@ -210,6 +241,9 @@ impl BeastReader {
     /// before buffer index `end`.
     #[inline(always)]
     fn stamp(&mut self, raw: u64, end: usize) -> (f64, Clock) {
+        if self.counter12 {
+            return self.stamper.timeline.counter_time(raw);
+        }
         let time_utc = if self.stamper.arrival_mode() {
             let end = self.input.offset(end);
             self.input.arrival_for(end)
@@ -219,20 +253,19 @@ impl BeastReader {
         (time_utc, self.stamper.timeline.clock(raw))
     }
 
-    /// The item of a Mode S message at buffer index `pos`, `len` bytes long in the buffer,
-    /// whose unescaped bytes are `head` (0x1a, type, timestamp, signal) and `payload`.
+    /// The item of a Mode S message at buffer index `pos`, `len` bytes long in the buffer:
+    /// its frame (`None`: the payload is no frame), timestamp and signal byte.
     #[inline(always)]
-    fn frame_item<const P: usize>(
+    fn emit(
         &mut self,
         pos: usize,
         len: usize,
-        head: &[u8; 9],
-        payload: &[u8; P],
+        frame: Option<Frame>,
+        raw: u64,
+        sig: u8,
     ) -> Option<Result<Received, ReadError>> {
-        let [_, _, t0, t1, t2, t3, t4, t5, sig] = *head;
-        let raw = u64::from_be_bytes([0, 0, t0, t1, t2, t3, t4, t5]);
         self.input.pos = pos + len;
-        let Ok(frame) = Frame::new(payload) else {
+        let Some(frame) = frame else {
             return Some(Err(self.bad_frame(pos, len)));
         };
         let (time_utc, clock) = self.stamp(raw, pos + len);
@@ -255,15 +288,11 @@ impl BeastReader {
         ReadError::new(At::Byte(self.input.offset(pos)), ReadErrorKind::BadFrame)
     }
 
-    /// A Mode S message at buffer index `pos` with an escaped byte, the first at body index
-    /// `first`: undone from there on. Anything unusual (a 0x1a that is not doubled, a
-    /// message that may run past the buffer) goes to the general path.
+    /// A Mode S message at buffer index `pos` with an escaped byte, undone from the first
+    /// 0x1a on. Anything unusual (a 0x1a that is not doubled, a message that may run past
+    /// the buffer) goes to the general path.
     #[inline(never)]
-    fn next_escaped<const P: usize>(
-        &mut self,
-        pos: usize,
-        first: usize,
-    ) -> Option<Result<Received, ReadError>> {
+    fn next_escaped<const P: usize>(&mut self, pos: usize) -> Option<Result<Received, ReadError>> {
         // Body: timestamp, signal, payload. Doubled, it takes at most twice its length.
         let n = 7 + P;
         let Some(src) = self.input.buf.get(pos + 2..pos + 2 + 2 * n) else {
@@ -272,6 +301,7 @@ impl BeastReader {
         let mut body = [0u8; 21];
         // Up to the first 0x1a the bytes are the body's own.
         body[..n].copy_from_slice(&src[..n]);
+        let first = src[..n].iter().position(|&b| b == ESC).unwrap_or(n);
         let (mut j, mut k) = (first, first);
         while k < n {
             let (Some(&b), Some(&after)) = (src.get(j), src.get(j + 1)) else {
@@ -288,31 +318,9 @@ impl BeastReader {
             j += 1;
             k += 1;
         }
-        let mut head = [ESC, self.input.buf[pos + 1], 0, 0, 0, 0, 0, 0, 0];
-        head[2..].copy_from_slice(&body[..7]);
         let mut payload = [0u8; P];
         payload.copy_from_slice(&body[7..n]);
-        self.frame_item(pos, 2 + j, &head, &payload)
-    }
-
-    /// The common case, read straight from the buffer: a frame message at `pos` that is
-    /// whole in `rest` (the buffer from `pos`), unescaped or with doubled bytes.
-    #[inline(always)]
-    fn next_frame<const P: usize>(&mut self, pos: usize) -> Option<Result<Received, ReadError>> {
-        let rest = self.input.buf.get(pos..).unwrap_or_default();
-        match first_escape::<P>(rest) {
-            Ok(None) => {
-                if let Some((head, tail)) = rest.split_first_chunk::<9>() {
-                    if let Some(payload) = tail.first_chunk::<P>() {
-                        let (head, payload) = (*head, *payload);
-                        return self.frame_item(pos, 9 + P, &head, &payload);
-                    }
-                }
-                self.next_slow()
-            }
-            Ok(Some(first)) => self.next_escaped::<P>(pos, first),
-            Err(()) => self.next_slow(),
-        }
+        self.emit(pos, 2 + j, Frame::new(&payload).ok(), be48(&body), body[6])
     }
 
     /// Builds the item of a message whose unescaped body (timestamp, signal, payload) is
@@ -523,18 +531,23 @@ impl Reader for BeastReader {
         self.input.eof = true;
     }
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Result<Received, ReadError>> {
         // The common case, read straight from the buffer: a frame message at the read
         // position, and no garbage or skipped message pending.
         if self.skip == Skip::Nothing {
             let pos = self.input.pos;
-            if let Some(&[ESC, t, ..]) = self.input.buf.get(pos..).and_then(<[u8]>::first_chunk::<16>) {
-                match t {
-                    TYPE_LONG => return self.next_frame::<14>(pos),
-                    TYPE_SHORT => return self.next_frame::<7>(pos),
-                    _ => {}
-                }
+            let rest = self.input.rest();
+            let (long, found) = match rest.first_chunk::<2>() {
+                Some(&[ESC, TYPE_LONG]) => (true, scan::<14>(rest)),
+                Some(&[ESC, TYPE_SHORT]) => (false, scan::<7>(rest)),
+                _ => (false, Found::Other),
+            };
+            match found {
+                Found::Plain(frame, raw, sig, len) => return self.emit(pos, len, frame, raw, sig),
+                Found::Escaped if long => return self.next_escaped::<14>(pos),
+                Found::Escaped => return self.next_escaped::<7>(pos),
+                Found::Other => {}
             }
         }
         self.next_slow()
