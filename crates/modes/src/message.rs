@@ -472,42 +472,55 @@ fn decode_inline(
 ) -> Result<Decoded, DecodeError> {
     let df = frame.df();
     let residual = frame.crc_residual();
-    let (address, integrity) = match df {
+    // One `Decoded` per family, each with only its own fields to fill in.
+    match df {
         0 | 4 | 5 | 16 | 20 | 21 => {
             let address = Icao(residual);
-            (
+            let known = book.known(address);
+            Ok(Decoded {
+                frame,
                 address,
-                Integrity::Recovered {
-                    known: book.known(address),
-                },
-            )
+                integrity: Integrity::Recovered { known },
+                message: parse_reply(&frame),
+            })
         }
-        // DF19 with AF other than 0 is refused by `parse_inline`, as before any repair.
-        11 | 17 | 18 | 19 if residual == 0 => (frame.aa(), Integrity::Clean),
         11 if residual < 0x80 => {
             let address = frame.aa();
-            (
-                address,
+            let integrity = if residual == 0 {
+                book.learn(address);
+                Integrity::Clean
+            } else {
+                let known = book.known(address);
                 Integrity::InterrogatorCode {
                     code: residual as u8,
-                    known: book.known(address),
-                },
-            )
+                    known,
+                }
+            };
+            Ok(Decoded {
+                frame,
+                address,
+                integrity,
+                message: parse_all_call(&frame),
+            })
         }
-        17 | 18 | 19 | 11 => return decode_corrected(frame, residual, options, book),
-        24 => return Err(DecodeError::CommD),
-        other => return Err(DecodeError::UnsupportedFormat(other)),
-    };
-    let message = parse_inline(&frame, options)?;
-    if integrity == Integrity::Clean && teaches_address(frame.df(), frame.bits_6_8()) {
-        book.learn(address);
+        // DF19 with AF other than 0 is refused by `parse_squitter`, as before any repair.
+        17..=19 if residual == 0 => {
+            let message = parse_squitter(&frame, options)?;
+            let address = frame.aa();
+            if teaches_address(df, frame.bits_6_8()) {
+                book.learn(address);
+            }
+            Ok(Decoded {
+                frame,
+                address,
+                integrity: Integrity::Clean,
+                message,
+            })
+        }
+        11 | 17 | 18 | 19 => decode_corrected(frame, residual, options, book),
+        24 => Err(DecodeError::CommD),
+        other => Err(DecodeError::UnsupportedFormat(other)),
     }
-    Ok(Decoded {
-        frame,
-        address,
-        integrity,
-        message,
-    })
 }
 
 /// DF11/17/18/19 whose parity does not check: repaired when the options allow, else refused.
@@ -551,7 +564,13 @@ fn decode_corrected(
 
 /// Parses the fields of a frame without looking at its parity.
 pub fn parse_fields(frame: &Frame, options: &DecodeOptions) -> Result<Message, DecodeError> {
-    parse_inline(frame, options)
+    match frame.df() {
+        0 | 4 | 5 | 16 | 20 | 21 => Ok(parse_reply(frame)),
+        11 => Ok(parse_all_call(frame)),
+        17..=19 => parse_squitter(frame, options),
+        24 => Err(DecodeError::CommD),
+        other => Err(DecodeError::UnsupportedFormat(other)),
+    }
 }
 
 /// Bits `first..=last` (1-based) of the frame's first 32 bits.
@@ -560,22 +579,18 @@ const fn head_bits(head: u32, first: u32, last: u32) -> u32 {
     (head >> (32 - last)) & ((1 << (last + 1 - first)) - 1)
 }
 
-/// The body of [`parse_fields`], inlined into [`decode_inline`] so the message is written
-/// straight into the `Decoded`. Every format's fields before the ME/MB field lie in bits
-/// 1-32, read once as one word.
+/// DF0/4/5/16/20/21: the replies whose parity carries the address. Their fields before the
+/// MV/MB field all lie in bits 1-32, read once as one word.
 #[inline(always)]
-fn parse_inline(frame: &Frame, options: &DecodeOptions) -> Result<Message, DecodeError> {
-    let df = frame.df();
+fn parse_reply(frame: &Frame) -> Message {
     let head = frame.head();
-    let bits_6_8 = head_bits(head, 6, 8) as u8;
     let header = ReplyHeader {
-        fs: FlightStatus(bits_6_8),
+        fs: FlightStatus(head_bits(head, 6, 8) as u8),
         dr: head_bits(head, 9, 13) as u8,
         um: head_bits(head, 14, 19) as u8,
     };
     let code13 = head_bits(head, 20, 32) as u16;
-    let address = Icao(head_bits(head, 9, 32));
-    Ok(match df {
+    match frame.df() {
         0 => Message::ShortAirAir(ShortAirAir {
             on_ground: head_bits(head, 6, 6) == 1,
             crosslink: head_bits(head, 7, 7) == 1,
@@ -594,10 +609,6 @@ fn parse_inline(frame: &Frame, options: &DecodeOptions) -> Result<Message, Decod
             header,
             squawk: Squawk::from_id13(code13),
         },
-        11 => Message::AllCall {
-            capability: bits_6_8,
-            address,
-        },
         16 => Message::LongAirAir(LongAirAir {
             on_ground: head_bits(head, 6, 6) == 1,
             sl: head_bits(head, 9, 11) as u8,
@@ -608,6 +619,35 @@ fn parse_inline(frame: &Frame, options: &DecodeOptions) -> Result<Message, Decod
             altitude: decode_ac13(code13),
             mv: Mv::parse(frame.me()),
         }),
+        20 => Message::CommBAltitude {
+            header,
+            altitude: decode_ac13(code13),
+            mb: frame.me(),
+        },
+        // 21: the only one left.
+        _ => Message::CommBIdentity {
+            header,
+            squawk: Squawk::from_id13(code13),
+            mb: frame.me(),
+        },
+    }
+}
+
+/// DF11.
+#[inline(always)]
+fn parse_all_call(frame: &Frame) -> Message {
+    Message::AllCall {
+        capability: frame.bits_6_8(),
+        address: frame.aa(),
+    }
+}
+
+/// DF17/18/19: the extended squitters (DF19 only with AF=0).
+#[inline(always)]
+fn parse_squitter(frame: &Frame, options: &DecodeOptions) -> Result<Message, DecodeError> {
+    let bits_6_8 = frame.bits_6_8();
+    let address = frame.aa();
+    Ok(match frame.df() {
         17 => Message::ExtendedSquitter {
             capability: bits_6_8,
             address,
@@ -626,22 +666,11 @@ fn parse_inline(frame: &Frame, options: &DecodeOptions) -> Result<Message, Decod
             };
             Message::NonTransponder { cf, address, body }
         }
-        19 if bits_6_8 == 0 => Message::Military {
+        _ if bits_6_8 == 0 => Message::Military {
             address,
             me: parse_me(frame, options)?,
         },
-        20 => Message::CommBAltitude {
-            header,
-            altitude: decode_ac13(code13),
-            mb: frame.me(),
-        },
-        21 => Message::CommBIdentity {
-            header,
-            squawk: Squawk::from_id13(code13),
-            mb: frame.me(),
-        },
-        24 => return Err(DecodeError::CommD),
-        other => return Err(DecodeError::UnsupportedFormat(other)),
+        _ => return Err(DecodeError::UnsupportedFormat(19)),
     })
 }
 
