@@ -25,6 +25,11 @@ pub const TYPE_LONG: u8 = b'3';
 /// Type byte of a status message.
 pub const TYPE_STATUS: u8 = b'4';
 
+/// The first two bytes of a long Mode S message, read as a little-endian word.
+const LONG_START: u16 = u16::from_le_bytes([ESC, TYPE_LONG]);
+/// The first two bytes of a short Mode S message, read as a little-endian word.
+const SHORT_START: u16 = u16::from_le_bytes([ESC, TYPE_SHORT]);
+
 /// Payload length of a frame-carrying type; 0 for every other byte.
 #[inline]
 const fn payload_len(type_byte: u8) -> usize {
@@ -116,13 +121,15 @@ fn scan<const P: usize>(rest: &[u8]) -> Found {
     if body_has_esc::<P>(msg) {
         return Found::Escaped;
     }
-    let Some((&[_, _, t0, t1, t2, t3, t4, t5, sig], tail)) = msg.split_first_chunk::<9>() else {
+    let (Some(head), Some(&sig), Some(payload)) = (
+        msg.first_chunk::<8>(),
+        msg.get(8),
+        msg.get(9..).and_then(<[u8]>::first_chunk::<P>),
+    ) else {
         return Found::Other;
     };
-    let Some(payload) = tail.first_chunk::<P>() else {
-        return Found::Other;
-    };
-    let raw = u64::from_be_bytes([0, 0, t0, t1, t2, t3, t4, t5]);
+    // The timestamp is bytes 2..8: one big-endian word without its top two bytes.
+    let raw = u64::from_be_bytes(*head) & crate::received::MASK48;
     Found::Plain(Frame::new(payload).ok(), raw, sig, 9 + P)
 }
 
@@ -538,9 +545,11 @@ impl Reader for BeastReader {
         if self.skip == Skip::Nothing {
             let pos = self.input.pos;
             let rest = self.input.rest();
-            let (long, found) = match rest.first_chunk::<2>() {
-                Some(&[ESC, TYPE_LONG]) => (true, scan::<14>(rest)),
-                Some(&[ESC, TYPE_SHORT]) => (false, scan::<7>(rest)),
+            // Both lengths need 16 bytes; the start and type bytes are compared as one word.
+            let head = rest.first_chunk::<16>().map(|m| u16::from_le_bytes([m[0], m[1]]));
+            let (long, found) = match head {
+                Some(LONG_START) => (true, scan::<14>(rest)),
+                Some(SHORT_START) => (false, scan::<7>(rest)),
                 _ => (false, Found::Other),
             };
             match found {

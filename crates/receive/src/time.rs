@@ -83,9 +83,9 @@ impl Timeline {
     /// once): the same values, with one compare for the marks in the common case.
     #[inline(always)]
     pub(crate) fn counter_time(&mut self, raw: u64) -> (f64, Clock) {
-        let raw = raw & MASK48;
+        // Not masked first: whatever is above 48 bits takes the general path, which masks.
         if raw.wrapping_sub(1) >= MAGIC_MLAT - 1 {
-            // No timestamp, a mark, or a reading near the top of the counter.
+            // No timestamp, a mark, a reading near the top of the counter (or above it).
             return (self.time_of(raw), self.clock(raw));
         }
         // The first reading counts from itself.
