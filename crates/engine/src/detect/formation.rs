@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use picket_world::events::{DetectorParams, EventKind};
-use picket_world::geo::{bearing_difference, LatLon};
+use picket_world::geo::{bearing_difference, LatLon, EARTH_RADIUS_M};
 
 use super::grid::Grid;
 use super::history::History;
@@ -47,6 +47,31 @@ pub(crate) struct Snap {
     pub(crate) gs: f64,
     pub(crate) track: f64,
     pub(crate) airborne: bool,
+    /// cos(latitude) of `pos`, for [`may_be_within`].
+    pub(crate) cos_lat: f64,
+}
+
+/// False only when the two snaps are certainly more than `range_m` apart, from two lower
+/// bounds of the great-circle distance d that need no trigonometry per pair:
+/// d ≥ R·|Δφ|, and (haversine: sin²(d/2) ≥ cos φ₁ cos φ₂ sin²(Δλ/2))
+/// d ≥ R·min(cos φ)·|Δλ|·(1 − Δλ²/24) for |Δλ| up to a degree. Most of the pairs the grid
+/// offers are rejected here before the exact distance.
+#[inline]
+pub(crate) fn may_be_within(a: &Snap, b: &Snap, range_m: f64) -> bool {
+    let range_rad = range_m / EARTH_RADIUS_M;
+    let dlat = (a.pos.lat - b.pos.lat).abs().to_radians();
+    if dlat > range_rad {
+        return false;
+    }
+    let mut dlon = (a.pos.lon - b.pos.lon).abs();
+    if dlon > 180.0 {
+        dlon = 360.0 - dlon;
+    }
+    let dlon = dlon.to_radians();
+    if dlon > 1f64.to_radians() {
+        return true;
+    }
+    a.cos_lat.min(b.cos_lat) * dlon * (1.0 - dlon * dlon / 24.0) <= range_rad
 }
 
 impl Snap {
@@ -188,7 +213,8 @@ impl Pairs {
         let mut close = std::mem::take(&mut self.close);
         close.clear();
         grid.pairs_by(range, |i, j| {
-            if snaps[i].airborne && snaps[j].airborne && snaps[i].pos.distance_m(snaps[j].pos) <= range {
+            let (a, b) = (&snaps[i], &snaps[j]);
+            if a.airborne && b.airborne && may_be_within(a, b, range) && a.pos.distance_m(b.pos) <= range {
                 close.push((i, j));
             }
         });
@@ -585,5 +611,57 @@ fn end_intercept(i: Intercept, separation: f64, t: f64, out: &mut Vec<Event>) {
             *s = Some(separation);
         }
         out.push(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(lat: f64, lon: f64) -> Snap {
+        Snap {
+            key: TrackKey::icao(picket_modes::Icao(1)),
+            pos: LatLon::new(lat, lon),
+            alt: 30_000,
+            gs: 400.0,
+            track: 0.0,
+            airborne: true,
+            cos_lat: lat.to_radians().cos(),
+        }
+    }
+
+    /// The cheap bounds never reject a pair within range, at any latitude and across the
+    /// antimeridian, and they do reject pairs clearly apart.
+    #[test]
+    fn may_be_within_never_rejects_a_pair_in_range() {
+        let range = 5.0 * 1852.0;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut within, mut rejected) = (0, 0);
+        for _ in 0..200_000 {
+            let lat = -89.0 + 178.0 * next();
+            let lon = -180.0 + 360.0 * next();
+            let a = snap(lat, lon);
+            let b_lat = (lat + (next() - 0.5) * 0.4).clamp(-90.0, 90.0);
+            let b_lon = picket_world::geo::normalize_lon(lon + (next() - 0.5) * 0.6);
+            let b = snap(b_lat, b_lon);
+            let d = a.pos.distance_m(b.pos);
+            if d <= range {
+                within += 1;
+                assert!(may_be_within(&a, &b, range), "{a:?} {b:?} {d}");
+            } else if !may_be_within(&a, &b, range) {
+                rejected += 1;
+            }
+        }
+        assert!(within > 1_000, "{within}");
+        assert!(rejected > 100_000, "{rejected}");
+        // Across the antimeridian: 0.02° of longitude apart at the equator, 2.2 km.
+        assert!(may_be_within(&snap(0.0, 179.99), &snap(0.0, -179.99), range));
+        assert!(!may_be_within(&snap(0.0, 179.9), &snap(0.0, -179.9), range));
     }
 }

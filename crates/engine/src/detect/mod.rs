@@ -390,5 +390,6 @@ fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Sna
         gs,
         track,
         airborne: !m.on_ground() && a.on_ground != Some(true),
+        cos_lat: lat.to_radians().cos(),
     })
 }
