@@ -196,9 +196,9 @@ impl Frame {
         if !self.is_long() {
             return 0;
         }
-        let mut b = [0u8; 8];
-        b[1..8].copy_from_slice(&self.bytes[4..11]);
-        u64::from_be_bytes(b)
+        // Bytes 3-10 as one word, less byte 3 (the end of the AA field).
+        let [_, _, _, word @ .., _, _, _] = self.bytes;
+        u64::from_be_bytes(word) & 0xFF_FFFF_FFFF_FFFF
     }
 
     /// ADS-B type code (first five bits of ME) of a long frame.
