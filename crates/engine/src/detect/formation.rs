@@ -47,7 +47,7 @@ pub(crate) struct Snap {
     pub(crate) gs: f64,
     pub(crate) track: f64,
     pub(crate) airborne: bool,
-    /// cos(latitude) of `pos`, for [`may_be_within`].
+    /// A lower bound of cos(latitude) of `pos`, for [`may_be_within`].
     pub(crate) cos_lat: f64,
 }
 

@@ -390,6 +390,8 @@ fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Sna
         gs,
         track,
         airborne: !m.on_ground() && a.on_ground != Some(true),
-        cos_lat: lat.to_radians().cos(),
+        // cos(lat) moves by at most the latitude change in radians: a lower bound of the
+        // snapshot's cosine without a second call.
+        cos_lat: (coslat - dlat.abs().to_radians()).max(0.0),
     })
 }
