@@ -95,12 +95,15 @@ pub fn encode_ac12(alt: Altitude) -> u16 {
 
 /// Reads a 13-bit code laid out as C1 A1 C2 A2 C4 A4 M/X B1 Q/D1 B2 D2 B4 D4 into the
 /// Mode A digit bits as (a, b, c, d), each 3 bits with the "4" bit highest.
-pub(crate) fn code13_digits(code: u16) -> (u16, u16, u16, u16) {
-    let bit = |n: u16| (code >> (13 - n)) & 1; // n counts from 1 at the MSB
-    let a = (bit(6) << 2) | (bit(4) << 1) | bit(2); // A4 A2 A1
-    let b = (bit(12) << 2) | (bit(10) << 1) | bit(8); // B4 B2 B1
-    let c = (bit(5) << 2) | (bit(3) << 1) | bit(1); // C4 C2 C1
-    let d = (bit(13) << 2) | (bit(11) << 1) | bit(9); // D4 D2 D1
+pub(crate) const fn code13_digits(code: u16) -> (u16, u16, u16, u16) {
+    /// Bit `n` of the code, counting from 1 at the MSB.
+    const fn bit(code: u16, n: u16) -> u16 {
+        (code >> (13 - n)) & 1
+    }
+    let a = (bit(code, 6) << 2) | (bit(code, 4) << 1) | bit(code, 2); // A4 A2 A1
+    let b = (bit(code, 12) << 2) | (bit(code, 10) << 1) | bit(code, 8); // B4 B2 B1
+    let c = (bit(code, 5) << 2) | (bit(code, 3) << 1) | bit(code, 1); // C4 C2 C1
+    let d = (bit(code, 13) << 2) | (bit(code, 11) << 1) | bit(code, 9); // D4 D2 D1
     (a, b, c, d)
 }
 

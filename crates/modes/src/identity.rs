@@ -17,9 +17,10 @@ impl Squawk {
     pub const EMERGENCY: Squawk = Squawk(0o7700);
 
     /// Decodes the 13-bit ID field (C1 A1 C2 A2 C4 A4 X B1 D1 B2 D2 B4 D4).
+    #[inline]
     pub fn from_id13(id: u16) -> Squawk {
-        let (a, b, c, d) = code13_digits(id & 0x1FFF);
-        Squawk((a << 9) | (b << 6) | (c << 3) | d)
+        let id = id & 0x1FFF;
+        Squawk(SQUAWK_AC[usize::from(id >> 7)] | SQUAWK_BD[usize::from(id & 0x7F)])
     }
 
     /// Encodes into the 13-bit ID field (X bit zero).
@@ -41,6 +42,35 @@ impl Squawk {
         matches!(self, Squawk::HIJACK | Squawk::RADIO_FAILURE | Squawk::EMERGENCY)
     }
 }
+
+/// The squawk as a number from the four digits of a 13-bit ID code.
+const fn id13_to_squawk(id: u16) -> u16 {
+    let (a, b, c, d) = code13_digits(id & 0x1FFF);
+    (a << 9) | (b << 6) | (c << 3) | d
+}
+
+/// The A and C digits carried by bits 1-6 of the ID code (C1 A1 C2 A2 C4 A4), by the value
+/// of those bits: with [`SQUAWK_BD`], two lookups instead of twelve bit moves.
+static SQUAWK_AC: [u16; 64] = {
+    let mut t = [0; 64];
+    let mut v = 0;
+    while v < 64 {
+        t[v] = id13_to_squawk((v as u16) << 7);
+        v += 1;
+    }
+    t
+};
+
+/// The B and D digits carried by bits 7-13 of the ID code (X B1 D1 B2 D2 B4 D4).
+static SQUAWK_BD: [u16; 128] = {
+    let mut t = [0; 128];
+    let mut v = 0;
+    while v < 128 {
+        t[v] = id13_to_squawk(v as u16);
+        v += 1;
+    }
+    t
+};
 
 impl fmt::Debug for Squawk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,6 +95,15 @@ mod tests {
         // pyModeS tests (test_c_common idcode): 2A00516D492B80 -> squawk 0356.
         let f = Frame::from_hex("2A00516D492B80").unwrap();
         assert_eq!(Squawk::from_id13(f.bits(20, 32) as u16).to_string(), "0356");
+    }
+
+    #[test]
+    fn table_lookup_equals_the_bit_by_bit_reading_for_every_code() {
+        for id in 0..0x2000u16 {
+            assert_eq!(Squawk::from_id13(id).0, id13_to_squawk(id), "{id:#06x}");
+        }
+        // Bits above the 13-bit field are ignored.
+        assert_eq!(Squawk::from_id13(0xE000 | 0x1234), Squawk::from_id13(0x1234));
     }
 
     #[test]
