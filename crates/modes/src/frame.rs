@@ -320,6 +320,25 @@ mod tests {
         assert_eq!(Frame::build(false, s.as_u128() >> (24 + 56), 0x510AF9), s);
     }
 
+    /// The fixed-length residual and ME readers agree with the general ones on every
+    /// length, also for frames `build` makes in the length their format does not have.
+    #[test]
+    fn residual_and_me_agree_with_the_byte_wise_readers() {
+        let mut state = 3u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let z = (state ^ (state >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z ^ (z >> 27)
+        };
+        for i in 0..2000 {
+            let data = u128::from(next()) << 64 | u128::from(next());
+            let f = Frame::build(i % 2 == 0, data, next() as u32);
+            assert_eq!(f.crc_residual(), crc::residual(f.as_bytes()), "{f}");
+            let me = if f.is_long() { f.bits(33, 88) } else { 0 };
+            assert_eq!(f.me(), me, "{f}");
+        }
+    }
+
     #[test]
     fn rejects_bad_lengths_and_hex() {
         assert_eq!(

@@ -898,6 +898,59 @@ mod tests {
         assert_eq!(decoder.known.len(), 1);
     }
 
+    /// Which decoded frames teach the decoder their address: clean or corrected DF11 (II=0),
+    /// DF17 and DF18 CF0; not DF11 with an interrogator code, other control fields, DF19,
+    /// address/parity replies, or frames that do not decode.
+    #[test]
+    fn the_decoder_learns_exactly_from_verified_icao_squitters() {
+        let me = 0x2015A678D4D220; // EZY85MH identification (pyModeS tests)
+        let squitter =
+            |df: u8, cf: u8, a: u32, me: u64| squitter(u128::from(df) << 3 | u128::from(cf), Icao(a), me);
+        let all_call =
+            |a: u32, ii: u32| Frame::build(false, (u128::from(11u8) << 27 | 5 << 24) | u128::from(a), ii);
+        let reserved_velocity = 19 << 51; // TC 19 subtype 0: not a valid ME
+        let cases = [
+            (all_call(0x000001, 0), true),
+            (all_call(0x000002, 0).with_bit_flipped(30), true),
+            (all_call(0x000003, 9), false),
+            (squitter(17, 5, 0x000004, me), true),
+            (squitter(17, 5, 0x000005, me).with_bit_flipped(60), true),
+            (squitter(17, 5, 0x000006, reserved_velocity), false),
+            (squitter(18, 0, 0x000007, me), true),
+            (squitter(18, 1, 0x000008, me), false),
+            (squitter(18, 2, 0x000009, me), false),
+            // Sent as CF1, received as CF0: the repaired control field decides.
+            (squitter(18, 1, 0x00000A, me).with_bit_flipped(7), false),
+            (squitter(19, 0, 0x00000B, me), false),
+            (
+                Message::AltitudeReply {
+                    header: ReplyHeader {
+                        fs: FlightStatus(0),
+                        dr: 0,
+                        um: 0,
+                    },
+                    altitude: Altitude::Feet25(1000),
+                }
+                .encode(Icao(0x00000C)),
+                false,
+            ),
+        ];
+        let mut decoder = Decoder::default();
+        for (i, (f, learns)) in cases.into_iter().enumerate() {
+            let before = decoder.known.len();
+            let _ = decoder.decode(f);
+            let address = Icao(i as u32 + 1);
+            assert_eq!(decoder.known.is_known(address), learns, "case {i}: {f}");
+            assert_eq!(decoder.known.len(), before + learns as usize, "case {i}");
+        }
+        // That frame really reads as CF0 and is repaired to CF1.
+        let received = squitter(18, 1, 0x00000A, me).with_bit_flipped(7);
+        assert_eq!(received.bits_6_8(), 0);
+        let d = decoder.decode(received).unwrap();
+        assert_eq!(d.frame.bits_6_8(), 1);
+        assert!(matches!(d.integrity, Integrity::Corrected(_)));
+    }
+
     #[test]
     fn comm_d_and_unused_formats_are_errors_not_panics() {
         let mut b = [0u8; 14];
