@@ -309,22 +309,18 @@ impl BeastReader {
         // Up to the first 0x1a the bytes are the body's own.
         body[..n].copy_from_slice(&src[..n]);
         let first = src[..n].iter().position(|&b| b == ESC).unwrap_or(n);
-        let (mut j, mut k) = (first, first);
-        while k < n {
-            let (Some(&b), Some(&after)) = (src.get(j), src.get(j + 1)) else {
+        let mut rest = src[first..].iter();
+        for slot in &mut body[first..n] {
+            let Some(&b) = rest.next() else {
                 return self.next_slow();
             };
-            if b == ESC {
-                if after != ESC {
-                    // A message starts inside this one.
-                    return self.next_slow();
-                }
-                j += 1;
+            // A 0x1a must come twice; anything else means a message starts inside this one.
+            if b == ESC && rest.next() != Some(&ESC) {
+                return self.next_slow();
             }
-            body[k] = b;
-            j += 1;
-            k += 1;
+            *slot = b;
         }
+        let j = 2 * n - rest.len();
         let mut payload = [0u8; P];
         payload.copy_from_slice(&body[7..n]);
         self.emit(pos, 2 + j, Frame::new(&payload).ok(), be48(&body), body[6])
