@@ -86,14 +86,9 @@ fn body_has_esc<const P: usize>(msg: &[u8]) -> bool {
         any_esc(&w)
     } else {
         // A long one (23 bytes): two overlapping windows over bytes 2..23.
-        match (
-            msg.get(2..).and_then(<[u8]>::first_chunk::<16>),
-            msg.get(9 + P - 16..),
-        ) {
-            (Some(a), Some(b)) => match b.first_chunk::<16>() {
-                Some(b) => any_esc(a) | any_esc(b),
-                None => true,
-            },
+        let window = |from: usize| msg.get(from..).and_then(<[u8]>::first_chunk::<16>);
+        match (window(2), window(9 + P - 16)) {
+            (Some(a), Some(b)) => any_esc(a) | any_esc(b),
             _ => true,
         }
     }
