@@ -107,6 +107,21 @@ pub fn nl(lat: f64) -> u32 {
     59 - NL_TRANSITIONS.partition_point(|&t| t <= a) as u32
 }
 
+/// True when `nl(lat) == n`, from the two transitions around band `n` (no search): the
+/// second latitude of a pair is checked against the first one's band this way.
+#[inline]
+fn in_nl_band(lat: f64, n: u32) -> bool {
+    let a = lat.abs();
+    if a.is_nan() {
+        return n == 59;
+    }
+    // nl(lat) = n exactly when 59 − n transitions lie at or below |lat|.
+    let k = 59usize.saturating_sub(n as usize);
+    let above_lower = k == 0 || NL_TRANSITIONS.get(k - 1).is_some_and(|&t| t <= a);
+    let below_upper = NL_TRANSITIONS.get(k).is_none_or(|&t| t > a);
+    (1..=59).contains(&n) && above_lower && below_upper
+}
+
 /// Which of the two alternating zone layouts a report uses: the F bit (0 even, 1 odd).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CprParity {
@@ -371,7 +386,7 @@ fn decode_global_360(
         return Err(CprError::OutOfRange);
     }
     let nl0 = nl(rlat0);
-    if nl0 != nl(rlat1) {
+    if !in_nl_band(rlat1, nl0) {
         return Err(CprError::ZoneMismatch);
     }
     let lat = if latest.is_odd() { rlat1 } else { rlat0 };
@@ -402,7 +417,7 @@ pub fn decode_global_surface(
     let rlat0 = nearest_hemisphere(rlat0, reference.lat);
     let rlat1 = nearest_hemisphere(rlat1, reference.lat);
     let nl0 = nl(rlat0);
-    if nl0 != nl(rlat1) {
+    if !in_nl_band(rlat1, nl0) {
         return Err(CprError::ZoneMismatch);
     }
     let lat = if latest.is_odd() { rlat1 } else { rlat0 };
@@ -533,6 +548,22 @@ pub(crate) mod test_rng {
 mod tests {
     use super::test_rng::Rng;
     use super::*;
+
+    #[test]
+    fn in_nl_band_agrees_with_nl_everywhere() {
+        let mut lats: Vec<f64> = (-90_000..=90_000).map(|i| f64::from(i) * 0.001).collect();
+        for &t in &NL_TRANSITIONS {
+            for l in [t, -t] {
+                lats.extend([l, l.next_up(), l.next_down()]);
+            }
+        }
+        lats.push(f64::NAN);
+        for lat in lats {
+            for n in 0..=60 {
+                assert_eq!(in_nl_band(lat, n), nl(lat) == n, "lat {lat} n {n}");
+            }
+        }
+    }
 
     /// Closed-form NL (DO-260B §A.1.7), with trigonometry: the reference for the table.
     fn nl_closed_form(lat: f64) -> u32 {
