@@ -160,36 +160,13 @@ fn cache_path(minutes: f64) -> Option<std::path::PathBuf> {
 }
 
 /// Reads the input from `path`, or makes it and writes it there. Each frame item is stored
-/// as time (f64), receiver (u16), signal (f32, NaN for none), length and 14 frame bytes.
+/// as time (f64), receiver (u16), signal (f32, NaN for none), length and 14 frame bytes;
+/// only Mode S items are kept (all the simulator makes) and the receiver clock is not (the
+/// engine reads only the time).
 fn cached(path: &std::path::Path, make: impl FnOnce() -> (Timing, Input, usize)) -> (Timing, Input, usize) {
-    const LEN: usize = 8 + 2 + 4 + 1 + 14;
-    if let Ok(bytes) = std::fs::read(path) {
-        let mut input: Input = Vec::new();
-        let mut end = f64::NEG_INFINITY;
-        for rec in bytes[8..].chunks_exact(LEN) {
-            let time_utc = f64::from_le_bytes(rec[..8].try_into().unwrap());
-            let signal = f32::from_le_bytes(rec[10..14].try_into().unwrap());
-            let frame = picket_modes::Frame::new(&rec[15..15 + usize::from(rec[14])]).unwrap();
-            if time_utc >= end || input.is_empty() {
-                input.push(Vec::new());
-                end = (time_utc / 60.0).floor() * 60.0 + 60.0;
-            }
-            input.last_mut().unwrap().push(Received {
-                time_utc,
-                clock: Default::default(),
-                signal: (!signal.is_nan()).then_some(signal),
-                receiver: u16::from_le_bytes([rec[8], rec[9]]),
-                what: What::ModeS(frame),
-            });
-        }
-        let aircraft = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    if let Some(read) = std::fs::read(path).ok().and_then(|bytes| read_cache(&bytes)) {
         eprintln!("input read from {}", path.display());
-        let timing = Timing {
-            wall: 0.0,
-            cpu: None,
-            load: "?".into(),
-        };
-        return (timing, input, aircraft);
+        return read;
     }
     let (timing, input, aircraft) = make();
     let mut bytes = (aircraft as u64).to_le_bytes().to_vec();
@@ -211,6 +188,37 @@ fn cached(path: &std::path::Path, make: impl FnOnce() -> (Timing, Input, usize))
         Err(e) => eprintln!("cannot write {}: {e}", path.display()),
     }
     (timing, input, aircraft)
+}
+
+/// The input of a cache file; `None` when the file is short or damaged (it is then made
+/// again).
+fn read_cache(bytes: &[u8]) -> Option<(Timing, Input, usize)> {
+    const LEN: usize = 8 + 2 + 4 + 1 + 14;
+    let aircraft = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?) as usize;
+    let mut input: Input = Vec::new();
+    let mut end = f64::NEG_INFINITY;
+    for rec in bytes[8..].chunks_exact(LEN) {
+        let time_utc = f64::from_le_bytes(rec[..8].try_into().ok()?);
+        let signal = f32::from_le_bytes(rec[10..14].try_into().ok()?);
+        let frame = picket_modes::Frame::new(rec.get(15..15 + usize::from(rec[14]))?).ok()?;
+        if time_utc >= end || input.is_empty() {
+            input.push(Vec::new());
+            end = (time_utc / 60.0).floor() * 60.0 + 60.0;
+        }
+        input.last_mut()?.push(Received {
+            time_utc,
+            clock: Default::default(),
+            signal: (!signal.is_nan()).then_some(signal),
+            receiver: u16::from_le_bytes([rec[8], rec[9]]),
+            what: What::ModeS(frame),
+        });
+    }
+    let timing = Timing {
+        wall: 0.0,
+        cpu: None,
+        load: "?".into(),
+    };
+    Some((timing, input, aircraft))
 }
 
 #[inline(never)]

@@ -78,3 +78,22 @@ fn heard(time: f64, receiver: u16, frame: Frame) -> Received {
         what: What::ModeS(frame),
     }
 }
+
+/// Two different frames whose fingerprints agree in all but the low 16 bits (found by a
+/// reviewer against a version that kept the receiver id there) are two messages: the
+/// second, from another receiver 10 ms later, is taken.
+#[test]
+fn frames_that_differ_only_in_the_low_fingerprint_bits_are_not_copies() {
+    let mut t = Tracker::new(TrackerConfig::default());
+    let df24 = Frame::from_hex("c210917d057ea978d4d2d8ab4bda").unwrap();
+    let df17 = Frame::from_hex("8d406b902015a678d4d220aa4bda").unwrap();
+    assert!(matches!(
+        t.ingest(&heard(T0, 1, df24)),
+        Ingested::Dropped(Dropped::Decode(_))
+    ));
+    assert!(matches!(
+        t.ingest(&heard(T0 + 0.01, 2, df17)),
+        Ingested::Updated(_)
+    ));
+    assert_eq!(t.stats().dropped_duplicate, 0);
+}

@@ -379,8 +379,8 @@ fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Sna
     let d = gs * 1852.0 / 3600.0 * age;
     let tr = track.to_radians();
     let dlat = (d * tr.cos() / EARTH_RADIUS_M).to_degrees();
-    let coslat = pos.lat.to_radians().cos().max(1e-6);
-    let dlon = (d * tr.sin() / (EARTH_RADIUS_M * coslat)).to_degrees();
+    let cos_here = pos.lat.to_radians().cos();
+    let dlon = (d * tr.sin() / (EARTH_RADIUS_M * cos_here.max(1e-6))).to_degrees();
     let lat = (pos.lat + dlat).clamp(-90.0, 90.0);
     let lon = picket_world::geo::normalize_lon(pos.lon + dlon);
     Some(Snap {
@@ -392,6 +392,6 @@ fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Sna
         airborne: !m.on_ground() && a.on_ground != Some(true),
         // cos(lat) moves by at most the latitude change in radians: a lower bound of the
         // snapshot's cosine without a second call.
-        cos_lat: (coslat - dlat.abs().to_radians()).max(0.0),
+        cos_lat: (cos_here - dlat.abs().to_radians()).max(0.0),
     })
 }

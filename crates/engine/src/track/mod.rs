@@ -277,22 +277,25 @@ pub struct Tracker {
 }
 
 /// The frames taken in the last moments, to recognise one transmission heard by several
-/// receivers: a direct-mapped table of frame fingerprints and their times, so the check is
-/// one hash and one load per frame. A slot is 16 bytes (64 KiB in all, so it stays in the
-/// L2 cache beside the states): the receiver id takes the low 16 bits of the 64-bit
-/// fingerprint, whose top 12 bits chose the slot, so 36 bits are left to tell frames apart.
+/// receivers: a direct-mapped table of 64-bit frame fingerprints and their times, so the
+/// check is one hash and one load per frame, with the receiver ids in an array beside it
+/// (72 KiB in all, so it stays in the L2 cache beside the states). A frame whose
+/// fingerprint matches another's within the window is taken for a copy of it; the
+/// fingerprint is no cryptographic hash, so a transmitter that crafts such a pair can make
+/// the tracker drop the second frame (as it could jam it).
 #[derive(Debug, Clone)]
 struct RecentFrames {
     slots: Vec<(u64, f64)>,
+    receivers: Vec<u16>,
 }
 
 impl RecentFrames {
     const SLOTS: usize = 4096;
-    const RECEIVER: u64 = 0xFFFF;
 
     fn new() -> RecentFrames {
         RecentFrames {
             slots: vec![(0, f64::NEG_INFINITY); Self::SLOTS],
+            receivers: vec![0; Self::SLOTS],
         }
     }
 
@@ -307,14 +310,14 @@ impl RecentFrames {
         head[..7].copy_from_slice(&b[..7]);
         tail[..b.len() - 7].copy_from_slice(&b[7..]);
         let fp = (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let tagged = (fp & !Self::RECEIVER) | u64::from(receiver);
-        let slot = &mut self.slots[(fp >> 52) as usize & (Self::SLOTS - 1)];
-        let same_frame = (slot.0 ^ tagged) & !Self::RECEIVER == 0;
-        let other_receiver = slot.0 & Self::RECEIVER != u64::from(receiver);
-        let again = same_frame && other_receiver && time - slot.1 >= 0.0 && time - slot.1 <= window;
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            | 1;
+        let i = (fp >> 52) as usize & (Self::SLOTS - 1);
+        let (slot, rx) = (&mut self.slots[i], &mut self.receivers[i]);
+        let again = slot.0 == fp && *rx != receiver && time - slot.1 >= 0.0 && time - slot.1 <= window;
         if !again {
-            *slot = (tagged, time);
+            *slot = (fp, time);
+            *rx = receiver;
         }
         again
     }
