@@ -97,3 +97,26 @@ fn frames_that_differ_only_in_the_low_fingerprint_bits_are_not_copies() {
     ));
     assert_eq!(t.stats().dropped_duplicate, 0);
 }
+
+/// A frame without a valid time neither counts as a copy nor spoils the check for the
+/// frames after it; a copy in the window is a copy to the microsecond, and one past it is
+/// a new message.
+#[test]
+fn the_duplicate_check_survives_bad_times_and_keeps_its_window() {
+    let mut t = Tracker::new(TrackerConfig::default());
+    let df17 = Frame::from_hex("8d406b902015a678d4d220aa4bda").unwrap();
+    assert_eq!(
+        t.ingest(&heard(f64::NAN, 1, df17)),
+        Ingested::Dropped(Dropped::BadTime)
+    );
+    assert!(matches!(t.ingest(&heard(T0, 1, df17)), Ingested::Updated(_)));
+    let window = TrackerConfig::default().duplicate_window_s;
+    assert_eq!(
+        t.ingest(&heard(T0 + window - 1e-5, 2, df17)),
+        Ingested::Dropped(Dropped::Duplicate)
+    );
+    assert!(matches!(
+        t.ingest(&heard(T0 + 2.0 * window + 1e-5, 3, df17)),
+        Ingested::Updated(_)
+    ));
+}
