@@ -1064,14 +1064,15 @@ impl Reference {
             !off_angle(r.heading_deg, self.track_deg, REF_HEADING_VS_TRACK_DEG)
         };
         let ias = r.ias_kt.map(f64::from);
-        let mach_at_alt = match (ias, self.alt()) {
-            (Some(ias), Some(alt)) => Some(cas_to_mach(ias, alt)),
+        // The atmosphere model costs three powers: asked last, and only when it can decide.
+        let mach_at_alt = || match (r.mach, ias, self.alt()) {
+            (Some(_), Some(ias), Some(alt)) => Some(cas_to_mach(ias, alt)),
             _ => None,
         };
         heading_ok
             && !off(ias, self.ias_kt, REF_IAS_KT)
             && !off(r.mach, self.mach, REF_MACH)
-            && !off(r.mach, mach_at_alt, REF_MACH_AT_ALT)
+            && !off(r.mach, mach_at_alt(), REF_MACH_AT_ALT)
     }
 }
 
