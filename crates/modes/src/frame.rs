@@ -130,6 +130,13 @@ impl Frame {
         &self.bytes[..self.len as usize]
     }
 
+    /// All 14 bytes: the frame's, then zeros after a short frame (a fixed size, for
+    /// hashing without a length-dependent copy).
+    #[inline]
+    pub fn padded(&self) -> &[u8; LONG_LEN] {
+        &self.bytes
+    }
+
     /// Number of bytes: 7 or 14.
     #[inline]
     #[allow(clippy::len_without_is_empty)]
@@ -291,6 +298,18 @@ impl fmt::Display for Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padded_is_the_frame_then_zeros() {
+        for hex in ["5DAB92A2B04912", "8D406B902015A678D4D220AA4BDA"] {
+            let f = Frame::from_hex(hex).unwrap();
+            let p = f.padded();
+            assert_eq!(&p[..f.len()], f.as_bytes());
+            assert!(p[f.len()..].iter().all(|&b| b == 0));
+            // Flipping a bit past the frame is refused, so the padding stays zero.
+            assert_eq!(f.with_bit_flipped(f.len_bits()).padded(), p);
+        }
+    }
 
     // pyModeS tests: 8D406B902015A678D4D220AA4BDA, DF17 from 406B90, TC4 (EZY85MH).
     const IDENT: &str = "8D406B902015A678D4D220AA4BDA";

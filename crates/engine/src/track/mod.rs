@@ -308,11 +308,11 @@ impl RecentFrames {
     /// receiver is a new transmission, however coarse the timestamps); records it.
     #[inline]
     fn seen_again(&mut self, frame: &Frame, receiver: u16, time: f64, window: f64) -> bool {
-        let b = frame.as_bytes();
+        let b = frame.padded();
         let mut head = [0u8; 8];
         let mut tail = [0u8; 8];
-        head[..7].copy_from_slice(&b[..7]);
-        tail[..b.len() - 7].copy_from_slice(&b[7..]);
+        head.copy_from_slice(&b[..8]);
+        tail.copy_from_slice(&b[6..]);
         let fp = (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29))
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             | 1;
