@@ -2,6 +2,9 @@
 //! take-offs and landings reported are the ones the tracks show, none at cruise and none
 //! where coverage simply ends.
 
+mod shared_data;
+use shared_data::shared_file;
+
 use std::path::PathBuf;
 
 use picket_engine::detect::{Detectors, Traits};
@@ -13,19 +16,6 @@ use picket_receive::{Reader, ReaderConfig, Received};
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::geo::LatLon;
 use picket_world::zones::builtin_zones;
-
-fn shared_file(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    let path = root.join("testdata").join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
 
 fn read(path: &PathBuf, mut reader: impl Reader) -> Vec<Received> {
     let bytes = std::fs::read(path).unwrap();

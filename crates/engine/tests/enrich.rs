@@ -3,6 +3,8 @@
 //! `tests/data/plane_alert_example.csv`: invented rows, including deliberately bad ones), and
 //! the readsb snapshots of the shared test data as real-world expectations.
 
+mod shared_data;
+
 use picket_engine::enrich::{
     address_from_registration, classify, country, military_block, registration_from_address, type_rule,
     AircraftDb, AircraftFacts, Class, DbCategory, DbSource, Layer, LoadErrorKind, Scheme, UserOverride,
@@ -327,10 +329,7 @@ struct Seen {
 }
 
 fn readsb_snapshots() -> Option<Vec<Seen>> {
-    let shared = std::env::var("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    let dir = shared.join("testdata/sdre-rust-adsb-parser/test_data");
+    let dir = shared_data::testdata().join("sdre-rust-adsb-parser/test_data");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("skipping: {} is absent", dir.display());
         return None;

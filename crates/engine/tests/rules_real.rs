@@ -11,8 +11,10 @@
 //! Aircraft heard without positions (Mode S replies only) show no airport, so no take-off
 //! or landing can be attributed to them.
 
+mod shared_data;
+use shared_data::shared_file;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::event::{write_alert, Alert};
@@ -24,19 +26,6 @@ use picket_receive::{Reader, ReaderConfig, Received};
 use picket_world::airports::nearest_with_distance;
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::geo::LatLon;
-
-fn shared_file(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    let path = root.join("testdata").join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
 
 fn drain(reader: &mut impl Reader, bytes: &[u8]) -> Vec<Received> {
     reader.feed(bytes);

@@ -1,5 +1,8 @@
 //! The tracker on real recordings from ../shared/testdata (skipped when absent).
 
+mod shared_data;
+use shared_data::shared_file;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -8,19 +11,6 @@ use picket_modes::{Frame, Icao};
 use picket_receive::csv::CsvReader;
 use picket_receive::{Reader, ReaderConfig, Received};
 use picket_world::geo::LatLon;
-
-fn shared_file(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    let path = root.join("testdata").join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
 
 /// Every item of a `time,hex` CSV file, through the receive crate's reader.
 fn read_csv(path: &PathBuf) -> Vec<Received> {
