@@ -21,15 +21,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use picket_engine::track::{Aircraft, Tracker, TrackerConfig};
-use picket_modes::adsb::{
-    AirbornePosition, AirborneVelocity, Category, GroundVelocity, HeightDifference, Identification, Me,
-    SurveillanceStatus, Velocity, VerticalRate, VerticalRateSource,
-};
-use picket_modes::cpr::{self, CprParity, LatLon};
-use picket_modes::message::{Decoder, FlightStatus, Message, ReplyHeader};
-use picket_modes::{Altitude, Callsign, Frame, Icao, Squawk};
+use picket_modes::message::Decoder;
+use picket_modes::{Frame, Icao};
 use picket_receive::csv::CsvReader;
 use picket_receive::{Reader, ReaderConfig};
+
+mod synthetic;
+use synthetic::{flight_frames, Flight, Rng};
 
 type Item = (f64, Frame, Option<f32>);
 
@@ -77,108 +75,35 @@ fn long_flight() -> Option<Vec<Item>> {
     Some(items)
 }
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 fn synthetic(aircraft: usize, seconds: u32) -> Vec<Item> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let t0 = 1_700_000_000.0;
-    let centre = LatLon { lat: 50.0, lon: 8.0 };
+    let centre = (50.0, 8.0);
     let mut items = Vec::new();
-    let header = ReplyHeader {
-        fs: FlightStatus(0),
-        dr: 0,
-        um: 0,
-    };
     for n in 0..aircraft {
         let address = Icao(0x400000 + (rng.next() as u32 & 0x3F_FFFF));
         let r_deg = 4.0 * rng.unit().sqrt();
         let bearing = rng.unit() * std::f64::consts::TAU;
         let start = (
-            centre.lat + r_deg * bearing.cos(),
-            centre.lon + r_deg * bearing.sin() / 50f64.to_radians().cos(),
+            centre.0 + r_deg * bearing.cos(),
+            centre.1 + r_deg * bearing.sin() / 50f64.to_radians().cos(),
         );
         let heading = rng.unit() * std::f64::consts::TAU;
-        let gs = 250.0 + 250.0 * rng.unit();
-        let alt = 1_000 + 25 * (rng.next() % 1_500) as i32;
+        let gs_kt = 250.0 + 250.0 * rng.unit();
+        let alt_ft = 1_000 + 25 * (rng.next() % 1_500) as i32;
         let phase = rng.unit();
-        let (east, north) = (gs * heading.sin(), gs * heading.cos());
-        let callsign = Callsign::new(&format!("TST{n:04}"));
-        for k in 0..seconds * 2 {
-            let t = t0 + phase + f64::from(k) * 0.5;
-            let dt_h = f64::from(k) * 0.5 / 3600.0;
-            let lat = start.0 + north * dt_h / 60.0;
-            let lon = start.1 + east * dt_h / 60.0 / lat.to_radians().cos();
-            let parity = if k % 2 == 0 {
-                CprParity::Even
-            } else {
-                CprParity::Odd
-            };
-            let me = Me::AirbornePosition(AirbornePosition {
-                type_code: 11,
-                surveillance_status: SurveillanceStatus::NoCondition,
-                nic_b: false,
-                altitude_code: AirbornePosition::altitude_code_for(Altitude::Feet25(alt)),
-                utc_sync: false,
-                cpr: cpr::encode_airborne(LatLon { lat, lon }, parity),
-            });
-            let squitter = |me| {
-                Message::ExtendedSquitter {
-                    capability: 5,
-                    address,
-                    me,
-                }
-                .encode(Icao(0))
-            };
-            items.push((t, squitter(me), Some(-20.0)));
-            if k % 2 == 1 {
-                let v = Me::AirborneVelocity(AirborneVelocity {
-                    intent_change: false,
-                    ifr_capability: false,
-                    nac_v: 1,
-                    velocity: Velocity::Ground(GroundVelocity::from_components_kt(east, north)),
-                    vertical_rate: VerticalRate::from_fpm(VerticalRateSource::Barometric, Some(0.0)),
-                    reserved: 0,
-                    height_difference: HeightDifference::from_ft(None),
-                });
-                items.push((t + 0.05, squitter(v), Some(-20.0)));
-                let reply = Message::AltitudeReply {
-                    header,
-                    altitude: Altitude::Feet25(alt),
-                };
-                items.push((t + 0.1, reply.encode(address), Some(-20.0)));
-            }
-            if k % 10 == 3 {
-                let id = Identification::new(Category::from_type_code(4, 3).unwrap(), &callsign);
-                items.push((t + 0.2, squitter(Me::Identification(id)), Some(-20.0)));
-                let reply = Message::IdentityReply {
-                    header,
-                    squawk: Squawk(0o1000 + (n as u16 & 0o777)),
-                };
-                items.push((t + 0.3, reply.encode(address), Some(-20.0)));
-                items.push((
-                    t + 0.4,
-                    Message::AllCall {
-                        capability: 5,
-                        address,
-                    }
-                    .encode(Icao(0)),
-                    Some(-20.0),
-                ));
-            }
-        }
+        let f = Flight {
+            n,
+            address,
+            start,
+            heading,
+            gs_kt,
+            alt_ft,
+            phase,
+        };
+        flight_frames(&f, t0, seconds, true, |t, frame| {
+            items.push((t, frame, Some(-20.0)))
+        });
     }
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
     items
