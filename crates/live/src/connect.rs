@@ -270,7 +270,7 @@ async fn read_stream(
         if batch.items.is_empty() {
             continue;
         }
-        feed.outputs.publish(&batch.items, &mut scratch);
+        feed.outputs.publish(&batch.items, &mut scratch, None);
         if feed.tx.send(batch).await.is_err() || feed.stop.load(Ordering::Relaxed) {
             return Err(());
         }
@@ -292,6 +292,14 @@ pub async fn run_client(spec: ReceiverSpec, id: u16, stats: Arc<ReceiverStats>, 
                 let end = read_stream(s, config, format, &stats, &feed).await;
                 stats.disconnected();
                 if end.is_err() {
+                    return;
+                }
+                if spec.start.is_some() {
+                    // A recording replayed over TCP ends with its connection.
+                    eprintln!(
+                        "picket: receiver {}: the replay from {} ended",
+                        spec.name, spec.endpoint
+                    );
                     return;
                 }
                 eprintln!(
@@ -356,7 +364,7 @@ pub async fn run_poller(
                 let mut bad = 0;
                 let batch = drain(&mut reader, &stats, &mut bad, now);
                 if !batch.items.is_empty() {
-                    feed.outputs.publish(&batch.items, &mut scratch);
+                    feed.outputs.publish(&batch.items, &mut scratch, None);
                     if feed.tx.send(batch).await.is_err() {
                         return;
                     }

@@ -20,7 +20,7 @@ use picket_world::events::EventKind;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -34,6 +34,12 @@ use crate::stats::{LiveStats, ReceiverStats};
 
 /// Items per batch read from files or a scenario.
 const FILE_BATCH: usize = 1024;
+
+/// How long a replay waits for its push outputs to connect before it starts.
+const PUSH_CONNECT_WAIT: Duration = Duration::from_secs(10);
+
+/// How long an unpaced replay waits for an output client that takes nothing.
+const REPLAY_GRACE: Duration = Duration::from_secs(10);
 
 /// When the engine's next tick is due, given the data time of the last one.
 ///
@@ -64,6 +70,9 @@ pub struct Control {
     pub stop: Arc<AtomicBool>,
     /// Re-read rules and zones.
     pub reload: Arc<AtomicBool>,
+    /// The run's receiver and output counters, set once the run has started (for a
+    /// status page, or a test).
+    pub stats: Arc<OnceLock<LiveStats>>,
 }
 
 /// Counts of a run, for the summary.
@@ -243,12 +252,21 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut receiver_stats = Vec::new();
     let producer = match source {
         Some(src) => {
+            // A replay does not wait for anyone, but a peer we push to should see it whole.
+            if let Some(f) = &outputs.frames.beast {
+                let want = settings.outputs.beast_push.len();
+                let end = Instant::now() + PUSH_CONNECT_WAIT;
+                while want > 0 && f.clients() < want && Instant::now() < end {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+            let rt = handle.clone();
             let feed = feed.clone();
             let speed = settings.speed;
             Producer::Files(
                 std::thread::Builder::new()
                     .name("picket-read".into())
-                    .spawn(move || read_files(src, speed, &feed))?,
+                    .spawn(move || read_files(src, speed, &feed, &rt))?,
             )
         }
         None => {
@@ -291,6 +309,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     // The engine ends when every producer has dropped its sender.
     drop(feed);
     let live = LiveStats::new(receiver_stats, outputs.all.iter().map(|f| f.stats()).collect());
+    let _ = control.stats.set(live.clone());
     // Live receivers stamp items with their arrival: the engine then keeps wall-clock
     // time when the feeds fall silent. Replays (files, scenarios, --start) keep data time.
     let wall_clock = matches!(producer, Producer::Live) && live_specs.iter().all(|s| s.start.is_none());
@@ -411,7 +430,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
 
 /// The reader thread: items in time order, in batches, paced when asked; the source back
 /// at the end (for its counters).
-fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed) -> Source {
+///
+/// Unpaced replays wait for slow output clients (up to [`REPLAY_GRACE`]) rather than
+/// drop them: "as fast as possible" is as fast as they read.
+fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runtime::Handle) -> Source {
     let mut pacer = speed.map(|speed| Pacer { speed, start: None });
     let mut scratch = Vec::new();
     loop {
@@ -426,7 +448,8 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed) -> Source {
         if let Some(p) = &mut pacer {
             p.wait(last.time_utc, &feed.stop);
         }
-        feed.outputs.publish(&items, &mut scratch);
+        let wait = pacer.is_none().then_some((REPLAY_GRACE, rt));
+        feed.outputs.publish(&items, &mut scratch, wait);
         if feed.stop.load(Ordering::Relaxed) || feed.tx.blocking_send(Batch { items }).is_err() {
             break;
         }
@@ -674,8 +697,12 @@ impl Summary<'_> {
         }
         for o in self.live.outputs() {
             line(format!(
-                "output      {}: {} clients served, {} dropped for not reading, {} connected",
-                o.name, o.accepted, o.dropped_slow, o.clients
+                "output      {}{}: {} clients served, {} dropped for not reading, {} connected",
+                o.name,
+                o.addr.map(|a| format!(" on {a}")).unwrap_or_default(),
+                o.accepted,
+                o.dropped_slow,
+                o.clients
             ));
         }
         line(format!("aircraft    {}", c.aircraft.len()));

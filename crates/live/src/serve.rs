@@ -241,6 +241,7 @@ pub fn listen(rt: &Handle, addr: SocketAddr, fanout: Arc<Fanout>) -> Result<Sock
     let std = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     std.set_nonblocking(true)?;
     let local = std.local_addr()?;
+    let _ = fanout.stats.addr.set(local);
     let _guard = rt.enter();
     let listener = TcpListener::from_std(std)?;
     rt.spawn(async move {
@@ -312,8 +313,10 @@ impl FrameOutputs {
             && !self.avr.as_ref().is_some_and(|f| f.has_clients())
     }
 
-    /// Publishes a batch of items (frames only; observations have no Beast/AVR form).
-    pub fn publish(&self, items: &[Received], scratch: &mut Vec<u8>) {
+    /// Publishes a batch of items (frames only; observations have no Beast/AVR form). With
+    /// `wait` (a thread outside the runtime), full queues are waited for up to the grace
+    /// period; without, a client whose queue is full is dropped.
+    pub fn publish(&self, items: &[Received], scratch: &mut Vec<u8>, wait: Option<(Duration, &Handle)>) {
         if self.idle() {
             return;
         }
@@ -324,7 +327,10 @@ impl FrameOutputs {
             }
             scratch.clear();
             encode(items, format, self.zero_clock, scratch);
-            f.publish(scratch);
+            match wait {
+                Some((grace, rt)) => f.publish_wait(scratch, grace, rt),
+                None => f.publish(scratch),
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Counters of the live receivers and feed outputs, shared by their tasks (atomics) and read
 //! as snapshots by the summary (and the coming HTTP server) without locking the pipeline.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// One receiver's counters, updated by its task.
@@ -119,8 +120,10 @@ pub struct ReceiverSnapshot {
 /// One feed output's counters.
 #[derive(Debug)]
 pub struct OutputStats {
-    /// `beast`, `avr` or `sbs`, and the address.
+    /// `beast`, `avr` or `sbs`.
     pub name: String,
+    /// The address it listens on, once bound.
+    pub addr: OnceLock<SocketAddr>,
     clients: AtomicU64,
     accepted: AtomicU64,
     dropped: AtomicU64,
@@ -132,6 +135,7 @@ impl OutputStats {
     pub fn new(name: &str) -> OutputStats {
         OutputStats {
             name: name.to_string(),
+            addr: OnceLock::new(),
             clients: AtomicU64::new(0),
             accepted: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
@@ -159,6 +163,7 @@ impl OutputStats {
     pub fn snapshot(&self) -> OutputSnapshot {
         OutputSnapshot {
             name: self.name.clone(),
+            addr: self.addr.get().copied(),
             clients: self.clients.load(Ordering::Relaxed),
             accepted: self.accepted.load(Ordering::Relaxed),
             dropped_slow: self.dropped.load(Ordering::Relaxed),
@@ -170,8 +175,10 @@ impl OutputStats {
 /// One output's counters at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSnapshot {
-    /// Kind and address.
+    /// Kind.
     pub name: String,
+    /// Where it listens (none for a push-only output).
+    pub addr: Option<SocketAddr>,
     /// Clients connected now.
     pub clients: u64,
     /// Clients accepted (or connections made, for a push output) since the start.
