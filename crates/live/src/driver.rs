@@ -568,7 +568,7 @@ fn check_sink_rules(rules: &RuleSet, settings: &Settings) -> Result<()> {
             if rules.rule(name).is_none() {
                 let have: Vec<&str> = rules.rules().iter().map(|r| r.name.as_str()).collect();
                 bail!(
-                    "{}: sink {:?} takes alerts of rule {name:?}, which no rule is named (rules: {})",
+                    "{}: sink {:?} takes alerts of rule {name:?}, but no rule has that name (rules: {})",
                     s.origin,
                     s.table.name.as_deref().unwrap_or(&s.table.kind),
                     if have.is_empty() {
