@@ -1,7 +1,6 @@
 //! picket: an early-warning monitor for aircraft of interest, on Mode S / ADS-B data.
 
 mod decode;
-mod input;
 mod run;
 mod simulate;
 mod track;
@@ -26,7 +25,7 @@ enum Command {
     /// Track every aircraft: a table at the end (or every N data seconds), or JSON states.
     Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
 }
 
 fn main() -> ExitCode {
