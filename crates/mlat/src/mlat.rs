@@ -6,11 +6,11 @@ use picket_modes::adsb::Me;
 use picket_modes::altitude::decode_ac12;
 use picket_modes::cpr::{decode_global_airborne, decode_local_airborne, CprParity, CprPosition, LatLon};
 use picket_modes::{DecodeOptions, Decoder, Frame, Icao, Message};
-use picket_receive::{Clock, Received, What};
+use picket_receive::{Clock, Observation, ObservationSource, Received, What};
 
 use crate::geo::{distance, Ecef, Geodetic, C};
 use crate::smooth::{Smoothed, Track};
-use crate::solve::{solve, Arrival, Height, NoFix, Solution, SolveConfig, MAX_ARRIVALS};
+use crate::solve::{horizontal_distance, solve, Arrival, Height, NoFix, Solution, SolveConfig, MAX_ARRIVALS};
 use crate::sync::{PairClock, PointOutcome, SyncConfig};
 
 const FT: f64 = 0.3048;
@@ -85,10 +85,29 @@ pub struct Fix {
     pub raw_error_m: f64,
     /// Receivers in the solution.
     pub receivers: u8,
+    /// Which receivers (bit i: configuration index i, the first 64) are in the solution.
+    pub receiver_mask: u64,
     /// The altitude of a reply constrained the solution.
     pub used_altitude: bool,
     /// The barometric altitude, ft, when known.
     pub alt_baro_ft: Option<i32>,
+}
+
+impl Fix {
+    /// The fix as the tracker takes it: an observation of the aircraft's position whose
+    /// source is multilateration (the tracker labels the position `mlat`).
+    pub fn to_received(&self) -> Received {
+        let mut o = Observation::new(self.address, ObservationSource::Mlat);
+        o.lat = Some(self.lat);
+        o.lon = Some(self.lon);
+        Received {
+            time_utc: self.time_utc,
+            clock: Clock::None,
+            signal: None,
+            receiver: 0,
+            what: What::Observation(Box::new(o)),
+        }
+    }
 }
 
 /// How a receiver is doing.
@@ -193,6 +212,9 @@ pub struct MlatStats {
     pub no_fix_diverged: u64,
     /// No fix: the measurements disagree.
     pub no_fix_inconsistent: u64,
+    /// No fix: two positions fit equally well (mirror images across the receivers' line)
+    /// and the aircraft's track does not say which.
+    pub no_fix_ambiguous: u64,
     /// Fixes the per-aircraft smoothing rejected.
     pub smoothing_rejected: u64,
 }
@@ -655,7 +677,7 @@ impl Mlat {
             .and_then(|p| p.track.as_ref())
             .filter(|t| g.opened - t.time() <= 60.0)
             .map(|t| t.predict_ecef(g.opened));
-        let result = self.solve_with_starts(&arrivals, height, prior, start_alt);
+        let result = self.resolve(&arrivals, height, prior, start_alt);
         let (sol, kept) = match result {
             Ok(s) => (s, None),
             Err(NoFix::Inconsistent) if arrivals.len() > need => {
@@ -668,7 +690,7 @@ impl Mlat {
                         .filter(|&(k, _)| k != leave)
                         .map(|(_, a)| *a)
                         .collect();
-                    if let Ok(s) = self.solve_with_starts(&subset, height, prior, start_alt) {
+                    if let Ok(s) = self.resolve(&subset, height, prior, start_alt) {
                         if best.as_ref().is_none_or(|(b, _)| s.chi2 < b.chi2) {
                             best = Some((s, leave));
                         }
@@ -688,13 +710,18 @@ impl Mlat {
                     NoFix::Geometry => self.stats.no_fix_geometry += 1,
                     NoFix::Diverged => self.stats.no_fix_diverged += 1,
                     NoFix::Inconsistent => self.stats.no_fix_inconsistent += 1,
+                    NoFix::Ambiguous => self.stats.no_fix_ambiguous += 1,
                 }
                 return None;
             }
         };
+        let mut receiver_mask = 0u64;
         for (k, &r) in used.iter().enumerate() {
             if Some(k) != kept {
                 self.rx[r].stats.fixes += 1;
+                if r < 64 {
+                    receiver_mask |= 1 << r;
+                }
             }
         }
         let time = g.copies.iter().map(|c| c.time_utc).fold(f64::INFINITY, f64::min);
@@ -731,9 +758,53 @@ impl Mlat {
             raw_alt_m: sol.geodetic.alt_m,
             raw_error_m: sol.error_m,
             receivers: (used.len() - usize::from(kept.is_some())) as u8,
+            receiver_mask,
             used_altitude: height.is_some(),
             alt_baro_ft: alt_baro,
         })
+    }
+
+    /// Solves, then looks for a second solution from the mirror image of the first across
+    /// the receivers' main axis: when both fit, the aircraft's predicted position must pick
+    /// one, or there is no fix.
+    fn resolve(
+        &self,
+        arrivals: &[Arrival],
+        height: Option<Height>,
+        prior: Option<Ecef>,
+        start_alt: f64,
+    ) -> Result<Solution, NoFix> {
+        let first = self.solve_with_starts(arrivals, height, prior, start_alt)?;
+        let Some(start) = mirror_start(arrivals, &first) else {
+            return Ok(first);
+        };
+        let Ok(second) = solve(arrivals, height, start, &self.cfg.solve) else {
+            return Ok(first);
+        };
+        let apart = distance(&first.ecef, &second.ecef);
+        if apart <= (3.0 * (first.error_m + second.error_m)).max(1_000.0) {
+            return Ok(first);
+        }
+        // Two consistent solutions: a clearly better fit wins, then the track.
+        if second.chi2 > first.chi2 + 9.0 {
+            return Ok(first);
+        }
+        if first.chi2 > second.chi2 + 9.0 {
+            return Ok(second);
+        }
+        if let Some(p) = prior {
+            let (d1, d2) = (
+                horizontal_distance(&p, &first.ecef),
+                horizontal_distance(&p, &second.ecef),
+            );
+            let near = |d: f64, s: &Solution| d <= 5.0 * s.error_m + 3_000.0;
+            match (near(d1, &first), near(d2, &second)) {
+                (true, false) => return Ok(first),
+                (false, true) => return Ok(second),
+                _ => {}
+            }
+        }
+        Err(NoFix::Ambiguous)
     }
 
     fn solve_with_starts(
@@ -899,6 +970,47 @@ impl Mlat {
             };
         }
     }
+}
+
+/// The mirror image of a solution across the vertical plane through the receivers' main
+/// horizontal axis (their centroid and the direction they spread most along), as a start.
+fn mirror_start(arrivals: &[Arrival], sol: &Solution) -> Option<Ecef> {
+    let n = arrivals.len() as f64;
+    let mut c = [0.0; 3];
+    for a in arrivals {
+        for i in 0..3 {
+            c[i] += a.position[i] / n;
+        }
+    }
+    let centre = Geodetic::from_ecef(c);
+    let [e, nn, _] = centre.enu_axes();
+    let en = |p: &Ecef| {
+        let d = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
+        (crate::geo::dot(&d, &e), crate::geo::dot(&d, &nn))
+    };
+    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
+    for a in arrivals {
+        let (x, y) = en(&a.position);
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+    }
+    let theta = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+    let (uy, ux) = theta.sin_cos();
+    let (px, py) = en(&sol.ecef);
+    let along = px * ux + py * uy;
+    let (mx, my) = (2.0 * along * ux - px, 2.0 * along * uy - py);
+    if (mx - px).hypot(my - py) < 1_000.0 {
+        // On the axis: its own mirror.
+        return None;
+    }
+    let p = [
+        c[0] + mx * e[0] + my * nn[0],
+        c[1] + mx * e[1] + my * nn[1],
+        c[2] + mx * e[2] + my * nn[2],
+    ];
+    let g = Geodetic::from_ecef(p);
+    Some(Geodetic::new(g.lat, g.lon, sol.geodetic.alt_m).to_ecef())
 }
 
 fn band_of(baro_ft: f64) -> usize {

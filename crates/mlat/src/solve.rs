@@ -87,6 +87,8 @@ pub enum NoFix {
     Diverged,
     /// The measurements disagree with each other beyond their noise.
     Inconsistent,
+    /// Two positions fit (mirror images across the receivers' line) and nothing says which.
+    Ambiguous,
 }
 
 impl NoFix {
@@ -97,6 +99,7 @@ impl NoFix {
             NoFix::Geometry => "geometry",
             NoFix::Diverged => "diverged",
             NoFix::Inconsistent => "inconsistent",
+            NoFix::Ambiguous => "ambiguous",
         }
     }
 }
