@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use picket_mlat::geo::{Ecef, Geodetic, C};
-use picket_mlat::{Fix, Mlat, MlatConfig, MlatStats, ReceiverConfig, ReceiverStats};
+use picket_mlat::{Fix, Mlat, MlatConfig, MlatStats, ReceiverConfig, ReceiverStats, ReceiverStatus};
 use picket_receive::Received;
 use picket_sim::{Scenario, Simulation, Window};
 
@@ -31,6 +31,8 @@ pub(crate) struct MlatRun {
     pub(crate) truth: HashMap<(u32, i64), (f64, f64, f64)>,
     pub(crate) start: f64,
     pub(crate) frames: Vec<Received>,
+    /// Every 5 s of data: (time_utc, each receiver's status).
+    pub(crate) status_log: Vec<(f64, Vec<ReceiverStatus>)>,
 }
 
 impl MlatRun {
@@ -125,8 +127,14 @@ pub(crate) fn run(
     let mut mlat = Mlat::new(receivers, cfg);
     let mut fixes = Vec::new();
     let mut frames = Vec::new();
+    let mut status_log = Vec::new();
+    let mut next_log = f64::NEG_INFINITY;
     for h in sim.frames() {
         let mut r = h.received;
+        if r.time_utc >= next_log {
+            status_log.push((r.time_utc, mlat.receivers().map(|(_, s)| s.status).collect()));
+            next_log = r.time_utc + 5.0;
+        }
         if !alter(&mut r) {
             continue;
         }
@@ -143,6 +151,7 @@ pub(crate) fn run(
         truth,
         start,
         frames,
+        status_log,
     }
 }
 
