@@ -182,6 +182,8 @@ pub struct MlatStats {
     pub no_clock: u64,
     /// Frames from a receiver index with no configuration.
     pub unknown_receiver: u64,
+    /// Frames whose `time_utc` is not a number.
+    pub bad_time: u64,
     /// Transmissions (groups of matched copies) closed.
     pub groups: u64,
     /// Copies from a receiver already in the group (repeated bytes): not used.
@@ -261,6 +263,10 @@ struct Rx {
     jump_until: f64,
     /// Noise of this receiver's timestamps, s (from its pairs).
     sigma_s: f64,
+    /// How far this receiver's `time_utc` runs ahead of the others', s: learnt from the
+    /// transmissions all of them heard, and taken off before matching (files whose
+    /// timestamps count from their own first frame drift apart with their clocks).
+    skew_s: f64,
 }
 
 /// One copy of a transmission.
@@ -327,6 +333,7 @@ impl Mlat {
                 good_streak: 0,
                 jump_until: f64::NEG_INFINITY,
                 sigma_s: 100e-9,
+                skew_s: 0.0,
             })
             .collect();
         Mlat {
@@ -356,6 +363,12 @@ impl Mlat {
         self.rx.iter().map(|r| (r.config.name.as_str(), &r.stats))
     }
 
+    /// How far a receiver's `time_utc` runs ahead of the others' (learnt), s. A caller that
+    /// merges several recordings by time should merge by `time_utc − skew_s`.
+    pub fn skew_s(&self, receiver: usize) -> f64 {
+        self.rx.get(receiver).map_or(0.0, |r| r.skew_s)
+    }
+
     /// The clock fit of a receiver pair (indices in configuration order), if any.
     pub fn pair(&self, a: usize, b: usize) -> Option<&PairClock> {
         let (i, j) = if a < b { (a, b) } else { (b, a) };
@@ -382,14 +395,19 @@ impl Mlat {
             self.stats.unknown_receiver += 1;
             return;
         }
-        if r.time_utc.is_finite() && r.time_utc > self.now {
-            self.now = r.time_utc;
+        let time = r.time_utc - self.rx[ri].skew_s;
+        if !time.is_finite() {
+            self.stats.bad_time += 1;
+            return;
+        }
+        if time > self.now {
+            self.now = time;
             self.expire(self.now - self.cfg.match_window_s, out);
             self.maybe_health();
         }
         let rx = &mut self.rx[ri];
         rx.stats.frames += 1;
-        rx.stats.last_frame_utc = r.time_utc;
+        rx.stats.last_frame_utc = time;
         let Some(local_s) = rx.clock.seconds(r.clock) else {
             self.stats.no_clock += 1;
             return;
@@ -397,7 +415,7 @@ impl Mlat {
         let copy = Copy1 {
             rx: r.receiver,
             local_s,
-            time_utc: r.time_utc,
+            time_utc: time,
         };
         let key = *frame.padded();
         if let Some(&g) = self.open.get(&key) {
@@ -411,7 +429,7 @@ impl Mlat {
         }
         let group = Group {
             frame,
-            opened: r.time_utc,
+            opened: time,
             copies: vec![copy],
         };
         let slot = match self.free.pop() {
@@ -464,6 +482,9 @@ impl Mlat {
         }
         let address = d.address;
         let time = g.opened;
+        if d.message.df() == 17 && g.copies.len() >= 2 {
+            self.learn_skew(&g.copies);
+        }
         let plane = self.planes.entry(address.0).or_default();
         if let Some(ft) = d.message.altitude_code().and_then(|a| a.feet()) {
             plane.alt_baro = Some((ft, time));
@@ -566,6 +587,16 @@ impl Mlat {
             }
         }
         None
+    }
+
+    /// Moves each receiver's skew a little towards agreeing with the group's mean time.
+    fn learn_skew(&mut self, copies: &[Copy1]) {
+        let mean = copies.iter().map(|c| c.time_utc).sum::<f64>() / copies.len() as f64;
+        for c in copies {
+            let rx = &mut self.rx[usize::from(c.rx)];
+            // Propagation differs by a few milliseconds at most: follow slowly.
+            rx.skew_s += 0.02 * (c.time_utc - mean);
+        }
     }
 
     fn sync_from(&mut self, copies: &[Copy1], beacon: &Ecef) {

@@ -82,7 +82,11 @@ fn a_clock_jump_is_found_and_the_receiver_left_out_until_it_is_learnt_again() {
     assert!(ma < 2.0 * mb.max(100.0), "{ma} vs {mb}");
     // The smoothed track never strays.
     let (smooth, _) = r.bomber_errors();
-    assert!(percentile(&smooth, 0.99) < 1_000.0, "{}", percentile(&smooth, 0.99));
+    assert!(
+        percentile(&smooth, 0.99) < 1_000.0,
+        "{}",
+        percentile(&smooth, 0.99)
+    );
 }
 
 #[test]
@@ -119,9 +123,25 @@ fn a_receiver_with_a_wrong_position_is_found_and_left_out() {
 #[test]
 fn three_receivers_and_the_altitude_give_fixes() {
     let s = arctic();
-    let keep = [index(&s, "utqiagvik"), index(&s, "wainwright"), index(&s, "icy-cape")];
-    let r = run(&s, FROM, LEN, receivers(&s), MlatConfig::default(), |r| keep.contains(&r.receiver), false);
-    let bomber: Vec<_> = r.fixes.iter().filter(|f| BOMBERS.contains(&f.address.0)).collect();
+    let keep = [
+        index(&s, "utqiagvik"),
+        index(&s, "wainwright"),
+        index(&s, "icy-cape"),
+    ];
+    let r = run(
+        &s,
+        FROM,
+        LEN,
+        receivers(&s),
+        MlatConfig::default(),
+        |r| keep.contains(&r.receiver),
+        false,
+    );
+    let bomber: Vec<_> = r
+        .fixes
+        .iter()
+        .filter(|f| BOMBERS.contains(&f.address.0))
+        .collect();
     assert!(bomber.len() >= 100, "{} {:?}", bomber.len(), r.stats);
     assert!(bomber.iter().all(|f| f.receivers == 3 && f.used_altitude));
     let (smooth, raw) = r.bomber_errors();
@@ -171,7 +191,10 @@ fn a_receiver_that_drops_out_and_returns_is_used_again() {
     assert!(after >= 20, "{after}");
     assert_eq!(r.receiver("utqiagvik").status, ReceiverStatus::Ok);
     let e = errors_between(&r, FROM + 60.0, FROM + LEN);
-    println!("drop-out: median error from the drop-out on {:.0} m", percentile(&e, 0.5));
+    println!(
+        "drop-out: median error from the drop-out on {:.0} m",
+        percentile(&e, 0.5)
+    );
     assert!(percentile(&e, 0.5) < 400.0);
 }
 
@@ -238,7 +261,15 @@ track = 200
 #[test]
 fn receivers_on_a_line_say_there_is_no_fix() {
     let s = line_scenario();
-    let r = run(&s, 0.0, 120.0, receivers(&s), MlatConfig::default(), |_| true, false);
+    let r = run(
+        &s,
+        0.0,
+        120.0,
+        receivers(&s),
+        MlatConfig::default(),
+        |_| true,
+        false,
+    );
     let st = r.stats;
     let target: Vec<_> = r.fixes.iter().filter(|f| f.address.0 == 0x156f01).collect();
     println!("line: {st:?}; {} fixes", target.len());
@@ -246,5 +277,47 @@ fn receivers_on_a_line_say_there_is_no_fix() {
     assert!(st.candidates > 50, "{st:?}");
     // Said so: every candidate ended without a fix, for a reason of geometry.
     assert!(target.is_empty(), "{:?}", target.first());
-    assert!(st.no_fix_geometry + st.no_fix_ambiguous > st.candidates / 2, "{st:?}");
+    assert!(
+        st.no_fix_geometry + st.no_fix_ambiguous > st.candidates / 2,
+        "{st:?}"
+    );
+}
+
+/// A receiver whose `time_utc` drifts away from the others' (a recording whose times count
+/// from its own clock, 2 ms a second here: 0.4 s by the end, beyond the matching window) is
+/// still matched: its skew is learnt from the transmissions everyone heard, and the
+/// recordings are merged by the times less the skews.
+#[test]
+fn a_receiver_whose_times_drift_away_is_still_matched() {
+    let s = arctic();
+    let k = index(&s, "point-lay");
+    let t0 = s.start as f64 / 1e9 + FROM;
+    let r = run(
+        &s,
+        FROM,
+        LEN,
+        receivers(&s),
+        MlatConfig::default(),
+        |r| {
+            if r.receiver == k {
+                r.time_utc += 2e-3 * (r.time_utc - t0);
+            }
+            true
+        },
+        false,
+    );
+    let with_it = |a: f64, b: f64| {
+        r.fixes
+            .iter()
+            .filter(|f| f.time_utc > t0 + a && f.time_utc <= t0 + b && f.receiver_mask & (1 << k) != 0)
+            .count()
+    };
+    let (early, late) = (with_it(20.0, 70.0), with_it(150.0, 200.0));
+    println!("drifting times: {early} fixes with point-lay early, {late} late");
+    assert!(
+        early >= 20 && late * 10 >= early * 7,
+        "{early} {late}; {:?}",
+        r.receiver("point-lay")
+    );
+    assert_eq!(r.receiver("point-lay").status, ReceiverStatus::Ok);
 }

@@ -129,14 +129,24 @@ pub(crate) fn run(
     let mut frames = Vec::new();
     let mut status_log = Vec::new();
     let mut next_log = f64::NEG_INFINITY;
+    // Each receiver's frames as its own recording, merged the way the binary merges files:
+    // by `time_utc` less the skew multilateration has learnt for the receiver.
+    let mut queues: Vec<std::collections::VecDeque<Received>> = vec![Default::default(); s.receivers.len()];
     for h in sim.frames() {
         let mut r = h.received;
-        if r.time_utc >= next_log {
-            status_log.push((r.time_utc, mlat.receivers().map(|(_, s)| s.status).collect()));
-            next_log = r.time_utc + 5.0;
+        if alter(&mut r) {
+            queues[usize::from(r.receiver)].push_back(r);
         }
-        if !alter(&mut r) {
-            continue;
+    }
+    loop {
+        let next = (0..queues.len())
+            .filter_map(|k| queues[k].front().map(|r| (k, r.time_utc - mlat.skew_s(k))))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((k, t)) = next else { break };
+        let r = queues[k].pop_front().expect("non-empty");
+        if t >= next_log {
+            status_log.push((t, mlat.receivers().map(|(_, s)| s.status).collect()));
+            next_log = t + 5.0;
         }
         mlat.ingest(&r, &mut fixes);
         if keep_frames {
