@@ -859,13 +859,7 @@ impl Mlat {
         }
         // The receivers' centroid, then points around it: the first start that converges
         // to a consistent solution wins.
-        let mut c = [0.0; 3];
-        for a in arrivals {
-            for i in 0..3 {
-                c[i] += a.position[i] / arrivals.len() as f64;
-            }
-        }
-        let centre = Geodetic::from_ecef(c);
+        let centre = Geodetic::from_ecef(centroid(arrivals));
         let mut last = Err(NoFix::Diverged);
         for (dn, de) in [(0.0, 0.0), (2.5, 0.0), (-2.5, 0.0), (0.0, 5.0), (0.0, -5.0)] {
             let start =
@@ -1003,16 +997,22 @@ impl Mlat {
     }
 }
 
+/// The mean of the receivers' positions.
+fn centroid(arrivals: &[Arrival]) -> Ecef {
+    let n = arrivals.len().max(1) as f64;
+    let mut c = [0.0; 3];
+    for a in arrivals {
+        for (ci, pi) in c.iter_mut().zip(a.position) {
+            *ci += pi / n;
+        }
+    }
+    c
+}
+
 /// The mirror image of a solution across the vertical plane through the receivers' main
 /// horizontal axis (their centroid and the direction they spread most along), as a start.
 fn mirror_start(arrivals: &[Arrival], sol: &Solution) -> Option<Ecef> {
-    let n = arrivals.len() as f64;
-    let mut c = [0.0; 3];
-    for a in arrivals {
-        for i in 0..3 {
-            c[i] += a.position[i] / n;
-        }
-    }
+    let c = centroid(arrivals);
     let centre = Geodetic::from_ecef(c);
     let [e, nn, _] = centre.enu_axes();
     let en = |p: &Ecef| {

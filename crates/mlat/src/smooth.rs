@@ -1,5 +1,8 @@
 //! Per-aircraft smoothing of fixes: a constant-velocity Kalman filter in local east/north.
 
+// Index loops read as the matrix formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
 use crate::geo::{dot, Ecef, Geodetic};
 
 /// Acceleration noise of the motion model, (m/s²)²·s per axis: manoeuvres of a few m/s².

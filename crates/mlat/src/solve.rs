@@ -9,6 +9,9 @@
 //! covariance is `(JᵀWJ)⁻¹` at the solution, the same matrix whose inverse at the true
 //! position is the Cramér–Rao bound.
 
+// Index loops read as the matrix formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
 use crate::geo::{distance, dot, Ecef, Geodetic, C};
 
 /// One receiver's time of arrival.

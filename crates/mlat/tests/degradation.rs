@@ -217,7 +217,7 @@ fn line_scenario() -> Scenario {
              clock = {{ offset_s = {}.5, drift_ppm = {}, jitter_ns = 50 }}\n\n",
             65.0 + 0.18 * i as f64,
             i * 7,
-            10 * i as i32 - 15
+            10 * i - 15
         ));
     }
     text.push_str(

@@ -2,6 +2,7 @@
 
 mod decode;
 mod input;
+mod mlat;
 mod run;
 mod simulate;
 mod track;
@@ -27,6 +28,8 @@ enum Command {
     Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
     Run(run::RunArgs),
+    /// Multilateration: positions of replies heard by several receivers' recordings.
+    Mlat(mlat::MlatArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Mlat(args) => mlat::run(&args),
     };
     match result {
         Ok(code) => code,
