@@ -22,7 +22,15 @@ fn main() {
     println!();
     println!("| receivers | ring radius | frames/s | fixes | fixes/s | median error | p95 error | median (smoothed) |");
     println!("|---|---|---|---|---|---|---|---|");
-    for &(n, r_km) in &[(4, 50.0), (4, 100.0), (4, 200.0), (6, 100.0), (8, 50.0), (8, 100.0), (8, 200.0)] {
+    for &(n, r_km) in &[
+        (4, 50.0),
+        (4, 100.0),
+        (4, 200.0),
+        (6, 100.0),
+        (8, 50.0),
+        (8, 100.0),
+        (8, 200.0),
+    ] {
         pipeline(n, r_km);
     }
 }
@@ -53,7 +61,10 @@ fn solver_alone() {
         alt_m: 10_000.0,
         sigma_m: 25.0,
     });
-    for (label, with_height) in [("4 receivers, no altitude", false), ("4 receivers + altitude", true)] {
+    for (label, with_height) in [
+        ("4 receivers, no altitude", false),
+        ("4 receivers + altitude", true),
+    ] {
         let rounds = 200;
         let t0 = Instant::now();
         let mut ok = 0;
@@ -80,7 +91,10 @@ const FT: f64 = 0.3048;
 struct Lcg(u64);
 impl Lcg {
     fn f(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -192,7 +206,9 @@ fn pipeline(n: usize, r_km: f64) {
     }
     let pct = |v: &mut Vec<f64>, p: f64| {
         v.sort_by(f64::total_cmp);
-        v.get(((v.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(f64::NAN)
+        v.get(((v.len().max(1) - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
     };
     println!(
         "| {n} | {r_km:.0} km | {:.0} | {} | {:.0} | {:.0} m | {:.0} m | {:.0} m |",

@@ -1085,3 +1085,70 @@ fn beacon_position(plane: &mut Plane, cpr: CprPosition, time: f64) -> Option<Lat
     plane.position = Some((pos, time));
     Some(pos)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_12mhz_counter_is_unwrapped_past_48_bits() {
+        let mut c = LocalClock::default();
+        let near_end = WRAP_12MHZ - 6_000_000;
+        assert_eq!(c.seconds(Clock::Ticks12Mhz(near_end)), Some(0.0));
+        // One second later the counter has wrapped.
+        let s = c.seconds(Clock::Ticks12Mhz(6_000_000)).unwrap();
+        assert!((s - 1.0).abs() < 1e-12, "{s}");
+        assert_eq!(c.seconds(Clock::None), None);
+    }
+
+    #[test]
+    fn gps_time_of_day_is_unwrapped_past_midnight() {
+        let mut c = LocalClock::default();
+        let t0 = c.seconds(Clock::GpsTimeOfDay {
+            seconds: 86_399,
+            nanos: 500_000_000,
+        });
+        assert_eq!(t0, Some(0.0));
+        let s = c
+            .seconds(Clock::GpsTimeOfDay {
+                seconds: 0,
+                nanos: 250_000_000,
+            })
+            .unwrap();
+        assert!((s - 0.75).abs() < 1e-12, "{s}");
+    }
+
+    #[test]
+    fn frames_without_clock_or_receiver_are_counted_not_used() {
+        let rx = vec![ReceiverConfig {
+            name: "a".into(),
+            position: Geodetic::new(60.0, 10.0, 0.0),
+        }];
+        let mut m = Mlat::new(rx, MlatConfig::default());
+        let frame = Frame::from_hex("8d4840d6202cc371c32ce0576098").unwrap();
+        let mut r = Received {
+            time_utc: 1.0,
+            clock: Clock::None,
+            signal: None,
+            receiver: 0,
+            what: What::ModeS(frame),
+        };
+        let mut out = Vec::new();
+        m.ingest(&r, &mut out);
+        r.receiver = 3;
+        m.ingest(&r, &mut out);
+        r.receiver = 0;
+        r.time_utc = f64::NAN;
+        r.clock = Clock::Ticks12Mhz(5);
+        m.ingest(&r, &mut out);
+        r.what = What::ModeAc([0, 0]);
+        m.ingest(&r, &mut out);
+        m.finish(&mut out);
+        let s = m.stats();
+        assert_eq!(
+            (s.no_clock, s.unknown_receiver, s.bad_time, s.not_frames),
+            (1, 1, 1, 1)
+        );
+        assert!(out.is_empty());
+    }
+}
