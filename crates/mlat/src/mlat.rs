@@ -294,7 +294,12 @@ struct Plane {
     /// Barometric altitude from replies, ft, and when.
     alt_baro: Option<(i32, f64)>,
     track: Option<Track>,
+    /// Latest transmission heard, `time_utc`.
+    seen: f64,
 }
+
+/// An aircraft unheard for this long is forgotten, s.
+const FORGET_AFTER_S: f64 = 600.0;
 
 /// Bands of 2,500 ft for the regional barometric-to-geometric correction.
 const BANDS: usize = 24;
@@ -486,6 +491,7 @@ impl Mlat {
             self.learn_skew(&g.copies);
         }
         let plane = self.planes.entry(address.0).or_default();
+        plane.seen = plane.seen.max(time);
         if let Some(ft) = d.message.altitude_code().and_then(|a| a.feet()) {
             plane.alt_baro = Some((ft, time));
         }
@@ -887,6 +893,7 @@ impl Mlat {
 
     /// Judges every receiver from its pairs' behaviour since the last check.
     fn health(&mut self, now: f64) {
+        self.planes.retain(|_, p| now - p.seen <= FORGET_AFTER_S);
         let n = self.rx.len();
         let sc = self.cfg.sync;
         // Median RMS of the usable pairs.
