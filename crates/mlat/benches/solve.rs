@@ -249,7 +249,10 @@ fn cpu_s() -> f64 {
     };
     // After the command name: state is field 3, utime 14 and stime 15.
     let f: Vec<&str> = rest.split_whitespace().collect();
-    match (f.get(11).and_then(|v| v.parse::<f64>().ok()), f.get(12).and_then(|v| v.parse::<f64>().ok())) {
+    match (
+        f.get(11).and_then(|v| v.parse::<f64>().ok()),
+        f.get(12).and_then(|v| v.parse::<f64>().ok()),
+    ) {
         (Some(u), Some(s)) => (u + s) / 100.0,
         _ => f64::NAN,
     }

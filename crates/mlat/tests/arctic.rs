@@ -92,10 +92,10 @@ fn tu160s_are_located_within_twice_the_cramer_rao_bound() {
     );
 }
 
-/// The bombers' entry into the Alaska ADIZ, seen by the tracker and the zone detector on
-/// multilateration positions (and not without them).
+/// The bombers' entry into the Alaska ADIZ and their formation, seen by the tracker and the
+/// detectors on multilateration positions (and not without them).
 #[test]
-fn bombers_zone_entry_is_detected_on_mlat_positions() {
+fn bombers_zone_entry_and_formation_are_detected_on_mlat_positions() {
     let s = Scenario::builtin("arctic_mlat").unwrap();
     let (from, len) = (3_450.0, 180.0);
     let sim = Simulation::new(
@@ -128,6 +128,16 @@ fn bombers_zone_entry_is_detected_on_mlat_positions() {
         with.ingest(r);
         without.ingest(r);
     }
+    // The formation of the two bombers, too (they fly 1 nm apart all through the window).
+    let formation = |events: &[Event]| {
+        events.iter().any(|e| {
+            e.kind == EventKind::Formation
+                && BOMBERS.contains(&e.subject.address().0)
+                && e.others.iter().any(|o| BOMBERS.contains(&o.address().0))
+        })
+    };
+    assert!(formation(&with.events), "no formation of the bombers");
+    assert!(!formation(&without.events));
     for t in &truth {
         let onset = t.onset as f64 / 1e9;
         let found = with
