@@ -215,3 +215,26 @@ impl Detection {
         }
     }
 }
+
+/// Deterministic: the same frames in the same order give the same fixes, bit for bit.
+#[test]
+fn same_frames_same_fixes() {
+    let s = Scenario::builtin("arctic_mlat").unwrap();
+    let a = run(
+        &s,
+        3_500.0,
+        60.0,
+        receivers(&s),
+        MlatConfig::default(),
+        |_| true,
+        true,
+    );
+    assert!(a.fixes.len() > 50, "{}", a.fixes.len());
+    let mut mlat = Mlat::new(receivers(&s), MlatConfig::default());
+    let mut again = Vec::new();
+    for r in &a.frames {
+        mlat.ingest(r, &mut again);
+    }
+    mlat.finish(&mut again);
+    assert_eq!(a.fixes, again);
+}
