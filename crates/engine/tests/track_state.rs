@@ -191,7 +191,10 @@ fn multilateration_positions_are_labelled_mlat_and_rank_above_other_tools() {
     o.lon = Some(-160.6);
     t.ingest_observation(T0, &o);
     let p = t.get(TrackKey::icao(b)).unwrap().position.unwrap();
-    assert_eq!((p.source, p.method), (PositionSource::Mlat, PositionMethod::Observed));
+    assert_eq!(
+        (p.source, p.method),
+        (PositionSource::Mlat, PositionMethod::Observed)
+    );
     // Another tool's position does not replace a fresh multilateration fix.
     let mut other = Observation::new(b, ObservationSource::Sbs);
     other.lat = Some(72.501);
