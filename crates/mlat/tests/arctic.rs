@@ -82,6 +82,11 @@ fn tu160s_are_located_within_twice_the_cramer_rao_bound() {
         med <= 2.0 * crb_med,
         "median {med:.0} m against a bound of {crb_med:.0} m"
     );
+    // The bound is on the mean square: compare root mean squares too.
+    let rms = |v: &[f64]| (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt();
+    let (rms_err, rms_crb) = (rms(&raw), rms(&crb));
+    println!("root mean square: error {rms_err:.0} m, bound {rms_crb:.0} m");
+    assert!(rms_err <= 2.0 * rms_crb, "{rms_err:.0} m against {rms_crb:.0} m");
     // The smoothing helps, and the error estimate is honest.
     assert!(smed < med, "{smed} {med}");
     assert!(sp95 < 400.0, "{sp95}");
