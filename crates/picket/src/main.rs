@@ -1,6 +1,7 @@
 //! picket: an early-warning monitor for aircraft of interest, on Mode S / ADS-B data.
 
 mod decode;
+mod mlat;
 mod run;
 mod simulate;
 mod track;
@@ -26,6 +27,8 @@ enum Command {
     Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
     Run(Box<run::RunArgs>),
+    /// Multilateration: positions of replies heard by several receivers' recordings.
+    Mlat(mlat::MlatArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Mlat(args) => mlat::run(&args),
     };
     match result {
         Ok(code) => code,
