@@ -208,6 +208,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         }
     };
     let live_positions: Vec<_> = live_specs.iter().filter_map(|s| s.position).collect();
+    let scenario_count = scenario_receivers.len();
     let files = WorldFiles {
         rules: settings.rules.clone(),
         zones: settings.zones.clone(),
@@ -228,7 +229,12 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     check_sink_names(pipeline.rules(), &sinks)?;
     check_sink_rules(pipeline.rules(), settings)?;
 
-    let n_receivers = live_specs.len() + listens.len();
+    // Clock domains: outputs zero the timestamps when more than one receiver feeds them.
+    let n_receivers = match &settings.source {
+        SourceSetting::Live { .. } => live_specs.len() + listens.len(),
+        SourceSetting::Files(paths) => paths.len(),
+        SourceSetting::Scenario { .. } => scenario_count,
+    };
     let outputs = start_outputs(settings, &handle, n_receivers.max(1), &control.stop, opts.quiet)?;
     if !opts.quiet {
         eprintln!(
