@@ -243,3 +243,24 @@ fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
     feeding.join().unwrap();
     reading.join().unwrap();
 }
+
+#[test]
+fn pushed_beast_input_is_read_on_the_listen_port() {
+    let run = Run::start(Overrides {
+        beast_in: Some("127.0.0.1:0".into()),
+        ..Overrides::default()
+    });
+    let endpoint = run.rx(0).endpoint;
+    let addr = endpoint.rsplit(' ').next().unwrap().to_string();
+    assert!(endpoint.starts_with("listen beast "), "{endpoint}");
+    // Two feeders one after the other: each connection is counted, the frames add up.
+    for (n, round) in [(250u64, 1u64), (150, 2)] {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(&beast_frames(n as usize, round * 1_000_000_000))
+            .unwrap();
+        drop(s);
+        let want = if round == 1 { 250 } else { 400 };
+        assert!(wait_for(20, || run.rx(0).messages == want), "{:?}", run.rx(0));
+        assert_eq!(run.rx(0).connections, round);
+    }
+}
