@@ -328,6 +328,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut sbs_buf = String::new();
     let mut text_out = opts.text.then(std::io::stdout);
     let sbs = outputs.sbs.clone();
+    let engine_counts = Arc::clone(&live.engine);
     rt.block_on(async {
         loop {
             if control.stop.load(Ordering::Relaxed) {
@@ -346,6 +347,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             };
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
                 Ok(Some(batch)) => {
+                    engine_counts
+                        .items
+                        .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
                     for item in &batch.items {
                         let t = item.time_utc;
                         if counts.first_time.is_none() {
@@ -357,6 +361,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         if t >= next_tick_due(last_tick) {
                             pipeline.tick(t, &mut alerts);
                             last_tick = t;
+                            engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
                         }
                         match item.what {
                             What::ModeS(_) => counts.frames += 1,
@@ -389,6 +394,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         if now >= next_tick_due(last_tick) {
                             pipeline.tick(now, &mut alerts);
                             last_tick = now;
+                            engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
+                            engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
                             deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
                     }

@@ -264,3 +264,21 @@ fn pushed_beast_input_is_read_on_the_listen_port() {
         assert_eq!(run.rx(0).connections, round);
     }
 }
+
+#[test]
+fn the_engine_ticks_on_the_wall_clock_when_the_feed_is_silent() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let run = Run::start(connect(&[listener.local_addr().unwrap()]));
+    let (mut s, _) = listener.accept().unwrap();
+    s.write_all(&beast_frames(10, 1_000)).unwrap();
+    assert!(wait_for(20, || run.rx(0).messages == 10));
+    // No frame comes any more; the next ticks are due by the clock all the same (what
+    // silence-based detectors need).
+    let before = run.stats().engine.idle_ticks.load(Ordering::Relaxed);
+    assert!(
+        wait_for(20, || run.stats().engine.idle_ticks.load(Ordering::Relaxed)
+            >= before + 2),
+        "no tick without frames"
+    );
+    assert_eq!(run.stats().engine.items.load(Ordering::Relaxed), 10);
+}
