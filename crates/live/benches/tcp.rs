@@ -48,7 +48,10 @@ fn decode(path: &str, repeats: usize) {
             s.write_all(&data).unwrap();
         }
     });
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (frames, decoded, wall, cpu) = rt.block_on(async {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
         let mut reader = AnyReader::new(Format::Beast, ReaderConfig::live());
@@ -72,7 +75,12 @@ fn decode(path: &str, repeats: usize) {
                 }
             }
         }
-        (frames, decoded, t0.elapsed().as_secs_f64(), thread_cpu_s().unwrap_or(0.0) - cpu0)
+        (
+            frames,
+            decoded,
+            t0.elapsed().as_secs_f64(),
+            thread_cpu_s().unwrap_or(0.0) - cpu0,
+        )
     });
     sender.join().unwrap();
     println!(
@@ -85,9 +93,15 @@ fn decode(path: &str, repeats: usize) {
 fn serve(path: &str, addr: &str) {
     let data = std::fs::read(path).expect("the Beast file");
     let listener = TcpListener::bind(addr).unwrap();
-    eprintln!("serving {path} ({} bytes) on {}", data.len(), listener.local_addr().unwrap());
+    eprintln!(
+        "serving {path} ({} bytes) on {}",
+        data.len(),
+        listener.local_addr().unwrap()
+    );
     for s in listener.incoming() {
-        let Ok(mut s): Result<TcpStream, _> = s else { continue };
+        let Ok(mut s): Result<TcpStream, _> = s else {
+            continue;
+        };
         let _ = s.write_all(&data);
     }
 }

@@ -250,8 +250,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     }
 
     let (tx, mut rx) = mpsc::channel::<Batch>(CHANNEL_BATCHES);
+    let pool = connect::Pool::default();
     let feed = Feed {
         tx,
+        pool: pool.clone(),
         outputs: Arc::clone(&outputs.frames),
         stop: Arc::clone(&control.stop),
     };
@@ -324,6 +326,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut counts = Counts::default();
     let mut alerts: Vec<Alert> = Vec::new();
     let mut last_tick = f64::NEG_INFINITY;
+    let mut due = next_tick_due(last_tick);
     let mut stopped = false;
     let mut sbs_buf = String::new();
     let mut text_out = opts.text.then(std::io::stdout);
@@ -340,7 +343,6 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 reload(&files, &mut pipeline, &sinks, &mut counts, settings, now);
             }
             let wait = if wall_clock {
-                let due = next_tick_due(last_tick);
                 (due - crate::now_utc()).clamp(0.0, 1.0)
             } else {
                 0.25
@@ -358,9 +360,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         if t > counts.last_time {
                             counts.last_time = t;
                         }
-                        if t >= next_tick_due(last_tick) {
+                        if t >= due {
                             pipeline.tick(t, &mut alerts);
                             last_tick = t;
+                            due = next_tick_due(last_tick);
                             engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
                         }
                         match item.what {
@@ -386,14 +389,16 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
                     }
+                    pool.give(batch.items);
                 }
                 Ok(None) => break,
                 Err(_) => {
                     if wall_clock {
                         let now = crate::now_utc().max(counts.last_time);
-                        if now >= next_tick_due(last_tick) {
+                        if now >= due {
                             pipeline.tick(now, &mut alerts);
                             last_tick = now;
+                            due = next_tick_due(last_tick);
                             engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
                             engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
                             deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
@@ -450,8 +455,9 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
     let mut pacer = speed.map(|speed| Pacer { speed, start: None });
     let mut scratch = Vec::new();
     loop {
-        let mut items = Vec::with_capacity(if pacer.is_some() { 1 } else { FILE_BATCH });
-        while items.len() < items.capacity() {
+        let want = if pacer.is_some() { 1 } else { FILE_BATCH };
+        let mut items = feed.pool.take();
+        while items.len() < want {
             match src.next() {
                 Some(item) => items.push(item),
                 None => break,
