@@ -457,12 +457,7 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
     loop {
         let want = if pacer.is_some() { 1 } else { FILE_BATCH };
         let mut items = feed.pool.take();
-        while items.len() < want {
-            match src.next() {
-                Some(item) => items.push(item),
-                None => break,
-            }
-        }
+        src.fill(&mut items, want);
         let Some(last) = items.last() else { break };
         if let Some(p) = &mut pacer {
             p.wait(last.time_utc, &feed.stop);
