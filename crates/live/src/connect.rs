@@ -28,7 +28,7 @@ pub struct Batch {
 }
 
 /// Batches the engine's channel holds before receivers wait (backpressure, not loss).
-pub const CHANNEL_BATCHES: usize = 256;
+pub const CHANNEL_BATCHES: usize = 32;
 
 /// Bytes read from a socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
