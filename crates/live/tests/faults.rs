@@ -248,8 +248,21 @@ fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
 fn pushed_beast_input_is_read_on_the_listen_port() {
     let run = Run::start(Overrides {
         beast_in: Some("127.0.0.1:0".into()),
+        avr_in: Some("127.0.0.1:0".into()),
         ..Overrides::default()
     });
+    // AVR lines pushed to the AVR listener (receiver 1), garbage line included.
+    let avr = run.rx(1).endpoint;
+    assert!(avr.starts_with("listen avr "), "{avr}");
+    let mut s = TcpStream::connect(avr.rsplit(' ').next().unwrap()).unwrap();
+    s.write_all(b"*8D4840D6202CC371C32CE0576098;\nnot a frame\n@000000B71B008D4840D6202CC371C32CE0576098;\n")
+        .unwrap();
+    drop(s);
+    assert!(
+        wait_for(20, || run.rx(1).messages == 2 && run.rx(1).bad_frames == 1),
+        "{:?}",
+        run.rx(1)
+    );
     let endpoint = run.rx(0).endpoint;
     let addr = endpoint.rsplit(' ').next().unwrap().to_string();
     assert!(endpoint.starts_with("listen beast "), "{endpoint}");
