@@ -162,3 +162,14 @@ fn frames_of_several_receivers_are_forwarded_without_their_clocks() {
     assert_eq!(text.lines().count(), 2);
     assert!(text.lines().all(|l| l.starts_with("*8D4840D6")), "{text}");
 }
+
+#[test]
+fn pushed_input_does_not_mix_with_a_replay() {
+    let o = Overrides {
+        scenario: Some("caracas".into()),
+        beast_in: Some("127.0.0.1:0".into()),
+        ..Overrides::default()
+    };
+    let e = Settings::resolve(None, o).unwrap_err().to_string();
+    assert!(e.contains("pushed input"), "{e}");
+}
