@@ -296,6 +296,7 @@ impl Engine {
         if !self.events.is_empty() {
             self.judge(now, &[], alerts);
         }
+        self.state.flush(now, &self.rules, alerts);
         if now - self.last_prune >= PRUNE_EVERY_S {
             self.state.prune(now, &self.rules);
             self.gone.retain(|_, (t, ..)| now - *t < GONE_KEEP_S);

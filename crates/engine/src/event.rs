@@ -458,6 +458,9 @@ pub struct Alert {
     pub aircraft: AircraftSummary,
     /// Set when a watch-list entry matched under a new address.
     pub new_address_of: Option<NewAddress>,
+    /// The incident this message tells, for rules that deliver incidents (`event` is then
+    /// the incident's latest event).
+    pub incident: Option<Box<crate::incident::Incident>>,
 }
 
 /// The JSON name of a classification class.
@@ -529,6 +532,10 @@ pub fn write_alert(out: &mut String, a: &Alert) {
                 arr.str(m);
             }
         }
+    }
+    if let Some(inc) = &a.incident {
+        let mut io = o.object("incident");
+        crate::incident::write_incident_fields(&mut io, inc);
     }
 }
 
@@ -847,6 +854,7 @@ mod tests {
                 previous: vec![key(0x156f00)],
                 matched_by: vec!["callsign", "type"],
             }),
+            incident: None,
         };
         let mut s = String::new();
         write_alert(&mut s, &a);
