@@ -47,8 +47,9 @@ pub const PLACE_WINDOW_S: f64 = 24.0 * 3_600.0;
 pub const NEAR_WINDOW_S: f64 = 2.0 * 3_600.0;
 /// How near, metres.
 pub const NEAR_M: f64 = 500_000.0;
-/// An incident whose events have all ended closes after this much data time without news.
-pub const QUIET_S: f64 = 30.0 * 60.0;
+/// An incident whose events have all ended closes after this much data time without news
+/// (an hour: fighters scrambled and heard on the way out belong to the story they meet).
+pub const QUIET_S: f64 = 3_600.0;
 /// An incident with events still open (a dwell) closes after this much data time without
 /// news.
 pub const IDLE_S: f64 = 36.0 * 3_600.0;
@@ -376,8 +377,8 @@ impl Open {
             self.events.push(e.id);
         }
         // Events that last (a formation, an intercept, an orbit, a stay) keep the incident
-        // open until they end; the others (a sighting, a zone crossing, a landing, going
-        // dark) are moments.
+        // open until they end; the others (a sighting, a zone crossing, going dark) are
+        // moments.
         let lasting = matches!(
             e.kind,
             EventKind::Formation
@@ -390,6 +391,14 @@ impl Open {
         match e.phase {
             Phase::Ended => self.open_events.retain(|&x| x != e.id),
             _ if lasting && !self.open_events.contains(&e.id) => self.open_events.push(e.id),
+            _ => {}
+        }
+        // An aircraft that landed is on the ground until it takes off: its stay (a
+        // deployment, reported daily) is part of the story.
+        let on_ground = (1u64 << 63) | u64::from(e.subject.raw());
+        match e.kind {
+            EventKind::Landing if !self.open_events.contains(&on_ground) => self.open_events.push(on_ground),
+            EventKind::Takeoff => self.open_events.retain(|&x| x != on_ground),
             _ => {}
         }
         if let Some(p) = &e.place {

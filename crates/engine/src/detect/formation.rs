@@ -199,7 +199,9 @@ pub(crate) struct Pairs {
 
 impl Pairs {
     /// Runs one pass at data second `t` over `snaps` (already sorted into `grid` by their
-    /// positions, in the same order). `history` gives an aircraft's samples.
+    /// positions, in the same order). `history` gives an aircraft's samples, `same_side`
+    /// whether two aircraft fly for one side.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn pass<'h>(
         &mut self,
         p: &DetectorParams,
