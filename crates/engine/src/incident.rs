@@ -699,3 +699,251 @@ impl std::fmt::Display for IdHex {
         write!(f, "{:016x}", self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::Layer;
+    use crate::event::Event;
+    use picket_modes::Icao;
+
+    fn key(a: u32) -> TrackKey {
+        TrackKey::icao(Icao(a))
+    }
+
+    fn aircraft(a: u32, ty: &str, country: &str, class: Class, at: (f64, f64)) -> AircraftSummary {
+        AircraftSummary {
+            hex: key(a),
+            flight: None,
+            registration: None,
+            type_designator: Some(ty.into()),
+            operator: None,
+            country: Some(country.into()),
+            military: class != Class::Civil,
+            class,
+            layer: Layer::Type,
+            class_detail: String::new(),
+            lat: Some(at.0),
+            lon: Some(at.1),
+            alt_baro: Some(30_000),
+        }
+    }
+
+    fn tu160(a: u32) -> AircraftSummary {
+        aircraft(a, "T160", "Russia", Class::Military, (70.0, -165.0))
+    }
+
+    fn f22(a: u32) -> AircraftSummary {
+        aircraft(a, "F22", "United States", Class::Military, (69.0, -160.0))
+    }
+
+    fn adiz() -> Place {
+        Place::Zone {
+            id: "alaska_adiz".into(),
+            name: "Alaska ADIZ".into(),
+        }
+    }
+
+    fn alert(kind: EventKind, who: &AircraftSummary, others: &[u32], t: f64, place: Option<Place>) -> Alert {
+        let mut e = Event::new(kind, who.hex, t, t);
+        e.others = others.iter().map(|&a| key(a)).collect();
+        if let Some(p) = place {
+            e = e.with_place(p);
+        }
+        Alert {
+            rule: "military".into(),
+            event: e,
+            aircraft: who.clone(),
+            new_address_of: None,
+            incident: None,
+        }
+    }
+
+    fn incident(a: &Alert) -> &Incident {
+        a.incident.as_deref().unwrap()
+    }
+
+    #[test]
+    fn the_headline_tells_the_story_from_the_intercepted_side() {
+        let (b1, b2, f1, f2) = (tu160(0x156f01), tu160(0x156f02), f22(0xae1f01), f22(0xae1f02));
+        let entry =
+            |kind, who: &AircraftSummary, others: Vec<TrackKey>, onset: f64, place: Option<Place>| Entry {
+                event: 0,
+                kind,
+                phase: Phase::Started,
+                subject: who.hex,
+                others,
+                onset,
+                time: onset,
+                place,
+            };
+        // The fighters were seen first; the story is still the bombers'.
+        let participants = vec![f1.clone(), f2.clone(), b1.clone(), b2.clone()];
+        let timeline = vec![
+            entry(EventKind::FirstSeen, &f1, vec![], 0.0, None),
+            entry(EventKind::ZoneEntry, &b1, vec![], 100.0, Some(adiz())),
+            entry(EventKind::ZoneEntry, &f1, vec![], 200.0, Some(adiz())),
+            entry(EventKind::Intercept, &f1, vec![b1.hex], 300.0, None),
+            entry(EventKind::Escort, &f2, vec![b2.hex], 600.0, None),
+            entry(EventKind::ZoneExit, &b1, vec![], 1_600.0, Some(adiz())),
+            entry(EventKind::ZoneExit, &b2, vec![], 1_700.0, Some(adiz())),
+            entry(EventKind::WentDark, &b2, vec![], 1_800.0, Some(adiz())),
+        ];
+        assert_eq!(
+            headline_of(&participants, &timeline),
+            "2 Tu-160 (Russia) entered the Alaska ADIZ; intercepted and escorted by 2 F-22 Raptor \
+             (United States); left after 25 min; went dark"
+        );
+        // Before the intercept, the story of the first participant's side.
+        assert_eq!(
+            headline_of(&participants, &timeline[..1]),
+            "2 F-22 Raptor (United States) seen"
+        );
+        assert_eq!(
+            headline_of(&participants[..1], &timeline[..1]),
+            "1 F-22 Raptor (United States) seen"
+        );
+    }
+
+    #[test]
+    fn opened_at_once_updated_at_a_bounded_rate_merged_and_closed() {
+        let (b1, b2, f1) = (tu160(0x156f01), tu160(0x156f02), f22(0xae1f01));
+        let mut book = Incidents::default();
+        let mut out = Vec::new();
+        let interval = 1_800.0;
+        book.take(
+            alert(EventKind::FirstSeen, &b1, &[], 0.0, None),
+            interval,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "opened at once");
+        let bombers = incident(&out[0]).id;
+        assert_eq!(incident(&out[0]).phase, Phase::Started);
+        // The wingman: same country, near, within the window: the same incident, held back.
+        book.take(
+            alert(EventKind::FirstSeen, &b2, &[], 60.0, None),
+            interval,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        // The fighters: another side, another incident.
+        book.take(
+            alert(EventKind::FirstSeen, &f1, &[], 120.0, None),
+            interval,
+            &mut out,
+        );
+        assert_eq!(out.len(), 2);
+        let fighters = incident(&out[1]).id;
+        assert_ne!(fighters, bombers);
+        // Nothing before the interval; then the held-back update with both bombers.
+        book.flush(1_000.0, interval, &mut out);
+        assert_eq!(out.len(), 2);
+        book.flush(1_801.0, interval, &mut out);
+        assert_eq!(out.len(), 3);
+        let u = incident(&out[2]);
+        assert_eq!(
+            (u.id, u.phase, u.participants.len()),
+            (bombers, Phase::Updated, 2)
+        );
+        assert_eq!(u.headline, "2 Tu-160 (Russia) seen");
+        // A flush with no change sends nothing.
+        book.flush(3_000.0, interval, &mut out);
+        assert_eq!(out.len(), 3);
+        // The intercept links the two: the younger (fighters) merges into the older.
+        book.take(
+            alert(EventKind::Intercept, &f1, &[0x156f01], 3_100.0, None),
+            interval,
+            &mut out,
+        );
+        let merged = incident(&out[3]);
+        assert_eq!(
+            (merged.id, merged.phase, merged.merged_into),
+            (fighters, Phase::Ended, Some(bombers))
+        );
+        // The story's update waits for the interval since its last message.
+        assert_eq!(out.len(), 4);
+        book.flush(3_601.0, interval, &mut out);
+        let story = incident(&out[4]);
+        assert_eq!(
+            (story.id, story.phase, story.participants.len()),
+            (bombers, Phase::Updated, 3)
+        );
+        assert!(
+            story
+                .headline
+                .ends_with("intercepted by 1 F-22 Raptor (United States)"),
+            "{}",
+            story.headline
+        );
+        assert_eq!(book.open(), 1);
+        // The intercept is lasting: no close while it is open...
+        book.flush(3_100.0 + QUIET_S + 10.0, interval, &mut out);
+        assert_eq!(out.len(), 5);
+        // ...and an hour after it ended, the incident closes with its whole timeline.
+        let mut end = alert(EventKind::Intercept, &f1, &[0x156f01], 3_100.0, None);
+        end.event.phase = Phase::Ended;
+        end.event.time = 9_000.0;
+        book.take(end, interval, &mut out);
+        book.flush(9_000.0 + QUIET_S + 1.0, interval, &mut out);
+        let last = incident(out.last().unwrap());
+        assert_eq!(
+            (last.id, last.phase, last.closed),
+            (bombers, Phase::Ended, Some(9_000.0))
+        );
+        assert_eq!(last.timeline.len(), 5);
+        assert_eq!(book.open(), 0);
+        let s = book.stats();
+        assert_eq!((s.opened, s.updates, s.closed, s.events), (2, 2, 2, 5));
+    }
+
+    #[test]
+    fn same_place_same_day_by_operator() {
+        let il62 = AircraftSummary {
+            operator: Some("Russian Air Force".into()),
+            ..aircraft(0x1514c0, "IL62", "Russia", Class::Military, (10.6, -67.0))
+        };
+        let an124 = AircraftSummary {
+            operator: Some("Russian Air Force".into()),
+            lat: None,
+            lon: None,
+            ..aircraft(0x150d8a, "A124", "Russia", Class::Military, (0.0, 0.0))
+        };
+        let svmi = Place::Airport {
+            ident: "SVMI".into(),
+            name: "Maiquetia".into(),
+        };
+        let mut book = Incidents::default();
+        let mut out = Vec::new();
+        book.take(
+            alert(EventKind::Landing, &il62, &[], 0.0, Some(svmi.clone())),
+            1_800.0,
+            &mut out,
+        );
+        // Twenty hours later, the same airport: the same story.
+        book.take(
+            alert(EventKind::Landing, &an124, &[], 72_000.0, Some(svmi)),
+            1_800.0,
+            &mut out,
+        );
+        assert_eq!(book.open(), 1);
+        let last = incident(out.last().unwrap());
+        assert_eq!(last.participants.len(), 2);
+        assert!(
+            last.headline.starts_with("1 Il-62 and 1 An-124"),
+            "{}",
+            last.headline
+        );
+        // An airliner landing there is not part of it.
+        let airliner = aircraft(0x0d0001, "A320", "Venezuela", Class::Civil, (10.6, -67.0));
+        let place = Place::Airport {
+            ident: "SVMI".into(),
+            name: "Maiquetia".into(),
+        };
+        book.take(
+            alert(EventKind::Landing, &airliner, &[], 72_100.0, Some(place)),
+            1_800.0,
+            &mut out,
+        );
+        assert_eq!(book.open(), 2);
+    }
+}
