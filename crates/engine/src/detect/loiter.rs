@@ -83,7 +83,11 @@ struct Pt {
 impl Pt {
     /// Position of `q` in metres east and north of `self` (flat within a few hundred km).
     fn xy(&self, q: &Pt) -> (f64, f64) {
-        let k = self.lat.to_radians().cos();
+        self.xy_with(self.lat.to_radians().cos(), q)
+    }
+
+    /// [`Pt::xy`] with the cosine of `self`'s latitude given.
+    fn xy_with(&self, k: f64, q: &Pt) -> (f64, f64) {
         let mut dlon = q.lon - self.lon;
         if dlon > 180.0 {
             dlon -= 360.0;
@@ -500,6 +504,17 @@ impl Loiter {
 fn find_lap(points: &VecDeque<Pt>) -> Option<(f64, usize, f64)> {
     let n = points.len();
     let now = *points.back()?;
+    // Most aircraft that turn (arrivals, departures) never turn a lap's worth within the
+    // longest lap: the oldest point in reach says so without looking at the others.
+    let oldest = points.partition_point(|q| now.t - q.t > MAX_LAP_S);
+    if points
+        .get(oldest)
+        .is_none_or(|q| now.turned - q.turned < LAP_MIN_TURN_DEG)
+    {
+        return None;
+    }
+    let k = now.lat.to_radians().cos();
+    let xy = |q: &Pt| now.xy_with(k, q);
     let mut farthest: f64 = 0.0;
     let mut best: Option<(usize, f64, f64)> = None;
     for j in (0..n.saturating_sub(1)).rev() {
@@ -508,13 +523,13 @@ fn find_lap(points: &VecDeque<Pt>) -> Option<(f64, usize, f64)> {
         if age > MAX_LAP_S {
             break;
         }
-        let (x, y) = now.xy(&q);
+        let (x, y) = xy(&q);
         farthest = farthest.max((x * x + y * y).sqrt());
         if age < MIN_LAP_S || j + 1 >= n - 1 {
             continue;
         }
         let r = points[j + 1];
-        let (d, frac) = segment_distance((x, y), now.xy(&r));
+        let (d, frac) = segment_distance((x, y), xy(&r));
         let tol = TOL_MIN_M.max(TOL_SHARE * farthest);
         let alt_ok = match (now.alt(), q.alt()) {
             (Some(a), Some(b)) => (a - b).abs() <= ALT_MATCH_FT,
