@@ -445,6 +445,7 @@ impl Engine {
         if !self.events.is_empty() {
             self.judge(now, &[], sink);
         }
+        self.state.flush(now, &self.rules, sink.alerts());
         if now - self.last_prune >= PRUNE_EVERY_S {
             self.state.prune(now, &self.rules);
             self.gone.retain(|_, (t, ..)| now - *t < GONE_KEEP_S);

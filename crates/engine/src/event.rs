@@ -169,6 +169,32 @@ impl MovementBasis {
     }
 }
 
+/// The shape of an orbit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoiterShape {
+    /// About as wide as long, turning one way.
+    Circle,
+    /// Two straight legs joined by turns one way, longer than wide (holding, refuelling
+    /// and surveillance tracks).
+    Racetrack,
+    /// Turning one way, then the other: no net turn over a lap.
+    FigureEight,
+    /// A repeated path of no regular shape.
+    Irregular,
+}
+
+impl LoiterShape {
+    /// The JSON name: `circle`, `racetrack`, `figure_eight`, `irregular`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LoiterShape::Circle => "circle",
+            LoiterShape::Racetrack => "racetrack",
+            LoiterShape::FigureEight => "figure_eight",
+            LoiterShape::Irregular => "irregular",
+        }
+    }
+}
+
 /// The kind-specific part of an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Detail {
@@ -222,12 +248,24 @@ pub enum Detail {
     Loiter {
         /// Centre of the pattern.
         centre: LatLon,
-        /// Largest side of the box the pattern fits in, metres.
+        /// Length of the pattern along its long axis, metres.
         size_m: f64,
-        /// Mean time per full turn (360 degrees), seconds.
+        /// Time per lap, seconds.
         period_s: Option<f64>,
-        /// Accumulated turn, degrees.
+        /// Accumulated turn since the onset, degrees.
         turn_deg: f64,
+        /// The pattern's shape.
+        shape: LoiterShape,
+        /// Length of a racetrack's straight legs, metres.
+        leg_m: Option<f64>,
+        /// Width of the pattern across its long axis, metres.
+        width_m: f64,
+        /// Direction of the long axis, degrees from true north (0 to 180).
+        orientation_deg: f64,
+        /// Lowest and highest barometric altitude flown in it, ft.
+        alt_band: Option<(i32, i32)>,
+        /// Laps flown since the onset.
+        laps: f64,
     },
     /// Emergency.
     Emergency {
@@ -464,6 +502,9 @@ pub struct Alert {
     pub aircraft: AircraftSummary,
     /// Set when a watch-list entry matched under a new address.
     pub new_address_of: Option<NewAddress>,
+    /// The incident this message tells, for rules that deliver incidents (`event` is then
+    /// the incident's latest event).
+    pub incident: Option<Box<crate::incident::Incident>>,
 }
 
 /// The JSON name of a classification class.
@@ -535,6 +576,10 @@ pub fn write_alert(out: &mut String, a: &Alert) {
                 arr.str(m);
             }
         }
+    }
+    if let Some(inc) = &a.incident {
+        let mut io = o.object("incident");
+        crate::incident::write_incident_fields(&mut io, inc);
     }
 }
 
@@ -642,12 +687,25 @@ fn detail_fields(d: &mut JsonObject<'_>, detail: &Detail) {
             size_m,
             period_s,
             turn_deg,
+            shape,
+            leg_m,
+            width_m,
+            orientation_deg,
+            alt_band,
+            laps,
         } => {
             d.fixed(fields::LAT, centre.lat, 6)
                 .fixed(fields::LON, centre.lon, 6)
                 .fixed("size_m", size_m, 0)
                 .opt_fixed("period_s", period_s, 0)
-                .fixed("turn_deg", turn_deg, 0);
+                .fixed("turn_deg", turn_deg, 0)
+                .str("shape", shape.as_str())
+                .opt_fixed("leg_m", leg_m, 0)
+                .fixed("width_m", width_m, 0)
+                .fixed("orientation_deg", orientation_deg, 0)
+                .opt_num("alt_min", alt_band.map(|b| b.0))
+                .opt_num("alt_max", alt_band.map(|b| b.1))
+                .fixed("laps", laps, 1);
         }
         Detail::Emergency {
             state,
@@ -790,9 +848,15 @@ mod tests {
             },
             Detail::Loiter {
                 centre: LatLon::new(10.6, -67.0),
-                size_m: 20_000.0,
-                period_s: Some(240.0),
+                size_m: 150_000.0,
+                period_s: Some(1_620.0),
                 turn_deg: 800.0,
+                shape: LoiterShape::Racetrack,
+                leg_m: Some(120_000.0),
+                width_m: 30_000.0,
+                orientation_deg: 75.0,
+                alt_band: Some((24_900, 25_100)),
+                laps: 2.2,
             },
             Detail::Emergency {
                 state: EmergencyKind::NoCommunications,
@@ -819,6 +883,12 @@ mod tests {
             if let Detail::Formation { .. } = d {
                 assert_eq!(v["detail"]["links"][0]["aircraft"][1], "000002");
                 assert_eq!(v["detail"]["links"][0]["end"], 9.5);
+            }
+            if let Detail::Loiter { .. } = d {
+                assert_eq!(v["detail"]["shape"], "racetrack");
+                assert_eq!(v["detail"]["leg_m"], 120000);
+                assert_eq!(v["detail"]["alt_max"], 25100);
+                assert_eq!(v["detail"]["laps"], 2.2);
             }
             if let Detail::Emergency { .. } = d {
                 assert_eq!(v["detail"]["squawk"], "7600");
@@ -853,6 +923,7 @@ mod tests {
                 previous: vec![key(0x156f00)],
                 matched_by: vec!["callsign", "type"],
             }),
+            incident: None,
         };
         let mut s = String::new();
         write_alert(&mut s, &a);

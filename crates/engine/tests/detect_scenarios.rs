@@ -67,8 +67,8 @@ fn check(r: &Run, expect_kinds: &[EventKind]) {
 }
 
 /// Arctic, from before the bombers' formation to after they go dark: zone entries of the
-/// bombers and the fighters, the bombers' formation, four intercepts (and the wingman
-/// catching up with its leader), escorts, zone exits and going dark.
+/// bombers and the fighters, the bombers' formation, four intercepts (each fighter on each
+/// bomber, never one fighter on its wingman), escorts, zone exits and going dark.
 #[test]
 fn arctic_formation_intercept_escort_zone_and_dark() {
     let r = run("arctic", 2_900.0, 3_700.0);
@@ -100,6 +100,15 @@ fn arctic_formation_intercept_escort_zone_and_dark() {
         .map(|e| e.id)
         .collect();
     assert_eq!(groups.len(), 1, "one group, updated");
+    // The fighters (FURY11, FURY12) are wingmen: neither intercepts nor escorts the other.
+    let fighters = [0xae1f01, 0xae1f02];
+    assert!(
+        !r.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Intercept | EventKind::Escort)
+                && e.aircraft().all(|k| fighters.contains(&k.address().0))),
+        "an intercept within one side"
+    );
 }
 
 /// Caracas, around the two landings at SVMI.

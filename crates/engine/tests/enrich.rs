@@ -453,3 +453,47 @@ fn readsb_registrations_match_the_address_schemes() {
     eprintln!("address-derived registrations: {checked} rows checked ({us} US, {ca} Canada), all equal");
     assert!(us >= 497 && ca >= 16, "{us} US, {ca} Canadian rows");
 }
+
+/// The callsign layer reads the user's rows before the built-in table: a prefix the
+/// built-in table does not know becomes military, and a row replaces a built-in one.
+#[test]
+fn a_users_callsign_file_extends_the_callsign_layer() {
+    use picket_engine::rules::{Enrichment, Reported, RuleSet};
+    use picket_engine::track::TrackKey;
+    use picket_modes::Callsign;
+    let rules = RuleSet::empty();
+    let at = |db: &AircraftDb, cs: &str| {
+        let e = Enrichment::compute(
+            TrackKey::icao(Icao(0x4ca123)),
+            Some(Callsign::new(cs)),
+            Reported::default(),
+            db,
+            &rules,
+        );
+        (
+            e.classification.class,
+            e.classification.layer,
+            e.classification.detail.to_string(),
+        )
+    };
+    let mut db = AircraftDb::new();
+    assert_eq!(at(&db, "BOLT11").1, Layer::Fallback);
+    let (c, l, detail) = at(&db, "HUAF604");
+    assert_eq!((c, l), (Class::Military, Layer::Callsign));
+    assert_eq!(
+        detail,
+        "callsign HUAF604: Hungarian Air Force (HUAF, HU; tactical)"
+    );
+    let report = db.load_callsigns(
+        b"prefix,class,country,operator,source\nBOLT,military,US,US Marine Corps,my notes\nHUAF,state,HU,Hungarian government,my notes\nbolt,x\n",
+    );
+    assert_eq!((report.loaded, report.skipped), (2, 1));
+    assert_eq!(
+        report.errors[0].to_string(),
+        "line 4: 2 columns, expected 5 (prefix, class, country, operator, source)"
+    );
+    assert_eq!(at(&db, "BOLT11").0, Class::Military);
+    assert_eq!(at(&db, "HUAF604").0, Class::State);
+    // The built-in rows the user did not replace still apply.
+    assert_eq!(at(&db, "RCH471").0, Class::Military);
+}

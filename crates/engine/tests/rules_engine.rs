@@ -366,15 +366,38 @@ fn default_rules_ignore_an_airliner_and_catch_a_military_aircraft() {
     });
     let mut items = inbound(0x4ca123, "RYR123", T0, 0.0, 150);
     items.extend(inbound(0xae0001, "RCH471", T0, 90.0, 150));
-    let alerts = play(&mut e, items);
-    assert!(!alerts.is_empty());
+    let last = items.iter().map(|i| i.0).fold(T0, f64::max);
+    let mut alerts = play(&mut e, items);
+    // The aircraft goes silent (it went dark: the story changes), and the story closes
+    // half an hour after its last news.
+    let quiet = picket_engine::incident::QUIET_S;
+    e.tick(last + quiet + 1.0, &mut alerts);
+    e.tick(last + 2.0 * quiet + 2.0, &mut alerts);
     for a in &alerts {
         assert_eq!(a.rule, "military");
         assert_eq!(a.event.subject, key(0xae0001));
         assert_eq!(a.aircraft.layer, picket_engine::enrich::Layer::AddressBlock);
     }
-    let kinds: Vec<EventKind> = alerts.iter().map(|a| a.event.kind).collect();
-    assert_eq!(kinds, [EventKind::FirstSeen, EventKind::ZoneEntry]);
+    // One incident: opened at the sighting, updated, closed with its whole timeline.
+    let phases: Vec<(EventKind, Phase)> = alerts
+        .iter()
+        .map(|a| (a.event.kind, a.incident.as_ref().unwrap().phase))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            (EventKind::FirstSeen, Phase::Started),
+            (EventKind::WentDark, Phase::Updated),
+            (EventKind::WentDark, Phase::Ended)
+        ]
+    );
+    let closed = alerts[2].incident.as_ref().unwrap();
+    let kinds: Vec<EventKind> = closed.timeline.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [EventKind::FirstSeen, EventKind::ZoneEntry, EventKind::WentDark]
+    );
+    assert_eq!(closed.id, alerts[0].incident.as_ref().unwrap().id);
 }
 
 #[test]

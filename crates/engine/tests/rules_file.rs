@@ -1,6 +1,7 @@
 //! Rule files: what they say, and every kind of error with its line and column.
 
 use picket_engine::enrich::Class;
+use picket_engine::incident::Delivery;
 use picket_engine::rules::{EventFilter, ListedAddress, MatchedBy, RuleErrorKind, RuleSet, DEFAULT_RULES};
 use picket_modes::Icao;
 use picket_world::events::EventKind;
@@ -116,6 +117,48 @@ fn the_default_rules_load_and_bind() {
     assert_eq!(names, ["military", "emergency", "watchlist"]);
     assert!(set.rules().iter().all(|r| r.confirm >= 2));
     assert!(!set.has_condition_rules());
+    // The default rules tell incidents, updated at most every 30 minutes.
+    assert!(set
+        .rules()
+        .iter()
+        .all(|r| r.delivery == Delivery::Incidents && r.incident_updates_s == 1_800.0));
+}
+
+#[test]
+fn delivery_by_default_per_rule_and_bad_values() {
+    let set = RuleSet::load(
+        concat!(
+            "[defaults]\ndeliver = \"incidents\"\nincident_updates = \"10m\"\n",
+            "[[rule]]\nname = \"a\"\n",
+            "[[rule]]\nname = \"b\"\ndeliver = \"events\"\n",
+            "[[rule]]\nname = \"c\"\nincident_updates = \"1h\"\n",
+        ),
+        "r.toml",
+    )
+    .unwrap();
+    let got: Vec<(Delivery, f64)> = set
+        .rules()
+        .iter()
+        .map(|r| (r.delivery, r.incident_updates_s))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Delivery::Incidents, 600.0),
+            (Delivery::Events, 600.0),
+            (Delivery::Incidents, 3_600.0)
+        ]
+    );
+    // A file that does not say delivers one alert per event.
+    let plain = RuleSet::load("[[rule]]\nname = \"a\"\n", "r.toml").unwrap();
+    assert_eq!(plain.rules()[0].delivery, Delivery::Events);
+    check(
+        "[[rule]]\nname = \"a\"\ndeliver = \"stories\"\n",
+        3,
+        11,
+        RuleErrorKind::Value,
+        "deliver is \"incidents\" or \"events\"",
+    );
 }
 
 /// (file, line, column, kind, words the message must contain)

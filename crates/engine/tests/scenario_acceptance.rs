@@ -14,18 +14,28 @@ use std::sync::OnceLock;
 
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::event::{write_alert, Alert, Detail, Phase};
+use picket_engine::rules::{RuleSet, DEFAULT_RULES};
 use picket_engine::track::TrackKey;
 use picket_modes::Icao;
 use picket_sim::{Scenario, Simulation, TruthEvent, Window};
 use picket_world::events::{DetectorParams, EventKind};
 
-/// One scenario run: the truth, the alerts, and who is scripted.
+/// One scenario run: the truth, the alerts (the default rules with one alert per event,
+/// and as they come by default: incidents), and who is scripted.
 struct Run {
     name: &'static str,
     start: f64,
     truth: Vec<TruthEvent>,
     alerts: Vec<Alert>,
+    incidents: Vec<Alert>,
     scripted: HashSet<u32>,
+}
+
+/// The default rules, delivering one alert per event.
+fn per_event_rules() -> RuleSet {
+    let text = DEFAULT_RULES.replace("deliver = \"incidents\"", "deliver = \"events\"");
+    assert_ne!(text, DEFAULT_RULES, "the default rules deliver incidents");
+    RuleSet::load(&text, "default.toml").unwrap()
 }
 
 fn secs(ns: i64) -> f64 {
@@ -40,29 +50,38 @@ fn play(name: &'static str, window: Window, background: bool) -> Run {
         scenario.background = None;
     }
     let sim = Simulation::new(&scenario, scenario.seed, window);
-    let mut engine = Engine::new(EngineConfig {
+    let config = EngineConfig {
         receivers: scenario.receivers.iter().map(|r| r.position).collect(),
         ..EngineConfig::default()
+    };
+    let mut by_incident = Engine::new(config.clone());
+    let mut engine = Engine::new(EngineConfig {
+        rules: per_event_rules(),
+        ..config
     });
-    let mut alerts = Vec::new();
+    let (mut alerts, mut incidents) = (Vec::new(), Vec::new());
     let mut next_tick = f64::NEG_INFINITY;
     let mut last = 0.0;
     for heard in sim.frames() {
         let t = heard.received.time_utc;
         if t >= next_tick {
             engine.tick(t, &mut alerts);
+            by_incident.tick(t, &mut incidents);
             next_tick = t.floor() + 1.0;
         }
         engine.ingest(&heard.received, &mut alerts);
+        by_incident.ingest(&heard.received, &mut incidents);
         last = t;
     }
     // Let the silence detectors see the end of the window.
     engine.tick(last + 1.0, &mut alerts);
+    by_incident.tick(last + 1.0, &mut incidents);
     Run {
         name,
         start: secs(scenario.start),
         truth: sim.truth_events(),
         alerts,
+        incidents,
         scripted: scenario.aircraft.iter().map(|a| a.address).collect(),
     }
 }
@@ -361,4 +380,131 @@ fn same_input_same_alerts() {
     let b = play("arctic", window, true);
     assert!(!a.alerts.is_empty());
     assert_eq!(text(&a), text(&b));
+}
+
+/// The incidents of a run: id -> its last message.
+fn last_messages(run: &Run) -> Vec<&Alert> {
+    let mut last: Vec<&Alert> = Vec::new();
+    for a in &run.incidents {
+        let inc = a.incident.as_ref().expect("the default rules deliver incidents");
+        match last
+            .iter_mut()
+            .find(|x| x.incident.as_ref().is_some_and(|i| i.id == inc.id))
+        {
+            Some(x) => *x = a,
+            None => last.push(a),
+        }
+    }
+    last
+}
+
+fn print_incidents(run: &Run) {
+    for a in &run.incidents {
+        let i = a.incident.as_ref().unwrap();
+        eprintln!(
+            "{} {:.0} s {} {:016x} {} ({} participants, {} entries){}",
+            run.name,
+            i.time - run.start,
+            i.phase.as_str(),
+            i.id,
+            i.headline,
+            i.participants.len(),
+            i.timeline.len(),
+            i.merged_into
+                .map_or(String::new(), |m| format!(" merged into {m:016x}"))
+        );
+    }
+}
+
+/// Under the default rules the arctic encounter is one story: one incident with the two
+/// bombers and the two fighters, whose headline tells it, in at most 10 messages.
+#[test]
+fn arctic_is_one_incident_in_at_most_ten_messages() {
+    let run = arctic();
+    print_incidents(run);
+    assert!(run.incidents.len() <= 10, "{} messages", run.incidents.len());
+    let (b1, b2, f1, f2) = (key(0x156f01), key(0x156f02), key(0xae1f01), key(0xae1f02));
+    let last = last_messages(run);
+    let alive: Vec<&&Alert> = last
+        .iter()
+        .filter(|a| a.incident.as_ref().is_some_and(|i| i.merged_into.is_none()))
+        .collect();
+    assert_eq!(alive.len(), 1, "one incident left");
+    let inc = alive[0].incident.as_ref().unwrap();
+    for k in [b1, b2, f1, f2] {
+        assert!(inc.participants.iter().any(|p| p.hex == k), "{k} in {inc:?}");
+    }
+    assert!(inc.headline.starts_with("2 Tu-160 (Russia) "), "{}", inc.headline);
+    for words in [
+        "entered the Alaska ADIZ",
+        "intercepted and escorted by 2 F-22",
+        "(United States)",
+        "left after",
+        "went dark",
+    ] {
+        assert!(inc.headline.contains(words), "{words:?} in {:?}", inc.headline);
+    }
+    // Its last message's timeline has every event the per-event rules raised until then.
+    for a in run
+        .alerts
+        .iter()
+        .filter(|a| a.event.phase == Phase::Started && a.event.time <= inc.time)
+    {
+        assert!(
+            inc.timeline.iter().any(|e| e.event == a.event.id),
+            "{:?} {} missing from the timeline",
+            a.event.kind,
+            a.event.subject
+        );
+    }
+    // Raised once: one opening message per incident.
+    let opened = run
+        .incidents
+        .iter()
+        .filter(|a| a.incident.as_ref().is_some_and(|i| i.phase == Phase::Started))
+        .count();
+    assert_eq!(opened, last.len());
+}
+
+/// The two Russian Air Force transports landing at Maiquetia are one incident.
+#[test]
+fn caracas_arrivals_are_one_incident_with_both_aircraft() {
+    let run = caracas();
+    print_incidents(run);
+    let last = last_messages(run);
+    let alive: Vec<&&Alert> = last
+        .iter()
+        .filter(|a| a.incident.as_ref().is_some_and(|i| i.merged_into.is_none()))
+        .collect();
+    assert_eq!(alive.len(), 1, "one incident");
+    let inc = alive[0].incident.as_ref().unwrap();
+    for k in [key(0x1514c0), key(0x150d8a)] {
+        assert!(inc.participants.iter().any(|p| p.hex == k), "{k} in {inc:?}");
+    }
+    assert!(inc.headline.contains("landed at"), "{}", inc.headline);
+    assert!(run.incidents.len() <= 6, "{} messages", run.incidents.len());
+}
+
+/// The Il-76 at La Orchila: its landing and its stay are one incident over the three days.
+#[test]
+fn orchila_stay_is_one_incident() {
+    let run = orchila_scripted();
+    print_incidents(run);
+    let last = last_messages(run);
+    assert_eq!(last.len(), 1, "one incident");
+    let inc = last[0].incident.as_ref().unwrap();
+    assert!(inc.headline.contains("landed at"), "{}", inc.headline);
+    assert!(
+        inc.headline.contains("stayed on the ground at"),
+        "{}",
+        inc.headline
+    );
+    assert!(
+        inc.timeline
+            .iter()
+            .filter(|e| e.kind == EventKind::Dwell && e.phase == Phase::Started)
+            .count()
+            == 4,
+        "the daily dwell reports are in its timeline"
+    );
 }

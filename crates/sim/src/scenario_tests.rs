@@ -69,6 +69,19 @@ fn arctic_truth_has_the_story() {
         assert!(i.observable && i.join.is_some_and(|j| j > i.onset));
         assert!(has(EventKind::Escort, &[f, b]), "{}", show(&ev));
     }
+    // The two fighters (FURY11 and FURY12, one air force) joining up are wingmen: a
+    // formation, never an intercept or escort of one by the other; likewise the bombers.
+    assert!(has(EventKind::Formation, &[f1, f2]), "{}", show(&ev));
+    for pair in [[f1, f2], [b1, b2]] {
+        for kind in [EventKind::Intercept, EventKind::Escort] {
+            assert!(
+                !ev.iter()
+                    .any(|e| e.kind == kind && pair.iter().all(|a| e.aircraft.contains(a))),
+                "{kind} within one side\n{}",
+                show(&ev)
+            );
+        }
+    }
     // The bombers are heard before they broadcast positions: first seen while Mode S only.
     let first = ev
         .iter()

@@ -498,9 +498,11 @@ impl<'a> TruthEvents<'a> {
                 .cond_since
                 .is_some_and(|since| t - since >= p.formation_min_duration.as_nanos() as i64);
         // An intercept is decided at the join: a chain of high-closure runs that ended (or is
-        // still running) within the join window.
+        // still running) within the join window. It needs two sides: wingmen of one operator
+        // joining up are a formation only.
         let mut intercept_dir = None;
-        if join_now && pair.intercept.is_none() {
+        let one_side = same_side(&self.aircraft[a.aircraft], &self.aircraft[b.aircraft]);
+        if join_now && pair.intercept.is_none() && !one_side {
             for dir in 0..2 {
                 let ongoing =
                     pair.run_start[dir]
@@ -567,6 +569,31 @@ impl<'a> TruthEvents<'a> {
             }
         }
     }
+}
+
+/// Whether two scripted aircraft fly for one side: the same operator, named after the last
+/// comma of their descriptions ("Lockheed Martin F-22A Raptor, United States Air Force"), or
+/// callsigns with the same leading letters (FURY11 and FURY12).
+fn same_side(a: &AircraftSpec, b: &AircraftSpec) -> bool {
+    let operator = |s: &AircraftSpec| {
+        s.description
+            .as_deref()
+            .and_then(|d| d.rsplit_once(", "))
+            .map(|(_, op)| op.trim().to_ascii_lowercase())
+    };
+    let letters = |s: &AircraftSpec| {
+        s.callsign.as_deref().map(|c| {
+            c.trim()
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        })
+    };
+    let op = operator(a);
+    let prefix = letters(a);
+    (op.is_some() && op == operator(b))
+        || (prefix.as_ref().is_some_and(|p| p.len() >= 3) && prefix == letters(b))
 }
 
 /// Velocity east and north, m/s.

@@ -9,7 +9,9 @@
 //! - a link *separates* when [`DetectorParams::formation_broken`] has held for
 //!   [`DetectorParams::formation_break_duration`] (the separation time is when it began);
 //! - the *join* is the first second a pair meets the conditions; an intercept is looked for
-//!   then (see [`super::intercept`]); an intercept whose link lasts
+//!   then (see [`super::intercept`]) unless both fly for the same side ([`super::Side`]:
+//!   one operator by callsign, or military/state aircraft of one country), since an
+//!   intercept has two sides; an intercept whose link lasts
 //!   [`DetectorParams::escort_min_duration`] after the join is an escort.
 //!
 //! Events: one formation event per *group* (aircraft connected by links), started when its
@@ -197,7 +199,9 @@ pub(crate) struct Pairs {
 
 impl Pairs {
     /// Runs one pass at data second `t` over `snaps` (already sorted into `grid` by their
-    /// positions, in the same order). `history` gives an aircraft's samples.
+    /// positions, in the same order). `history` gives an aircraft's samples, `same_side`
+    /// whether two aircraft fly for one side.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn pass<'h>(
         &mut self,
         p: &DetectorParams,
@@ -205,6 +209,7 @@ impl Pairs {
         snaps: &[Snap],
         grid: &Grid,
         history: impl Fn(TrackKey) -> Option<&'h History>,
+        same_side: impl Fn(TrackKey, TrackKey) -> bool,
         out: &mut Vec<Event>,
     ) {
         self.pass += 1;
@@ -238,7 +243,7 @@ impl Pairs {
                     intercept: None,
                 });
             }
-            self.step(p, key, t, Some((m, sa, sb)), &history, out);
+            self.step(p, key, t, Some((m, sa, sb)), &history, &same_side, out);
         }
         self.close = close;
         // Pairs with state that were not close: apart, if both are located now.
@@ -270,9 +275,9 @@ impl Pairs {
                     cond: false,
                     broken: true,
                 };
-                self.step(p, key, t, Some((m, &sa, &sb)), &history, out);
+                self.step(p, key, t, Some((m, &sa, &sb)), &history, &same_side, out);
             } else {
-                self.step(p, key, t, None, &history, out);
+                self.step(p, key, t, None, &history, &same_side, out);
             }
         }
         self.scratch = rest;
@@ -280,6 +285,7 @@ impl Pairs {
 
     /// One second of one pair. `m` is `None` when a member is not located now (the state
     /// holds, except that an unjoined intercept expires).
+    #[allow(clippy::too_many_arguments)]
     fn step<'h>(
         &mut self,
         p: &DetectorParams,
@@ -287,6 +293,7 @@ impl Pairs {
         t: f64,
         m: Option<(Metrics, &Snap, &Snap)>,
         history: &impl Fn(TrackKey) -> Option<&'h History>,
+        same_side: &impl Fn(TrackKey, TrackKey) -> bool,
         out: &mut Vec<Event>,
     ) {
         let Some(s) = self.states.get_mut(&key) else {
@@ -319,8 +326,9 @@ impl Pairs {
                 s.broken_since = None;
             }
         }
-        // The intercept, decided at the join from the histories.
-        if join_now && s.intercept.is_none() {
+        // The intercept, decided at the join from the histories; wingmen of one side
+        // joining up are a formation only.
+        if join_now && s.intercept.is_none() && !same_side(s.a, s.b) {
             if let (Some(ha), Some(hb)) = (history(s.a), history(s.b)) {
                 if let Some(f) = intercept::find(p, ha, hb, t) {
                     let (me, target, snap_me, snap_target) = if f.first_intercepts {

@@ -105,6 +105,46 @@ pub struct Traits {
     pub of_interest: bool,
 }
 
+/// Who an aircraft flies for, as far as its address and callsign tell: aircraft of one side
+/// that join up are wingmen (a formation), never an intercept or an escort.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Side {
+    /// ISO 3166 alpha-2 code of the address block's country, for military and state
+    /// aircraft only (an air force meeting an airliner of its own country is an intercept).
+    pub country: Option<[u8; 2]>,
+    /// The callsign's leading letters (operator designator or tactical name: `RCH`, `FURY`),
+    /// at most four, when there are at least three.
+    pub operator: Option<[u8; 4]>,
+}
+
+impl Side {
+    /// The side of an aircraft with this key and callsign; `of_interest`: military or state.
+    pub fn of(key: TrackKey, callsign: Option<&str>, of_interest: bool) -> Side {
+        let country = (of_interest && key.is_icao())
+            .then(|| crate::enrich::country(key.address()))
+            .flatten()
+            .and_then(|c| <[u8; 2]>::try_from(c.iso2.as_bytes()).ok());
+        let operator = callsign.and_then(|cs| {
+            let letters = cs.trim().bytes().take_while(u8::is_ascii_alphabetic).take(4);
+            let mut op = [b' '; 4];
+            let mut n = 0;
+            for (slot, c) in op.iter_mut().zip(letters) {
+                *slot = c.to_ascii_uppercase();
+                n += 1;
+            }
+            (n >= 3).then_some(op)
+        });
+        Side { country, operator }
+    }
+
+    /// Whether two aircraft fly for the same side: the same operator by callsign, or military
+    /// or state aircraft of the same country.
+    pub fn same(&self, other: &Side) -> bool {
+        (self.operator.is_some() && self.operator == other.operator)
+            || (self.country.is_some() && self.country == other.country)
+    }
+}
+
 /// The detectors' counters and sizes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DetectorStats {
@@ -154,6 +194,7 @@ type KeyMap<V> = HashMap<TrackKey, V, BuildHasherDefault<KeyHasher>>;
 #[derive(Debug, Clone, Default)]
 struct PerAircraft {
     traits: Traits,
+    side: Side,
     zone: zone::ZoneTrack,
     movement: Movement,
     emergency: emergency::EmergencyTrack,
@@ -254,7 +295,9 @@ impl Detectors {
             reported,
             ..
         } = self;
+        let mut fresh = false;
         let st = per.entry(a.key).or_insert_with(|| {
+            fresh = true;
             let mut st = PerAircraft::default();
             if let Some(mut m) = parked.remove(&a.key) {
                 m.restored();
@@ -262,6 +305,9 @@ impl Detectors {
             }
             st
         });
+        if fresh || st.traits != traits || changed.contains(Field::Callsign) {
+            st.side = Side::of(a.key, a.callsign.as_ref().map(|c| c.as_str()), traits.of_interest);
+        }
         st.traits = traits;
         st.dark.on_update();
         st.first.on_update(reported, a, out);
@@ -353,7 +399,18 @@ impl Detectors {
         }
         grid.build(snaps.iter().map(|s| s.pos));
         let per_ref: &KeyMap<PerAircraft> = per;
-        pairs.pass(p, t, snaps, grid, |k| per_ref.get(&k).map(|s| &s.history), out);
+        pairs.pass(
+            p,
+            t,
+            snaps,
+            grid,
+            |k| per_ref.get(&k).map(|s| &s.history),
+            |a, b| match (per_ref.get(&a), per_ref.get(&b)) {
+                (Some(x), Some(y)) => x.side.same(&y.side),
+                _ => false,
+            },
+            out,
+        );
         self.stats.passes += 1;
         self.stats.pairs_compared += self.pairs.compared;
         if now - self.last_prune >= 3_600.0 {
@@ -394,4 +451,36 @@ fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Sna
         // snapshot's cosine without a second call.
         cos_lat: (cos_here - dlat.abs().to_radians()).max(0.0),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picket_modes::Icao;
+
+    #[test]
+    fn sides_by_operator_and_by_country_of_military_aircraft() {
+        let f22 = |a: u32, cs: &str| Side::of(TrackKey::icao(Icao(a)), Some(cs), true);
+        let (fury11, fury12) = (f22(0xae1f01, "FURY11"), f22(0xae1f02, "FURY12  "));
+        assert_eq!(fury11.operator, Some(*b"FURY"));
+        assert_eq!(fury11.country, Some(*b"US"));
+        assert!(fury11.same(&fury12));
+        // A Russian bomber without a callsign: another side.
+        let tu160 = Side::of(TrackKey::icao(Icao(0x156f01)), None, true);
+        assert_eq!(tu160.country, Some(*b"RU"));
+        assert!(!tu160.same(&fury11) && !fury11.same(&tu160));
+        // US fighters of two units: one country's forces.
+        assert!(f22(0xae1f03, "DUKE01").same(&fury11));
+        // A US airliner met by a US fighter is not one side (civil: no country).
+        let airliner = Side::of(TrackKey::icao(Icao(0xa12345)), Some("UAL123"), false);
+        assert_eq!(airliner.country, None);
+        assert!(!airliner.same(&fury11));
+        // Two flights of one airline are one operator.
+        let other = Side::of(TrackKey::icao(Icao(0xa54321)), Some("UAL9"), false);
+        assert!(airliner.same(&other));
+        // Short or missing letters say nothing.
+        let n = Side::of(TrackKey::icao(Icao(0xa00001)), Some("N1"), false);
+        assert_eq!(n, Side::default());
+        assert!(!n.same(&Side::default()));
+    }
 }

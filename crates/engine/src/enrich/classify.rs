@@ -132,7 +132,14 @@ pub struct PatternRule {
 }
 
 /// Classify an aircraft: the first layer that decides wins (see the module documentation).
+/// The callsign layer reads the built-in table.
 pub fn classify(f: &AircraftFacts<'_>) -> Classification {
+    classify_with(f, None)
+}
+
+/// [`classify`], the callsign layer reading `callsigns` (the user's rows) before the
+/// built-in table.
+pub fn classify_with(f: &AircraftFacts<'_>, callsigns: Option<&CallsignTable>) -> Classification {
     let decided = |class, layer, detail: Cow<'static, str>| Classification { class, layer, detail };
 
     if let Some(o) = f.user_override {
@@ -166,11 +173,23 @@ pub fn classify(f: &AircraftFacts<'_>) -> Classification {
         }
     }
     if let Some(cs) = f.callsign {
-        if let Some(rule) = callsign_rule(cs) {
+        if let Some(rule) = callsigns.and_then(|t| t.find(cs)).or_else(|| callsign_rule(cs)) {
+            let country = rule
+                .country
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
             return decided(
                 rule.class,
                 Layer::Callsign,
-                format!("callsign {}: {}", cs.trim(), rule.what).into(),
+                format!(
+                    "callsign {}: {} ({}{country}; {})",
+                    cs.trim(),
+                    rule.operator,
+                    rule.prefix,
+                    rule.source
+                )
+                .into(),
             );
         }
     }
@@ -228,12 +247,9 @@ pub fn registration_rule(registration: &str) -> Option<&'static PatternRule> {
         .find(|rule| matches(rule.pattern.as_bytes(), r))
 }
 
-/// The military/state rule a callsign matches, if any.
-pub fn callsign_rule(callsign: &str) -> Option<&'static PatternRule> {
-    let cs = callsign.trim().as_bytes();
-    CALLSIGN_RULES
-        .iter()
-        .find(|rule| matches(rule.pattern.as_bytes(), cs))
+/// The built-in callsign table's rule a callsign matches, if any.
+pub fn callsign_rule(callsign: &str) -> Option<&'static CallsignRule> {
+    builtin_callsigns().find(callsign)
 }
 
 /// The rule for a type designator that only armed forces fly, if it is one.
@@ -272,6 +288,8 @@ const fn rule(pattern: &'static str, class: Class, what: &'static str) -> Patter
 }
 
 use Class::{Military as MIL, State as STATE};
+
+use super::callsigns::{builtin_callsigns, CallsignRule, CallsignTable};
 
 /// Registration patterns (hyphens and spaces removed before matching).
 pub static REGISTRATION_RULES: &[PatternRule] = &[
@@ -315,40 +333,6 @@ pub static REGISTRATION_RULES: &[PatternRule] = &[
     // ZJ705 RAF Griffin, XW199 RAF Puma, ZZ178 RAF C-17).
     rule("X@###", MIL, "UK military serial"),
     rule("Z@###", MIL, "UK military serial"),
-];
-
-/// Callsign patterns: ICAO operator designators (Doc 8585) of armed forces and state
-/// operators, followed by a flight number.
-pub static CALLSIGN_RULES: &[PatternRule] = &[
-    rule("RFF#*", MIL, "Russian Air Force (RFF)"),
-    rule(
-        "RSD#*",
-        STATE,
-        "Rossiya special flight detachment, Russian government transport (RSD)",
-    ),
-    rule("RCH#*", MIL, "US Air Force Air Mobility Command (RCH, REACH)"),
-    rule("CNV#*", MIL, "US Navy (CNV, CONVOY)"),
-    rule("PAT#*", MIL, "US Army priority air transport (PAT)"),
-    rule(
-        "SAM#*",
-        STATE,
-        "US Air Force special air mission, government transport (SAM)",
-    ),
-    rule("SPAR#*", STATE, "US government VIP transport (SPAR)"),
-    rule("CFC#*", MIL, "Canadian Armed Forces (CFC, CANFORCE)"),
-    rule("RRR#*", MIL, "Royal Air Force (RRR, ASCOT)"),
-    rule("GAF#*", MIL, "German Air Force (GAF)"),
-    rule("CTM#*", MIL, "French Air and Space Force transport (CTM, COTAM)"),
-    rule("FAF#*", MIL, "French Air and Space Force (FAF)"),
-    rule("IAM#*", MIL, "Italian Air Force (IAM)"),
-    rule("BAF#*", MIL, "Belgian Air Component (BAF)"),
-    rule("NAF#*", MIL, "Royal Netherlands Air and Space Force (NAF)"),
-    rule("PLF#*", MIL, "Polish Air Force (PLF)"),
-    rule("HAF#*", MIL, "Hellenic Air Force (HAF)"),
-    rule("ASY#*", MIL, "Royal Australian Air Force (ASY, AUSSIE)"),
-    rule("BRS#*", MIL, "Brazilian Air Force (BRS)"),
-    rule("FAC#*", MIL, "Colombian Air Force (FAC)"),
-    rule("NATO#*", MIL, "NATO (airborne early warning force)"),
 ];
 
 /// Type designators (ICAO Doc 8643) of types only armed forces fly. Types with civil users

@@ -416,9 +416,11 @@ impl Entry {
     }
 }
 
-/// Aircraft records by ICAO address.
+/// Aircraft records by ICAO address, and the user's callsign rows.
 #[derive(Debug, Clone, Default)]
 pub struct AircraftDb {
+    /// The user's callsign rows (read before the built-in table).
+    callsigns: super::callsigns::CallsignTable,
     entries: Vec<Entry>,
     text: String,
 }
@@ -477,6 +479,19 @@ impl AircraftDb {
             group: s(e.group),
             sources: e.sources,
         }
+    }
+
+    /// Adds a callsign file (the format of `crates/engine/data/callsigns.csv`): its rows are
+    /// read before the built-in table's, and a row with a prefix already loaded replaces it.
+    pub fn load_callsigns(&mut self, bytes: &[u8]) -> super::callsigns::CallsignReport {
+        let (table, report) = super::callsigns::CallsignTable::load(bytes);
+        self.callsigns.extend(table);
+        report
+    }
+
+    /// The user's callsign rows (empty unless [`AircraftDb::load_callsigns`] was called).
+    pub fn callsigns(&self) -> &super::callsigns::CallsignTable {
+        &self.callsigns
     }
 
     /// Add the built-in set ([`SCENARIO_AIRCRAFT`]).

@@ -9,7 +9,8 @@
 //! - [`AircraftDb`]: aircraft database files the user points to (tar1090-db, plane-alert-db)
 //!   and a small built-in set for the simulator's scenario aircraft.
 //! - [`classify`]: the layered military/state classification, each result naming the layer
-//!   that made it.
+//!   that made it; its callsign layer reads [`CallsignTable`]s (the built-in one is data,
+//!   `data/callsigns.csv`, with a source per row; a user's file extends it).
 //!
 //! ```
 //! use picket_engine::enrich::{classify, country, AircraftFacts, Class, Layer};
@@ -24,6 +25,7 @@
 //! Lookups over the address tables are binary searches over sorted static ranges and never
 //! allocate.
 
+mod callsigns;
 mod classify;
 mod country;
 mod db;
@@ -31,9 +33,12 @@ mod military;
 mod registration;
 mod types;
 
+pub use callsigns::{
+    builtin_callsigns, CallsignError, CallsignReport, CallsignRule, CallsignTable, BUILTIN_CALLSIGNS_CSV,
+};
 pub use classify::{
-    callsign_rule, classify, registration_rule, type_rule, AircraftFacts, Class, Classification, Layer,
-    PatternRule, UserOverride, CALLSIGN_RULES, REGISTRATION_RULES, TYPE_RULES,
+    callsign_rule, classify, classify_with, registration_rule, type_rule, AircraftFacts, Class,
+    Classification, Layer, PatternRule, UserOverride, REGISTRATION_RULES, TYPE_RULES,
 };
 pub use country::{allocation, allocations, country, Allocation, Country, Holder};
 pub use db::{

@@ -18,9 +18,10 @@ use picket_world::geo::LatLon;
 use serde_json::{Map, Value};
 
 use super::{
-    AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, MovementBasis, NewAddress, Phase,
-    Place, SCHEMA_VERSION,
+    AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, LoiterShape, MovementBasis, NewAddress,
+    Phase, Place, SCHEMA_VERSION,
 };
+use crate::incident::{Entry, Incident};
 use crate::enrich::{Class, Layer};
 use crate::track::TrackKey;
 
@@ -119,13 +120,123 @@ impl Alert {
                 })?,
             }),
         };
+        let incident = match o.opt_obj("incident")? {
+            None => None,
+            Some(i) => Some(Box::new(incident(&i)?)),
+        };
         Ok(Alert {
             rule,
             event,
             aircraft,
             new_address_of,
+            incident,
         })
     }
+}
+
+fn shape_from_name(s: &str) -> Option<LoiterShape> {
+    [
+        LoiterShape::Circle,
+        LoiterShape::Racetrack,
+        LoiterShape::FigureEight,
+        LoiterShape::Irregular,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+}
+
+/// 16 hex digits, as ids are written.
+fn id_of(o: &Obj<'_>, key: &str) -> Result<u64, ParseError> {
+    let text = o.str(key)?;
+    if text.len() != 16 {
+        return Err(err(o.path(key), "not 16 hex digits"));
+    }
+    u64::from_str_radix(text, 16).map_err(|_| err(o.path(key), "not 16 hex digits"))
+}
+
+/// An alert's `incident` object (the fields `incident::write_incident_fields` writes).
+fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
+    let participants = match o.opt_array("participants")? {
+        None => Vec::new(),
+        Some(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let p = o.item_obj("participants", i, v)?;
+                let class = p.name("class", class_from_name)?;
+                Ok(AircraftSummary {
+                    hex: p.key(fields::HEX)?,
+                    flight: p.opt_string(fields::FLIGHT)?,
+                    registration: p.opt_string(fields::REGISTRATION)?,
+                    type_designator: p.opt_string(fields::TYPE)?,
+                    operator: p.opt_string("operator")?,
+                    country: p.opt_string("country")?,
+                    military: class == Class::Military,
+                    class,
+                    layer: Layer::Fallback,
+                    class_detail: String::new(),
+                    lat: None,
+                    lon: None,
+                    alt_baro: None,
+                })
+            })
+            .collect::<Result<_, ParseError>>()?,
+    };
+    let timeline = match o.opt_array("timeline")? {
+        None => Vec::new(),
+        Some(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let e = o.item_obj("timeline", i, v)?;
+                let others = match e.opt_array("others")? {
+                    None => Vec::new(),
+                    Some(ks) => ks
+                        .iter()
+                        .enumerate()
+                        .map(|(j, k)| e.item_key("others", j, k))
+                        .collect::<Result<_, _>>()?,
+                };
+                let place = match (e.opt_str("zone")?, e.opt_str("airport")?) {
+                    (Some(_), Some(_)) => return Err(err(e.path("airport"), "a zone or an airport, not both")),
+                    (Some(id), None) => Some(Place::Zone {
+                        id: id.to_owned(),
+                        name: String::new(),
+                    }),
+                    (None, Some(ident)) => Some(Place::Airport {
+                        ident: ident.to_owned(),
+                        name: String::new(),
+                    }),
+                    (None, None) => None,
+                };
+                Ok(Entry {
+                    event: id_of(&e, "event")?,
+                    kind: e.name("kind", |s| s.parse().ok())?,
+                    phase: e.name("phase", phase_from_name)?,
+                    subject: e.key(fields::HEX)?,
+                    others,
+                    onset: e.f64("onset")?,
+                    time: e.f64(fields::TIME)?,
+                    place,
+                })
+            })
+            .collect::<Result<_, ParseError>>()?,
+    };
+    let merged_into = match o.opt_str("merged_into")? {
+        None => None,
+        Some(_) => Some(id_of(o, "merged_into")?),
+    };
+    Ok(Incident {
+        id: id_of(o, "id")?,
+        phase: o.name("phase", phase_from_name)?,
+        opened: o.f64("opened")?,
+        time: o.f64(fields::TIME)?,
+        closed: o.opt_f64("closed")?,
+        headline: o.str("headline")?.to_owned(),
+        participants,
+        timeline,
+        merged_into,
+    })
 }
 
 /// The class of a JSON name (`civil`, `military`, `state`, `unknown`).
@@ -512,6 +623,16 @@ fn detail(kind: EventKind, d: &Obj<'_>) -> Result<Detail, ParseError> {
             size_m: d.f64("size_m")?,
             period_s: d.opt_f64("period_s")?,
             turn_deg: d.f64("turn_deg")?,
+            shape: d.name("shape", shape_from_name)?,
+            leg_m: d.opt_f64("leg_m")?,
+            width_m: d.f64("width_m")?,
+            orientation_deg: d.f64("orientation_deg")?,
+            alt_band: match (d.opt_int("alt_min")?, d.opt_int("alt_max")?) {
+                (Some(lo), Some(hi)) => Some((lo, hi)),
+                (None, None) => None,
+                _ => return Err(err(d.path("alt_max"), "alt_min and alt_max come together")),
+            },
+            laps: d.f64("laps")?,
         },
         EventKind::Emergency => Detail::Emergency {
             state: d.name(fields::EMERGENCY, emergency_from_name)?,
@@ -624,6 +745,12 @@ mod tests {
                     size_m: 20_000.0,
                     period_s: Some(240.0),
                     turn_deg: 800.0,
+                    shape: LoiterShape::Racetrack,
+                    leg_m: Some(120_000.0),
+                    width_m: 30_000.0,
+                    orientation_deg: 75.0,
+                    alt_band: Some((24_800, 25_200)),
+                    laps: 3.5,
                 },
                 EventKind::Emergency => {
                     e.confidence = Confidence::High;
@@ -705,6 +832,43 @@ mod tests {
                 entry: "tu-160 pair".into(),
                 previous: vec![key(0x156f00), TrackKey::non_icao(Icao(0x000001))],
                 matched_by: vec!["callsign", "type"],
+            }),
+            // Every other alert tells an incident, as rules delivering incidents write it.
+            incident: (e.id % 2 == 0).then(|| {
+                Box::new(Incident {
+                    id: e.id,
+                    phase: e.phase,
+                    opened: e.onset,
+                    time: e.time,
+                    closed: e.ended,
+                    headline: "2 Tu-160 (Russia) entered the Alaska ADIZ".into(),
+                    participants: vec![AircraftSummary {
+                        hex: e.subject,
+                        flight: Some("RFF7071".into()),
+                        registration: None,
+                        type_designator: Some("T160".into()),
+                        operator: None,
+                        country: Some("Russian Federation".into()),
+                        military: true,
+                        class: Class::Military,
+                        layer: Layer::Fallback,
+                        class_detail: String::new(),
+                        lat: None,
+                        lon: None,
+                        alt_baro: None,
+                    }],
+                    timeline: vec![Entry {
+                        event: e.id,
+                        kind: e.kind,
+                        phase: e.phase,
+                        subject: e.subject,
+                        others: e.others.clone(),
+                        onset: e.onset,
+                        time: e.time,
+                        place: None,
+                    }],
+                    merged_into: (e.id % 4 == 0).then_some(7),
+                })
             }),
             event: e,
         }

@@ -11,6 +11,8 @@ use picket_world::events::EventKind;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::incident::Delivery;
+
 use super::expr::{Expr, ExprError};
 use super::pattern::Pattern;
 use super::watch::{normalize_registration, ListedAddress, WatchEntry, WatchList};
@@ -38,6 +40,8 @@ struct FileDefaults {
     cooldown: Option<S<FileDuration>>,
     confirm: Option<S<i64>>,
     sinks: Option<Vec<S<String>>>,
+    deliver: Option<S<String>>,
+    incident_updates: Option<S<FileDuration>>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +64,8 @@ struct FileRule {
     confirm: Option<S<i64>>,
     count: Option<S<FileCount>>,
     enabled: Option<bool>,
+    deliver: Option<S<String>>,
+    incident_updates: Option<S<FileDuration>>,
 }
 
 #[derive(Deserialize)]
@@ -327,7 +333,14 @@ pub(crate) fn load(text: &str, origin: &str) -> Result<RuleSet, RuleError> {
     }
 
     let (mut def_cooldown, mut def_confirm, mut def_sinks) = (0.0, 2, Vec::new());
+    let (mut def_deliver, mut def_updates) = (Delivery::Events, DEFAULT_INCIDENT_UPDATES_S);
     if let Some(d) = &file.defaults {
+        if let Some(x) = &d.deliver {
+            def_deliver = delivery(&cx, x)?;
+        }
+        if let Some(x) = &d.incident_updates {
+            def_updates = cx.duration(x)?;
+        }
         if let Some(c) = &d.cooldown {
             def_cooldown = cx.duration(c)?;
         }
@@ -399,6 +412,14 @@ pub(crate) fn load(text: &str, origin: &str) -> Result<RuleSet, RuleError> {
             },
             count,
             enabled: r.enabled.unwrap_or(true),
+            delivery: match &r.deliver {
+                Some(x) => delivery(&cx, x)?,
+                None => def_deliver,
+            },
+            incident_updates_s: match &r.incident_updates {
+                Some(x) => cx.duration(x)?,
+                None => def_updates,
+            },
             when_fields,
             when_at,
             exclude_at,
@@ -411,6 +432,20 @@ pub(crate) fn load(text: &str, origin: &str) -> Result<RuleSet, RuleError> {
         watchlists,
         overrides,
     })
+}
+
+/// Least time between two updates of one incident when the file does not say (`incident_updates`).
+pub(crate) const DEFAULT_INCIDENT_UPDATES_S: f64 = 30.0 * 60.0;
+
+fn delivery(cx: &Ctx<'_>, v: &S<String>) -> Result<Delivery, RuleError> {
+    match v.get_ref().trim() {
+        "events" => Ok(Delivery::Events),
+        "incidents" => Ok(Delivery::Incidents),
+        other => Err(cx.value(
+            v.span(),
+            format!("deliver is \"incidents\" or \"events\", not \"{other}\""),
+        )),
+    }
 }
 
 fn sinks(cx: &Ctx<'_>, list: &[S<String>]) -> Result<Vec<String>, RuleError> {

@@ -107,6 +107,10 @@ pub struct Rule {
     pub count: Option<CountSpec>,
     /// False to keep a rule in the file without using it.
     pub enabled: bool,
+    /// How its alerts go out: one per event report, or grouped into incidents.
+    pub delivery: crate::incident::Delivery,
+    /// Least data time between two updates of one incident, seconds.
+    pub incident_updates_s: f64,
     /// Byte offsets of the condition and the exclusions in the file (for errors found when
     /// binding zones).
     when_at: usize,

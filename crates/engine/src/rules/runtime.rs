@@ -7,6 +7,7 @@ use std::hash::Hasher;
 use picket_world::events::EventKind;
 
 use crate::event::{AircraftSummary, Alert, Detail, Event, NewAddress, Phase, Place};
+use crate::incident::{Delivery, IncidentStats, Incidents};
 use crate::track::TrackKey;
 
 use super::subject::{EventFacts, Subject};
@@ -74,6 +75,8 @@ pub struct RuleState {
     cooldown: HashMap<CooldownKey, f64>,
     windows: Vec<Window>,
     conditions: Vec<HashMap<TrackKey, CondState>>,
+    /// Per rule: its incidents (used by rules that deliver incidents).
+    incidents: Vec<Incidents>,
     stats: RuleStats,
 }
 
@@ -110,6 +113,7 @@ impl RuleState {
         RuleState {
             windows: vec![Window::default(); n],
             conditions: vec![HashMap::new(); n],
+            incidents: vec![Incidents::default(); n],
             ..Default::default()
         }
     }
@@ -146,14 +150,24 @@ impl RuleState {
         let n = new.rules().len();
         let mut windows = vec![Window::default(); n];
         let mut conditions = vec![HashMap::new(); n];
-        for (i, (w, c)) in self.windows.drain(..).zip(self.conditions.drain(..)).enumerate() {
+        let mut incidents = vec![Incidents::default(); n];
+        let old_incidents = std::mem::take(&mut self.incidents);
+        for (i, ((w, c), b)) in self
+            .windows
+            .drain(..)
+            .zip(self.conditions.drain(..))
+            .zip(old_incidents)
+            .enumerate()
+        {
             if let Some(j) = to(i as u32) {
                 windows[j as usize] = w;
                 conditions[j as usize] = c;
+                incidents[j as usize] = b;
             }
         }
         self.windows = windows;
         self.conditions = conditions;
+        self.incidents = incidents;
     }
 
     /// Judges a detector event about `s.aircraft` against every rule, appending alerts.
@@ -172,7 +186,7 @@ impl RuleState {
                     Phase::Ended => {
                         self.raised.remove(&key);
                         self.stats.ended += 1;
-                        out.push(alert(rules, rule, event.clone(), &s));
+                        self.deliver(i, rule, alert(rules, rule, event.clone(), &s), out);
                     }
                     // Rare by design (a formation gains or loses a member, an orbit goes on
                     // for another two turns, a dwell enters a new day): news about the
@@ -180,7 +194,7 @@ impl RuleState {
                     Phase::Updated => {
                         *last = event.time;
                         self.stats.updates += 1;
-                        out.push(alert(rules, rule, event.clone(), &s));
+                        self.deliver(i, rule, alert(rules, rule, event.clone(), &s), out);
                     }
                     Phase::Started => {
                         *last = event.time;
@@ -216,8 +230,39 @@ impl RuleState {
             }
             self.raised.insert(key, event.time);
             self.stats.alerts += 1;
-            out.push(alert(rules, rule, event.clone(), &s));
+            self.deliver(i, rule, alert(rules, rule, event.clone(), &s), out);
         }
+    }
+
+    /// Sends an alert of rule `i` as it is, or into the rule's incidents.
+    fn deliver(&mut self, i: usize, rule: &Rule, a: Alert, out: &mut Vec<Alert>) {
+        match (rule.delivery, self.incidents.get_mut(i)) {
+            (Delivery::Incidents, Some(book)) => book.take(a, rule.incident_updates_s, out),
+            _ => out.push(a),
+        }
+    }
+
+    /// Advances data time for the incidents: updates held back by their interval go out,
+    /// incidents that are over close.
+    pub fn flush(&mut self, now: f64, rules: &RuleSet, out: &mut Vec<Alert>) {
+        for (rule, book) in rules.rules().iter().zip(&mut self.incidents) {
+            if rule.delivery == Delivery::Incidents && book.open() > 0 {
+                book.flush(now, rule.incident_updates_s, out);
+            }
+        }
+    }
+
+    /// The incident books' counters, summed over the rules.
+    pub fn incident_stats(&self) -> IncidentStats {
+        let mut t = IncidentStats::default();
+        for b in &self.incidents {
+            let s = b.stats();
+            t.opened += s.opened;
+            t.updates += s.updates;
+            t.closed += s.closed;
+            t.events += s.events;
+        }
+        t
     }
 
     /// Exclusions and confirmation.
@@ -303,7 +348,7 @@ impl RuleState {
                 if go {
                     self.raised.insert((i as u32, e.id), s.now);
                     self.stats.alerts += 1;
-                    out.push(alert(rules, rule, e.clone(), s));
+                    self.deliver(i, rule, alert(rules, rule, e.clone(), s), out);
                 }
                 if let Some(st) = self.conditions[i].get_mut(&key) {
                     st.active = Some((e, go));
@@ -352,7 +397,7 @@ impl RuleState {
         e.time = s.now;
         e.ended = Some(s.now);
         self.stats.ended += 1;
-        out.push(alert(rules, rule, e, s));
+        self.deliver(i, rule, alert(rules, rule, e, s), out);
     }
 
     /// Forgets what can no longer matter at data time `now`: raised alerts not reported
@@ -470,5 +515,6 @@ fn alert(rules: &RuleSet, rule: &Rule, event: Event, s: &Subject<'_>) -> Alert {
         event,
         aircraft: summary(s),
         new_address_of: new_address(rules, s),
+        incident: None,
     }
 }

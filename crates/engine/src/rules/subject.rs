@@ -9,8 +9,8 @@ use picket_world::geo::LatLon;
 use picket_world::zones::Zone;
 
 use crate::enrich::{
-    aircraft_type, classify, country, registration_from_address, AircraftClass, AircraftDb, AircraftFacts,
-    Class, Classification, Country, Layer, TypeInfo, UserOverride, Wake,
+    aircraft_type, classify_with, country, registration_from_address, AircraftClass, AircraftDb,
+    AircraftFacts, Class, Classification, Country, Layer, TypeInfo, UserOverride, Wake,
 };
 use crate::event::{class_name, layer_name, Event};
 use crate::track::{Aircraft, TrackKey};
@@ -74,14 +74,16 @@ impl Enrichment {
             class: o.class,
             note: &o.note,
         });
-        let classification = classify(&AircraftFacts {
+        let facts = AircraftFacts {
             address: icao,
             registration: reported.registration,
             callsign: cs,
             type_designator: reported.type_designator,
             db: record,
             user_override,
-        });
+        };
+        let user_callsigns = (!db.callsigns().is_empty()).then(|| db.callsigns());
+        let classification = classify_with(&facts, user_callsigns);
         let (registration, registration_source) =
             match (reported.registration, record.and_then(|r| r.registration)) {
                 (Some(r), _) => (Some(Box::from(r)), Some(Source::Reported)),

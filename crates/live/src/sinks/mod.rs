@@ -599,6 +599,7 @@ pub(crate) mod tests {
                 alt_baro: Some(200),
             },
             new_address_of: None,
+            incident: None,
         }
     }
 
