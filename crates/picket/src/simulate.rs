@@ -2,8 +2,9 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use picket_receive::time::{format_rfc3339, parse_duration};
 use picket_receive::{Format, FormatWriter};
-use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
+use picket_sim::time::parse_scenario_time;
 use picket_sim::{IqFormat, IqOptions, IqStream, Scenario, Simulation, Window};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};

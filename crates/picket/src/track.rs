@@ -104,9 +104,9 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
 
     if let Some(scenario) = scenario {
         let duration_s = match &args.duration {
-            Some(d) => {
-                Some(picket_sim::time::parse_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?)
-            }
+            Some(d) => Some(
+                picket_receive::time::parse_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?,
+            ),
             None => None,
         };
         let sim = picket_sim::Simulation::new(
