@@ -199,6 +199,8 @@ pub(crate) struct SinkTable {
     pub(crate) discovery_prefix: Option<String>,
     pub(crate) node_id: Option<String>,
     pub(crate) keep_alive: Option<Seconds>,
+    pub(crate) tls: Option<bool>,
+    pub(crate) ca_file: Option<String>,
 }
 
 impl SinkTable {
@@ -234,6 +236,8 @@ impl SinkTable {
         add(self.discovery_prefix.is_some(), "discovery_prefix");
         add(self.node_id.is_some(), "node_id");
         add(self.keep_alive.is_some(), "keep_alive");
+        add(self.tls.is_some(), "tls");
+        add(self.ca_file.is_some(), "ca_file");
         k
     }
 }
