@@ -205,13 +205,24 @@ impl UtcParts {
     }
 }
 
+/// The latest plausible data time: 2100-01-01T00:00:00Z. Times of the data run from 1970
+/// (Unix second 0; dateless recordings count from picket's default start in 2000) to here;
+/// anything else (`"now": 1e300`, a year 9999) is a mistake and is refused.
+pub const LATEST_PLAUSIBLE: f64 = 4_102_444_800.0;
+
+/// Whether a data time (Unix seconds) is plausible: from 1970 to 2100.
+pub fn plausible_time(t: f64) -> bool {
+    (0.0..=LATEST_PLAUSIBLE).contains(&t)
+}
+
 /// Reads a time: Unix seconds (with fraction), or ISO 8601 taken as UTC unless it carries an
-/// offset (`2015-03-03 12:34:56.789`, `2015-03-03T12:34:56Z`, `...+02:00`).
+/// offset (`2015-03-03 12:34:56.789`, `2015-03-03T12:34:56Z`, `...+02:00`). Times outside
+/// 1970 to 2100 ([`plausible_time`]) are refused.
 pub fn parse_time(text: &str) -> Option<f64> {
     let t = text.trim();
     let b = t.as_bytes();
     if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
-        return parse_iso(b);
+        return parse_iso(b).filter(|t| plausible_time(*t));
     }
     if b.is_empty()
         || !b
@@ -220,7 +231,7 @@ pub fn parse_time(text: &str) -> Option<f64> {
     {
         return None;
     }
-    t.parse::<f64>().ok().filter(|v| v.is_finite())
+    t.parse::<f64>().ok().filter(|v| plausible_time(*v))
 }
 
 /// Reads `n` ASCII digits.
@@ -353,7 +364,7 @@ pub(crate) fn unix_seconds(days: i64, tod: TimeOfDay<'_>, offset: i64) -> f64 {
 pub(crate) fn date_and_time(date: &[u8], time: &[u8]) -> Option<f64> {
     let d = parse_date(date)?;
     let t = parse_time_of_day(time)?;
-    Some(unix_seconds(d, t, 0))
+    Some(unix_seconds(d, t, 0)).filter(|t| plausible_time(*t))
 }
 
 fn parse_iso(b: &[u8]) -> Option<f64> {
@@ -763,6 +774,13 @@ mod tests {
         assert_eq!(parse_time("2015-03-03T12:00:00+25:00"), None);
         assert_eq!(date_and_time(b"2019/02/31", b"00:00:00"), None);
         assert_eq!(date_and_time(b"2019/04/30", b"00:00:00"), Some(1_556_582_400.0));
+        // Only 1970 to 2100 is a plausible data time.
+        for bad in ["1e300", "-5", "99999999999", "2150-01-01", "1969-12-31T23:59:59Z"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+        assert_eq!(parse_time("0"), Some(0.0));
+        assert_eq!(parse_time("2100-01-01"), Some(LATEST_PLAUSIBLE));
+        assert_eq!(date_and_time(b"2150/01/01", b"00:00:00"), None);
     }
 
     #[test]
