@@ -109,6 +109,9 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
             ),
             None => None,
         };
+        if let Some(w) = crate::simulate::window_warning(&scenario, 0.0, duration_s) {
+            eprintln!("picket: warning: {w}");
+        }
         let sim = picket_sim::Simulation::new(
             &scenario,
             scenario.seed,
