@@ -900,9 +900,21 @@ mod tests {
         Control,
         std::thread::JoinHandle<()>,
     ) {
+        fake_sink_with(port, 1)
+    }
+
+    fn fake_sink_with(
+        port: u16,
+        qos: u8,
+    ) -> (
+        std::sync::mpsc::SyncSender<Arc<Delivery>>,
+        Control,
+        std::thread::JoinHandle<()>,
+    ) {
         let t = SinkTable {
             port: Some(port),
             discovery: Some(false),
+            qos: Some(qos),
             backoff: Some(crate::run::config::Seconds(0.01)),
             backoff_max: Some(crate::run::config::Seconds(0.05)),
             ..table()
@@ -1031,6 +1043,28 @@ mod tests {
         assert_eq!(b.read(), rumqttc::Packet::Disconnect);
         worker.join().unwrap();
         assert_eq!(ctl.counters.values().sent, 5);
+    }
+
+    #[test]
+    fn at_qos_0_an_alert_is_sent_once_written() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (tx, ctl, worker) = fake_sink_with(l.local_addr().unwrap().port(), 0);
+        let mut b = FakeBroker::accept(&l);
+        b.connack(false);
+        for _ in 0..3 {
+            tx.send(Arc::new(Delivery::new(super::super::tests::landing())))
+                .unwrap();
+        }
+        drop(tx);
+        // 2 announced + 3 per alert + offline, no packet identifiers, then DISCONNECT.
+        let ps = b.publishes(2 + 9 + 1);
+        assert!(ps
+            .iter()
+            .all(|p| p.qos == QoS::AtMostOnce && p.pkid == 0 && !p.dup));
+        assert_eq!(ps.last().unwrap().payload, &b"offline"[..]);
+        assert_eq!(b.read(), rumqttc::Packet::Disconnect);
+        worker.join().unwrap();
+        assert_eq!(ctl.counters.values().sent, 3);
     }
 
     #[test]
