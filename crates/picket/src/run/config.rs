@@ -72,7 +72,7 @@ impl<'de> Deserialize<'de> for Seconds {
                 Ok(Seconds(v))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Seconds, E> {
-                picket_sim::time::parse_duration(v).map(Seconds).map_err(|_| {
+                picket_receive::time::parse_duration(v).map(Seconds).map_err(|_| {
                     E::custom(format!(
                         "{v:?} is not a duration (e.g. \"30s\", \"500ms\", \"2m\")"
                     ))
@@ -593,7 +593,7 @@ impl Settings {
         }
 
         let drain_timeout = match &flags.drain_timeout {
-            Some(s) => picket_sim::time::parse_duration(s)
+            Some(s) => picket_receive::time::parse_duration(s)
                 .map(|s| Seconds(s).duration())
                 .map_err(|_| anyhow!("--drain-timeout {s:?} is not a duration"))?,
             None => file.drain_timeout.map_or(DEFAULT_DRAIN, Seconds::duration),
