@@ -20,9 +20,11 @@
 //! - `run`: `Engine::ingest` of each item and `Engine::tick` once per data second, the
 //!   engine built as `picket run` builds it with no options: default rules, built-in zones,
 //!   built-in aircraft database, the scenario's receivers (the first as the tracker's
-//!   reference). Alerts are counted and dropped (delivery to sinks is not timed).
+//!   reference). Alerts are counted and dropped (delivery to sinks is not timed);
+//! - `output`: the same through `Engine::ingest_into`/`tick_into` (every event, the alerts,
+//!   the changed aircraft), the output counted and cleared after each call.
 //!
-//! `PICKET_BENCH_ONLY=decode`, `track` or `run` times that stage alone, on first copies only
+//! `PICKET_BENCH_ONLY=decode`, `track`, `run` or `output` times that stage alone, on first copies only
 //! (for a profiler); `PICKET_BENCH_CACHE=1` keeps the generated input under the target
 //! folder and reads it back on the next run (so a profiler need not watch the simulator).
 //!
@@ -34,7 +36,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use picket_engine::detect::{Detectors, Traits};
-use picket_engine::engine::{Engine, EngineConfig};
+use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_engine::enrich::AircraftDb;
 use picket_engine::event::Alert;
 use picket_engine::rules::RuleSet;
@@ -295,6 +297,39 @@ fn run(input: &Input, receivers: &[LatLon]) -> (Engine, Vec<Alert>) {
     (engine, kept)
 }
 
+/// The same pipeline through the one output (`ingest_into`/`tick_into`): every event, the
+/// alerts and the changed aircraft, consumed (counted) and cleared after each call, as a
+/// consumer (the store, the map) would. Returns the engine, the alerts, the events and the
+/// changed-aircraft keys seen.
+#[inline(never)]
+fn run_output(input: &Input, receivers: &[LatLon]) -> (Engine, usize, usize, usize) {
+    let mut engine = engine(receivers);
+    let mut out = Output::new();
+    let (mut alerts, mut events, mut changed) = (0, 0, 0);
+    let (mut next_tick, mut last) = (f64::NEG_INFINITY, 0.0);
+    let mut take = |out: &mut Output| {
+        alerts += out.alerts.len();
+        events += out.events.len();
+        changed += out.changed.len();
+        black_box(&*out);
+        out.clear();
+    };
+    for r in items(input) {
+        let t = r.time_utc;
+        if t >= next_tick {
+            engine.tick_into(t, &mut out);
+            take(&mut out);
+            next_tick = t.floor() + 1.0;
+        }
+        black_box(engine.ingest_into(black_box(r), &mut out));
+        take(&mut out);
+        last = t;
+    }
+    engine.tick_into(last, &mut out);
+    take(&mut out);
+    (engine, alerts, events, changed)
+}
+
 /// Memory per aircraft, untimed: trails of 64 points and the detectors' history, fed the way
 /// the engine feeds them.
 fn memory(input: &Input, receivers: &[LatLon]) {
@@ -409,6 +444,13 @@ fn measure(input: &Input, receivers: &[LatLon], runs: usize, what: &str) {
             engine.stats().events,
             alerts.len(),
             kinds.join(", ")
+        );
+    }
+    for _ in 0..times("output") {
+        let (t, (_, alerts, events, changed)) = timed(|| run_output(input, receivers));
+        println!(
+            "  run, one output:      {}; {events} events, {alerts} alerts, {changed} aircraft changes",
+            t.rate(n)
         );
     }
 }

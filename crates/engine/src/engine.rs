@@ -28,6 +28,34 @@
 //! assert!(engine.set_rules(bad).is_err());
 //! assert_eq!(engine.rules().rules()[0].name, "military");
 //! ```
+//!
+//! A consumer that wants everything (the history store, the map, a bus) uses the one
+//! output, and ticks when the engine says:
+//!
+//! ```
+//! use picket_engine::engine::{Engine, EngineConfig, Output};
+//! use picket_modes::Frame;
+//! use picket_receive::{Clock, Received, What};
+//!
+//! let mut engine = Engine::new(EngineConfig::default());
+//! let mut out = Output::new();
+//! assert_eq!(engine.next_tick_due(), None); // nothing tracked: no tick needed
+//! // pyModeS tests: identification of 406B90.
+//! let frame = Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap();
+//! for t in [1_457_996_400.0, 1_457_996_401.0] {
+//!     let r = Received { time_utc: t, clock: Clock::None, signal: None, receiver: 0, what: What::ModeS(frame) };
+//!     engine.ingest_into(&r, &mut out);
+//! }
+//! let key = out.changed[0];
+//! let (aircraft, enrichment) = engine.get(key).unwrap();
+//! assert_eq!(aircraft.callsign.unwrap().as_str(), "EZY85MH");
+//! let _layer = enrichment.classification.layer;
+//! let due = engine.next_tick_due().unwrap();
+//! engine.tick_into(due, &mut out);
+//! // Every event, whether a rule asked for it or not (no default rule wants this airliner).
+//! assert!(out.events.iter().any(|e| e.kind.as_str() == "first_seen"));
+//! assert!(out.alerts.is_empty());
+//! ```
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

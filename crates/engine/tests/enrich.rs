@@ -329,11 +329,8 @@ struct Seen {
 }
 
 fn readsb_snapshots() -> Option<Vec<Seen>> {
-    let dir = shared_data::testdata().join("sdre-rust-adsb-parser/test_data");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipping: {} is absent", dir.display());
-        return None;
-    };
+    let dir = shared_data::shared_file("sdre-rust-adsb-parser/test_data")?;
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
     let mut out = Vec::new();

@@ -75,7 +75,7 @@ impl<'de> Deserialize<'de> for Seconds {
                 Ok(Seconds(v))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Seconds, E> {
-                picket_sim::time::parse_duration(v).map(Seconds).map_err(|_| {
+                picket_receive::time::parse_duration(v).map(Seconds).map_err(|_| {
                     E::custom(format!(
                         "{v:?} is not a duration (e.g. \"30s\", \"500ms\", \"2m\")"
                     ))
@@ -224,6 +224,8 @@ pub struct SinkTable {
     pub discovery_prefix: Option<String>,
     pub node_id: Option<String>,
     pub keep_alive: Option<Seconds>,
+    pub tls: Option<bool>,
+    pub ca_file: Option<String>,
 }
 
 impl SinkTable {
@@ -259,6 +261,8 @@ impl SinkTable {
         add(self.discovery_prefix.is_some(), "discovery_prefix");
         add(self.node_id.is_some(), "node_id");
         add(self.keep_alive.is_some(), "keep_alive");
+        add(self.tls.is_some(), "tls");
+        add(self.ca_file.is_some(), "ca_file");
         k
     }
 }
@@ -782,7 +786,7 @@ impl Settings {
         }
 
         let drain_timeout = match &flags.drain_timeout {
-            Some(s) => picket_sim::time::parse_duration(s)
+            Some(s) => picket_receive::time::parse_duration(s)
                 .map(|s| Seconds(s).duration())
                 .map_err(|_| anyhow!("--drain-timeout {s:?} is not a duration"))?,
             None => file.drain_timeout.map_or(DEFAULT_DRAIN, Seconds::duration),

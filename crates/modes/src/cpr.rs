@@ -795,26 +795,11 @@ mod tests {
         assert!(found_out_of_range);
     }
 
-    /// Where the test data lives: `$PICKET_SHARED`, else `<workspace>/../shared`.
-    fn shared_dir() -> std::path::PathBuf {
-        match std::env::var_os("PICKET_SHARED") {
-            Some(dir) => dir.into(),
-            None => {
-                std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).to_path_buf()
-            }
-        }
-    }
-
     /// The rows of one cprtests CSV file as numbers (header and comment columns dropped).
     fn read_cprtests(name: &str, columns: usize) -> Option<Vec<Vec<f64>>> {
-        let path = shared_dir().join("testdata/dump1090-fa_cprtests").join(name);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("skipping: cannot read {}: {e}", path.display());
-                return None;
-            }
-        };
+        // Skipped when absent, a failure when PICKET_REQUIRE_TESTDATA=1 (crate::testdata).
+        let path = crate::testdata::file(&format!("dump1090-fa_cprtests/{name}"))?;
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let rows: Vec<Vec<f64>> = text
             .lines()
             .skip(1)

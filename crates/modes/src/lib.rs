@@ -21,6 +21,7 @@ pub mod crc;
 pub mod frame;
 pub mod identity;
 pub mod message;
+pub mod testdata;
 
 pub use altitude::Altitude;
 pub use callsign::Callsign;

@@ -8,28 +8,15 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use picket_modes::altitude::decode_ac13;
 use picket_modes::commb::{infer, Inference, Reference, Register};
 use picket_modes::Frame;
 
-fn shared() -> PathBuf {
-    std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
-}
-
 /// The frames of one file as (time, address column, frame).
 fn read(name: &str) -> Option<Vec<(f64, String, Frame)>> {
-    let path = shared().join("testdata/pyModeS").join(name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("skipping: cannot read {}: {e}", path.display());
-            return None;
-        }
-    };
+    let path = picket_modes::testdata::file(&format!("pyModeS/{name}"))?;
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
     for line in text.trim_start_matches('\u{feff}').lines() {
         let mut cols = line.trim().split(',');

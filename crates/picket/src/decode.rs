@@ -8,7 +8,7 @@ use picket_modes::{DecodeOptions, Decoder};
 use picket_receive::decoded::{write_decoded, write_reception};
 use picket_receive::json::JsonObject;
 use picket_receive::time::{parse_time, DEFAULT_START};
-use picket_receive::{ClockKind, Format, ReaderConfig, What};
+use picket_receive::{ClockKind, Format, ReadErrorKind, ReaderConfig, What};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -59,6 +59,8 @@ struct Stats {
     recovered_known: u64,
     recovered_unknown: u64,
     errors: BTreeMap<String, u64>,
+    /// Earliest and latest data time (items need not come in time order: the span is
+    /// never negative).
     first_time: Option<f64>,
     last_time: f64,
 }
@@ -99,15 +101,17 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<ExitCode> {
             Err(e) => {
                 read_errors += 1;
                 if read_errors <= PRINTED_ERRORS {
-                    eprintln!("picket: {}: {e}", input.name);
+                    if e.kind == ReadErrorKind::MissingField {
+                        // Name what is missing.
+                        eprintln!("picket: {}: {e}: {}", input.name, input.format.required_fields());
+                    } else {
+                        eprintln!("picket: {}: {e}", input.name);
+                    }
                 }
                 continue;
             }
         };
-        if stats.first_time.is_none() {
-            stats.first_time = Some(item.time_utc);
-        }
-        stats.last_time = item.time_utc;
+        stats.time(item.time_utc);
         line.clear();
         match &item.what {
             What::ModeS(frame) => {
@@ -176,10 +180,46 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<ExitCode> {
             read_errors - PRINTED_ERRORS
         );
     }
+    // A whole input that gave nothing is a mistake (wrong format, wrong file): say so and
+    // fail, so that a script notices.
+    let bytes = input.stats().bytes;
+    if bytes > 0 && stats.decoded + stats.mode_ac + stats.observations == 0 {
+        let mut why = Vec::new();
+        if read_errors > 0 {
+            why.push(format!("{read_errors} read errors"));
+        }
+        if stats.frames > 0 {
+            why.push(format!("{} frames that do not decode", stats.frames));
+        }
+        if why.is_empty() {
+            why.push("no item".into());
+        }
+        eprintln!(
+            "picket: {}: nothing in its {bytes} bytes decodes as {} ({}); {}",
+            input.name,
+            input.format,
+            why.join(", "),
+            input.format.required_fields()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 impl Stats {
+    fn time(&mut self, t: f64) {
+        match self.first_time {
+            None => {
+                self.first_time = Some(t);
+                self.last_time = t;
+            }
+            Some(first) => {
+                self.first_time = Some(first.min(t));
+                self.last_time = self.last_time.max(t);
+            }
+        }
+    }
+
     fn count(&mut self, d: &picket_modes::Decoded) {
         self.decoded += 1;
         *self.by_df.entry(d.message.df()).or_default() += 1;

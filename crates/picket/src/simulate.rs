@@ -3,9 +3,11 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use picket_live::serve::Server;
+use picket_receive::avr::AvrStyle;
+use picket_receive::time::{format_rfc3339, parse_duration};
 use picket_receive::{Format, FormatWriter};
-use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
-use picket_sim::{IqFormat, IqOptions, IqStream, Simulation, Window};
+use picket_sim::time::parse_scenario_time;
+use picket_sim::{IqFormat, IqOptions, IqStream, Scenario, Simulation, Window};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -42,7 +44,7 @@ pub(crate) struct SimulateArgs {
     #[arg(long)]
     duration: Option<String>,
     /// Play at N times real time (default: as fast as possible; 1 with --serve).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_speed)]
     speed: Option<f64>,
     /// Serve the output over TCP on this address (e.g. 127.0.0.1:30005) instead of writing it.
     #[arg(long)]
@@ -124,12 +126,21 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<ExitCode> {
     let seed = args.seed.unwrap_or(scenario.seed);
     let sim = Simulation::new(&scenario, seed, Window { from_s, duration_s });
     let (w0, w1) = sim.window_s();
+    if let Some(w) = window_warning(&scenario, from_s, duration_s) {
+        eprintln!("picket: warning: {w}");
+    }
+    // Beast and AVR carry the receiver's 12 MHz counter, not dates: a reader counts from
+    // the --start it is given, which must be the time of the first frame written.
+    let first = sim
+        .frames()
+        .find(|h| h.received.receiver == args.receiver)
+        .map_or(sim.utc(w0), |h| (h.received.time_utc * 1e9).round() as i64);
     eprintln!(
         "picket: scenario {} from {} for {:.0} s (seed {seed}); for Beast/AVR give --start {}",
         name,
         format_rfc3339(sim.utc(w0)),
         w1 - w0,
-        format_rfc3339(sim.utc(0.0)),
+        format_rfc3339(first),
     );
 
     if let Some(path) = &args.truth {
@@ -181,6 +192,35 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<ExitCode> {
 }
 
 pub(crate) use picket_live::source::load_scenario;
+
+/// `--speed`: a positive, finite number of times real time.
+pub(crate) fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a speed: give how many times real time to play, a number above 0 (1 real time, 60 a minute a second, 0.5 half speed); leave --speed out to go as fast as possible"
+        )),
+    }
+}
+
+/// What to say when the window asked for reaches past the scenario's end (it is cut there).
+pub(crate) fn window_warning(scenario: &Scenario, from_s: f64, duration_s: Option<f64>) -> Option<String> {
+    let end = scenario.duration_s;
+    let length = picket_receive::time::format_duration(end);
+    if from_s >= end {
+        return Some(format!(
+            "the window starts at or past the scenario's end ({length} after its start): nothing to play"
+        ));
+    }
+    let d = duration_s?;
+    (from_s + d > end + 1e-9).then(|| {
+        format!(
+            "the window runs past the scenario's end ({length} after its start): it is cut to {}",
+            picket_receive::time::format_duration(end - from_s)
+        )
+    })
+}
+
 
 /// Binds the feed server (one module with `picket run`'s outputs) and waits for the first
 /// client, so a client started next sees the simulation from its start.
@@ -280,7 +320,8 @@ fn write_frames(
     sink: &mut Sink,
     progress: bool,
 ) -> Result<()> {
-    let mut writer = FormatWriter::new(format);
+    // AVR with the receiver's 12 MHz counter (`@`), so a replay keeps the frames' times.
+    let mut writer = FormatWriter::new(format).avr_style(AvrStyle::Mlat);
     let mut buf = Vec::with_capacity(1 << 16);
     buf.extend_from_slice(writer.header().as_bytes());
     let (w0, w1) = sim.window_s();

@@ -107,11 +107,14 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
 
     if let Some(scenario) = scenario {
         let duration_s = match &args.duration {
-            Some(d) => {
-                Some(picket_sim::time::parse_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?)
-            }
+            Some(d) => Some(
+                picket_receive::time::parse_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?,
+            ),
             None => None,
         };
+        if let Some(w) = crate::simulate::window_warning(&scenario, 0.0, duration_s) {
+            eprintln!("picket: warning: {w}");
+        }
         let sim = picket_sim::Simulation::new(
             &scenario,
             scenario.seed,

@@ -12,11 +12,10 @@ use picket_receive::json::JsonObject;
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// The folder holding `testdata/` (`picket_modes::testdata`: skipped when absent, a failure
+/// when `PICKET_REQUIRE_TESTDATA=1`).
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    dir.join("testdata").is_dir().then_some(dir)
+    picket_modes::testdata::dir().and_then(|t| t.parent().map(PathBuf::from))
 }
 
 fn decode_json(decoder: &mut Decoder, hex: &str) -> Option<Value> {
@@ -168,7 +167,6 @@ fn positions(row: &Value, got: &Value) -> Result<(), String> {
 #[test]
 fn every_test_vector_matches_upstream_expectations() {
     let Some(dir) = shared() else {
-        eprintln!("skipping: ../shared/testdata is absent (set PICKET_SHARED)");
         return;
     };
     let text = std::fs::read_to_string(dir.join("testdata/test_vectors.jsonl")).unwrap();

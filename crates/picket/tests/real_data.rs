@@ -9,19 +9,10 @@ use picket_receive::{AnyReader, Format, Reader, ReaderConfig, What};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// The `testdata/` folder (`picket_modes::testdata`: skipped when absent, a failure when
+/// `PICKET_REQUIRE_TESTDATA=1`).
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
-    if dir.join("testdata").is_dir() {
-        Some(dir.join("testdata"))
-    } else {
-        eprintln!(
-            "skipping: {} is absent (set PICKET_SHARED)",
-            dir.join("testdata").display()
-        );
-        None
-    }
+    picket_modes::testdata::dir()
 }
 
 /// Reads a whole file through the reader of `format`: (time, frame) of every frame.

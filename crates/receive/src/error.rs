@@ -94,7 +94,9 @@ impl fmt::Display for ReadErrorKind {
             ReadErrorKind::BadFrame => "the payload's length does not suit its downlink format",
             ReadErrorKind::BadHex => "the frame is not hexadecimal",
             ReadErrorKind::BadLength => "the hexadecimal is not 4, 14 or 28 digits long",
-            ReadErrorKind::BadTime => "the time is neither Unix seconds nor an ISO 8601 date",
+            ReadErrorKind::BadTime => {
+                "the time is not Unix seconds or an ISO 8601 date between 1970 and 2100"
+            }
             ReadErrorKind::MissingField => "a required field is missing",
             ReadErrorKind::BadField => "a required field cannot be read",
             ReadErrorKind::BadJson => "the text is not valid JSON",

@@ -40,6 +40,20 @@ impl Format {
         Format::Jsonl,
     ];
 
+    /// What each item of the format must hold, for the message of a
+    /// [`crate::ReadErrorKind::MissingField`] error.
+    pub const fn required_fields(self) -> &'static str {
+        match self {
+            Format::Jsonl => {
+                "each line needs \"frame\" (a Mode S frame in hex) or \"hex\" (an aircraft address, for a state)"
+            }
+            Format::Sbs => "each MSG line needs the aircraft address (hex) in its 5th field",
+            Format::Csv => "each row needs a frame in hex (a \"hex\" or \"frame\" column), and its time column when there is one",
+            Format::Beast => "each message needs its type byte, timestamp, signal level and frame",
+            Format::Avr | Format::Hex => "each line needs a frame in hex",
+        }
+    }
+
     /// The format's name, as `FromStr` reads it.
     pub const fn name(self) -> &'static str {
         match self {

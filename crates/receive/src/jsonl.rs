@@ -29,7 +29,7 @@ use crate::observation::{
 };
 use crate::reader::{count_item, Reader, ReaderConfig, Stamper};
 use crate::received::{Clock, Received, What};
-use crate::time::parse_time;
+use crate::time::{parse_time, plausible_time};
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
 
@@ -287,15 +287,21 @@ impl JsonlReader {
             .iter()
             .find_map(|k| map.get(*k));
         let t = match t {
-            Some(Value::Number(n)) => n.as_f64(),
+            // A time far outside the plausible range (`"now": 1e300`) places nothing.
+            Some(Value::Number(n)) => Some(
+                n.as_f64()
+                    .filter(|t| plausible_time(*t))
+                    .ok_or(ReadErrorKind::BadTime)?,
+            ),
             Some(Value::String(s)) => Some(parse_time(s).ok_or(ReadErrorKind::BadTime)?),
             Some(_) => return Err(ReadErrorKind::BadTime),
             None => now,
         };
+        // readsb's `seen`: seconds before `now` (a day at most is plausible).
         let seen = map
             .get(f::READSB_SEEN)
             .and_then(Value::as_f64)
-            .filter(|s| *s >= 0.0);
+            .filter(|s| (0.0..=86_400.0).contains(s));
         Ok(t.filter(|t| t.is_finite()).map(|t| t - seen.unwrap_or(0.0)))
     }
 
@@ -389,8 +395,8 @@ impl JsonlReader {
             .string(f::EMERGENCY)
             .and_then(|s| get.check(Emergency::from_name(&s)));
         o.category = get.string(f::CATEGORY);
-        o.lat = get.within(f::LAT, 90.0);
-        o.lon = get.within(f::LON, 180.0);
+        o.lat = get.float(f::LAT);
+        o.lon = get.float(f::LON);
         if let Some(g) = get.flag(f::ON_GROUND) {
             o.on_ground = Some(g);
         }
@@ -414,7 +420,8 @@ impl JsonlReader {
             .filter(designator)
             .or_else(|| get.string(f::TYPE).filter(designator));
         o.db_flags = get.int(f::DB_FLAGS);
-        self.stats.fields_ignored += get.ignored;
+        // Values out of their plausible range (`gs: -5`, `track: 99999`, `lat: 1000`).
+        self.stats.fields_ignored += get.ignored + u64::from(o.drop_implausible());
         Ok(Received {
             time_utc,
             clock: Clock::None,
@@ -452,11 +459,6 @@ impl Getter<'_> {
     fn float(&mut self, key: &str) -> Option<f64> {
         let v = self.map.get(key)?.as_f64().filter(|v| v.is_finite());
         self.check(v)
-    }
-
-    fn within(&mut self, key: &str, limit: f64) -> Option<f64> {
-        let v = self.float(key)?;
-        self.check((-limit..=limit).contains(&v).then_some(v))
     }
 
     fn int<T: TryFrom<i64>>(&mut self, key: &str) -> Option<T> {
@@ -617,6 +619,29 @@ mod tests {
         let mut r = JsonlReader::new(cfg);
         let v = read_all(&mut r, text.as_bytes());
         (v, r)
+    }
+
+    #[test]
+    fn implausible_times_and_values_are_refused_and_counted() {
+        let text = "{\"now\":1e300,\"hex\":\"4ca123\",\"gs\":400}\n\
+                    {\"time\":-5,\"frame\":\"5d4ca7f9a0b84b\"}\n\
+                    {\"time\":\"2150-01-01T00:00:00Z\",\"hex\":\"4ca123\"}\n\
+                    {\"now\":1565290000,\"hex\":\"4ca123\",\"gs\":-5,\"track\":99999,\"lat\":1000,\"lon\":2.5,\"alt_baro\":9000000,\"mach\":0.8}\n";
+        let (items, r) = read(text, ReaderConfig::default());
+        let errs: Vec<_> = items.iter().filter_map(|x| x.as_ref().err().copied()).collect();
+        assert_eq!(
+            errs,
+            vec![
+                (1, ReadErrorKind::BadTime),
+                (2, ReadErrorKind::BadTime),
+                (3, ReadErrorKind::BadTime)
+            ]
+        );
+        assert_eq!(r.stats().errors(ReadErrorKind::BadTime), 3);
+        let o = items[3].as_ref().unwrap().what.observation().unwrap();
+        assert_eq!((o.gs, o.track, o.lat, o.alt_baro), (None, None, None, None));
+        assert_eq!((o.lon, o.mach), (Some(2.5), Some(0.8)));
+        assert_eq!(r.stats().fields_ignored, 4);
     }
 
     #[test]

@@ -72,7 +72,59 @@ pub struct Observation {
     pub db_flags: Option<u32>,
 }
 
+/// The plausible range of each numeric value of an observation; a value outside it is
+/// refused (left out and counted by the reader, like a latitude of 1000).
+pub mod limits {
+    /// Latitude, degrees.
+    pub const LAT: (f64, f64) = (-90.0, 90.0);
+    /// Longitude, degrees.
+    pub const LON: (f64, f64) = (-180.0, 180.0);
+    /// Altitudes (barometric, geometric), ft: Mode S reaches 126,750 ft.
+    pub const ALT_FT: (i32, i32) = (-2_000, 130_000);
+    /// Ground speed, kt (ADS-B's supersonic encoding reaches 4,092 kt).
+    pub const GS_KT: (f32, f32) = (0.0, 4_100.0);
+    /// Indicated and true air speed, kt.
+    pub const AIRSPEED_KT: (u16, u16) = (0, 4_100);
+    /// Mach number.
+    pub const MACH: (f32, f32) = (0.0, 10.0);
+    /// Track and headings, degrees (360 is north as well as 0).
+    pub const ANGLE_DEG: (f32, f32) = (0.0, 360.0);
+    /// Vertical rates, ft/min (ADS-B's encoding reaches 32,640).
+    pub const RATE_FPM: (i32, i32) = (-40_000, 40_000);
+}
+
+fn keep<T: PartialOrd + Copy>(v: &mut Option<T>, (lo, hi): (T, T), dropped: &mut u32) {
+    if let Some(x) = *v {
+        // NaN compares false both ways: refused too.
+        if !(x >= lo && x <= hi) {
+            *v = None;
+            *dropped += 1;
+        }
+    }
+}
+
 impl Observation {
+    /// Leaves out every numeric value outside its plausible range ([`limits`]): a ground
+    /// speed of -5 kt, a track of 99999 degrees, a latitude of 1000. Returns how many were
+    /// left out (readers count them as ignored fields).
+    pub fn drop_implausible(&mut self) -> u32 {
+        let mut n = 0;
+        keep(&mut self.lat, limits::LAT, &mut n);
+        keep(&mut self.lon, limits::LON, &mut n);
+        keep(&mut self.alt_baro, limits::ALT_FT, &mut n);
+        keep(&mut self.alt_geom, limits::ALT_FT, &mut n);
+        keep(&mut self.gs, limits::GS_KT, &mut n);
+        keep(&mut self.ias, limits::AIRSPEED_KT, &mut n);
+        keep(&mut self.tas, limits::AIRSPEED_KT, &mut n);
+        keep(&mut self.mach, limits::MACH, &mut n);
+        keep(&mut self.track, limits::ANGLE_DEG, &mut n);
+        keep(&mut self.mag_heading, limits::ANGLE_DEG, &mut n);
+        keep(&mut self.true_heading, limits::ANGLE_DEG, &mut n);
+        keep(&mut self.baro_rate, limits::RATE_FPM, &mut n);
+        keep(&mut self.geom_rate, limits::RATE_FPM, &mut n);
+        n
+    }
+
     /// An observation of `hex` with no values yet.
     pub fn new(hex: Icao, source: ObservationSource) -> Observation {
         Observation {

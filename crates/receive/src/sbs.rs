@@ -150,6 +150,7 @@ impl LineParser for SbsParser {
         o.lat = opt_float(f[field::LAT], ign);
         o.lon = opt_float(f[field::LON], ign);
         o.baro_rate = opt(f[field::VRATE], ign);
+        *ign += u64::from(o.drop_implausible());
         o.squawk = match f[field::SQUAWK] {
             "" => None,
             s => {
@@ -431,6 +432,24 @@ mod tests {
         );
         assert!(obs(&items[4]).is_empty());
         assert_eq!(r.stats().fields_ignored, 2);
+    }
+
+    #[test]
+    fn implausible_values_and_dates_are_refused_and_counted() {
+        let text =
+            "MSG,4,1,1,4CA2D6,1,2015/03/03,12:34:58.000,2015/03/03,12:34:58.000,,,-5,99999,,,-640,,,,,\n\
+                    MSG,3,1,1,4CA2D6,1,2015/03/03,12:34:57.000,,,,36000,,,1000,-1.5,,,0,0,0,0\n\
+                    MSG,3,1,1,4CA2D6,1,2150/03/03,12:34:57.000,,,,36000,,,52.1,-1.5,,,0,0,0,0\n";
+        let (items, r) = read(text);
+        let a = obs(&items[0]);
+        assert_eq!((a.gs, a.track, a.baro_rate), (None, None, Some(-640)));
+        let b = obs(&items[1]);
+        assert_eq!((b.lat, b.lon, b.alt_baro), (None, Some(-1.5), Some(36000)));
+        assert_eq!(r.stats().fields_ignored, 3);
+        assert_eq!(
+            items[2].as_ref().err().copied(),
+            Some((3, ReadErrorKind::BadTime))
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Time at the edge (docs/time.md): the time base a reader is given, the conversion of
-//! receiver clocks to UTC, and reading and writing dates.
+//! receiver clocks to UTC, and picket's one vocabulary of dates and durations: the one
+//! date-time reader (strict RFC 3339 for flags, configuration and scenarios
+//! ([`parse_rfc3339`]); the shapes data files use, on the same code ([`parse_time`])), and
+//! the one duration grammar ([`parse_duration`]: `90s`, `15m`, `1h15m`, `2d`, `500ms`).
 
 use crate::received::{Clock, ClockKind, MASK48};
 
@@ -202,13 +205,24 @@ impl UtcParts {
     }
 }
 
+/// The latest plausible data time: 2100-01-01T00:00:00Z. Times of the data run from 1970
+/// (Unix second 0; dateless recordings count from picket's default start in 2000) to here;
+/// anything else (`"now": 1e300`, a year 9999) is a mistake and is refused.
+pub const LATEST_PLAUSIBLE: f64 = 4_102_444_800.0;
+
+/// Whether a data time (Unix seconds) is plausible: from 1970 to 2100.
+pub fn plausible_time(t: f64) -> bool {
+    (0.0..=LATEST_PLAUSIBLE).contains(&t)
+}
+
 /// Reads a time: Unix seconds (with fraction), or ISO 8601 taken as UTC unless it carries an
-/// offset (`2015-03-03 12:34:56.789`, `2015-03-03T12:34:56Z`, `...+02:00`).
+/// offset (`2015-03-03 12:34:56.789`, `2015-03-03T12:34:56Z`, `...+02:00`). Times outside
+/// 1970 to 2100 ([`plausible_time`]) are refused.
 pub fn parse_time(text: &str) -> Option<f64> {
     let t = text.trim();
     let b = t.as_bytes();
     if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
-        return parse_iso(b);
+        return parse_iso(b).filter(|t| plausible_time(*t));
     }
     if b.is_empty()
         || !b
@@ -217,7 +231,7 @@ pub fn parse_time(text: &str) -> Option<f64> {
     {
         return None;
     }
-    t.parse::<f64>().ok().filter(|v| v.is_finite())
+    t.parse::<f64>().ok().filter(|v| plausible_time(*v))
 }
 
 /// Reads `n` ASCII digits.
@@ -243,10 +257,26 @@ pub(crate) fn parse_date(b: &[u8]) -> Option<i64> {
     let y = digits(b, 4)?;
     let m = digits(&b[5..], 2)?;
     let d = digits(&b[8..], 2)?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(i64::from(y), m) {
         return None;
     }
     Some(days_from_civil(i64::from(y), m, d))
+}
+
+/// Whether a year of the proleptic Gregorian calendar is a leap year.
+pub const fn is_leap_year(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+/// Days in a month (1..=12) of a year; 0 for a month out of range.
+pub const fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
 }
 
 /// A time of day: whole seconds since midnight and the digits of the fraction.
@@ -334,17 +364,54 @@ pub(crate) fn unix_seconds(days: i64, tod: TimeOfDay<'_>, offset: i64) -> f64 {
 pub(crate) fn date_and_time(date: &[u8], time: &[u8]) -> Option<f64> {
     let d = parse_date(date)?;
     let t = parse_time_of_day(time)?;
-    Some(unix_seconds(d, t, 0))
+    Some(unix_seconds(d, t, 0)).filter(|t| plausible_time(*t))
 }
 
 fn parse_iso(b: &[u8]) -> Option<f64> {
-    let days = parse_date(&b[..10])?;
+    let dt = parse_datetime(b, false).ok()?;
+    Some(unix_seconds(dt.days, dt.tod, dt.offset))
+}
+
+/// A date, a time of day and the offset from UTC it was written in, seconds.
+struct DateTime<'a> {
+    days: i64,
+    tod: TimeOfDay<'a>,
+    offset: i64,
+}
+
+/// The one date-time reader. `strict`: RFC 3339 exactly,
+/// `YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM)`. Otherwise also the shapes
+/// data files use: a date alone, no seconds, a comma before the fraction, no zone (UTC),
+/// `+HH` and `+HHMM` offsets. Both check the calendar (no 2019-02-31; 2020-02-29 but not
+/// 2019-02-29) and every field's range; `:60` is a leap second, counted as the next second.
+fn parse_datetime(b: &[u8], strict: bool) -> Result<DateTime<'_>, TimeError> {
+    use TimeError::{BadTimestamp as Bad, OutOfRange as Range};
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(Bad);
+    }
+    for i in [0, 1, 2, 3, 5, 6, 8, 9] {
+        if !b[i].is_ascii_digit() {
+            return Err(Bad);
+        }
+    }
+    let days = parse_date(&b[..10]).ok_or(Range)?;
     let rest = &b[10..];
     if rest.is_empty() {
-        return Some(days as f64 * DAY);
+        return if strict {
+            Err(Bad)
+        } else {
+            Ok(DateTime {
+                days,
+                tod: TimeOfDay {
+                    seconds: 0,
+                    fraction: &[],
+                },
+                offset: 0,
+            })
+        };
     }
-    if rest[0] != b'T' && rest[0] != b't' && rest[0] != b' ' {
-        return None;
+    if !matches!(rest[0], b'T' | b't' | b' ') {
+        return Err(Bad);
     }
     let rest = &rest[1..];
     // The time of day runs up to an offset or Z.
@@ -352,17 +419,38 @@ fn parse_iso(b: &[u8]) -> Option<f64> {
         .iter()
         .position(|&c| matches!(c, b'Z' | b'z' | b'+' | b'-'))
         .unwrap_or(rest.len());
-    let tod = parse_time_of_day(&rest[..end])?;
-    let zone = &rest[end..];
+    let (time, zone) = rest.split_at(end);
+    if strict {
+        // HH:MM:SS, then a '.' fraction of at least one digit.
+        let shape = time.len() >= 8
+            && time[2] == b':'
+            && time[5] == b':'
+            && (time.len() == 8 || time[8] == b'.' && time.len() > 9);
+        if !shape || zone.is_empty() {
+            return Err(Bad);
+        }
+    }
+    let shape_ok = time.len() >= 5
+        && time[..2].iter().all(u8::is_ascii_digit)
+        && time[2] == b':'
+        && time[3..5].iter().all(u8::is_ascii_digit);
+    if !shape_ok {
+        return Err(Bad);
+    }
+    let tod = parse_time_of_day(time).ok_or(if time_shape_is_fine(time) { Range } else { Bad })?;
     let offset = match zone {
         [] | [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), hm @ ..] => {
             let (h, m) = match hm.len() {
-                2 => (digits(hm, 2)?, 0),
-                4 => (digits(hm, 2)?, digits(&hm[2..], 2)?),
-                5 if hm[2] == b':' => (digits(hm, 2)?, digits(&hm[3..], 2)?),
-                _ => return None,
+                5 if hm[2] == b':' => (digits(hm, 2), digits(&hm[3..], 2)),
+                2 if !strict => (digits(hm, 2), Some(0)),
+                4 if !strict => (digits(hm, 2), digits(&hm[2..], 2)),
+                _ => return Err(Bad),
             };
+            let (h, m) = (h.ok_or(Bad)?, m.ok_or(Bad)?);
+            if h > 23 || m > 59 {
+                return Err(Range);
+            }
             let off = i64::from(h * 3600 + m * 60);
             if *sign == b'+' {
                 off
@@ -370,9 +458,190 @@ fn parse_iso(b: &[u8]) -> Option<f64> {
                 -off
             }
         }
-        _ => return None,
+        _ => return Err(Bad),
     };
-    Some(unix_seconds(days, tod, offset))
+    Ok(DateTime { days, tod, offset })
+}
+
+/// Whether a time of day has the digits and separators of `HH:MM[:SS[.fraction]]` (so a
+/// refusal by [`parse_time_of_day`] is a field out of range).
+fn time_shape_is_fine(b: &[u8]) -> bool {
+    let d = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    match b.len() {
+        5 => d(0..2) && d(3..5),
+        8 => d(0..2) && d(3..5) && d(6..8) && b[5] == b':',
+        n if n > 9 => {
+            d(0..2)
+                && d(3..5)
+                && d(6..8)
+                && b[5] == b':'
+                && matches!(b[8], b'.' | b',')
+                && d(9..n)
+                && n - 9 <= 18
+        }
+        _ => false,
+    }
+}
+
+/// Nanoseconds since the Unix epoch (UTC, no leap seconds): the simulator's and the
+/// scenarios' time.
+pub type UnixNanos = i64;
+
+/// Why a time or a duration was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// Not `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
+    BadTimestamp,
+    /// A field out of its range: month 13, 2019-02-31, hour 24, offset +24:00, or a time
+    /// outside the years 1678 to 2261 that nanoseconds since 1970 can hold.
+    OutOfRange,
+    /// Not a duration: `<number><unit>` parts, largest unit first, units `d`, `h`, `m`
+    /// (or `min`), `s`, `ms`; or a bare number of seconds; at most 100 years.
+    BadDuration,
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeError::BadTimestamp => "expected an RFC 3339 time such as 2019-03-23T14:00:00Z",
+            TimeError::OutOfRange => "a date or time field is out of range (no such day, hour or offset)",
+            TimeError::BadDuration => {
+                "expected a duration such as 500ms, 90s, 15m, 1h15m or 2d (largest unit first), or a number of seconds"
+            }
+        })
+    }
+}
+
+impl std::error::Error for TimeError {}
+
+/// Reads an RFC 3339 time (`2019-03-23T14:00:00Z`, `2019-03-23T10:00:00.25-04:00`) strictly:
+/// the calendar is checked (no 2019-02-31, leap years right), a zone is required, the
+/// fraction is kept to the nanosecond (further digits are dropped).
+pub fn parse_rfc3339(text: &str) -> Result<UnixNanos, TimeError> {
+    let dt = parse_datetime(text.trim().as_bytes(), true)?;
+    let secs = dt.days * 86_400 + i64::from(dt.tod.seconds) - dt.offset;
+    let mut nanos = 0i64;
+    for (i, &c) in dt.tod.fraction.iter().take(9).enumerate() {
+        nanos += i64::from(c - b'0') * 10i64.pow(8 - i as u32);
+    }
+    secs.checked_mul(1_000_000_000)
+        .and_then(|n| n.checked_add(nanos))
+        .ok_or(TimeError::OutOfRange)
+}
+
+/// Reads an RFC 3339 time as Unix seconds.
+pub fn parse_rfc3339_seconds(text: &str) -> Result<f64, TimeError> {
+    let dt = parse_datetime(text.trim().as_bytes(), true)?;
+    Ok(unix_seconds(dt.days, dt.tod, dt.offset))
+}
+
+/// Writes nanoseconds since the epoch as RFC 3339 UTC to the millisecond
+/// (`2019-03-23T14:00:00.250Z`).
+pub fn format_rfc3339(ns: UnixNanos) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let millis = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+/// Longest duration accepted: 100 years (longer ones are typing mistakes, and would not fit
+/// a `std::time::Duration` made from them in every unit).
+pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+
+/// Reads a duration in seconds, picket's one grammar for flags, configuration, rules and
+/// scenarios: `<number><unit>` parts, largest unit first, each unit at most once, optionally
+/// separated by spaces: `500ms`, `90s`, `15m`, `1h15m`, `2h 30m`, `2d`, `1.5h`; units `d`,
+/// `h`, `m` (or `min`), `s`, `ms`. A bare number is seconds (`42`, `0`, `0.5`). Refused:
+/// empty text, signs, exponents, unknown units, `15m1h`, `1h1h`, more than 100 years.
+pub fn parse_duration(text: &str) -> Result<f64, TimeError> {
+    use TimeError::BadDuration as Bad;
+    let s = text.trim();
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return Err(Bad);
+    }
+    let number = |part: &str| -> Result<f64, TimeError> {
+        // Digits with at most one point, a digit on at least one side.
+        let ok = !part.is_empty()
+            && part.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+            && part.bytes().filter(|&c| c == b'.').count() <= 1
+            && part != ".";
+        if !ok {
+            return Err(Bad);
+        }
+        part.parse::<f64>().map_err(|_| Bad)
+    };
+    if b.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
+        let v = number(s)?;
+        return if v <= MAX_DURATION_S { Ok(v) } else { Err(Bad) };
+    }
+    let mut i = 0;
+    let mut total = 0.0;
+    // Units in order: an index into UNITS that must increase.
+    const UNITS: [(&str, f64); 6] = [
+        ("d", 86_400.0),
+        ("h", 3_600.0),
+        ("m", 60.0),
+        ("min", 60.0),
+        ("s", 1.0),
+        ("ms", 0.001),
+    ];
+    let mut last_unit: Option<usize> = None;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+            i += 1;
+        }
+        let value = number(&s[start..i])?;
+        let ustart = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit = &s[ustart..i];
+        let k = UNITS.iter().position(|(u, _)| *u == unit).ok_or(Bad)?;
+        // `m` and `min` are the same unit.
+        let rank = if k >= 3 { k - 1 } else { k };
+        if last_unit.is_some_and(|r| rank <= r) {
+            return Err(Bad);
+        }
+        last_unit = Some(rank);
+        total += value * UNITS[k].1;
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+    }
+    if total.is_finite() && total <= MAX_DURATION_S {
+        Ok(total)
+    } else {
+        Err(Bad)
+    }
+}
+
+/// Writes seconds as a compact duration rounded to the second (`2h30m`, `3d`, `1m30s`,
+/// `0s`), which [`parse_duration`] reads back.
+pub fn format_duration(seconds: f64) -> String {
+    let total = if seconds.is_finite() {
+        seconds.round() as i64
+    } else {
+        0
+    };
+    if total <= 0 {
+        return "0s".to_string();
+    }
+    let (d, h, m, s) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+    let mut out = String::new();
+    for (v, u) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
+        if v > 0 {
+            out.push_str(&format!("{v}{u}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -415,6 +684,138 @@ mod tests {
         );
         assert_eq!(parse_time("nan"), None);
         assert_eq!(parse_time(""), None);
+    }
+
+    #[test]
+    fn rfc3339_is_strict_about_the_calendar_and_the_shape() {
+        use TimeError::{BadTimestamp as Bad, OutOfRange as Range};
+        // 2019-03-23T14:00:00Z = 1553349600 (date -d @1553349600 -u).
+        let t = 1_553_349_600_000_000_000;
+        assert_eq!(parse_rfc3339("2019-03-23T14:00:00Z"), Ok(t));
+        assert_eq!(parse_rfc3339(" 2019-03-23t14:00:00z "), Ok(t));
+        assert_eq!(parse_rfc3339("2019-03-23 14:00:00Z"), Ok(t));
+        assert_eq!(parse_rfc3339("2019-03-23T10:00:00-04:00"), Ok(t));
+        assert_eq!(parse_rfc3339("2019-03-24T01:30:00+11:30"), Ok(t));
+        assert_eq!(parse_rfc3339("2019-03-23T14:00:00.25Z"), Ok(t + 250_000_000));
+        assert_eq!(
+            parse_rfc3339("2019-03-23T14:00:00.123456789123Z"),
+            Ok(t + 123_456_789)
+        );
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.5Z"), Ok(500_000_000));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Ok(-1_000_000_000));
+        // A leap second is the next second.
+        assert_eq!(
+            parse_rfc3339("2016-12-31T23:59:60Z"),
+            parse_rfc3339("2017-01-01T00:00:00Z")
+        );
+        // Leap years: 2020 and 2000 are, 2019 and 1900 are not.
+        assert!(parse_rfc3339("2020-02-29T00:00:00Z").is_ok());
+        assert!(parse_rfc3339("2000-02-29T00:00:00Z").is_ok());
+        for (bad, why) in [
+            ("2019-02-29T00:00:00Z", Range),
+            ("1900-02-29T00:00:00Z", Range),
+            ("2019-02-31T00:00:00Z", Range),
+            ("2019-04-31T00:00:00Z", Range),
+            ("2019-13-01T00:00:00Z", Range),
+            ("2019-00-01T00:00:00Z", Range),
+            ("2019-01-00T00:00:00Z", Range),
+            ("2019-01-01T24:00:00Z", Range),
+            ("2019-01-01T23:60:00Z", Range),
+            ("2019-01-01T23:59:61Z", Range),
+            ("2019-01-01T00:00:00+24:00", Range),
+            ("2019-01-01T00:00:00+01:60", Range),
+            // Nanoseconds since 1970 hold the years 1678 to 2261 only.
+            ("9999-12-31T23:59:59Z", Range),
+            ("2019-03-23T14:00:00", Bad),
+            ("2019-03-23T14:00Z", Bad),
+            ("2019-03-23", Bad),
+            ("2019-03-23T14:00:00.Z", Bad),
+            ("2019-03-23T14:00:00,5Z", Bad),
+            ("2019-03-23T14:00:00+0100", Bad),
+            ("2019-03-23T14:00:00+01", Bad),
+            ("2019-3-23T14:00:00Z", Bad),
+            ("2019-03-23X14:00:00Z", Bad),
+            ("20190323T140000Z", Bad),
+            ("+2019-03-23T14:00:00Z", Bad),
+            ("yesterday", Bad),
+            ("", Bad),
+        ] {
+            assert_eq!(parse_rfc3339(bad), Err(why), "{bad}");
+        }
+        assert_eq!(
+            parse_rfc3339_seconds("2019-03-23T14:00:00.25Z"),
+            Ok(1_553_349_600.25)
+        );
+    }
+
+    #[test]
+    fn rfc3339_formats_and_reads_back() {
+        assert_eq!(
+            format_rfc3339(1_553_349_600_250_000_000),
+            "2019-03-23T14:00:00.250Z"
+        );
+        assert_eq!(format_rfc3339(-1_000_000), "1969-12-31T23:59:59.999Z");
+        for ns in [
+            0,
+            951_782_400_000_000_000,
+            1_582_934_400_123_000_000,
+            -86_400_000_000_000,
+        ] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(ns)), Ok(ns));
+        }
+    }
+
+    #[test]
+    fn data_file_times_share_the_calendar_checks() {
+        // The lenient shapes of data files, on the same reader: still no 2019-02-31.
+        assert_eq!(parse_time("2019-02-31 00:00:00"), None);
+        assert_eq!(parse_time("2019-02-29"), None);
+        assert!(parse_time("2020-02-29").is_some());
+        assert_eq!(parse_time("2015-03-03T12:00:00+25:00"), None);
+        assert_eq!(date_and_time(b"2019/02/31", b"00:00:00"), None);
+        assert_eq!(date_and_time(b"2019/04/30", b"00:00:00"), Some(1_556_582_400.0));
+        // Only 1970 to 2100 is a plausible data time.
+        for bad in ["1e300", "-5", "99999999999", "2150-01-01", "1969-12-31T23:59:59Z"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+        assert_eq!(parse_time("0"), Some(0.0));
+        assert_eq!(parse_time("2100-01-01"), Some(LATEST_PLAUSIBLE));
+        assert_eq!(date_and_time(b"2150/01/01", b"00:00:00"), None);
+    }
+
+    #[test]
+    fn one_duration_grammar() {
+        for (text, want) in [
+            ("90s", 90.0),
+            ("15m", 900.0),
+            ("15min", 900.0),
+            ("1h15m", 4500.0),
+            ("2h 30m", 9000.0),
+            ("2d", 172_800.0),
+            ("1d2h3m4s5ms", 93_784.005),
+            ("500ms", 0.5),
+            ("1.5h", 5400.0),
+            (".5s", 0.5),
+            ("42", 42.0),
+            ("0", 0.0),
+            ("0.25", 0.25),
+            (" 3d ", 259_200.0),
+        ] {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "", " ", "s", "-5s", "+5s", "-5", "1e3", "1e3s", "3 weeks", "5x", "15m1h", "1h1h", "1m1min",
+            "1s1m", "1..5s", ".", ".s", "1h-5m", "inf", "nan", "NaN", "1h 2", "101y", "40000d", "5 s",
+        ] {
+            assert_eq!(parse_duration(bad), Err(TimeError::BadDuration), "{bad:?}");
+        }
+        assert!(parse_duration("36500d").is_ok(), "100 years is the limit");
+        for s in [0.0, 59.0, 90.0, 3600.0, 4500.0, 9000.0, 259_200.0, 93_784.0] {
+            assert_eq!(parse_duration(&format_duration(s)), Ok(s), "{s}");
+        }
+        assert_eq!(format_duration(9000.0), "2h30m");
+        assert_eq!(format_duration(-4.0), "0s");
+        assert_eq!(format_duration(f64::NAN), "0s");
     }
 
     #[test]

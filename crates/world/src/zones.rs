@@ -9,7 +9,9 @@
 //!   radius: a circle around that airport's reference point.
 //!
 //! Properties read: `id` (or the feature's own `id`), `name`, `floor_ft`, `ceiling_ft`
-//! (integers, feet), `source`, `approximate` (bool), `note`. Others are ignored.
+//! (integers, feet), `radius_m`, `radius_nm`, `airport`, `source`, `approximate` (bool),
+//! `note`. Others are ignored. The user documentation is docs/zones.md (a test checks that
+//! it lists every property read here).
 //! Errors carry the line and column of the offending value and what is wrong.
 //!
 //! ```
@@ -490,6 +492,42 @@ pub fn builtin_zone(id: &str) -> Option<&'static Zone> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_user_documentation_lists_every_property_and_its_example_loads() {
+        // The doc is part of the repository: missing, the test fails rather than passes.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/zones.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for p in [
+            "id",
+            "name",
+            "floor_ft",
+            "ceiling_ft",
+            "radius_m",
+            "radius_nm",
+            "airport",
+            "source",
+            "approximate",
+            "note",
+        ] {
+            assert!(
+                doc.contains(&format!("| `{p}` |")),
+                "docs/zones.md does not list `{p}`"
+            );
+        }
+        let example = doc
+            .split("```json\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("docs/zones.md has a JSON example");
+        let zones = load_geojson(example).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(zones.len(), 2);
+        assert_eq!(
+            (zones[1].floor_ft, zones[1].ceiling_ft),
+            (Some(1000), Some(25000))
+        );
+        assert!(zones[1].properties.approximate);
+    }
 
     #[test]
     fn builtin_file_loads() {

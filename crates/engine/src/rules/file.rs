@@ -178,7 +178,7 @@ impl Ctx<'_> {
         v.ok_or_else(|| {
             self.value(
                 d.span(),
-                "expected a duration such as \"90s\", \"10m\", \"1h30m\" or a number of seconds",
+                "expected a duration such as \"90s\", \"10m\", \"1h30m\" (largest unit first) or a number of seconds",
             )
         })
     }
@@ -194,38 +194,10 @@ impl Ctx<'_> {
     }
 }
 
-/// Durations: `90s`, `10m`, `1h30m`, `2d`, `1.5h`, `0`.
+/// Durations: picket's one grammar (`picket_receive::time::parse_duration`: `90s`, `10m`,
+/// `1h30m`, `2d`, `1.5h`, `500ms`, a bare number of seconds).
 pub(crate) fn parse_duration(text: &str) -> Option<f64> {
-    let t = text.trim();
-    if t == "0" {
-        return Some(0.0);
-    }
-    let mut total = 0.0;
-    let mut rest = t;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let value: f64 = rest[..n].parse().ok()?;
-        rest = &rest[n..];
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..u] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" | "min" => 60.0,
-            "h" => 3600.0,
-            "d" => 86_400.0,
-            _ => return None,
-        };
-        rest = &rest[u..];
-        total += value * factor;
-    }
-    total.is_finite().then_some(total)
+    picket_receive::time::parse_duration(text).ok()
 }
 
 fn parse_address(s: &str) -> Option<Icao> {
@@ -611,7 +583,9 @@ mod tests {
         assert_eq!(parse_duration("1.5h"), Some(5400.0));
         assert_eq!(parse_duration("2d"), Some(172_800.0));
         assert_eq!(parse_duration("0"), Some(0.0));
-        for bad in ["", "10", "m", "10 parsecs", "1h-3m"] {
+        // The one grammar: a bare number is seconds, as in flags and scenarios.
+        assert_eq!(parse_duration("10"), Some(10.0));
+        for bad in ["", "m", "10 parsecs", "1h-3m", "30m1h"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

@@ -4,22 +4,8 @@
 
 use std::path::PathBuf;
 
-/// The test data folder (which may be absent).
-pub(crate) fn testdata() -> PathBuf {
-    std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")))
-        .join("testdata")
-}
-
 /// The path of `rel` under the test data folder, or `None` after printing why the test is
-/// skipped.
+/// skipped; a failure instead when `PICKET_REQUIRE_TESTDATA=1` (`picket_modes::testdata`).
 pub(crate) fn shared_file(rel: &str) -> Option<PathBuf> {
-    let path = testdata().join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
+    picket_modes::testdata::file(rel)
 }

@@ -7,7 +7,6 @@
 
 pub(crate) mod jsonl;
 pub(crate) mod mqtt;
-pub(crate) mod mqtt_wire;
 pub(crate) mod template;
 pub(crate) mod webhook;
 
@@ -396,6 +395,8 @@ fn build_one(spec: &SinkTable, tokens: &BTreeMap<String, String>, index: usize) 
             "discovery_prefix",
             "node_id",
             "keep_alive",
+            "tls",
+            "ca_file",
             "timeout",
             "backoff",
             "backoff_max",

@@ -1,4 +1,5 @@
-//! The `mqtt` sink: a small MQTT 3.1.1 publisher over TCP with Home Assistant discovery.
+//! The `mqtt` sink: MQTT 3.1.1 through rumqttc (a maintained client), plain or TLS, with
+//! Home Assistant discovery.
 //!
 //! Topics (prefix `picket` by default):
 //! - `picket/status`: `online` / `offline` (retained; `offline` is also the last will);
@@ -9,23 +10,61 @@
 //!
 //! Home Assistant discovery (retained, under `homeassistant/` by default) describes one
 //! device with a "last alert" sensor, a total and a counter per event kind, all bound to
-//! the availability topic. Connections are re-made with exponential backoff; the alert being
-//! sent is retried, and the queue in front of the sink drops (and counts) what does not fit.
+//! the availability topic.
+//!
+//! Delivery: up to [`MAX_ALERTS_HELD`] alerts are in flight at once (their publishes go out
+//! without waiting for each acknowledgement; packet identifiers are picket's, at most
+//! [`MAX_PACKET_IDS`]). The session is persistent (clean session off): after a lost
+//! connection, when the broker still has the session, the publishes it did not acknowledge
+//! are sent again with their packet identifiers and the DUP flag; when it has not (a broker
+//! restart), they are sent again as new publishes (DUP clear, as MQTT 3.1.1 section 3.3.1.1
+//! wants for a first delivery in a session). An alert counts as sent when its `alert`
+//! publish is acknowledged (QoS 1) or written (QoS 0). Connections are re-made with
+//! exponential backoff; the queue in front of the sink drops (and counts) what does not fit.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use picket_receive::json::JsonObject;
 use picket_world::events::EventKind;
-use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use rumqttc::{
+    Event, EventLoop, Incoming, LastWill, MqttOptions, Outgoing, Publish, QoS, Request, TlsConfiguration,
+    Transport,
+};
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::sync::mpsc as tmpsc;
+use tokio::time::Instant;
 
-use super::mqtt_wire::{self as wire, Connect, Publish, Qos, Reply, Will};
 use super::template::{Escape, Template};
 use super::{Backoff, Control, Delivery, Runtime};
 use crate::config::SinkTable;
+
+/// The quality of service of the publishes (QoS 2 is not offered: alerts are idempotent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Qos {
+    /// Fire and forget.
+    AtMostOnce,
+    /// Acknowledged; sent again until acknowledged.
+    AtLeastOnce,
+}
+
+impl Qos {
+    fn rumqttc(self) -> QoS {
+        match self {
+            Qos::AtMostOnce => QoS::AtMostOnce,
+            Qos::AtLeastOnce => QoS::AtLeastOnce,
+        }
+    }
+}
+
+/// Most alerts the sink holds beyond its queue (in flight or waiting for a connection).
+pub(crate) const MAX_ALERTS_HELD: usize = 16;
+
+/// Packet identifiers in use at most: three publishes per alert held, and the announcement
+/// (status, discovery, counters) of a connection.
+pub(crate) const MAX_PACKET_IDS: u16 = 3 * MAX_ALERTS_HELD as u16 + 32;
 
 /// Settings of an `mqtt` sink.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +95,9 @@ pub(crate) struct MqttConfig {
     pub(crate) timeout: Duration,
     /// Waits between connection attempts.
     pub(crate) backoff: Backoff,
+    /// TLS: `None` for plain TCP; else the CA certificates file (PEM) to trust, or `None`
+    /// inside for Mozilla's roots.
+    pub(crate) tls: Option<Option<PathBuf>>,
 }
 
 fn constant(field: &str, text: &str, tokens: &BTreeMap<String, String>) -> Result<String> {
@@ -105,12 +147,17 @@ impl MqttConfig {
             bail!("keep_alive must be between 1 s and 18 h");
         }
         let client_id = t.client_id.clone().unwrap_or_else(|| format!("picket-{node_id}"));
+        let tls = match (t.tls.unwrap_or(false), &t.ca_file) {
+            (false, Some(_)) => bail!("ca_file is a setting of TLS: set tls = true too"),
+            (false, None) => None,
+            (true, ca) => Some(ca.as_ref().map(PathBuf::from)),
+        };
         if client_id.len() > 65_535 {
             bail!("client_id is too long");
         }
         Ok(MqttConfig {
             host,
-            port: t.port.unwrap_or(1883),
+            port: t.port.unwrap_or(if tls.is_some() { 8883 } else { 1883 }),
             client_id,
             username: t
                 .username
@@ -133,19 +180,44 @@ impl MqttConfig {
                 first: t.backoff.map_or(Duration::from_secs(1), |s| s.duration()),
                 max: t.backoff_max.map_or(Duration::from_secs(60), |s| s.duration()),
             },
+            tls,
         })
     }
 
-    /// Builds the publisher (it connects on its thread).
+    /// Builds the publisher (it connects on its thread). A CA file that cannot be read or
+    /// holds no certificate is an error here, before the run starts.
     pub(crate) fn build(self) -> Result<Mqtt> {
+        let tls = match &self.tls {
+            None => None,
+            Some(ca) => Some(Arc::new(tls_config(ca.as_deref())?)),
+        };
         Ok(Mqtt {
             cfg: self,
-            conn: None,
-            packet_id: 0,
+            tls,
             counts: [0; EventKind::ALL.len()],
             total: 0,
-            out: Vec::with_capacity(4096),
         })
+    }
+
+    fn options(&self, tls: Option<&Arc<rustls::ClientConfig>>) -> MqttOptions {
+        let mut o = MqttOptions::new(self.client_id.clone(), self.host.clone(), self.port);
+        o.set_keep_alive(self.keep_alive)
+            .set_clean_session(false)
+            .set_inflight(MAX_PACKET_IDS)
+            .set_max_packet_size(1 << 20, 1 << 20)
+            .set_last_will(LastWill::new(
+                self.status_topic(),
+                "offline",
+                QoS::AtLeastOnce,
+                true,
+            ));
+        if let (Some(u), p) = (&self.username, &self.password) {
+            o.set_credentials(u.clone(), p.clone().unwrap_or_default());
+        }
+        if let Some(c) = tls {
+            o.set_transport(Transport::Tls(TlsConfiguration::Rustls(c.clone())));
+        }
+        o
     }
 
     fn status_topic(&self) -> String {
@@ -224,23 +296,43 @@ impl MqttConfig {
     }
 }
 
-/// An open connection.
-#[derive(Debug)]
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    last_sent: Instant,
+/// The TLS settings: ring as the crypto provider, the CA file's certificates or Mozilla's
+/// roots.
+fn tls_config(ca_file: Option<&std::path::Path>) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .with_context(|| format!("ca_file {}", path.display()))?
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("ca_file {}", path.display()))?;
+            if certs.is_empty() {
+                bail!("ca_file {}: no certificate in it", path.display());
+            }
+            for c in certs {
+                roots
+                    .add(c)
+                    .with_context(|| format!("ca_file {}", path.display()))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| anyhow!("TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 /// A running `mqtt` sink.
 #[derive(Debug)]
 pub(crate) struct Mqtt {
     cfg: MqttConfig,
-    conn: Option<Conn>,
-    packet_id: u16,
+    tls: Option<Arc<rustls::ClientConfig>>,
     counts: [u64; EventKind::ALL.len()],
     total: u64,
-    out: Vec<u8>,
 }
 
 fn kind_index(k: EventKind) -> usize {
@@ -250,165 +342,197 @@ fn kind_index(k: EventKind) -> usize {
 /// Home Assistant keeps at most 255 characters of a sensor state.
 const STATE_MAX: usize = 255;
 
-impl Mqtt {
-    fn next_id(&mut self) -> u16 {
-        self.packet_id = self.packet_id.wrapping_add(1).max(1);
-        self.packet_id
+/// What a publish is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The `alert` publish of an alert: its acknowledgement makes the alert sent.
+    Alert,
+    /// `last_alert` and `counts` after an alert.
+    Companion,
+    /// Status, discovery and counters announced on each connection.
+    Announce,
+    /// `offline` at the end.
+    Goodbye,
+}
+
+/// Where a publish is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Waiting for a connection or a packet identifier.
+    Queued,
+    /// Handed to the client (in its pending list); `written` once it went out on this
+    /// connection.
+    Issued { written: bool },
+}
+
+/// One publish of the outbox.
+#[derive(Debug)]
+struct Entry {
+    id: u64,
+    publish: Publish,
+    role: Role,
+    stage: Stage,
+}
+
+/// The publishes not yet done, in the order they were made, and the packet identifiers
+/// they hold.
+#[derive(Debug, Default)]
+struct Outbox {
+    entries: VecDeque<Entry>,
+    /// Ids of the entries handed to the client and not yet written, in hand-over order
+    /// (the client writes its pending list in order).
+    unwritten: VecDeque<u64>,
+    next_id: u64,
+    used: Vec<bool>,
+}
+
+impl Outbox {
+    fn new() -> Outbox {
+        Outbox {
+            used: vec![false; usize::from(MAX_PACKET_IDS) + 1],
+            ..Outbox::default()
+        }
     }
 
-    fn connect(&mut self, ctl: &Control) -> io::Result<()> {
-        self.conn = None;
-        let timeout = ctl.bounded(self.cfg.timeout);
-        let addrs: Vec<_> = (self.cfg.host.as_str(), self.cfg.port)
-            .to_socket_addrs()?
-            .collect();
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "the host name has no address");
-        let mut stream = None;
-        for a in addrs {
-            match TcpStream::connect_timeout(&a, timeout) {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
-                }
-                Err(e) => last = e,
+    fn push(&mut self, publish: Publish, role: Role) {
+        self.next_id += 1;
+        self.entries.push_back(Entry {
+            id: self.next_id,
+            publish,
+            role,
+            stage: Stage::Queued,
+        });
+    }
+
+    fn alerts_held(&self) -> usize {
+        self.entries.iter().filter(|e| e.role == Role::Alert).count()
+    }
+
+    fn free_packet_id(&mut self) -> Option<u16> {
+        let p = (1..=MAX_PACKET_IDS).find(|&p| !self.used[usize::from(p)])?;
+        self.used[usize::from(p)] = true;
+        Some(p)
+    }
+
+    /// Hands the queued publishes to the client, in order, as far as packet identifiers go.
+    fn issue(&mut self, el: &mut EventLoop) {
+        for i in 0..self.entries.len() {
+            if self.entries[i].stage != Stage::Queued {
+                continue;
+            }
+            if self.entries[i].publish.qos != QoS::AtMostOnce {
+                let Some(p) = self.free_packet_id() else { break };
+                self.entries[i].publish.pkid = p;
+            }
+            let e = &mut self.entries[i];
+            e.publish.dup = false;
+            e.stage = Stage::Issued { written: false };
+            el.pending.push_back(Request::Publish(e.publish.clone()));
+            self.unwritten.push_back(e.id);
+        }
+    }
+
+    /// Removes a finished entry (acknowledged, or written at QoS 0); its role.
+    fn finish(&mut self, index: usize) -> Role {
+        let e = self.entries.remove(index).expect("an index of the outbox");
+        if e.publish.pkid != 0 {
+            self.used[usize::from(e.publish.pkid)] = false;
+        }
+        e.role
+    }
+
+    /// The client wrote a publish: the oldest one handed over.
+    fn written(&mut self) -> Option<Role> {
+        let id = self.unwritten.pop_front()?;
+        let i = self.entries.iter().position(|e| e.id == id)?;
+        if self.entries[i].publish.qos == QoS::AtMostOnce {
+            return Some(self.finish(i));
+        }
+        self.entries[i].stage = Stage::Issued { written: true };
+        None
+    }
+
+    /// The broker acknowledged packet `pkid`.
+    fn acked(&mut self, pkid: u16) -> Option<Role> {
+        let i = self
+            .entries
+            .iter()
+            .position(|e| e.publish.pkid == pkid && matches!(e.stage, Stage::Issued { written: true }))?;
+        Some(self.finish(i))
+    }
+
+    /// A new connection: what the client held is forgotten (its pending list is rebuilt
+    /// here), the previous connection's announcement dropped, and every publish handed over
+    /// before is handed over again first, in its order: with its packet identifier and the
+    /// DUP flag when the broker kept the session and it had been written, as a new publish
+    /// otherwise. Then `announce`, then the rest. Returns how many alerts are sent again.
+    fn reconnected(&mut self, el: &mut EventLoop, session_present: bool, announce: Vec<Publish>) -> usize {
+        el.pending.clear();
+        self.unwritten.clear();
+        let mut i = 0;
+        while i < self.entries.len() {
+            if self.entries[i].role == Role::Announce {
+                self.finish(i);
+            } else {
+                i += 1;
             }
         }
-        let stream = stream.ok_or(last)?;
-        stream.set_nodelay(true)?;
-        stream.set_write_timeout(Some(timeout))?;
-        let status = self.cfg.status_topic();
-        self.out.clear();
-        wire::connect(
-            &mut self.out,
-            &Connect {
-                client_id: &self.cfg.client_id,
-                keep_alive_s: self.cfg.keep_alive.as_secs() as u16,
-                clean_session: true,
-                username: self.cfg.username.as_deref(),
-                password: self.cfg.password.as_deref(),
-                will: Some(Will {
-                    topic: &status,
-                    payload: b"offline",
-                    retain: true,
-                    qos: Qos::AtLeastOnce,
-                }),
-            },
-        );
-        let mut conn = Conn {
-            stream,
-            buf: Vec::with_capacity(256),
-            last_sent: Instant::now(),
-        };
-        conn.stream.write_all(&self.out)?;
-        match read_reply(&mut conn, timeout)? {
-            Reply::Connack { code: 0, .. } => {}
-            Reply::Connack { code, .. } => {
-                return Err(io::Error::new(
-                    io::ErrorKind::PermissionDenied,
-                    format!(
-                        "the broker refused the connection: {}",
-                        wire::connack_reason(code)
-                    ),
-                ))
-            }
-            other => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("expected CONNACK, got {other:?}"),
-                ))
-            }
+        let mut again = 0;
+        for e in self.entries.iter_mut() {
+            let Stage::Issued { written } = e.stage else {
+                continue;
+            };
+            e.publish.dup = session_present && written && e.publish.qos != QoS::AtMostOnce;
+            e.stage = Stage::Issued { written: false };
+            el.pending.push_back(Request::Publish(e.publish.clone()));
+            self.unwritten.push_back(e.id);
+            again += usize::from(e.role == Role::Alert);
         }
-        self.conn = Some(conn);
-        // Announce: online, the discovery messages, the counters as they are.
-        self.publish(&status, b"online", true, false, ctl)?;
+        // The announcement goes before the queued alerts.
+        let first_queued = self
+            .entries
+            .iter()
+            .position(|e| e.stage == Stage::Queued)
+            .unwrap_or(self.entries.len());
+        for (k, p) in announce.into_iter().enumerate() {
+            self.next_id += 1;
+            self.entries.insert(
+                first_queued + k,
+                Entry {
+                    id: self.next_id,
+                    publish: p,
+                    role: Role::Announce,
+                    stage: Stage::Queued,
+                },
+            );
+        }
+        self.issue(el);
+        again
+    }
+
+    /// Connection lost: nothing is in the client's hands any more.
+    fn disconnected(&mut self) {
+        self.unwritten.clear();
+    }
+}
+
+impl Mqtt {
+    fn publish(&self, topic: String, payload: impl Into<Vec<u8>>, retain: bool) -> Publish {
+        let mut p = Publish::new(topic, self.cfg.qos.rumqttc(), payload);
+        p.retain = retain;
+        p
+    }
+
+    /// What each connection announces: online, the discovery messages, the counters.
+    fn announcement(&self) -> Vec<Publish> {
+        let mut v = vec![self.publish(self.cfg.status_topic(), "online", true)];
         if self.cfg.discovery {
             for (topic, payload) in self.cfg.discovery_messages() {
-                self.publish(&topic, payload.as_bytes(), true, false, ctl)?;
+                v.push(self.publish(topic, payload, true));
             }
         }
-        let counts = self.counts_json();
-        self.publish(
-            &format!("{}/counts", self.cfg.topic),
-            counts.as_bytes(),
-            true,
-            false,
-            ctl,
-        )?;
-        Ok(())
-    }
-
-    /// Publishes one message and, at QoS 1, waits for its PUBACK.
-    fn publish(
-        &mut self,
-        topic: &str,
-        payload: &[u8],
-        retain: bool,
-        dup: bool,
-        ctl: &Control,
-    ) -> io::Result<()> {
-        let qos = self.cfg.qos;
-        let packet_id = if qos == Qos::AtLeastOnce {
-            self.next_id()
-        } else {
-            0
-        };
-        self.out.clear();
-        wire::publish(
-            &mut self.out,
-            &Publish {
-                topic,
-                payload,
-                qos,
-                retain,
-                dup,
-                packet_id,
-            },
-        );
-        let timeout = ctl.bounded(self.cfg.timeout);
-        let conn = self
-            .conn
-            .as_mut()
-            .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
-        conn.stream.set_write_timeout(Some(timeout))?;
-        conn.stream.write_all(&self.out)?;
-        conn.last_sent = Instant::now();
-        if qos == Qos::AtLeastOnce {
-            let until = Instant::now() + timeout;
-            loop {
-                let left = until.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, "no PUBACK in time"));
-                }
-                match read_reply(conn, left)? {
-                    Reply::Puback(id) if id == packet_id => break,
-                    // A late acknowledgement of an earlier attempt, or a ping answer.
-                    _ => continue,
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn ping(&mut self, ctl: &Control) -> io::Result<()> {
-        let timeout = ctl.bounded(self.cfg.timeout);
-        let conn = self
-            .conn
-            .as_mut()
-            .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
-        let mut p = Vec::with_capacity(2);
-        wire::pingreq(&mut p);
-        conn.stream.write_all(&p)?;
-        conn.last_sent = Instant::now();
-        let until = Instant::now() + timeout;
-        loop {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "no PINGRESP in time"));
-            }
-            if read_reply(conn, left)? == Reply::Pingresp {
-                return Ok(());
-            }
-        }
+        v.push(self.publish(format!("{}/counts", self.cfg.topic), self.counts_json(), true));
+        v
     }
 
     fn counts_json(&self) -> String {
@@ -452,188 +576,188 @@ impl Mqtt {
         s
     }
 
-    /// Publishes one alert: the alert, the last alert and the counters.
-    fn send(&mut self, d: &Delivery, dup: bool, ctl: &Control) -> io::Result<()> {
-        let alert_topic = format!("{}/alert", self.cfg.topic);
-        self.publish(&alert_topic, d.json.as_bytes(), false, dup, ctl)?;
-        let last = Self::last_alert_json(d);
-        self.publish(
-            &format!("{}/last_alert", self.cfg.topic),
-            last.as_bytes(),
-            true,
-            dup,
-            ctl,
-        )?;
-        let counts = self.counts_json();
-        self.publish(
-            &format!("{}/counts", self.cfg.topic),
-            counts.as_bytes(),
-            true,
-            dup,
-            ctl,
-        )?;
-        Ok(())
+    /// Queues one alert: the alert, the last alert and the counters.
+    fn enqueue(&mut self, d: &Delivery, outbox: &mut Outbox) {
+        self.counts[kind_index(d.alert.event.kind)] += 1;
+        self.total += 1;
+        let t = &self.cfg.topic;
+        outbox.push(
+            self.publish(format!("{t}/alert"), d.json.as_bytes(), false),
+            Role::Alert,
+        );
+        outbox.push(
+            self.publish(format!("{t}/last_alert"), Self::last_alert_json(d), true),
+            Role::Companion,
+        );
+        outbox.push(
+            self.publish(format!("{t}/counts"), self.counts_json(), true),
+            Role::Companion,
+        );
     }
 
-    fn close(&mut self, ctl: &Control) {
-        if self.conn.is_some() {
-            // A clean goodbye: the will is not sent on DISCONNECT, so say offline first.
-            let status = self.cfg.status_topic();
-            let _ = self.publish(&status, b"offline", true, false, ctl);
-            if let Some(c) = self.conn.as_mut() {
-                let mut p = Vec::with_capacity(2);
-                wire::disconnect(&mut p);
-                let _ = c.stream.write_all(&p);
-                let _ = c.stream.shutdown(std::net::Shutdown::Both);
+    /// Drives the client until the queue is closed and everything is delivered, or the
+    /// drain time is over.
+    async fn drive(&mut self, mut el: EventLoop, mut input: tmpsc::Receiver<Arc<Delivery>>, ctl: &Control) {
+        let broker = format!("{}:{}", self.cfg.host, self.cfg.port);
+        let mut outbox = Outbox::new();
+        let mut connected = false;
+        let mut input_open = true;
+        let mut failures = 0u32;
+        let mut down_said = false;
+        let mut retry_at: Option<Instant> = None;
+        let mut goodbye = false;
+        let mut leaving = false;
+        loop {
+            if ctl.expired() {
+                break;
+            }
+            let done = !input_open && outbox.entries.iter().all(|e| e.role == Role::Announce);
+            if done && !goodbye {
+                if !connected {
+                    break;
+                }
+                // Say offline (the will is not sent on DISCONNECT), then leave.
+                goodbye = true;
+                outbox.push(
+                    self.publish(self.cfg.status_topic(), "offline", true),
+                    Role::Goodbye,
+                );
+                outbox.issue(&mut el);
+            }
+            if goodbye && !leaving && outbox.entries.iter().all(|e| e.role != Role::Goodbye) {
+                leaving = true;
+                el.pending.push_back(Request::Disconnect(rumqttc::Disconnect));
+            }
+            // Not while a connection is being made: a new alert would cancel the attempt
+            // (every other await of the client's poll can be cancelled safely).
+            let take = input_open
+                && !goodbye
+                && (connected || retry_at.is_some())
+                && outbox.alerts_held() < MAX_ALERTS_HELD;
+            // While the run ends, wake up in time to notice the drain deadline.
+            let check = ctl
+                .deadline()
+                .map(|d| Instant::from_std(d).min(Instant::now() + Duration::from_millis(50)));
+            tokio::select! {
+                biased;
+                d = input.recv(), if take => match d {
+                    Some(d) => {
+                        self.enqueue(&d, &mut outbox);
+                        if connected {
+                            outbox.issue(&mut el);
+                        }
+                    }
+                    None => input_open = false,
+                },
+                _ = tokio::time::sleep_until(retry_at.unwrap_or_else(Instant::now)), if retry_at.is_some() => {
+                    retry_at = None;
+                }
+                _ = tokio::time::sleep_until(check.unwrap_or_else(Instant::now)), if check.is_some() => {}
+                ev = el.poll(), if retry_at.is_none() => match ev {
+                    Ok(Event::Incoming(Incoming::ConnAck(ack))) => {
+                        connected = true;
+                        // Events of the lost connection still buffered are not this one's.
+                        el.state.events.clear();
+                        failures = 0;
+                        if down_said {
+                            eprintln!("picket: sink {}: connected to {broker} again", ctl.name);
+                            down_said = false;
+                        }
+                        let again = outbox.reconnected(&mut el, ack.session_present, self.announcement());
+                        for _ in 0..again {
+                            ctl.retried();
+                        }
+                    }
+                    Ok(Event::Outgoing(Outgoing::Publish(_))) => {
+                        if outbox.written() == Some(Role::Alert) {
+                            ctl.sent();
+                        }
+                    }
+                    Ok(Event::Incoming(Incoming::PubAck(a))) => {
+                        if outbox.acked(a.pkid) == Some(Role::Alert) {
+                            ctl.sent();
+                        }
+                    }
+                    Ok(Event::Outgoing(Outgoing::Disconnect)) => {
+                        // The client writes DISCONNECT and flushes before telling.
+                        return;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let was_connected = std::mem::replace(&mut connected, false);
+                        outbox.disconnected();
+                        if goodbye {
+                            break;
+                        }
+                        if !down_said {
+                            let what = if was_connected { "lost" } else { "cannot publish to" };
+                            eprintln!("picket: sink {}: {what} {broker} ({e}); retrying with backoff", ctl.name);
+                            down_said = true;
+                        }
+                        failures += 1;
+                        if outbox.alerts_held() > 0 {
+                            ctl.retried();
+                        }
+                        retry_at = Some(Instant::now() + ctl.bounded(self.cfg.backoff.delay(failures)));
+                    }
+                },
             }
         }
-        self.conn = None;
-    }
-}
-
-/// Reads until one whole packet is in, within `timeout`.
-fn read_reply(conn: &mut Conn, timeout: Duration) -> io::Result<Reply> {
-    let until = Instant::now() + timeout;
-    let mut chunk = [0u8; 512];
-    loop {
-        match wire::parse(&conn.buf) {
-            Ok(Some((p, n))) => {
-                conn.buf.drain(..n);
-                return p
-                    .reply()
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()));
-            }
-            Ok(None) => {}
-            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+        // The drain time is over: give up what is left.
+        let left = outbox.alerts_held() as u64;
+        for _ in 0..left {
+            ctl.failed();
         }
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no answer from the broker in time",
-            ));
-        }
-        conn.stream.set_read_timeout(Some(left))?;
-        match conn.stream.read(&mut chunk) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the broker closed the connection",
-                ))
-            }
-            Ok(n) => conn.buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "no answer from the broker in time",
-                ))
-            }
-            Err(e) => return Err(e),
+        input.close();
+        while let Ok(_d) = input.try_recv() {
+            ctl.failed();
         }
     }
 }
 
 impl Runtime for Mqtt {
     fn run(mut self: Box<Self>, rx: Receiver<Arc<Delivery>>, ctl: Control) {
-        let broker = format!("{}:{}", self.cfg.host, self.cfg.port);
-        // Messages on state changes only.
-        let mut down_said = false;
-        let mut failures = 0u32;
-        let mut next_attempt = Instant::now();
-        let try_connect = |m: &mut Mqtt, failures: &mut u32, down_said: &mut bool| -> bool {
-            match m.connect(&ctl) {
-                Ok(()) => {
-                    if *down_said {
-                        eprintln!("picket: sink {}: connected to {broker} again", ctl.name);
-                    }
-                    *down_said = false;
-                    *failures = 0;
-                    true
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("picket: sink {}: cannot start its runtime ({e})", ctl.name);
+                for _ in rx.iter() {
+                    ctl.failed();
                 }
-                Err(e) => {
-                    m.conn = None;
-                    if !*down_said {
-                        eprintln!(
-                            "picket: sink {}: cannot publish to {broker} ({e}); retrying with backoff",
-                            ctl.name
-                        );
-                        *down_said = true;
-                    }
-                    *failures += 1;
-                    false
-                }
+                return;
             }
         };
-        loop {
-            let now = Instant::now();
-            if self.conn.is_none()
-                && now >= next_attempt
-                && ctl.deadline().is_none()
-                && !try_connect(&mut self, &mut failures, &mut down_said)
-            {
-                next_attempt = Instant::now() + self.cfg.backoff.delay(failures);
-            }
-            let wait = match &self.conn {
-                Some(c) => (c.last_sent + self.cfg.keep_alive / 2).saturating_duration_since(now),
-                None => next_attempt.saturating_duration_since(now),
-            }
-            .max(Duration::from_millis(10));
-            let d = match rx.recv_timeout(wait) {
-                Ok(d) => d,
-                Err(RecvTimeoutError::Timeout) => {
-                    if self.conn.is_some() && self.ping(&ctl).is_err() {
-                        self.conn = None;
-                        next_attempt = Instant::now();
-                    }
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-            self.counts[kind_index(d.alert.event.kind)] += 1;
-            self.total += 1;
-            // Deliver this alert, reconnecting as needed, until sent or the drain time ends.
-            let mut tries = 0u32;
-            loop {
-                if ctl.expired() {
-                    ctl.failed();
-                    ctl.fail_rest(&rx);
-                    self.close(&ctl);
-                    return;
-                }
-                if self.conn.is_none() && !try_connect(&mut self, &mut failures, &mut down_said) {
-                    tries += 1;
-                    if !ctl.wait(self.cfg.backoff.delay(tries)) {
-                        continue; // expired: counted above
-                    }
-                    ctl.retried();
-                    continue;
-                }
-                match self.send(&d, tries > 0, &ctl) {
-                    Ok(()) => {
-                        ctl.sent();
-                        break;
-                    }
-                    Err(e) => {
-                        self.conn = None;
-                        if !down_said {
-                            eprintln!(
-                                "picket: sink {}: lost {broker} ({e}); retrying with backoff",
-                                ctl.name
-                            );
-                            down_said = true;
+        let mut options = self.cfg.options(self.tls.as_ref());
+        options.set_request_channel_capacity(1);
+        let mut el = EventLoop::new(options, 1);
+        el.network_options
+            .set_connection_timeout(ctl.bounded(self.cfg.timeout).as_secs().max(1));
+        // The queue is a blocking channel: one thread hands its alerts over one at a time.
+        let (tx, input) = tmpsc::channel::<Arc<Delivery>>(1);
+        let hand = {
+            let ctl = ctl.clone();
+            std::thread::Builder::new()
+                .name(format!("sink-{}-queue", ctl.name))
+                .spawn(move || {
+                    for d in rx.iter() {
+                        if tx.blocking_send(d).is_err() {
+                            // The sink gave up (drain time over): so does the rest.
+                            ctl.failed();
+                            ctl.fail_rest(&rx);
+                            return;
                         }
-                        tries += 1;
-                        if !ctl.wait(self.cfg.backoff.delay(tries)) {
-                            continue;
-                        }
-                        ctl.retried();
                     }
-                }
+                })
+        };
+        let hand = match hand {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("picket: sink {}: cannot start its queue thread ({e})", ctl.name);
+                return;
             }
-            next_attempt = Instant::now();
-        }
-        self.close(&ctl);
+        };
+        rt.block_on(self.drive(el, input, &ctl));
+        let _ = hand.join();
     }
 }
 
@@ -696,6 +820,281 @@ mod tests {
             let e = MqttConfig::from_table(&bad, &tokens).unwrap_err().to_string();
             assert!(e.contains(what), "{e}");
         }
+    }
+
+    /// A broker played by the test over loopback, with rumqttc's packet codec.
+    struct FakeBroker {
+        stream: std::net::TcpStream,
+        buf: bytes::BytesMut,
+    }
+
+    impl FakeBroker {
+        fn accept(l: &std::net::TcpListener) -> FakeBroker {
+            let (stream, _) = l.accept().unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            FakeBroker {
+                stream,
+                buf: bytes::BytesMut::new(),
+            }
+        }
+
+        fn read(&mut self) -> rumqttc::Packet {
+            use std::io::Read;
+            loop {
+                match rumqttc::Packet::read(&mut self.buf, 1 << 20) {
+                    Ok(p) => return p,
+                    Err(rumqttc::Error::InsufficientBytes(_)) => {}
+                    Err(e) => panic!("bad packet from picket: {e:?}"),
+                }
+                let mut chunk = [0u8; 4096];
+                let n = self.stream.read(&mut chunk).expect("picket sends within 20 s");
+                assert!(n > 0, "picket closed the connection");
+                self.buf.extend_from_slice(&chunk[..n]);
+            }
+        }
+
+        fn connack(&mut self, session_present: bool) {
+            match self.read() {
+                rumqttc::Packet::Connect(c) => {
+                    assert!(!c.clean_session, "the session is persistent");
+                    assert_eq!(c.client_id, "picket-picket");
+                }
+                other => panic!("expected CONNECT, got {other:?}"),
+            }
+            let mut b = bytes::BytesMut::new();
+            rumqttc::ConnAck::new(rumqttc::ConnectReturnCode::Success, session_present)
+                .write(&mut b)
+                .unwrap();
+            self.send(&b);
+        }
+
+        fn send(&mut self, b: &[u8]) {
+            use std::io::Write;
+            self.stream.write_all(b).unwrap();
+        }
+
+        fn puback(&mut self, pkid: u16) {
+            let mut b = bytes::BytesMut::new();
+            rumqttc::PubAck::new(pkid).write(&mut b).unwrap();
+            self.send(&b);
+        }
+
+        /// The next `n` publishes (pings are answered).
+        fn publishes(&mut self, n: usize) -> Vec<Publish> {
+            let mut v = Vec::new();
+            while v.len() < n {
+                match self.read() {
+                    rumqttc::Packet::Publish(p) => v.push(p),
+                    rumqttc::Packet::PingReq => self.send(&[0xd0, 0]),
+                    other => panic!("expected PUBLISH, got {other:?}"),
+                }
+            }
+            v
+        }
+    }
+
+    fn fake_sink(
+        port: u16,
+    ) -> (
+        std::sync::mpsc::SyncSender<Arc<Delivery>>,
+        Control,
+        std::thread::JoinHandle<()>,
+    ) {
+        fake_sink_with(port, 1)
+    }
+
+    fn fake_sink_with(
+        port: u16,
+        qos: u8,
+    ) -> (
+        std::sync::mpsc::SyncSender<Arc<Delivery>>,
+        Control,
+        std::thread::JoinHandle<()>,
+    ) {
+        let t = SinkTable {
+            port: Some(port),
+            discovery: Some(false),
+            qos: Some(qos),
+            backoff: Some(crate::config::Seconds(0.01)),
+            backoff_max: Some(crate::config::Seconds(0.05)),
+            ..table()
+        };
+        let m = MqttConfig::from_table(&t, &BTreeMap::new())
+            .unwrap()
+            .build()
+            .unwrap();
+        let ctl = Control {
+            counters: Arc::default(),
+            closing: Arc::new((
+                std::sync::Mutex::new(super::super::Closing::default()),
+                std::sync::Condvar::new(),
+            )),
+            name: "t".into(),
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let c = ctl.clone();
+        let worker = std::thread::spawn(move || Box::new(m).run(rx, c));
+        (tx, ctl, worker)
+    }
+
+    fn topics(ps: &[Publish]) -> Vec<&str> {
+        ps.iter().map(|p| p.topic.as_str()).collect()
+    }
+
+    #[test]
+    fn unacknowledged_publishes_go_again_with_dup_only_in_a_resumed_session() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (tx, ctl, worker) = fake_sink(l.local_addr().unwrap().port());
+        tx.send(Arc::new(Delivery::new(super::super::tests::landing())))
+            .unwrap();
+
+        // First connection: the announcement and the alert, nothing acknowledged.
+        let mut b = FakeBroker::accept(&l);
+        b.connack(false);
+        let first = b.publishes(5);
+        assert_eq!(
+            topics(&first),
+            [
+                "picket/status",
+                "picket/counts",
+                "picket/alert",
+                "picket/last_alert",
+                "picket/counts"
+            ]
+        );
+        assert!(first
+            .iter()
+            .all(|p| !p.dup && p.qos == QoS::AtLeastOnce && p.pkid != 0));
+        drop(b);
+
+        // The broker lost the session: the alert goes again as a new publish (no DUP), before
+        // the new announcement.
+        let mut b = FakeBroker::accept(&l);
+        b.connack(false);
+        let second = b.publishes(5);
+        assert_eq!(
+            topics(&second),
+            [
+                "picket/alert",
+                "picket/last_alert",
+                "picket/counts",
+                "picket/status",
+                "picket/counts"
+            ]
+        );
+        assert!(second.iter().all(|p| !p.dup), "{second:?}");
+        assert_eq!(second[0].payload, first[2].payload);
+        drop(b);
+
+        // The broker kept the session: the same packets again, same identifiers, DUP set;
+        // the announcement is new (DUP clear).
+        let mut b = FakeBroker::accept(&l);
+        b.connack(true);
+        let third = b.publishes(5);
+        assert_eq!(topics(&third), topics(&second));
+        for (p, q) in third[..3].iter().zip(&second[..3]) {
+            assert!(p.dup, "{p:?}");
+            assert_eq!((p.pkid, &p.payload), (q.pkid, &q.payload));
+        }
+        assert!(third[3..].iter().all(|p| !p.dup));
+        for p in &third {
+            b.puback(p.pkid);
+        }
+        // The end: offline, acknowledged, then DISCONNECT.
+        drop(tx);
+        let bye = b.publishes(1);
+        assert_eq!(
+            (bye[0].topic.as_str(), &bye[0].payload[..]),
+            ("picket/status", &b"offline"[..])
+        );
+        b.puback(bye[0].pkid);
+        assert_eq!(b.read(), rumqttc::Packet::Disconnect);
+        worker.join().unwrap();
+        let c = ctl.counters.values();
+        assert_eq!((c.sent, c.failed), (1, 0));
+        assert!(c.retried >= 2, "{c:?}");
+    }
+
+    #[test]
+    fn alerts_go_out_without_waiting_for_each_acknowledgement() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (tx, ctl, worker) = fake_sink(l.local_addr().unwrap().port());
+        for _ in 0..5 {
+            tx.send(Arc::new(Delivery::new(super::super::tests::landing())))
+                .unwrap();
+        }
+        let mut b = FakeBroker::accept(&l);
+        b.connack(false);
+        // 2 announced + 3 per alert, all before any acknowledgement (the old client sent one
+        // and waited).
+        let ps = b.publishes(2 + 15);
+        assert_eq!(topics(&ps).iter().filter(|t| **t == "picket/alert").count(), 5);
+        let mut ids: Vec<u16> = ps.iter().map(|p| p.pkid).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), ps.len(), "distinct packet identifiers in flight");
+        // Acknowledged out of order: every alert is sent all the same.
+        for p in ps.iter().rev() {
+            b.puback(p.pkid);
+        }
+        drop(tx);
+        let bye = b.publishes(1);
+        b.puback(bye[0].pkid);
+        assert_eq!(b.read(), rumqttc::Packet::Disconnect);
+        worker.join().unwrap();
+        assert_eq!(ctl.counters.values().sent, 5);
+    }
+
+    #[test]
+    fn at_qos_0_an_alert_is_sent_once_written() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (tx, ctl, worker) = fake_sink_with(l.local_addr().unwrap().port(), 0);
+        let mut b = FakeBroker::accept(&l);
+        b.connack(false);
+        for _ in 0..3 {
+            tx.send(Arc::new(Delivery::new(super::super::tests::landing())))
+                .unwrap();
+        }
+        drop(tx);
+        // 2 announced + 3 per alert + offline, no packet identifiers, then DISCONNECT.
+        let ps = b.publishes(2 + 9 + 1);
+        assert!(ps
+            .iter()
+            .all(|p| p.qos == QoS::AtMostOnce && p.pkid == 0 && !p.dup));
+        assert_eq!(ps.last().unwrap().payload, &b"offline"[..]);
+        assert_eq!(b.read(), rumqttc::Packet::Disconnect);
+        worker.join().unwrap();
+        assert_eq!(ctl.counters.values().sent, 3);
+    }
+
+    #[test]
+    fn tls_settings_are_checked_when_built() {
+        let t = SinkTable {
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..table()
+        };
+        let e = MqttConfig::from_table(&t, &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("set tls = true"), "{e}");
+        let t = SinkTable {
+            tls: Some(true),
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..table()
+        };
+        let c = MqttConfig::from_table(&t, &BTreeMap::new()).unwrap();
+        assert_eq!(c.port, 8883);
+        let e = format!("{:#}", c.build().unwrap_err());
+        assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+        let t = SinkTable {
+            tls: Some(true),
+            ..table()
+        };
+        // Mozilla's roots.
+        assert!(MqttConfig::from_table(&t, &BTreeMap::new())
+            .unwrap()
+            .build()
+            .is_ok());
     }
 
     #[test]

@@ -891,20 +891,11 @@ fn random_content_round_trips() {
     }
 }
 
-/// Where the test data lives: `$PICKET_SHARED`, else `<workspace>/../shared`.
+/// The text of a shared test file (`crate::testdata`: skipped when absent, a failure when
+/// `PICKET_REQUIRE_TESTDATA=1`).
 fn shared_file(relative: &str) -> Option<String> {
-    let dir: std::path::PathBuf = match std::env::var_os("PICKET_SHARED") {
-        Some(dir) => dir.into(),
-        None => concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").into(),
-    };
-    let path = dir.join("testdata").join(relative);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            eprintln!("skipping: cannot read {}: {e}", path.display());
-            None
-        }
-    }
+    let path = crate::testdata::file(relative)?;
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 /// Every clean DF17/18/19 frame of the long flight (172,432 Beast frames, rs1090 0.7.0

@@ -9,18 +9,10 @@ use picket_receive::{Clock, Emergency, Observation, ObservationSource, ReadError
 use std::path::PathBuf;
 
 /// `<workspace root>/../shared/testdata`, or `$PICKET_SHARED/testdata`; `None` (with the
-/// reason printed) when absent.
+/// reason printed) when absent, a failure when `PICKET_REQUIRE_TESTDATA=1`
+/// (`picket_modes::testdata`).
 pub fn testdata(file: &str) -> Option<PathBuf> {
-    let shared = std::env::var_os("PICKET_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("../shared"));
-    let path = shared.join("testdata").join(file);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} is absent", path.display());
-        None
-    }
+    picket_modes::testdata::file(file)
 }
 
 /// SplitMix64: small, fast, deterministic.
