@@ -48,7 +48,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode> {
         .as_deref()
         .map(|d| picket_sim::time::parse_duration(d).map_err(|e| anyhow!("--duration {d:?}: {e}")))
         .transpose()?;
-    let listener = picket_server::bind(args.http, args.http_allow_remote).with_context(|| format!("serving on {}", args.http))?;
+    let listener = picket_server::bind(args.http, args.http_allow_remote)
+        .with_context(|| format!("serving on {}", args.http))?;
     let addr = listener.local_addr()?;
     let hub = Arc::new(Hub::new());
     let config = ServerConfig {
@@ -71,9 +72,14 @@ pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode> {
             .name("engine".into())
             .spawn(move || crate::demo_driver::play(hub, speed, stop))?
     };
-    eprintln!("picket: demo: serving the map at http://{addr}/ (speed {}x)", args.speed);
+    eprintln!(
+        "picket: demo: serving the map at http://{addr}/ (speed {}x)",
+        args.speed
+    );
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let began = Instant::now();
     let shutdown = {
         let stop = stop.clone();
@@ -108,6 +114,9 @@ pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode> {
     let played = driver.join().map_err(|_| anyhow!("the engine thread panicked"))?;
     served.context("serving HTTP")?;
     played?;
-    eprintln!("picket: demo: stopped after {:.1} s", began.elapsed().as_secs_f64());
+    eprintln!(
+        "picket: demo: stopped after {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }

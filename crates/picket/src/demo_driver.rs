@@ -56,7 +56,9 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 /// later pass shifts them by a whole number of weeks past the previous pass.
 pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<()> {
     let commands = hub.take_commands();
-    let mut engine = Engine::new(EngineConfig::default());
+    let mut config = EngineConfig::default();
+    config.tracker.trail_len = picket_server::TRAIL_LEN;
+    let mut engine = Engine::new(config);
     hub.set_world(engine.zones(), engine.rules());
     let mut publisher = Publisher::new(hub, Vec::new());
     let mut alerts: Vec<Alert> = Vec::new();
@@ -105,7 +107,7 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
             for heard in sim.frames() {
                 let mut item = heard.received;
                 item.time_utc += shift;
-                item.receiver = id0 + item.receiver;
+                item.receiver += id0;
                 let t = item.time_utc;
                 let due = wall0 + Duration::from_secs_f64(((t - data0) / speed).max(0.0));
                 // Wait for the item's due time, publishing meanwhile.

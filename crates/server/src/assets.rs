@@ -66,8 +66,10 @@ pub(crate) async fn asset(method: Method, uri: Uri) -> Response {
             let mut r = Response::new(a.bytes.into());
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
-            r.headers_mut()
-                .insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            r.headers_mut().insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
             r
         }
         None => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),

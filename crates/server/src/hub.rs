@@ -336,7 +336,11 @@ impl Hub {
         write(&self.snapshot, Arc::new(snapshot));
         if !updated.is_empty() || !removed.is_empty() {
             // No receiver is not an error: nobody is watching.
-            let _ = self.changes.send(Arc::new(Change::Aircraft { now, updated, removed }));
+            let _ = self.changes.send(Arc::new(Change::Aircraft {
+                now,
+                updated,
+                removed,
+            }));
         }
     }
 
@@ -387,7 +391,10 @@ impl Hub {
 
     /// The receiving end of the server's commands; `None` after the first call (one owner).
     pub fn take_commands(&self) -> Option<Receiver<Command>> {
-        self.command_rx.lock().unwrap_or_else(PoisonError::into_inner).take()
+        self.command_rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     // ---- the server's side ----
@@ -399,7 +406,12 @@ impl Hub {
 
     /// The records kept, oldest first.
     pub fn records(&self) -> Vec<Arc<Record>> {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Marks every record of the event `id` acknowledged; false when none is kept.

@@ -47,8 +47,8 @@ pub mod stream;
 pub mod world_json;
 
 pub use history::{EventQuery, HistoryError, HistorySource, NoHistory};
-pub use publish::Publisher;
 pub use hub::{AircraftEntry, Change, Command, Hub, Metrics, ReceiverInfo, Record, SinkInfo, Snapshot};
+pub use publish::{Publisher, TRAIL_LEN};
 
 /// Server settings.
 #[derive(Debug, Clone, Default)]
@@ -169,7 +169,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stream", get(stream::stream))
         .route("/metrics", get(metrics::metrics))
         .fallback(assets::asset)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .with_state(state)
 }
 
@@ -198,7 +201,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Reads an address as readsb writes it (`3c6444`, `~3c6444` for non-ICAO).
@@ -211,7 +216,11 @@ pub fn parse_hex(text: &str) -> Option<TrackKey> {
         return None;
     }
     let a = Icao(u32::from_str_radix(digits, 16).ok()?);
-    Some(if non_icao { TrackKey::non_icao(a) } else { TrackKey::icao(a) })
+    Some(if non_icao {
+        TrackKey::non_icao(a)
+    } else {
+        TrackKey::icao(a)
+    })
 }
 
 async fn aircraft_json(State(s): State<AppState>) -> Response {
@@ -224,7 +233,10 @@ async fn aircraft_json(State(s): State<AppState>) -> Response {
 }
 
 async fn receiver_json(State(s): State<AppState>) -> Response {
-    json(readsb::receiver_json(&s.hub.receivers(), s.config.publish_receiver_position))
+    json(readsb::receiver_json(
+        &s.hub.receivers(),
+        s.config.publish_receiver_position,
+    ))
 }
 
 async fn aircraft(State(s): State<AppState>, Path(hex): Path<String>) -> Result<Response, ApiError> {
@@ -283,7 +295,14 @@ async fn aircraft(State(s): State<AppState>, Path(hex): Path<String>) -> Result<
     }
     {
         let mut arr = o.array("events");
-        for r in s.hub.records().iter().rev().filter(|r| r.aircraft.contains(&key)).take(50) {
+        for r in s
+            .hub
+            .records()
+            .iter()
+            .rev()
+            .filter(|r| r.aircraft.contains(&key))
+            .take(50)
+        {
             arr.raw(&record_json(r));
         }
     }
@@ -297,7 +316,11 @@ pub fn record_json(r: &Record) -> String {
     out.push_str("{\"seq\":");
     out.push_str(&r.seq.to_string());
     out.push_str(",\"acked\":");
-    out.push_str(if r.acked.load(Ordering::Relaxed) { "true" } else { "false" });
+    out.push_str(if r.acked.load(Ordering::Relaxed) {
+        "true"
+    } else {
+        "false"
+    });
     match r.json.strip_prefix('{') {
         Some(rest) if rest != "}" => {
             out.push(',');
@@ -340,7 +363,8 @@ async fn search(State(s): State<AppState>, Query(p): Query<SearchParams>) -> Res
                 continue;
             }
             let mut j = arr.object();
-            j.str("hex", &hex).opt_str("flight", callsign.as_deref().filter(|c| !c.is_empty()));
+            j.str("hex", &hex)
+                .opt_str("flight", callsign.as_deref().filter(|c| !c.is_empty()));
             if let Some(en) = en {
                 j.opt_str("registration", en.registration.as_deref())
                     .opt_str("type", en.type_designator.as_deref())
@@ -388,12 +412,19 @@ impl EventParams {
         };
         let aircraft = match self.aircraft.or(self.hex) {
             None => None,
-            Some(h) => Some(parse_hex(&h.to_ascii_lowercase()).ok_or(bad("aircraft: 6 hex digits expected"))?),
+            Some(h) => {
+                Some(parse_hex(&h.to_ascii_lowercase()).ok_or(bad("aircraft: 6 hex digits expected"))?)
+            }
         };
         Ok(EventQuery {
             kinds: self
                 .kind
-                .map(|k| k.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .map(|k| {
+                    k.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             aircraft,
             zone: self.zone,
@@ -457,8 +488,10 @@ async fn events(State(s): State<AppState>, Query(p): Query<EventParams>) -> Resu
 
 async fn zones(State(s): State<AppState>) -> Response {
     let mut r = json(s.hub.world().zones_json.clone());
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
     r
 }
 
@@ -477,7 +510,12 @@ pub fn parse_bbox(text: &str) -> Option<[f64; 4]> {
     let mut v = [0.0; 4];
     let mut parts = text.split(',');
     for slot in &mut v {
-        *slot = parts.next()?.trim().parse::<f64>().ok().filter(|x| x.is_finite())?;
+        *slot = parts
+            .next()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())?;
     }
     if parts.next().is_some() || v[1] > v[3] {
         return None;
@@ -487,10 +525,16 @@ pub fn parse_bbox(text: &str) -> Option<[f64; 4]> {
 
 async fn airports(State(_s): State<AppState>, Query(p): Query<BoxParams>) -> Result<Response, ApiError> {
     let bbox = match p.bbox {
-        Some(b) => parse_bbox(&b).ok_or(ApiError::new(StatusCode::BAD_REQUEST, "bbox: west,south,east,north"))?,
+        Some(b) => parse_bbox(&b).ok_or(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bbox: west,south,east,north",
+        ))?,
         None => [-180.0, -90.0, 180.0, 90.0],
     };
-    Ok(json(world_json::airports_in(bbox, p.limit.unwrap_or(2_000).min(20_000))))
+    Ok(json(world_json::airports_in(
+        bbox,
+        p.limit.unwrap_or(2_000).min(20_000),
+    )))
 }
 
 async fn receivers(State(s): State<AppState>) -> Response {
@@ -557,7 +601,10 @@ async fn reload_rules(State(s): State<AppState>, headers: HeaderMap) -> Result<R
         *r.status_mut() = StatusCode::ACCEPTED;
         Ok(r)
     } else {
-        Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the engine is busy; try again"))
+        Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the engine is busy; try again",
+        ))
     }
 }
 

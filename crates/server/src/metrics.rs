@@ -79,7 +79,12 @@ pub fn render(s: &AppState) -> String {
     let c = &s.hub.counters;
     let mut out = String::with_capacity(4096);
     {
-        let mut f = Family::new(&mut out, "picket_frames_total", "counter", "Mode S frames by downlink format.");
+        let mut f = Family::new(
+            &mut out,
+            "picket_frames_total",
+            "counter",
+            "Mode S frames by downlink format.",
+        );
         for (df, n) in m.frames_by_df.iter().enumerate() {
             if *n > 0 {
                 f.labelled("df", &df.to_string(), n);
@@ -87,14 +92,34 @@ pub fn render(s: &AppState) -> String {
         }
     }
     Family::new(&mut out, "picket_mode_ac_total", "counter", "Mode A/C replies.").value(m.mode_ac);
-    Family::new(&mut out, "picket_observations_total", "counter", "Decoded observations (SBS, JSON states).")
-        .value(m.observations);
-    Family::new(&mut out, "picket_bad_frames_total", "counter", "Frames that gave no message, and read errors.")
-        .value(m.bad_frames);
-    Family::new(&mut out, "picket_aircraft_tracked", "gauge", "Aircraft tracked now.")
-        .value(s.hub.snapshot().aircraft.len());
+    Family::new(
+        &mut out,
+        "picket_observations_total",
+        "counter",
+        "Decoded observations (SBS, JSON states).",
+    )
+    .value(m.observations);
+    Family::new(
+        &mut out,
+        "picket_bad_frames_total",
+        "counter",
+        "Frames that gave no message, and read errors.",
+    )
+    .value(m.bad_frames);
+    Family::new(
+        &mut out,
+        "picket_aircraft_tracked",
+        "gauge",
+        "Aircraft tracked now.",
+    )
+    .value(s.hub.snapshot().aircraft.len());
     {
-        let mut f = Family::new(&mut out, "picket_events_total", "counter", "Detector events by kind (every phase).");
+        let mut f = Family::new(
+            &mut out,
+            "picket_events_total",
+            "counter",
+            "Detector events by kind (every phase).",
+        );
         for (kind, n) in &m.events_by_kind {
             f.labelled("kind", kind, n);
         }
@@ -107,10 +132,22 @@ pub fn render(s: &AppState) -> String {
     }
     type SinkField = fn(&crate::SinkInfo) -> u64;
     let sink_families: [(&'static str, &str, SinkField); 4] = [
-        ("picket_sink_alerts_sent_total", "Alerts a sink delivered.", |x| x.sent),
-        ("picket_sink_alerts_dropped_total", "Alerts a sink dropped (queue full).", |x| x.dropped),
-        ("picket_sink_alerts_failed_total", "Alerts a sink failed to deliver for good.", |x| x.failed),
-        ("picket_sink_retries_total", "Delivery retries of a sink.", |x| x.retries),
+        ("picket_sink_alerts_sent_total", "Alerts a sink delivered.", |x| {
+            x.sent
+        }),
+        (
+            "picket_sink_alerts_dropped_total",
+            "Alerts a sink dropped (queue full).",
+            |x| x.dropped,
+        ),
+        (
+            "picket_sink_alerts_failed_total",
+            "Alerts a sink failed to deliver for good.",
+            |x| x.failed,
+        ),
+        ("picket_sink_retries_total", "Delivery retries of a sink.", |x| {
+            x.retries
+        }),
     ];
     for (name, help, get) in sink_families {
         let mut f = Family::new(&mut out, name, "counter", help);
@@ -119,39 +156,84 @@ pub fn render(s: &AppState) -> String {
         }
     }
     {
-        let mut f = Family::new(&mut out, "picket_receiver_frames_total", "counter", "Frames a receiver delivered.");
+        let mut f = Family::new(
+            &mut out,
+            "picket_receiver_frames_total",
+            "counter",
+            "Frames a receiver delivered.",
+        );
         for r in receivers.iter() {
             f.labelled("receiver", &r.name, r.frames);
         }
     }
     {
-        let mut f = Family::new(&mut out, "picket_receiver_errors_total", "counter", "Bad frames and read errors of a receiver.");
+        let mut f = Family::new(
+            &mut out,
+            "picket_receiver_errors_total",
+            "counter",
+            "Bad frames and read errors of a receiver.",
+        );
         for r in receivers.iter() {
             f.labelled("receiver", &r.name, r.errors);
         }
     }
     {
-        let mut f = Family::new(&mut out, "picket_receiver_frames_per_second", "gauge", "A receiver's recent frame rate.");
+        let mut f = Family::new(
+            &mut out,
+            "picket_receiver_frames_per_second",
+            "gauge",
+            "A receiver's recent frame rate.",
+        );
         for r in receivers.iter() {
             f.labelled("receiver", &r.name, float(r.frames_per_s));
         }
     }
     {
-        let mut f = Family::new(&mut out, "picket_receiver_connected", "gauge", "1 when a receiver is connected or open.");
+        let mut f = Family::new(
+            &mut out,
+            "picket_receiver_connected",
+            "gauge",
+            "1 when a receiver is connected or open.",
+        );
         for r in receivers.iter() {
             f.labelled("receiver", &r.name, u8::from(r.connected));
         }
     }
-    Family::new(&mut out, "picket_pipeline_lag_seconds", "gauge", "Delay between an item's arrival and the engine taking it.")
-        .value(float(m.lag_s));
-    Family::new(&mut out, "picket_http_requests_total", "counter", "HTTP requests answered.")
-        .value(c.requests.load(Ordering::Relaxed));
-    Family::new(&mut out, "picket_http_streams_open", "gauge", "Live streams open.")
-        .value(c.streams_open.load(Ordering::Relaxed));
-    Family::new(&mut out, "picket_http_streams_dropped_total", "counter", "Live streams closed because their client fell behind.")
-        .value(c.streams_dropped.load(Ordering::Relaxed));
-    Family::new(&mut out, "picket_http_streams_refused_total", "counter", "Live streams refused (too many open).")
-        .value(c.streams_refused.load(Ordering::Relaxed));
+    Family::new(
+        &mut out,
+        "picket_pipeline_lag_seconds",
+        "gauge",
+        "Delay between an item's arrival and the engine taking it.",
+    )
+    .value(float(m.lag_s));
+    Family::new(
+        &mut out,
+        "picket_http_requests_total",
+        "counter",
+        "HTTP requests answered.",
+    )
+    .value(c.requests.load(Ordering::Relaxed));
+    Family::new(
+        &mut out,
+        "picket_http_streams_open",
+        "gauge",
+        "Live streams open.",
+    )
+    .value(c.streams_open.load(Ordering::Relaxed));
+    Family::new(
+        &mut out,
+        "picket_http_streams_dropped_total",
+        "counter",
+        "Live streams closed because their client fell behind.",
+    )
+    .value(c.streams_dropped.load(Ordering::Relaxed));
+    Family::new(
+        &mut out,
+        "picket_http_streams_refused_total",
+        "counter",
+        "Live streams refused (too many open).",
+    )
+    .value(c.streams_refused.load(Ordering::Relaxed));
     out
 }
 

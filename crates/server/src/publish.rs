@@ -16,6 +16,10 @@ use picket_receive::{Received, What};
 
 use crate::hub::{AircraftEntry, Hub, Metrics, ReceiverInfo, SinkInfo, Snapshot};
 
+/// Positions an aircraft's trail should keep for `/api/aircraft/{hex}` and the map: set
+/// `TrackerConfig::trail_len` to this (the tracker keeps none by default).
+pub const TRAIL_LEN: usize = 240;
+
 /// Per-receiver frame counts for the rate.
 #[derive(Debug, Clone, Copy, Default)]
 struct Rate {

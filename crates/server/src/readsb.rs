@@ -56,7 +56,8 @@ pub fn write_aircraft(arr: &mut JsonArray<'_>, e: &AircraftEntry, now: f64) {
     o.opt_fixed("roll", a.roll.map(f64::from), 2);
     o.opt_fixed("mag_heading", a.mag_heading.map(f64::from), 2);
     o.opt_fixed("true_heading", a.true_heading.map(f64::from), 2);
-    o.opt_num("baro_rate", a.baro_rate).opt_num("geom_rate", a.geom_rate);
+    o.opt_num("baro_rate", a.baro_rate)
+        .opt_num("geom_rate", a.geom_rate);
     o.opt_display("squawk", a.squawk);
     o.opt_str("emergency", a.emergency.map(EmergencyState::name));
     if let Some(c) = a.category {
@@ -84,7 +85,8 @@ pub fn write_aircraft(arr: &mut JsonArray<'_>, e: &AircraftEntry, now: f64) {
     }
     o.opt_num("version", a.version);
     o.opt_num("nic_baro", a.accuracy.nic_baro.map(u8::from));
-    o.opt_num("nac_p", a.accuracy.nac_p).opt_num("nac_v", a.accuracy.nac_v);
+    o.opt_num("nac_p", a.accuracy.nac_p)
+        .opt_num("nac_v", a.accuracy.nac_v);
     o.opt_num("sil", a.accuracy.sil);
     if a.accuracy.sil.is_some() {
         o.str(

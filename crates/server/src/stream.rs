@@ -187,7 +187,12 @@ struct Client {
 
 impl Client {
     /// The `aircraft` event of a change, if anything in it concerns this client.
-    fn aircraft_event(&mut self, now: f64, updated: &[Arc<AircraftEntry>], removed: &[TrackKey]) -> Option<String> {
+    fn aircraft_event(
+        &mut self,
+        now: f64,
+        updated: &[Arc<AircraftEntry>],
+        removed: &[TrackKey],
+    ) -> Option<String> {
         let mut out = String::new();
         let mut gone = Vec::new();
         let mut any = false;
@@ -227,7 +232,11 @@ impl Client {
         loop {
             match self.rx.recv().await {
                 Ok(change) => match &*change {
-                    Change::Aircraft { now, updated, removed } => {
+                    Change::Aircraft {
+                        now,
+                        updated,
+                        removed,
+                    } => {
                         if let Some(data) = self.aircraft_event(*now, updated, removed) {
                             return Some(Event::default().event("aircraft").data(data));
                         }
@@ -238,7 +247,11 @@ impl Client {
                 },
                 Err(RecvError::Lagged(_)) => {
                     // The client stopped reading: drop it rather than buffer for it.
-                    self.open.0.counters.streams_dropped.fetch_add(1, Ordering::Relaxed);
+                    self.open
+                        .0
+                        .counters
+                        .streams_dropped
+                        .fetch_add(1, Ordering::Relaxed);
                     return None;
                 }
                 Err(RecvError::Closed) => return None,
@@ -248,7 +261,10 @@ impl Client {
 }
 
 /// Opens a stream.
-pub(crate) async fn stream(State(s): State<AppState>, Query(p): Query<StreamParams>) -> Result<Response, ApiError> {
+pub(crate) async fn stream(
+    State(s): State<AppState>,
+    Query(p): Query<StreamParams>,
+) -> Result<Response, ApiError> {
     let filter = Filter::from_params(&p)?;
     let hub = s.hub.clone();
     let n = hub.counters.streams_open.fetch_add(1, Ordering::Relaxed) + 1;
@@ -256,7 +272,10 @@ pub(crate) async fn stream(State(s): State<AppState>, Query(p): Query<StreamPara
     let open = Open(hub.clone());
     if n > s.config.max_streams() {
         hub.counters.streams_refused.fetch_add(1, Ordering::Relaxed);
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many live streams"));
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many live streams",
+        ));
     }
     // Subscribe before reading the snapshot, so no change falls between the two.
     let rx = hub.subscribe();

@@ -55,7 +55,11 @@ fn geometry(shape: &Shape) -> (&'static str, String) {
         }
         Shape::Circle(circle) => {
             let points: Vec<LatLon> = (0..CIRCLE_POINTS)
-                .map(|i| circle.centre.destination(i as f64 * 360.0 / CIRCLE_POINTS as f64, circle.radius_m))
+                .map(|i| {
+                    circle
+                        .centre
+                        .destination(i as f64 * 360.0 / CIRCLE_POINTS as f64, circle.radius_m)
+                })
                 .collect();
             c.push('[');
             ring(&mut c, &points);
@@ -78,11 +82,14 @@ pub fn zones(zones: &[Zone]) -> String {
         {
             let mut p = f.object("properties");
             p.str("id", &z.id).str("name", &z.name);
-            p.opt_num("floor_ft", z.floor_ft).opt_num("ceiling_ft", z.ceiling_ft);
+            p.opt_num("floor_ft", z.floor_ft)
+                .opt_num("ceiling_ft", z.ceiling_ft);
             p.bool("approximate", z.properties.approximate);
         }
         let (kind, coordinates) = geometry(&z.shape);
-        f.object("geometry").str("type", kind).raw("coordinates", &coordinates);
+        f.object("geometry")
+            .str("type", kind)
+            .raw("coordinates", &coordinates);
     }
     drop(features);
     o.finish();
@@ -99,7 +106,8 @@ pub fn rules(rules: &RuleSet) -> String {
         let mut arr = o.array("rules");
         for r in rules.rules() {
             let mut j = arr.object();
-            j.str("name", &r.name).opt_str("description", r.description.as_deref());
+            j.str("name", &r.name)
+                .opt_str("description", r.description.as_deref());
             j.display("when", &r.when);
             match &r.events {
                 EventFilter::Any => {
@@ -128,7 +136,8 @@ pub fn rules(rules: &RuleSet) -> String {
         let mut arr = o.array("watchlists");
         for w in rules.watchlists() {
             let mut j = arr.object();
-            j.str("name", &w.name).opt_str("description", w.description.as_deref());
+            j.str("name", &w.name)
+                .opt_str("description", w.description.as_deref());
             j.num("entries", w.entries.len() as u64);
         }
     }
@@ -161,9 +170,13 @@ pub fn airports_in(bbox: [f64; 4], limit: usize) -> String {
         }
         n += 1;
         let mut j = arr.object();
-        j.str("ident", a.ident).opt_str("iata", a.iata).str("name", a.name);
+        j.str("ident", a.ident)
+            .opt_str("iata", a.iata)
+            .str("name", a.name);
         j.str("kind", a.kind.as_str()).bool("military", a.military);
-        j.fixed("lat", p.lat, 5).fixed("lon", p.lon, 5).str("country", a.country);
+        j.fixed("lat", p.lat, 5)
+            .fixed("lon", p.lon, 5)
+            .str("country", a.country);
     }
     drop(arr);
     o.finish();
