@@ -119,6 +119,105 @@ struct PerAircraft {
     type_designator: Option<Box<str>>,
 }
 
+/// Everything the engine produced in the calls that filled it: what a consumer (a sink, a
+/// bus, the history store, the map) needs besides the snapshot.
+///
+/// Filled by [`Engine::ingest_into`] and [`Engine::tick_into`], which append: the caller
+/// clears it ([`Output::clear`]) when it has consumed it. Within one call, the events come
+/// in the order the detectors reported them, the alerts in the order the rules raised them
+/// (the same alerts, in the same order, as [`Engine::ingest`] and [`Engine::tick`] give).
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// Every detector event, all phases (started, updated, ended), including those no rule
+    /// asked for.
+    pub events: Vec<Event>,
+    /// The alerts the rules raised.
+    pub alerts: Vec<Alert>,
+    /// Aircraft whose tracked state changed (a message updated them), once each per call.
+    /// Look their state up with [`Engine::get`].
+    pub changed: Vec<TrackKey>,
+    /// Aircraft the tracker retired after their silence (they are no longer in the
+    /// snapshot), once each per call.
+    pub removed: Vec<TrackKey>,
+}
+
+impl Output {
+    /// An empty output.
+    pub fn new() -> Output {
+        Output::default()
+    }
+
+    /// Empties every list, keeping the allocations.
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.alerts.clear();
+        self.changed.clear();
+        self.removed.clear();
+    }
+
+    /// True when nothing was produced.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.alerts.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Where the engine's internal steps put what they produce: the alerts always, events and
+/// aircraft keys only when the caller asked for them (the plain [`Engine::ingest`] path
+/// copies nothing).
+trait Sink {
+    fn alerts(&mut self) -> &mut Vec<Alert>;
+    fn event(&mut self, e: &Event);
+    fn changed(&mut self, key: TrackKey);
+    fn removed(&mut self, key: TrackKey);
+}
+
+impl Sink for Vec<Alert> {
+    fn alerts(&mut self) -> &mut Vec<Alert> {
+        self
+    }
+    fn event(&mut self, _: &Event) {}
+    fn changed(&mut self, _: TrackKey) {}
+    fn removed(&mut self, _: TrackKey) {}
+}
+
+/// An [`Output`] with the lengths of its key lists at the start of the call, so keys are
+/// deduplicated within the call only (a scan of the call's own keys: a few at most).
+struct OutputSink<'a> {
+    out: &'a mut Output,
+    changed_from: usize,
+    removed_from: usize,
+}
+
+impl<'a> OutputSink<'a> {
+    fn new(out: &'a mut Output) -> OutputSink<'a> {
+        let (changed_from, removed_from) = (out.changed.len(), out.removed.len());
+        OutputSink {
+            out,
+            changed_from,
+            removed_from,
+        }
+    }
+}
+
+impl Sink for OutputSink<'_> {
+    fn alerts(&mut self) -> &mut Vec<Alert> {
+        &mut self.out.alerts
+    }
+    fn event(&mut self, e: &Event) {
+        self.out.events.push(e.clone());
+    }
+    fn changed(&mut self, key: TrackKey) {
+        if !self.out.changed[self.changed_from..].contains(&key) {
+            self.out.changed.push(key);
+        }
+    }
+    fn removed(&mut self, key: TrackKey) {
+        if !self.out.removed[self.removed_from..].contains(&key) {
+            self.out.removed.push(key);
+        }
+    }
+}
+
 /// Tracking, enrichment, detectors and rules behind one interface.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -141,6 +240,8 @@ pub struct Engine {
     events: Vec<Event>,
     retired: Vec<Aircraft>,
     last_prune: f64,
+    /// Data time of the latest tick (finite), for [`Engine::next_tick_due`].
+    last_tick: f64,
 }
 
 /// Data time between two prunings of the rules' memory.
@@ -191,11 +292,22 @@ impl Engine {
             events: Vec::new(),
             retired: Vec::new(),
             last_prune: f64::NEG_INFINITY,
+            last_tick: f64::NEG_INFINITY,
         }
     }
 
     /// Takes one received item, appending the alerts it caused.
     pub fn ingest(&mut self, received: &Received, alerts: &mut Vec<Alert>) -> Ingested {
+        self.ingest_to(received, alerts)
+    }
+
+    /// Takes one received item, appending to `out` the events and alerts it caused and the
+    /// aircraft it changed. The alerts are those [`Engine::ingest`] gives.
+    pub fn ingest_into(&mut self, received: &Received, out: &mut Output) -> Ingested {
+        self.ingest_to(received, &mut OutputSink::new(out))
+    }
+
+    fn ingest_to<S: Sink>(&mut self, received: &Received, sink: &mut S) -> Ingested {
         let result = self.tracker.ingest(received);
         let Ingested::Updated(u) = result else {
             return result;
@@ -203,6 +315,7 @@ impl Engine {
         let Some(a) = self.tracker.get(u.key) else {
             return result;
         };
+        sink.changed(u.key);
         // Enrichment: on creation, and when what it depends on changed.
         let reported = match &received.what {
             What::Observation(o) => Some(o),
@@ -251,10 +364,10 @@ impl Engine {
                 zones: &self.zones,
                 watchlists: self.rules.watchlists(),
             };
-            self.state.on_update(&self.rules, &s, alerts);
+            self.state.on_update(&self.rules, &s, sink.alerts());
         }
         if !self.events.is_empty() {
-            self.judge(now, &[], alerts);
+            self.judge(now, &[], sink);
         }
         result
     }
@@ -262,16 +375,52 @@ impl Engine {
     /// Advances data time to `now`: retires silent aircraft, runs the silence, time and
     /// pairwise detectors, appending the alerts this caused.
     pub fn tick(&mut self, now: f64, alerts: &mut Vec<Alert>) {
+        self.tick_to(now, alerts);
+    }
+
+    /// Advances data time to `now` like [`Engine::tick`], appending to `out` the events and
+    /// alerts this caused and the aircraft retired.
+    pub fn tick_into(&mut self, now: f64, out: &mut Output) {
+        self.tick_to(now, &mut OutputSink::new(out));
+    }
+
+    /// The data time at which [`Engine::tick`] must next be called for the silence, time
+    /// and pairwise detectors to run on time (in the way quinn-proto's `poll_timeout`
+    /// answers), or `None` when no tick can produce anything (no aircraft tracked).
+    ///
+    /// The detectors' tick-driven work runs once per second of data time while aircraft
+    /// are tracked, so the answer is the whole second after the latest tick. It may lie at
+    /// or before the latest data time ingested (the tick is overdue): tick at once. A
+    /// live driver converts it to a wall-clock deadline with its own clock mapping and
+    /// ticks with the data time it has reached then; ticking earlier or more often is
+    /// harmless.
+    pub fn next_tick_due(&self) -> Option<f64> {
+        if self.tracker.aircraft().is_empty() {
+            return None;
+        }
+        if self.last_tick.is_finite() {
+            Some(self.last_tick.floor() + 1.0)
+        } else {
+            // Never ticked: due now, at the data time the tracker has reached.
+            Some(self.tracker.now())
+        }
+    }
+
+    fn tick_to<S: Sink>(&mut self, now: f64, sink: &mut S) {
         if !now.is_finite() {
             return;
+        }
+        if now > self.last_tick {
+            self.last_tick = now;
         }
         self.tracker.tick(now, &mut self.retired);
         let retired = std::mem::take(&mut self.retired);
         for a in &retired {
+            sink.removed(a.key);
             self.detectors.on_retired(a, now, &mut self.events);
         }
         if !self.events.is_empty() {
-            self.judge(now, &retired, alerts);
+            self.judge(now, &retired, sink);
         }
         for a in &retired {
             if let Some(p) = self.per.remove(&a.key) {
@@ -284,7 +433,7 @@ impl Engine {
                     zones: &self.zones,
                     watchlists: self.rules.watchlists(),
                 };
-                self.state.on_retired(&self.rules, &s, alerts);
+                self.state.on_retired(&self.rules, &s, sink.alerts());
                 if p.enrichment.of_interest() || !p.enrichment.watch.is_empty() {
                     self.gone.insert(a.key, (now, a.clone(), p));
                 }
@@ -294,7 +443,7 @@ impl Engine {
         self.retired.clear();
         self.detectors.on_tick(now, &self.tracker, &mut self.events);
         if !self.events.is_empty() {
-            self.judge(now, &[], alerts);
+            self.judge(now, &[], sink);
         }
         if now - self.last_prune >= PRUNE_EVERY_S {
             self.state.prune(now, &self.rules);
@@ -305,10 +454,11 @@ impl Engine {
 
     /// Judges the scratch events; `gone` holds aircraft retired in this call (events about
     /// them are judged on their final state).
-    fn judge(&mut self, now: f64, retired: &[Aircraft], alerts: &mut Vec<Alert>) {
+    fn judge<S: Sink>(&mut self, now: f64, retired: &[Aircraft], sink: &mut S) {
         let unknown = Enrichment::unknown();
         for e in self.events.drain(..) {
             self.stats.events += 1;
+            sink.event(&e);
             let (a, per) = match self.tracker.get(e.subject) {
                 Some(a) => (a, self.per.get(&e.subject)),
                 None => match retired.iter().find(|a| a.key == e.subject) {
@@ -330,7 +480,7 @@ impl Engine {
                 zones: &self.zones,
                 watchlists: self.rules.watchlists(),
             };
-            self.state.on_event(&self.rules, &e, &s, alerts);
+            self.state.on_event(&self.rules, &e, &s, sink.alerts());
         }
     }
 
@@ -374,6 +524,14 @@ impl Engine {
             .aircraft()
             .iter()
             .filter_map(|a| self.per.get(&a.key).map(|p| (a, &p.enrichment)))
+    }
+
+    /// One tracked aircraft with its enrichment (classification and its layer included), for
+    /// the keys of [`Output::changed`]: two hash look-ups.
+    pub fn get(&self, key: TrackKey) -> Option<(&Aircraft, &Enrichment)> {
+        let a = self.tracker.get(key)?;
+        let p = self.per.get(&key)?;
+        Some((a, &p.enrichment))
     }
 
     /// The enrichment of one aircraft.

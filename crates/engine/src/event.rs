@@ -1,5 +1,7 @@
 //! Events (what the detectors report) and alerts (an event a rule asked for), with their one
-//! JSON writer each. The schema is documented and versioned in docs/events.md.
+//! JSON writer each and its reader ([`Event::from_json`], [`Alert::from_json`]: write, read
+//! and write again gives the same bytes). The schema is documented and versioned in
+//! docs/events.md.
 //!
 //! An event has a lifetime: it is reported [`Phase::Started`] when detected, possibly
 //! [`Phase::Updated`] while it lasts (a formation gains a member, an orbit's centre moves, a
@@ -34,6 +36,10 @@ use picket_world::geo::LatLon;
 
 use crate::enrich::{Class, Layer};
 use crate::track::TrackKey;
+
+mod parse;
+
+pub use parse::{class_from_name, layer_from_name, track_key_from_str, ParseError};
 
 /// Version of the JSON schema written by [`write_event`] and [`write_alert`] (field
 /// `schema`). Raised when a field changes meaning or disappears; new fields do not raise it.

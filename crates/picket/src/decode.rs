@@ -1,8 +1,8 @@
 //! `picket decode`: frames in, one JSON object per frame (or a summary) out.
 
-use crate::input::Input;
 use anyhow::{Context, Result};
 use clap::Args;
+use picket_live::input::Input;
 use picket_modes::message::{DecodeError, Integrity};
 use picket_modes::{DecodeOptions, Decoder};
 use picket_receive::decoded::{write_decoded, write_reception};
@@ -284,11 +284,4 @@ fn print_stats(
     Ok(())
 }
 
-/// ISO 8601 UTC with milliseconds and a `Z`.
-pub(crate) fn format_utc(t: f64) -> String {
-    let p = picket_receive::time::UtcParts::from_unix(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        p.year, p.month, p.day, p.hour, p.minute, p.second, p.millis
-    )
-}
+pub(crate) use picket_live::format_utc;

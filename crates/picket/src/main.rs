@@ -3,7 +3,7 @@
 mod decode;
 mod demo;
 mod demo_driver;
-mod input;
+mod http;
 mod run;
 mod simulate;
 mod track;
@@ -28,7 +28,7 @@ enum Command {
     /// Track every aircraft: a table at the end (or every N data seconds), or JSON states.
     Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// The demo: the built-in scenarios played faster than real time, with the live map at
     /// http://127.0.0.1:8080/.
     Demo(demo::DemoArgs),

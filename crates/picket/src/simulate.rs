@@ -2,15 +2,14 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use picket_live::serve::Server;
 use picket_receive::{Format, FormatWriter};
 use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
-use picket_sim::{IqFormat, IqOptions, IqStream, Scenario, Simulation, Window};
+use picket_sim::{IqFormat, IqOptions, IqStream, Simulation, Window};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Arguments of `picket simulate`.
@@ -48,6 +47,13 @@ pub(crate) struct SimulateArgs {
     /// Serve the output over TCP on this address (e.g. 127.0.0.1:30005) instead of writing it.
     #[arg(long)]
     serve: Option<String>,
+    /// With --serve: as fast as the clients read (a client that takes nothing for 10 s is
+    /// dropped) instead of real time.
+    #[arg(long, conflicts_with = "speed")]
+    no_pace: bool,
+    /// Allow --serve on an address other than loopback.
+    #[arg(long)]
+    allow_remote: bool,
     /// Random seed (default: the scenario's own).
     #[arg(long)]
     seed: Option<u64>,
@@ -60,17 +66,24 @@ pub(crate) struct SimulateArgs {
 /// Where the output bytes go.
 enum Sink {
     Writer(Box<dyn Write>),
-    Clients(Arc<Mutex<Vec<TcpStream>>>),
+    /// Served to TCP clients, each on its own bounded queue: paced output drops a client
+    /// that does not read; unpaced output ("as fast as possible") waits for the clients up
+    /// to [`SERVE_GRACE`], then drops the one that took nothing.
+    Serve {
+        server: Server,
+        paced: bool,
+    },
 }
+
+/// How long unpaced served output waits for a client that takes nothing.
+const SERVE_GRACE: Duration = Duration::from_secs(10);
 
 impl Sink {
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
             Sink::Writer(w) => w.write_all(bytes),
-            Sink::Clients(clients) => {
-                let mut list = clients.lock().unwrap_or_else(|p| p.into_inner());
-                // A client that cannot keep up or went away is dropped; the others go on.
-                list.retain_mut(|c| c.write_all(bytes).is_ok());
+            Sink::Serve { server, paced } => {
+                server.publish(bytes, *paced, SERVE_GRACE);
                 Ok(())
             }
         }
@@ -79,7 +92,10 @@ impl Sink {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Writer(w) => w.flush(),
-            Sink::Clients(_) => Ok(()),
+            Sink::Serve { server, .. } => {
+                server.finish(SERVE_GRACE);
+                Ok(())
+            }
         }
     }
 }
@@ -120,9 +136,13 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<ExitCode> {
         write_truth(&sim, path)?;
     }
 
-    let speed = args.speed.or(args.serve.as_ref().map(|_| 1.0));
+    let speed = if args.no_pace {
+        None
+    } else {
+        args.speed.or(args.serve.as_ref().map(|_| 1.0))
+    };
     let mut sink = match &args.serve {
-        Some(addr) => serve(addr)?,
+        Some(addr) => serve(addr, args.allow_remote, speed.is_some())?,
         None => match &args.out {
             Some(p) => Sink::Writer(Box::new(BufWriter::new(
                 File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -160,39 +180,18 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<ExitCode> {
     }
 }
 
-/// A built-in scenario by name, or a scenario file; file errors say line and column.
-pub(crate) fn load_scenario(name: &str) -> Result<Scenario> {
-    if let Some(s) = Scenario::builtin(name) {
-        return Ok(s);
-    }
-    let text = std::fs::read_to_string(name).with_context(|| {
-        format!(
-            "{name} is neither a built-in scenario ({}) nor a readable file",
-            builtin_list()
-        )
-    })?;
-    Scenario::from_toml(&text, name).map_err(|e| anyhow::anyhow!("{e}"))
-}
+pub(crate) use picket_live::source::load_scenario;
 
-fn builtin_list() -> String {
-    Scenario::builtin_names().collect::<Vec<_>>().join(", ")
-}
-
-fn serve(addr: &str) -> Result<Sink> {
-    let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+/// Binds the feed server (one module with `picket run`'s outputs) and waits for the first
+/// client, so a client started next sees the simulation from its start.
+fn serve(addr: &str, allow_remote: bool, paced: bool) -> Result<Sink> {
+    let server = Server::bind(addr, allow_remote, "simulate")?;
     eprintln!(
         "picket: serving on {}; waiting for the first client",
-        listener.local_addr()?
+        server.local_addr()
     );
-    let (first, _) = listener.accept().context("accept failed")?;
-    let clients = Arc::new(Mutex::new(vec![first]));
-    let more = Arc::clone(&clients);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            more.lock().unwrap_or_else(|p| p.into_inner()).push(stream);
-        }
-    });
-    Ok(Sink::Clients(clients))
+    server.wait_for_client();
+    Ok(Sink::Serve { server, paced })
 }
 
 fn write_truth(sim: &Simulation, path: &PathBuf) -> Result<()> {
@@ -221,6 +220,13 @@ struct Pacer {
 }
 
 impl Pacer {
+    /// Whether the item at `data_time` is due later than now.
+    fn must_wait(&mut self, data_time: f64) -> bool {
+        let Some(speed) = self.speed else { return false };
+        let data0 = *self.data0.get_or_insert(data_time);
+        Duration::from_secs_f64(((data_time - data0) / speed).max(0.0)) > self.wall0.elapsed()
+    }
+
     fn wait(&mut self, data_time: f64) {
         let Some(speed) = self.speed else { return };
         let data0 = *self.data0.get_or_insert(data_time);
@@ -293,16 +299,18 @@ fn write_frames(
         if receiver.is_some_and(|r| r != heard.received.receiver) {
             continue;
         }
+        // Paced output is written when the next frame is due later (one chunk per wait,
+        // not per frame); unpaced output in 64 KiB chunks.
+        if buf.len() >= 1 << 16 || pacer.must_wait(heard.received.time_utc) {
+            sink.write(&buf)?;
+            buf.clear();
+            pacer.wait(heard.received.time_utc);
+            bar.show(heard.received.time_utc - t0, total, count, "frames");
+        }
         writer
             .write(&mut buf, &heard.received)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         count += 1;
-        if speed.is_some() || buf.len() >= 1 << 16 {
-            pacer.wait(heard.received.time_utc);
-            sink.write(&buf)?;
-            buf.clear();
-            bar.show(heard.received.time_utc - t0, total, count, "frames");
-        }
     }
     sink.write(&buf)?;
     bar.done();

@@ -1,13 +1,13 @@
 //! `picket track`: every aircraft's state, from a file, stdin or a scenario.
 
 use crate::decode::format_utc;
-use crate::input::Input;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::enrich::AircraftDb;
 use picket_engine::rules::Enrichment;
 use picket_engine::track::Aircraft;
+use picket_live::input::Input;
 use picket_receive::json::JsonObject;
 use picket_receive::time::{parse_time, DEFAULT_START};
 use picket_receive::{Format, ReaderConfig, Received};
@@ -67,7 +67,7 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
     }
     let mut db = AircraftDb::with_builtin();
     if let Some(path) = &args.aircraft_db {
-        eprintln!("picket: {}", crate::run::pipeline::load_db_file(&mut db, path)?);
+        eprintln!("picket: {}", picket_live::pipeline::load_db_file(&mut db, path)?);
     }
     config.aircraft_db = Arc::new(db);
     let mut engine = Engine::new(config);

@@ -185,8 +185,8 @@ fn value(field: &str, d: &Delivery) -> String {
             .collect::<Vec<_>>()
             .join(","),
         "confidence" => e.confidence.as_str().into(),
-        "time" => crate::decode::format_utc(e.time),
-        "onset" => crate::decode::format_utc(e.onset),
+        "time" => crate::format_utc(e.time),
+        "onset" => crate::format_utc(e.onset),
         "lat" => s.lat.map(|v| format!("{v:.5}")).unwrap_or_default(),
         "lon" => s.lon.map(|v| format!("{v:.5}")).unwrap_or_default(),
         "alt_baro" => s.alt_baro.map(|v| v.to_string()).unwrap_or_default(),

@@ -22,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::config::{SinkSpec, SinkTable};
+use crate::config::{SinkSpec, SinkTable};
 
 /// One alert as the sinks receive it: the alert, its JSON (written once) and a one-line
 /// summary for people.
@@ -645,7 +645,7 @@ pub(crate) mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../docs/picket.example.toml"
         ));
-        let s = crate::run::config::Settings::resolve(Some(path), Default::default()).unwrap();
+        let s = crate::config::Settings::resolve(Some(path), Default::default()).unwrap();
         assert_eq!(s.sinks.len(), 3);
         for (i, spec) in s.sinks.iter().enumerate() {
             let mut t = spec.table.clone();

@@ -14,13 +14,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+use crate::connect::{Endpoint, Protocol, ReceiverSpec};
+use picket_receive::ClockKind;
+
 /// A position in a text file, for messages: `file:line`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Origin {
+pub struct Origin {
     /// The file's name as given.
-    pub(crate) file: String,
+    pub file: String,
     /// 1-based line.
-    pub(crate) line: usize,
+    pub line: usize,
 }
 
 impl fmt::Display for Origin {
@@ -30,18 +33,18 @@ impl fmt::Display for Origin {
 }
 
 /// The 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// A duration written as `"90s"`, `"250ms"`, `"2m"`, `"1h30m"` or a number of seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Seconds(pub(crate) f64);
+pub struct Seconds(pub f64);
 
 impl Seconds {
     /// As a `Duration`.
-    pub(crate) fn duration(self) -> Duration {
+    pub fn duration(self) -> Duration {
         Duration::from_secs_f64(self.0.clamp(0.0, 1e9))
     }
 }
@@ -86,7 +89,7 @@ impl<'de> Deserialize<'de> for Seconds {
 /// One path or several.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub(crate) enum OneOrMany {
+pub enum OneOrMany {
     /// A single path.
     One(String),
     /// A list of paths.
@@ -116,8 +119,15 @@ struct File {
     aircraft_db: Option<OneOrMany>,
     /// How long sinks may take to deliver what is queued at the end.
     drain_timeout: Option<Seconds>,
-    receiver: Option<Spanned<ReceiverTable>>,
+    /// One table (`[receiver]`: the position of the one receiver) or an array of live
+    /// receivers (`[[receiver]]` with `connect`).
+    receiver: Option<Spanned<toml::Value>>,
     input: Option<Spanned<InputTable>>,
+    output: Option<Spanned<OutputTable>>,
+    /// How often an `aircraft.json` receiver is polled.
+    poll: Option<Seconds>,
+    /// Serve the map, the API and the metrics on this address (`127.0.0.1:8080`).
+    http: Option<String>,
     #[serde(default)]
     tokens: BTreeMap<String, Spanned<TokenValue>>,
     #[serde(default)]
@@ -127,10 +137,27 @@ struct File {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReceiverTable {
+    name: Option<String>,
+    connect: Option<String>,
     lat: Option<f64>,
     lon: Option<f64>,
     position: Option<String>,
     range_nm: Option<f64>,
+    gps_clock: Option<bool>,
+    start: Option<String>,
+}
+
+/// `[output]`: the feed servers (all opt-in, loopback unless `allow_remote`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputTable {
+    beast: Option<String>,
+    avr: Option<String>,
+    sbs: Option<String>,
+    beast_in: Option<String>,
+    avr_in: Option<String>,
+    beast_push: Option<OneOrMany>,
+    allow_remote: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -165,45 +192,45 @@ struct TokenSource {
 /// that every mistake gets the line of its table.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SinkTable {
+pub struct SinkTable {
     #[serde(rename = "type")]
-    pub(crate) kind: String,
-    pub(crate) name: Option<String>,
-    pub(crate) queue: Option<usize>,
-    pub(crate) kinds: Option<Vec<String>>,
-    pub(crate) rules: Option<Vec<String>>,
+    pub kind: String,
+    pub name: Option<String>,
+    pub queue: Option<usize>,
+    pub kinds: Option<Vec<String>>,
+    pub rules: Option<Vec<String>>,
     // jsonl
-    pub(crate) path: Option<String>,
-    pub(crate) append: Option<bool>,
+    pub path: Option<String>,
+    pub append: Option<bool>,
     // webhook
-    pub(crate) url: Option<String>,
-    pub(crate) method: Option<String>,
-    pub(crate) preset: Option<String>,
-    pub(crate) body: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) escape: Option<String>,
-    pub(crate) headers: Option<BTreeMap<String, String>>,
-    pub(crate) timeout: Option<Seconds>,
-    pub(crate) retries: Option<u32>,
-    pub(crate) backoff: Option<Seconds>,
-    pub(crate) backoff_max: Option<Seconds>,
+    pub url: Option<String>,
+    pub method: Option<String>,
+    pub preset: Option<String>,
+    pub body: Option<String>,
+    pub content_type: Option<String>,
+    pub escape: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub timeout: Option<Seconds>,
+    pub retries: Option<u32>,
+    pub backoff: Option<Seconds>,
+    pub backoff_max: Option<Seconds>,
     // mqtt
-    pub(crate) host: Option<String>,
-    pub(crate) port: Option<u16>,
-    pub(crate) client_id: Option<String>,
-    pub(crate) username: Option<String>,
-    pub(crate) password: Option<String>,
-    pub(crate) topic: Option<String>,
-    pub(crate) qos: Option<u8>,
-    pub(crate) discovery: Option<bool>,
-    pub(crate) discovery_prefix: Option<String>,
-    pub(crate) node_id: Option<String>,
-    pub(crate) keep_alive: Option<Seconds>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub client_id: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub topic: Option<String>,
+    pub qos: Option<u8>,
+    pub discovery: Option<bool>,
+    pub discovery_prefix: Option<String>,
+    pub node_id: Option<String>,
+    pub keep_alive: Option<Seconds>,
 }
 
 impl SinkTable {
     /// The keys that are set, by name (to refuse those that do not apply to the type).
-    pub(crate) fn set_keys(&self) -> Vec<&'static str> {
+    pub fn set_keys(&self) -> Vec<&'static str> {
         let mut k = Vec::new();
         let mut add = |set: bool, name: &'static str| {
             if set {
@@ -240,18 +267,23 @@ impl SinkTable {
 
 /// A sink as configured, with where it was written (for messages).
 #[derive(Debug, Clone)]
-pub(crate) struct SinkSpec {
+pub struct SinkSpec {
     /// The table.
-    pub(crate) table: SinkTable,
+    pub table: SinkTable,
     /// Where the table starts (`<command line>` for flags).
-    pub(crate) origin: Origin,
+    pub origin: Origin,
 }
 
 /// Where frames come from.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Source {
+pub enum Source {
     /// Files (or stdin), merged in time order.
     Files(Vec<PathBuf>),
+    /// Live receivers (and pushed input on the listen ports of [`OutputSettings`]).
+    Live {
+        /// The receivers picket connects to.
+        receivers: Vec<ReceiverSpec>,
+    },
     /// The simulator.
     Scenario {
         /// A built-in scenario's name or a scenario file.
@@ -267,62 +299,103 @@ pub(crate) enum Source {
 
 /// Everything `picket run` needs, from the file and the flags.
 #[derive(Debug, Clone)]
-pub(crate) struct Settings {
+pub struct Settings {
     /// Where frames come from.
-    pub(crate) source: Source,
+    pub source: Source,
     /// The input format (detected when absent).
-    pub(crate) format: Option<String>,
+    pub format: Option<String>,
     /// Start time of dateless recordings.
-    pub(crate) start: Option<String>,
+    pub start: Option<String>,
     /// Beast timestamps are GPS time of day.
-    pub(crate) gps_clock: bool,
+    pub gps_clock: bool,
     /// Replay speed (None: as fast as possible).
-    pub(crate) speed: Option<f64>,
+    pub speed: Option<f64>,
     /// The receiver's position.
-    pub(crate) receiver: Option<LatLon>,
+    pub receiver: Option<LatLon>,
     /// The receiver's range, NM.
-    pub(crate) range_nm: Option<f64>,
+    pub range_nm: Option<f64>,
     /// Rules file.
-    pub(crate) rules: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
     /// Zone files.
-    pub(crate) zones: Vec<PathBuf>,
+    pub zones: Vec<PathBuf>,
     /// Whether the built-in zones are loaded too.
-    pub(crate) builtin_zones: bool,
+    pub builtin_zones: bool,
     /// Aircraft database files.
-    pub(crate) aircraft_db: Vec<PathBuf>,
+    pub aircraft_db: Vec<PathBuf>,
     /// Sinks.
-    pub(crate) sinks: Vec<SinkSpec>,
+    pub sinks: Vec<SinkSpec>,
     /// Token values by name.
-    pub(crate) tokens: BTreeMap<String, String>,
+    pub tokens: BTreeMap<String, String>,
     /// Time the sinks get to deliver what is queued at the end.
-    pub(crate) drain_timeout: Duration,
+    pub drain_timeout: Duration,
+    /// Feed servers and pushed input.
+    pub outputs: OutputSettings,
+    /// How often `aircraft.json` receivers are polled.
+    pub poll_interval: Duration,
+    /// Serve the map, the API and the metrics here (beyond loopback only with
+    /// `outputs.allow_remote`); the token of state-changing requests is `tokens["http"]`.
+    pub http: Option<String>,
 }
 
+/// Feed outputs and input listeners.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutputSettings {
+    /// Serve Beast on this address.
+    pub beast: Option<String>,
+    /// Serve AVR on this address.
+    pub avr: Option<String>,
+    /// Serve SBS on this address.
+    pub sbs: Option<String>,
+    /// Push the Beast output to these `host:port`s (a peer's Beast input port).
+    pub beast_push: Vec<String>,
+    /// Accept pushed input: (protocol, address).
+    pub listen: Vec<(Protocol, String)>,
+    /// Binds other than loopback are allowed.
+    pub allow_remote: bool,
+}
+
+/// The default poll interval of `aircraft.json` receivers.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
+
 /// The default time the sinks get at the end.
-pub(crate) const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
 
 /// What the command line says (each `Some`/non-empty replaces the file's setting).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Overrides {
-    pub(crate) inputs: Vec<PathBuf>,
-    pub(crate) format: Option<String>,
-    pub(crate) start: Option<String>,
-    pub(crate) gps_clock: bool,
-    pub(crate) scenario: Option<String>,
-    pub(crate) seed: Option<u64>,
-    pub(crate) from: Option<String>,
-    pub(crate) duration: Option<String>,
-    pub(crate) speed: Option<f64>,
-    pub(crate) receiver: Option<String>,
-    pub(crate) rules: Option<PathBuf>,
-    pub(crate) zones: Vec<PathBuf>,
-    pub(crate) aircraft_db: Vec<PathBuf>,
-    pub(crate) jsonl: Option<PathBuf>,
-    pub(crate) drain_timeout: Option<String>,
+pub struct Overrides {
+    pub inputs: Vec<PathBuf>,
+    pub format: Option<String>,
+    pub start: Option<String>,
+    pub gps_clock: bool,
+    pub scenario: Option<String>,
+    pub seed: Option<u64>,
+    pub from: Option<String>,
+    pub duration: Option<String>,
+    pub speed: Option<f64>,
+    pub receiver: Option<String>,
+    pub rules: Option<PathBuf>,
+    pub zones: Vec<PathBuf>,
+    pub aircraft_db: Vec<PathBuf>,
+    pub jsonl: Option<PathBuf>,
+    pub drain_timeout: Option<String>,
+    /// `--connect`, each `[NAME=]URL[@LAT,LON]`.
+    pub connect: Vec<String>,
+    pub beast_out: Option<String>,
+    pub avr_out: Option<String>,
+    pub sbs_out: Option<String>,
+    pub beast_in: Option<String>,
+    pub avr_in: Option<String>,
+    pub beast_push: Vec<String>,
+    pub allow_remote: bool,
+    pub poll: Option<String>,
+    /// Alerts go to the terminal as text: no default JSON lines on stdout.
+    pub text: bool,
+    /// `--http ADDR`.
+    pub http: Option<String>,
 }
 
 /// Parses `LAT,LON` in degrees.
-pub(crate) fn parse_position(text: &str) -> Result<LatLon, String> {
+pub fn parse_position(text: &str) -> Result<LatLon, String> {
     let (a, b) = text
         .split_once(',')
         .ok_or_else(|| format!("{text:?} is not LAT,LON (e.g. 10.54,-66.87)"))?;
@@ -353,7 +426,7 @@ fn at(file: &str, text: &str, span: Range<usize>, what: impl fmt::Display) -> an
 }
 
 /// A TOML error as `file:line: what (`the line`)`.
-pub(crate) fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
+pub fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
     let line = e.span().map_or(1, |s| line_of(text, s.start));
     let what = e.message().trim_end();
     match text.lines().nth(line - 1).map(str::trim) {
@@ -372,7 +445,7 @@ fn read_file(path: &Path) -> Result<(File, String, String)> {
 
 impl Settings {
     /// Reads the configuration file (if any) and applies the flags over it.
-    pub(crate) fn resolve(config: Option<&Path>, flags: Overrides) -> Result<Settings> {
+    pub fn resolve(config: Option<&Path>, flags: Overrides) -> Result<Settings> {
         let (file, text, name) = match config {
             Some(p) => read_file(p)?,
             None => (File::default(), String::new(), String::new()),
@@ -393,9 +466,66 @@ impl Settings {
         // Receiver.
         let mut receiver = None;
         let mut range_nm = None;
-        if let Some(r) = &file.receiver {
-            let span = r.span();
-            let r = r.get_ref();
+        let mut live_receivers: Vec<ReceiverSpec> = Vec::new();
+        let tables: Vec<ReceiverTable> = match file.receiver.as_ref().map(|r| r.get_ref()) {
+            None => Vec::new(),
+            Some(v) => {
+                let span = file.receiver.as_ref().map_or(0..0, |r| r.span());
+                let one = |v: &toml::Value| -> Result<ReceiverTable> {
+                    ReceiverTable::deserialize(v.clone()).map_err(|e| {
+                        at(
+                            &name,
+                            &text,
+                            span.clone(),
+                            format!("[receiver]: {}", e.message().trim_end()),
+                        )
+                    })
+                };
+                match v {
+                    toml::Value::Array(a) => a.iter().map(one).collect::<Result<_>>()?,
+                    v => vec![one(v)?],
+                }
+            }
+        };
+        let receiver_span = file.receiver.as_ref().map_or(0..0, |r| r.span());
+        for (i, r) in tables.iter().enumerate() {
+            let Some(url) = &r.connect else { continue };
+            let e = |m: String| {
+                at(
+                    &name,
+                    &text,
+                    receiver_span.clone(),
+                    format!("[[receiver]] {}: {m}", i + 1),
+                )
+            };
+            let endpoint: Endpoint = url.parse().map_err(|x: anyhow::Error| e(format!("{x:#}")))?;
+            let position = match (&r.position, r.lat, r.lon) {
+                (Some(p), None, None) => Some(parse_position(p).map_err(e)?),
+                (None, Some(lat), Some(lon)) => Some(check_position(lat, lon).map_err(e)?),
+                (None, None, None) => None,
+                _ => return Err(e("give lat and lon, or position = \"LAT,LON\"".into())),
+            };
+            let start = match &r.start {
+                Some(t) => Some(
+                    picket_receive::time::parse_time(t)
+                        .ok_or_else(|| e(format!("start {t:?} is not an RFC 3339 time or Unix seconds")))?,
+                ),
+                None => None,
+            };
+            live_receivers.push(ReceiverSpec {
+                name: r.name.clone().unwrap_or_else(|| format!("rx{i}")),
+                endpoint,
+                position,
+                clock: if r.gps_clock.unwrap_or(false) {
+                    ClockKind::GpsTimeOfDay
+                } else {
+                    ClockKind::Ticks12Mhz
+                },
+                start,
+            });
+        }
+        if let Some(r) = tables.iter().find(|r| r.connect.is_none()) {
+            let span = receiver_span.clone();
             receiver = Some(match (&r.position, r.lat, r.lon) {
                 (Some(p), None, None) => parse_position(p).map_err(|e| at(&name, &text, span.clone(), e))?,
                 (None, Some(lat), Some(lon)) => {
@@ -419,6 +549,65 @@ impl Settings {
         }
         if let Some(p) = &flags.receiver {
             receiver = Some(parse_position(p).map_err(|e| anyhow!("--receiver: {e}"))?);
+        }
+        if !flags.connect.is_empty() {
+            live_receivers = flags
+                .connect
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ReceiverSpec::parse_flag(c, i).map_err(|e| anyhow!("--connect: {e:#}")))
+                .collect::<Result<_>>()?;
+        }
+        // --start and --gps-clock apply to the connections given on the command line.
+        let flag_start = match &flags.start {
+            Some(t) if !flags.connect.is_empty() => Some(
+                picket_receive::time::parse_time(t)
+                    .ok_or_else(|| anyhow!("--start {t:?} is not an RFC 3339 time or Unix seconds"))?,
+            ),
+            _ => None,
+        };
+        if !flags.connect.is_empty() {
+            for r in &mut live_receivers {
+                r.start = flag_start;
+                if flags.gps_clock {
+                    r.clock = ClockKind::GpsTimeOfDay;
+                }
+            }
+        }
+
+        // Outputs.
+        let out = file
+            .output
+            .as_ref()
+            .map(|o| o.get_ref().clone())
+            .unwrap_or_default();
+        let mut listen = Vec::new();
+        if let Some(a) = flags.beast_in.clone().or(out.beast_in) {
+            listen.push((Protocol::Beast, a));
+        }
+        if let Some(a) = flags.avr_in.clone().or(out.avr_in) {
+            listen.push((Protocol::Avr, a));
+        }
+        let outputs = OutputSettings {
+            beast: flags.beast_out.clone().or(out.beast),
+            avr: flags.avr_out.clone().or(out.avr),
+            sbs: flags.sbs_out.clone().or(out.sbs),
+            beast_push: if flags.beast_push.is_empty() {
+                out.beast_push.map(OneOrMany::into_vec).unwrap_or_default()
+            } else {
+                flags.beast_push.clone()
+            },
+            listen,
+            allow_remote: flags.allow_remote || out.allow_remote.unwrap_or(false),
+        };
+        let poll_interval = match &flags.poll {
+            Some(s) => picket_sim::time::parse_duration(s)
+                .map(|s| Seconds(s).duration())
+                .map_err(|_| anyhow!("--poll {s:?} is not a duration"))?,
+            None => file.poll.map_or(DEFAULT_POLL, Seconds::duration),
+        };
+        if poll_interval < Duration::from_millis(100) {
+            bail!("poll interval {poll_interval:?} is below 100 ms");
         }
 
         // Input.
@@ -459,10 +648,18 @@ impl Settings {
                 from: flags.from.clone().or(input.and_then(|i| i.from.clone())),
                 duration: flags.duration.clone().or(input.and_then(|i| i.duration.clone())),
             }
+        } else if !flags.connect.is_empty() || (!live_receivers.is_empty() && files.is_empty()) {
+            Source::Live {
+                receivers: live_receivers,
+            }
         } else if !files.is_empty() {
             Source::Files(files)
+        } else if !outputs.listen.is_empty() {
+            Source::Live {
+                receivers: Vec::new(),
+            }
         } else {
-            bail!("no input: give --input FILE, --scenario NAME, or [input] in the configuration file");
+            bail!("no input: give --input FILE, --scenario NAME, --connect URL, or [input] or [[receiver]] in the configuration file");
         };
         if matches!(source, Source::Files(_))
             && (flags.seed.is_some() || flags.from.is_some() || flags.duration.is_some())
@@ -573,7 +770,7 @@ impl Settings {
                 },
             });
         }
-        if sinks.is_empty() {
+        if sinks.is_empty() && !flags.text {
             sinks.push(SinkSpec {
                 table: SinkTable {
                     kind: "jsonl".into(),
@@ -610,6 +807,9 @@ impl Settings {
             sinks,
             tokens,
             drain_timeout,
+            outputs,
+            poll_interval,
+            http: flags.http.clone().or(file.http),
         })
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::template::{Escape, Template};
 use super::{Backoff, Control, Delivery, Runtime};
-use crate::run::config::SinkTable;
+use crate::config::SinkTable;
 
 /// A ready-made body and content type for a known service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

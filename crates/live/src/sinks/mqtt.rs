@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use super::mqtt_wire::{self as wire, Connect, Publish, Qos, Reply, Will};
 use super::template::{Escape, Template};
 use super::{Backoff, Control, Delivery, Runtime};
-use crate::run::config::SinkTable;
+use crate::config::SinkTable;
 
 /// Settings of an `mqtt` sink.
 #[derive(Debug, Clone, PartialEq)]
@@ -446,7 +446,7 @@ impl Mqtt {
             }
             None => {}
         }
-        o.str("time", &crate::decode::format_utc(a.event.time))
+        o.str("time", &crate::format_utc(a.event.time))
             .raw("alert", &d.json);
         o.finish();
         s

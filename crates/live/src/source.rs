@@ -5,17 +5,18 @@ use anyhow::{anyhow, Context, Result};
 use picket_receive::time::{parse_time, DEFAULT_START};
 use picket_receive::{ClockKind, Format, ReadError, ReaderConfig, Received};
 use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
-use picket_sim::{Frames, Simulation, Window};
+use picket_sim::{Frames, Scenario, Simulation, Window};
 use picket_world::geo::LatLon;
 
-use super::config::Settings;
+use crate::config::Settings;
 use crate::input::Input;
 
 /// How many read errors of one input are printed before only counting them.
 const PRINTED_ERRORS: u64 = 10;
 
 /// One file input with the item read ahead (for the time-ordered merge).
-pub(crate) struct FileInput {
+#[derive(Debug)]
+pub struct FileInput {
     input: Input,
     next: Option<Received>,
     read_errors: u64,
@@ -47,7 +48,7 @@ impl FileInput {
 }
 
 /// The frames of a run.
-pub(crate) enum Source {
+pub enum Source {
     /// Files, merged by time.
     Files(Vec<FileInput>),
     /// The simulator's frames.
@@ -67,18 +68,18 @@ impl std::fmt::Debug for Source {
 
 /// An opened source and, for a scenario, its receivers' positions.
 #[derive(Debug)]
-pub(crate) struct Opened {
+pub struct Opened {
     /// The source.
-    pub(crate) source: Source,
+    pub source: Source,
     /// The scenario's receivers, when the source is a scenario.
-    pub(crate) receivers: Vec<LatLon>,
+    pub receivers: Vec<LatLon>,
 }
 
 impl Source {
     /// Opens the files or prepares the simulation.
-    pub(crate) fn open(s: &Settings) -> Result<Opened> {
+    pub fn open(s: &Settings) -> Result<Opened> {
         match &s.source {
-            super::config::Source::Files(paths) => {
+            crate::config::Source::Files(paths) => {
                 let start = match &s.start {
                     Some(t) => Some(
                         parse_time(t)
@@ -121,13 +122,16 @@ impl Source {
                     receivers: Vec::new(),
                 })
             }
-            super::config::Source::Scenario {
+            crate::config::Source::Live { .. } => Err(anyhow!(
+                "live receivers are read by the driver's tasks, not as a replay"
+            )),
+            crate::config::Source::Scenario {
                 name,
                 seed,
                 from,
                 duration,
             } => {
-                let scenario = crate::simulate::load_scenario(name)?;
+                let scenario = load_scenario(name)?;
                 let from_s = match from {
                     Some(t) => {
                         parse_scenario_time(t, scenario.start).map_err(|e| anyhow!("from {t:?}: {e}"))?
@@ -159,8 +163,59 @@ impl Source {
         }
     }
 
+    /// One line saying what the source is.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Scenario { name, .. } => name.clone(),
+            Source::Files(inputs) => inputs
+                .iter()
+                .map(|f| format!("{} ({})", f.input.name, f.input.format))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Read errors over every input.
+    pub fn read_errors(&self) -> u64 {
+        match self {
+            Source::Scenario { .. } => 0,
+            Source::Files(inputs) => inputs.iter().map(|f| f.read_errors).sum(),
+        }
+    }
+
+    /// Bytes read over every input.
+    pub fn bytes(&self) -> u64 {
+        match self {
+            Source::Scenario { .. } => 0,
+            Source::Files(inputs) => inputs.iter().map(|f| f.input.bytes_read).sum(),
+        }
+    }
+
+    /// Whether the source is a file input.
+    pub fn is_files(&self) -> bool {
+        matches!(self, Source::Files(_))
+    }
+}
+
+/// A built-in scenario by name, or a scenario file; file errors say line and column.
+pub fn load_scenario(name: &str) -> Result<Scenario> {
+    if let Some(s) = Scenario::builtin(name) {
+        return Ok(s);
+    }
+    let text = std::fs::read_to_string(name).with_context(|| {
+        format!(
+            "{name} is neither a built-in scenario ({}) nor a readable file",
+            Scenario::builtin_names().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    Scenario::from_toml(&text, name).map_err(|e| anyhow!("{e}"))
+}
+
+impl Iterator for Source {
+    type Item = Received;
+
     /// The next item in time order; `None` at the end.
-    pub(crate) fn next(&mut self) -> Option<Received> {
+    fn next(&mut self) -> Option<Received> {
         match self {
             Source::Scenario { frames, .. } => frames.next().map(|h| h.received),
             Source::Files(inputs) => {
@@ -182,38 +237,5 @@ impl Source {
                 item
             }
         }
-    }
-
-    /// One line saying what the source is.
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Source::Scenario { name, .. } => name.clone(),
-            Source::Files(inputs) => inputs
-                .iter()
-                .map(|f| format!("{} ({})", f.input.name, f.input.format))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-    }
-
-    /// Read errors over every input.
-    pub(crate) fn read_errors(&self) -> u64 {
-        match self {
-            Source::Scenario { .. } => 0,
-            Source::Files(inputs) => inputs.iter().map(|f| f.read_errors).sum(),
-        }
-    }
-
-    /// Bytes read over every input.
-    pub(crate) fn bytes(&self) -> u64 {
-        match self {
-            Source::Scenario { .. } => 0,
-            Source::Files(inputs) => inputs.iter().map(|f| f.input.bytes_read).sum(),
-        }
-    }
-
-    /// Whether the source is a file input.
-    pub(crate) fn is_files(&self) -> bool {
-        matches!(self, Source::Files(_))
     }
 }

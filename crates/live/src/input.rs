@@ -10,17 +10,17 @@ use std::path::Path;
 const CHUNK: usize = 1 << 20;
 
 /// An input being read: its name for messages, the byte source and the format reader.
-pub(crate) struct Input {
-    pub(crate) name: String,
-    pub(crate) format: Format,
-    source: Box<dyn Read>,
+pub struct Input {
+    pub name: String,
+    pub format: Format,
+    source: Box<dyn Read + Send>,
     reader: AnyReader,
     buf: Vec<u8>,
     done: bool,
     /// Bytes read so far.
-    pub(crate) bytes_read: u64,
+    pub bytes_read: u64,
     /// The input's size when known (a file), for progress.
-    pub(crate) size: Option<u64>,
+    pub size: Option<u64>,
     /// Items are stamped with the wall-clock time their chunk arrived (a live feed).
     live: bool,
 }
@@ -32,12 +32,18 @@ fn now_utc() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Input({}, {})", self.name, self.format)
+    }
+}
+
 impl Input {
     /// Opens `path` (`-` or none for stdin), detecting the format unless given.
-    pub(crate) fn open(path: Option<&Path>, format: Option<Format>, config: ReaderConfig) -> Result<Input> {
-        let (name, mut source, size): (String, Box<dyn Read>, Option<u64>) = match path {
-            None => ("stdin".into(), Box::new(io::stdin().lock()), None),
-            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin().lock()), None),
+    pub fn open(path: Option<&Path>, format: Option<Format>, config: ReaderConfig) -> Result<Input> {
+        let (name, mut source, size): (String, Box<dyn Read + Send>, Option<u64>) = match path {
+            None => ("stdin".into(), Box::new(io::stdin()), None),
+            Some(p) if p.as_os_str() == "-" => ("stdin".into(), Box::new(io::stdin()), None),
             Some(p) => {
                 let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
                 let size = f.metadata().ok().map(|m| m.len());
@@ -84,8 +90,17 @@ impl Input {
         })
     }
 
+    /// The reader's counters.
+    pub fn stats(&self) -> &picket_receive::ReaderStats {
+        self.reader.stats()
+    }
+}
+
+impl Iterator for Input {
+    type Item = Result<Received, ReadError>;
+
     /// The next item, reading more input as needed; `None` at the end.
-    pub(crate) fn next(&mut self) -> Option<Result<Received, ReadError>> {
+    fn next(&mut self) -> Option<Result<Received, ReadError>> {
         loop {
             if let Some(item) = self.reader.next() {
                 return Some(item);
@@ -117,10 +132,5 @@ impl Input {
                 }
             }
         }
-    }
-
-    /// The reader's counters.
-    pub(crate) fn stats(&self) -> &picket_receive::ReaderStats {
-        self.reader.stats()
     }
 }

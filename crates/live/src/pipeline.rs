@@ -6,7 +6,7 @@ use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::enrich::AircraftDb;
 use picket_engine::event::Alert;
 use picket_engine::rules::RuleSet;
-use picket_engine::track::TrackerConfig;
+use picket_engine::track::{Ingested, TrackerConfig};
 use picket_receive::Received;
 use picket_world::events::DetectorParams;
 use picket_world::geo::LatLon;
@@ -17,33 +17,35 @@ use std::sync::Arc;
 
 /// What the engine is built from (and what a reload re-reads).
 #[derive(Debug, Clone)]
-pub(crate) struct WorldFiles {
+pub struct WorldFiles {
     /// Rules file; None: the built-in default rules.
-    pub(crate) rules: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
     /// Zone files.
-    pub(crate) zones: Vec<PathBuf>,
+    pub zones: Vec<PathBuf>,
     /// Whether the built-in zones are loaded too.
-    pub(crate) builtin_zones: bool,
+    pub builtin_zones: bool,
     /// Aircraft database files.
-    pub(crate) aircraft_db: Vec<PathBuf>,
+    pub aircraft_db: Vec<PathBuf>,
     /// The receivers' positions (the first is the tracker's reference).
-    pub(crate) receivers: Vec<LatLon>,
+    pub receivers: Vec<LatLon>,
     /// The receiver's range, NM.
-    pub(crate) range_nm: Option<f64>,
+    pub range_nm: Option<f64>,
+    /// Positions kept per aircraft trail (0: none; the map and the API want some).
+    pub trail_len: usize,
 }
 
 /// Rules and zones as loaded (the part SIGHUP reloads).
 #[derive(Debug, Clone)]
-pub(crate) struct Watch {
+pub struct Watch {
     /// The rules.
-    pub(crate) rules: RuleSet,
+    pub rules: RuleSet,
     /// Every zone.
-    pub(crate) zones: Vec<Zone>,
+    pub zones: Vec<Zone>,
 }
 
 impl WorldFiles {
     /// Reads and checks the rules and zones.
-    pub(crate) fn load_watch(&self) -> Result<Watch> {
+    pub fn load_watch(&self) -> Result<Watch> {
         let mut zones: Vec<Zone> = if self.builtin_zones {
             builtin_zones().to_vec()
         } else {
@@ -78,7 +80,7 @@ impl WorldFiles {
     }
 
     /// Loads the built-in aircraft records and every database file.
-    pub(crate) fn load_db(&self) -> Result<(AircraftDb, Vec<String>)> {
+    pub fn load_db(&self) -> Result<(AircraftDb, Vec<String>)> {
         let mut db = AircraftDb::with_builtin();
         let mut notes = Vec::new();
         for p in &self.aircraft_db {
@@ -90,7 +92,7 @@ impl WorldFiles {
 
 /// Reads one aircraft database file (gzip-compressed or not; tar1090-db or plane-alert-db
 /// layout, told apart by the first line) into `db`; returns a line for the log.
-pub(crate) fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
+pub fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
     let name = path.display().to_string();
     let raw = std::fs::read(path).with_context(|| format!("cannot read aircraft database {name}"))?;
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
@@ -126,17 +128,18 @@ pub(crate) fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
 
 /// The engine with what it was built from.
 #[derive(Debug)]
-pub(crate) struct Pipeline {
+pub struct Pipeline {
     engine: Engine,
     files_rules: Option<PathBuf>,
 }
 
 impl Pipeline {
     /// Builds the engine; a rule naming an unknown zone is an error.
-    pub(crate) fn new(files: &WorldFiles, watch: Watch, db: AircraftDb) -> Result<Pipeline> {
+    pub fn new(files: &WorldFiles, watch: Watch, db: AircraftDb) -> Result<Pipeline> {
         let tracker = TrackerConfig {
             receiver: files.receivers.first().copied(),
             receiver_range_nm: files.range_nm.or(TrackerConfig::default().receiver_range_nm),
+            trail_len: files.trail_len,
             ..TrackerConfig::default()
         };
         let engine = Engine::try_new(EngineConfig {
@@ -155,42 +158,42 @@ impl Pipeline {
     }
 
     /// Takes one item; alerts are appended to `alerts`.
-    pub(crate) fn ingest(&mut self, r: &Received, alerts: &mut Vec<Alert>) {
-        self.engine.ingest(r, alerts);
+    pub fn ingest(&mut self, r: &Received, alerts: &mut Vec<Alert>) -> Ingested {
+        self.engine.ingest(r, alerts)
     }
 
     /// Advances data time.
-    pub(crate) fn tick(&mut self, now: f64, alerts: &mut Vec<Alert>) {
+    pub fn tick(&mut self, now: f64, alerts: &mut Vec<Alert>) {
         self.engine.tick(now, alerts);
     }
 
     /// Replaces rules and zones; on an error nothing changes.
-    pub(crate) fn reload(&mut self, watch: Watch) -> Result<()> {
+    pub fn reload(&mut self, watch: Watch) -> Result<()> {
         self.engine
             .reload(watch.rules, watch.zones)
             .map_err(|e| anyhow!("{e}"))
     }
 
     /// The rules in use.
-    pub(crate) fn rules(&self) -> &RuleSet {
+    pub fn rules(&self) -> &RuleSet {
         self.engine.rules()
     }
 
     /// Zones in use.
-    pub(crate) fn zones(&self) -> usize {
+    pub fn zones(&self) -> usize {
         self.engine.zones().len()
     }
 
     /// Where the rules come from.
-    pub(crate) fn rules_name(&self) -> String {
+    pub fn rules_name(&self) -> String {
         match &self.files_rules {
             Some(p) => p.display().to_string(),
             None => "built-in default rules".into(),
         }
     }
 
-    /// Aircraft tracked since the start.
-    pub(crate) fn aircraft_seen(&self) -> u64 {
-        self.engine.tracker_stats().created
+    /// The engine (to look at its aircraft).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 }

@@ -8,7 +8,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use super::{Control, Delivery, Runtime};
-use crate::run::config::SinkTable;
+use crate::config::SinkTable;
 
 /// Settings of a `jsonl` sink.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,243 @@
+//! The engine's one output (`ingest_into`/`tick_into`): every event, the alerts (the same as
+//! the plain `ingest`/`tick` give, in the same order), the aircraft changed and retired; and
+//! `next_tick_due`, which must make the silence detectors run on time.
+
+use picket_engine::engine::{Engine, EngineConfig, Output};
+use picket_engine::event::{write_alert, write_event, Alert, Event, Phase};
+use picket_engine::rules::RuleSet;
+use picket_engine::track::TrackKey;
+use picket_modes::Icao;
+use picket_receive::{Clock, Observation, ObservationSource, Received, What};
+use picket_world::events::{DetectorParams, EventKind};
+use picket_world::geo::LatLon;
+use picket_world::zones::{builtin_zones, Zone};
+
+const T0: f64 = 1_565_290_000.0;
+const CENTRE: LatLon = LatLon { lat: 66.0, lon: 2.0 };
+
+fn engine() -> Engine {
+    let mut zones = builtin_zones().to_vec();
+    zones.push(Zone::circle("box", "Test box", CENTRE, 20_000.0));
+    // Every event of every kind becomes an alert, so the alerts are many and varied.
+    let rules = RuleSet::load("[[rule]]\nname = \"all\"\nwhen = \"true\"\n", "all.toml").unwrap();
+    Engine::try_new(EngineConfig {
+        zones,
+        rules,
+        ..EngineConfig::default()
+    })
+    .unwrap()
+}
+
+fn received(time: f64, o: Observation) -> Received {
+    Received {
+        time_utc: time,
+        clock: Clock::None,
+        signal: None,
+        receiver: 0,
+        what: What::Observation(Box::new(o)),
+    }
+}
+
+/// An aircraft at 450 kt from 40 km out on `bearing` towards the box's centre, one
+/// observation a second for `seconds` from `t` (it enters the box after about 95 s).
+fn inbound(hex: u32, callsign: &str, t: f64, bearing: f64, seconds: u32) -> Vec<(f64, Observation)> {
+    let start = CENTRE.destination(bearing, 40_000.0);
+    let track = (bearing + 180.0) % 360.0;
+    (0..seconds)
+        .map(|k| {
+            let p = start.destination(track, 231.5 * f64::from(k));
+            let o = Observation {
+                flight: Some(callsign.into()),
+                alt_baro: Some(30_000),
+                gs: Some(450.0),
+                track: Some(track as f32),
+                lat: Some(p.lat),
+                lon: Some(p.lon),
+                ..Observation::new(Icao(hex), ObservationSource::JsonState)
+            };
+            (t + f64::from(k), o)
+        })
+        .collect()
+}
+
+fn traffic() -> Vec<(f64, Observation)> {
+    let mut items = inbound(0xae0001, "RCH471", T0, 90.0, 150);
+    items.extend(inbound(0x4ca123, "RYR123", T0 + 0.5, 0.0, 150));
+    // A second military aircraft alongside the first: a formation.
+    items.extend(inbound(0xae0002, "RCH472", T0 + 0.25, 90.2, 150));
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    items
+}
+
+#[test]
+fn output_alerts_are_the_plain_alerts_and_events_are_all_of_them() {
+    let mut plain = engine();
+    let mut full = engine();
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut out = Output::new();
+    let mut all_events = Vec::new();
+    let mut all_alerts = Vec::new();
+    let mut changed_total = 0;
+    let mut removed = Vec::new();
+    let mut next = f64::NEG_INFINITY;
+    let items = traffic();
+    let last = items.last().unwrap().0;
+    // Then 10 minutes of silence: went dark, retirement, ended events.
+    let ticks = (0..600).map(|k| last + 1.0 + f64::from(k));
+    let mut steps: Vec<(f64, Option<Observation>)> = items.into_iter().map(|(t, o)| (t, Some(o))).collect();
+    steps.extend(ticks.map(|t| (t, None)));
+    for (t, o) in steps {
+        if t >= next {
+            plain.tick(t, &mut alerts);
+            full.tick_into(t, &mut out);
+            next = t.floor() + 1.0;
+        }
+        if let Some(o) = o {
+            let key = TrackKey::icao(o.hex);
+            let r = received(t, o);
+            plain.ingest(&r, &mut alerts);
+            full.ingest_into(&r, &mut out);
+            assert_eq!(out.changed, [key], "one message changes its aircraft, once");
+            let (a, enrichment) = full.get(key).expect("a changed aircraft can be looked up");
+            assert_eq!(a.key, key);
+            if key.address().0 >> 16 == 0xae {
+                // The classification and its layer come with the state.
+                assert_eq!(
+                    enrichment.classification.layer,
+                    picket_engine::enrich::Layer::AddressBlock
+                );
+            }
+            changed_total += 1;
+        }
+        all_events.append(&mut out.events);
+        all_alerts.append(&mut out.alerts);
+        removed.append(&mut out.removed);
+        out.clear();
+    }
+    assert_eq!(all_alerts, alerts, "the same alerts in the same order");
+    // What the detectors really emit reads back from its JSON to the same bytes.
+    for e in &all_events {
+        let mut first = String::new();
+        write_event(&mut first, e);
+        let mut second = String::new();
+        write_event(&mut second, &Event::from_json(&first).unwrap());
+        assert_eq!(second, first);
+    }
+    for a in &alerts {
+        let mut first = String::new();
+        write_alert(&mut first, a);
+        let mut second = String::new();
+        write_alert(&mut second, &Alert::from_json(&first).unwrap());
+        assert_eq!(second, first);
+    }
+    assert!(
+        alerts.len() >= 5,
+        "the test must produce alerts: {}",
+        alerts.len()
+    );
+    assert_eq!(all_events.len() as u64, full.stats().events);
+    assert_eq!(plain.stats().events, full.stats().events);
+    let kinds: Vec<EventKind> = all_events.iter().map(|e| e.kind).collect();
+    for k in [
+        EventKind::FirstSeen,
+        EventKind::ZoneEntry,
+        EventKind::WentDark,
+        EventKind::Formation,
+    ] {
+        assert!(kinds.contains(&k), "{k:?} in {kinds:?}");
+    }
+    for p in [Phase::Started, Phase::Ended] {
+        assert!(all_events.iter().any(|e| e.phase == p), "{p:?}");
+    }
+    assert_eq!(changed_total, 450);
+    removed.sort_by_key(|k| k.address().0);
+    let mut want = vec![
+        TrackKey::icao(Icao(0x4ca123)),
+        TrackKey::icao(Icao(0xae0001)),
+        TrackKey::icao(Icao(0xae0002)),
+    ];
+    want.sort_by_key(|k| k.address().0);
+    assert_eq!(removed, want, "each aircraft retired once");
+    assert!(full.get(want[0]).is_none());
+    assert_eq!(full.snapshot().count(), 0);
+}
+
+#[test]
+fn changed_keys_are_deduplicated_within_a_call_only() {
+    let mut e = engine();
+    let mut out = Output::new();
+    let items = inbound(0xae0001, "RCH471", T0, 90.0, 3);
+    for (t, o) in items {
+        e.ingest_into(&received(t, o), &mut out);
+    }
+    // Appended across calls (the caller clears): one key per call.
+    assert_eq!(out.changed.len(), 3);
+    out.clear();
+    assert!(out.is_empty());
+}
+
+#[test]
+fn next_tick_due_makes_went_dark_come_on_time() {
+    let mut e = engine();
+    assert_eq!(e.next_tick_due(), None, "no aircraft: no tick needed");
+    let mut out = Output::new();
+    let items = inbound(0xae0001, "RCH471", T0, 90.0, 150);
+    let last_heard = items.last().unwrap().0;
+    for (t, o) in items {
+        // Tick when due, as a live driver would.
+        while let Some(due) = e.next_tick_due() {
+            if due > t {
+                break;
+            }
+            e.tick_into(due.max(e.tracker().now()), &mut out);
+        }
+        e.ingest_into(&received(t, o), &mut out);
+    }
+    let silence = DetectorParams::default().went_dark_silence.as_secs_f64();
+    // From now on nothing arrives: tick only when the engine says so.
+    let mut dark = None;
+    let mut ticks = 0;
+    let mut prev = f64::NEG_INFINITY;
+    while let Some(due) = e.next_tick_due() {
+        assert!(due > prev, "the due time advances: {due} after {prev}");
+        prev = due;
+        out.clear();
+        e.tick_into(due, &mut out);
+        ticks += 1;
+        if let Some(ev) = out.events.iter().find(|ev| ev.kind == EventKind::WentDark) {
+            dark = Some(ev.time);
+        }
+        assert!(
+            ticks < 10_000,
+            "next_tick_due must end once the aircraft is retired"
+        );
+    }
+    let dark = dark.expect("went dark was reported");
+    assert!(dark >= last_heard + silence, "{dark} vs {last_heard}");
+    // The detector's rule: silent for `went_dark_silence`; the tick granularity is 1 s.
+    assert!(
+        dark <= last_heard + silence + 1.0,
+        "went dark at {dark}, last heard {last_heard}"
+    );
+    assert_eq!(e.snapshot().count(), 0, "None only once nothing is tracked");
+}
+
+#[test]
+fn next_tick_due_is_at_once_before_the_first_tick_and_then_each_second() {
+    let mut e = engine();
+    let mut out = Output::new();
+    let (t, o) = inbound(0xae0001, "RCH471", T0 + 0.4, 90.0, 1).remove(0);
+    e.ingest_into(&received(t, o), &mut out);
+    assert_eq!(
+        e.next_tick_due(),
+        Some(T0 + 0.4),
+        "never ticked: due at the data time reached"
+    );
+    e.tick_into(T0 + 0.7, &mut out);
+    assert_eq!(e.next_tick_due(), Some(T0 + 1.0));
+    // A tick back in time changes nothing.
+    e.tick_into(T0 - 5.0, &mut out);
+    assert_eq!(e.next_tick_due(), Some(T0 + 1.0));
+    e.tick_into(f64::NAN, &mut out);
+    assert_eq!(e.next_tick_due(), Some(T0 + 1.0));
+}

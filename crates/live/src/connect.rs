@@ -1,0 +1,460 @@
+//! Live receivers: clients of Beast, AVR and SBS feeds, pollers of readsb/tar1090's
+//! `aircraft.json`, and listeners that accept pushed Beast/AVR input.
+//!
+//! Each receiver is a tokio task with its own framer and its own clock domain (its
+//! receiver id, docs/time.md). It reads what arrives, frames it (garbage is
+//! resynchronised and counted by the framer), and sends the items as one [`Batch`] per
+//! read into the engine's bounded channel, in arrival order. A dead receiver reconnects
+//! with exponential backoff and jitter; a stalled one sends nothing and holds nobody up.
+
+use anyhow::{anyhow, bail, Result};
+use picket_receive::{AnyReader, ClockKind, Format, Reader, ReaderConfig, Received, TimeBase};
+use picket_world::geo::LatLon;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use crate::serve::FrameOutputs;
+use crate::stats::ReceiverStats;
+
+/// Items read in one go from one receiver, in arrival order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The items.
+    pub items: Vec<Received>,
+}
+
+/// Batches the engine's channel holds before receivers wait (backpressure, not loss).
+pub const CHANNEL_BATCHES: usize = 256;
+
+/// Bytes read from a socket at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// What a live receiver speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Beast binary (port 30005).
+    Beast,
+    /// AVR text (port 30002).
+    Avr,
+    /// SBS/BaseStation text (port 30003).
+    Sbs,
+    /// readsb/tar1090 `aircraft.json` over HTTP, polled.
+    AircraftJson,
+}
+
+impl Protocol {
+    /// The reader format.
+    pub fn format(self) -> Format {
+        match self {
+            Protocol::Beast => Format::Beast,
+            Protocol::Avr => Format::Avr,
+            Protocol::Sbs => Format::Sbs,
+            Protocol::AircraftJson => Format::Jsonl,
+        }
+    }
+
+    /// The URL scheme.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Protocol::Beast => "beast",
+            Protocol::Avr => "avr",
+            Protocol::Sbs => "sbs",
+            Protocol::AircraftJson => "http",
+        }
+    }
+}
+
+/// Where a receiver is: `beast://host:port`, `avr://…`, `sbs://…` or an `http(s)://` URL of
+/// an `aircraft.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// What it speaks.
+    pub protocol: Protocol,
+    /// `host:port` for TCP feeds, the whole URL for HTTP.
+    pub address: String,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.protocol {
+            Protocol::AircraftJson => f.write_str(&self.address),
+            p => write!(f, "{}://{}", p.scheme(), self.address),
+        }
+    }
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Endpoint> {
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| {
+            anyhow!("{s:?} is not beast://HOST:PORT, avr://, sbs:// or http://…/aircraft.json")
+        })?;
+        let protocol = match scheme.to_ascii_lowercase().as_str() {
+            "beast" => Protocol::Beast,
+            "avr" | "raw" => Protocol::Avr,
+            "sbs" | "basestation" => Protocol::Sbs,
+            "http" | "https" => {
+                return Ok(Endpoint {
+                    protocol: Protocol::AircraftJson,
+                    address: s.to_string(),
+                })
+            }
+            other => bail!("{s:?}: unknown scheme {other:?} (beast, avr, sbs, http, https)"),
+        };
+        let rest = rest.trim_end_matches('/');
+        match rest.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {}
+            _ => bail!("{s:?}: give HOST:PORT after {scheme}://"),
+        }
+        Ok(Endpoint {
+            protocol,
+            address: rest.to_string(),
+        })
+    }
+}
+
+/// One live receiver as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceiverSpec {
+    /// Its name (for the summary, stats and messages).
+    pub name: String,
+    /// Where it is.
+    pub endpoint: Endpoint,
+    /// Its position, when known.
+    pub position: Option<LatLon>,
+    /// How its Beast/AVR timestamps read.
+    pub clock: ClockKind,
+    /// Replay: the UTC start of a recording served over TCP; its items take their times from
+    /// their own clock (as from a file) instead of their arrival.
+    pub start: Option<f64>,
+}
+
+impl ReceiverSpec {
+    /// Parses `[NAME=]URL[@LAT,LON]` (the `--connect` flag).
+    pub fn parse_flag(text: &str, index: usize) -> Result<ReceiverSpec> {
+        let (name, rest) = match text.split_once('=') {
+            Some((n, r)) if !n.contains("://") && !n.is_empty() => (n.to_string(), r),
+            _ => (String::new(), text),
+        };
+        let (url, position) = match rest.rsplit_once('@') {
+            Some((u, p)) if p.contains(',') => (
+                u,
+                Some(crate::config::parse_position(p).map_err(|e| anyhow!("--connect {text:?}: {e}"))?),
+            ),
+            _ => (rest, None),
+        };
+        let endpoint: Endpoint = url.parse()?;
+        let name = if name.is_empty() {
+            format!("rx{index}")
+        } else {
+            name
+        };
+        Ok(ReceiverSpec {
+            name,
+            endpoint,
+            position,
+            clock: ClockKind::Ticks12Mhz,
+            start: None,
+        })
+    }
+
+    fn reader_config(&self, id: u16) -> ReaderConfig {
+        let base = match self.start {
+            Some(s) => ReaderConfig::starting(s),
+            None => ReaderConfig::live(),
+        };
+        base.with_clock(self.clock).with_receiver(id)
+    }
+}
+
+/// What every receiver task shares: the engine's channel, the frame outputs, the stop flag.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// The engine's channel.
+    pub tx: mpsc::Sender<Batch>,
+    /// Beast/AVR outputs of what is received.
+    pub outputs: Arc<FrameOutputs>,
+    /// Set when the run stops.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Exponential backoff with jitter: 0.5 s doubling to 30 s, each delay drawn from its
+/// upper half so that receivers that failed together do not retry together.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    attempt: u32,
+    rng: u64,
+}
+
+impl Backoff {
+    /// A backoff whose jitter is seeded by `seed` (and the clock).
+    pub fn new(seed: u64) -> Backoff {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Backoff {
+            attempt: 0,
+            rng: (seed ^ t) | 1,
+        }
+    }
+
+    /// Failures since the last success.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// After a success.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    /// The delay before the next try.
+    pub fn next_delay(&mut self) -> Duration {
+        let cap = (0.5 * 2f64.powi(self.attempt.min(6) as i32)).min(30.0);
+        self.attempt = self.attempt.saturating_add(1);
+        // xorshift64
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let u = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        Duration::from_secs_f64(cap * (0.5 + 0.5 * u))
+    }
+}
+
+/// Frames what `reader` has, into a batch; counts the messages and bad frames.
+fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64) -> Batch {
+    let mut items = Vec::new();
+    while let Some(r) = reader.next() {
+        if let Ok(item) = r {
+            items.push(item);
+        }
+    }
+    let bad = reader.stats().error_total();
+    stats.bad(bad - *bad_before);
+    *bad_before = bad;
+    stats.heard(items.len() as u64, at);
+    Batch { items }
+}
+
+/// Reads one connection until it ends or fails; `Err` when the engine is gone.
+async fn read_stream(
+    mut stream: TcpStream,
+    config: ReaderConfig,
+    format: Format,
+    stats: &ReceiverStats,
+    feed: &Feed,
+) -> Result<(), ()> {
+    let mut reader = AnyReader::new(format, config);
+    let arrival = matches!(config.time_base, TimeBase::Arrival);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut bad = 0u64;
+    let mut scratch = Vec::new();
+    loop {
+        let n = match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return Ok(()),
+            Ok(n) => n,
+        };
+        stats.bytes(n as u64);
+        let now = crate::now_utc();
+        if arrival {
+            reader.feed_at(&buf[..n], now);
+        } else {
+            reader.feed(&buf[..n]);
+        }
+        let batch = drain(&mut reader, stats, &mut bad, now);
+        if batch.items.is_empty() {
+            continue;
+        }
+        feed.outputs.publish(&batch.items, &mut scratch, None);
+        if feed.tx.send(batch).await.is_err() || feed.stop.load(Ordering::Relaxed) {
+            return Err(());
+        }
+    }
+}
+
+/// A client of a TCP feed: connects, reads, reconnects with backoff, until the run stops.
+pub async fn run_client(spec: ReceiverSpec, id: u16, stats: Arc<ReceiverStats>, feed: Feed) {
+    let config = spec.reader_config(id);
+    let format = spec.endpoint.protocol.format();
+    let mut backoff = Backoff::new(u64::from(id) << 32);
+    while !feed.stop.load(Ordering::Relaxed) {
+        match TcpStream::connect(&spec.endpoint.address).await {
+            Ok(s) => {
+                backoff.reset();
+                stats.connected();
+                eprintln!("picket: receiver {}: connected to {}", spec.name, spec.endpoint);
+                let _ = s.set_nodelay(true);
+                let end = read_stream(s, config, format, &stats, &feed).await;
+                stats.disconnected();
+                if end.is_err() {
+                    return;
+                }
+                if spec.start.is_some() {
+                    // A recording replayed over TCP ends with its connection.
+                    eprintln!(
+                        "picket: receiver {}: the replay from {} ended",
+                        spec.name, spec.endpoint
+                    );
+                    return;
+                }
+                eprintln!(
+                    "picket: receiver {}: connection to {} closed; reconnecting",
+                    spec.name, spec.endpoint
+                );
+            }
+            Err(e) => {
+                if backoff.attempts() == 0 {
+                    eprintln!(
+                        "picket: receiver {}: cannot connect to {}: {e}; retrying with backoff",
+                        spec.name, spec.endpoint
+                    );
+                }
+            }
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
+    }
+}
+
+/// A poller of an `aircraft.json` URL: one observation per aircraft each `interval`.
+pub async fn run_poller(
+    spec: ReceiverSpec,
+    id: u16,
+    interval: Duration,
+    stats: Arc<ReceiverStats>,
+    feed: Feed,
+) {
+    let config = spec.reader_config(id);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let mut backoff = Backoff::new(u64::from(id) << 32);
+    let mut up = false;
+    let mut scratch = Vec::new();
+    while !feed.stop.load(Ordering::Relaxed) {
+        let url = spec.endpoint.address.clone();
+        let a = agent.clone();
+        let got = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+            let mut resp = a.get(&url).call().map_err(|e| e.to_string())?;
+            resp.body_mut()
+                .with_config()
+                .limit(64 * 1024 * 1024)
+                .read_to_vec()
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match got {
+            Ok(body) => {
+                if !up {
+                    up = true;
+                    stats.connected();
+                    backoff.reset();
+                }
+                stats.bytes(body.len() as u64);
+                let now = crate::now_utc();
+                let mut reader = AnyReader::new(Format::Jsonl, config);
+                reader.feed_at(&body, now);
+                reader.finish();
+                let mut bad = 0;
+                let batch = drain(&mut reader, &stats, &mut bad, now);
+                if !batch.items.is_empty() {
+                    feed.outputs.publish(&batch.items, &mut scratch, None);
+                    if feed.tx.send(batch).await.is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(interval).await;
+            }
+            Err(e) => {
+                if up || backoff.attempts() == 0 {
+                    eprintln!(
+                        "picket: receiver {}: {}: {e}; retrying with backoff",
+                        spec.name, spec.endpoint
+                    );
+                }
+                if up {
+                    up = false;
+                    stats.disconnected();
+                }
+                tokio::time::sleep(backoff.next_delay().max(interval)).await;
+            }
+        }
+    }
+}
+
+/// A listener for pushed input: every connection is read as one more feed of receiver
+/// `id` (one clock domain per listener: one feeder per port is the expected use).
+pub async fn run_listener(
+    listener: TcpListener,
+    protocol: Protocol,
+    id: u16,
+    stats: Arc<ReceiverStats>,
+    feed: Feed,
+) {
+    let config = ReaderConfig::live().with_receiver(id);
+    loop {
+        let Ok((s, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        if feed.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        eprintln!("picket: receiver {}: {peer} connected", stats.name);
+        stats.connected();
+        let stats = Arc::clone(&stats);
+        let feed = feed.clone();
+        tokio::spawn(async move {
+            let _ = read_stream(s, config, protocol.format(), &stats, &feed).await;
+            stats.disconnected();
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_parse_and_print() {
+        let e: Endpoint = "beast://127.0.0.1:30005".parse().unwrap();
+        assert_eq!(e.protocol, Protocol::Beast);
+        assert_eq!(e.address, "127.0.0.1:30005");
+        assert_eq!(e.to_string(), "beast://127.0.0.1:30005");
+        let e: Endpoint = "http://pi/tar1090/data/aircraft.json".parse().unwrap();
+        assert_eq!(e.protocol, Protocol::AircraftJson);
+        assert!("beast://host".parse::<Endpoint>().is_err());
+        assert!("ftp://host:1".parse::<Endpoint>().is_err());
+        assert!("host:30005".parse::<Endpoint>().is_err());
+    }
+
+    #[test]
+    fn connect_flag_takes_name_and_position() {
+        let r = ReceiverSpec::parse_flag("north=sbs://10.0.0.2:30003@10.5,-66.9", 3).unwrap();
+        assert_eq!(r.name, "north");
+        assert_eq!(r.endpoint.protocol, Protocol::Sbs);
+        let p = r.position.unwrap();
+        assert!((p.lat - 10.5).abs() < 1e-9);
+        let r = ReceiverSpec::parse_flag("avr://h:30002", 2).unwrap();
+        assert_eq!(r.name, "rx2");
+        assert!(r.position.is_none());
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let mut b = Backoff::new(7);
+        let d: Vec<f64> = (0..12).map(|_| b.next_delay().as_secs_f64()).collect();
+        assert!((0.25..=0.5).contains(&d[0]), "{d:?}");
+        assert!((0.5..=1.0).contains(&d[1]), "{d:?}");
+        assert!(d.iter().all(|&x| x <= 30.0), "{d:?}");
+        assert!(d[11] >= 15.0, "{d:?}");
+        b.reset();
+        assert!(b.next_delay().as_secs_f64() <= 0.5);
+    }
+}

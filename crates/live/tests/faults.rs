@@ -1,0 +1,246 @@
+//! Faults on loopback with fake sources of our own: a source killed and restarted, garbage
+//! between frames, a stalled source beside a live one, an output client that stops
+//! reading. "Never blocks" is checked as progress counters that keep moving.
+
+use picket_live::config::{Overrides, Settings};
+use picket_live::driver::{self, Control, RunOptions};
+use picket_live::stats::{LiveStats, ReceiverSnapshot};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A DF17 airborne identification (KLM1023), the classic test vector.
+const DF17: [u8; 14] = [
+    0x8D, 0x48, 0x40, 0xD6, 0x20, 0x2C, 0xC3, 0x71, 0xC3, 0x2C, 0xE0, 0x57, 0x60, 0x98,
+];
+
+/// `n` Beast messages of the vector, 12 MHz timestamps 0.1 s apart from `t0`.
+fn beast_frames(n: usize, t0: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..n as u64 {
+        picket_receive::beast::write_message(&mut out, b'3', t0 + i * 1_200_000, 0x80, &DF17);
+    }
+    out
+}
+
+/// Waits for `cond` up to `secs` seconds.
+fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// A run of the library in a thread.
+struct Run {
+    control: Control,
+    thread: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Run {
+    fn start(overrides: Overrides) -> Run {
+        let settings = Settings::resolve(
+            None,
+            Overrides {
+                text: true,
+                ..overrides
+            },
+        )
+        .unwrap();
+        let control = Control::default();
+        let c = control.clone();
+        let thread = std::thread::spawn(move || {
+            driver::run(
+                &settings,
+                &RunOptions {
+                    quiet: true,
+                    text: false,
+                    ..RunOptions::default()
+                },
+                &c,
+            )
+        });
+        let run = Run {
+            control,
+            thread: Some(thread),
+        };
+        assert!(
+            wait_for(20, || run.control.stats.get().is_some()),
+            "the run started"
+        );
+        run
+    }
+
+    fn stats(&self) -> &LiveStats {
+        self.control.stats.get().unwrap()
+    }
+
+    fn rx(&self, i: usize) -> ReceiverSnapshot {
+        self.stats().receivers()[i].clone()
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.control.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let r = t.join().expect("the run thread ends");
+            if !std::thread::panicking() {
+                r.unwrap();
+            }
+        }
+    }
+}
+
+fn connect(addrs: &[SocketAddr]) -> Overrides {
+    Overrides {
+        connect: addrs.iter().map(|a| format!("beast://{a}")).collect(),
+        ..Overrides::default()
+    }
+}
+
+#[test]
+fn a_source_killed_and_restarted_is_reconnected_and_counting_goes_on() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let run = Run::start(connect(&[addr]));
+    let (mut s, _) = listener.accept().unwrap();
+    s.write_all(&beast_frames(500, 1_000)).unwrap();
+    assert!(wait_for(20, || run.rx(0).messages == 500), "{:?}", run.rx(0));
+    assert!(run.rx(0).connected);
+    // Kill the source: connection and listener gone.
+    drop(s);
+    drop(listener);
+    assert!(wait_for(20, || !run.rx(0).connected), "{:?}", run.rx(0));
+    // Restart it on the same port.
+    let mut listener = None;
+    assert!(wait_for(20, || {
+        listener = TcpListener::bind(addr).ok();
+        listener.is_some()
+    }));
+    let (mut s, _) = listener.unwrap().accept().unwrap();
+    s.write_all(&beast_frames(300, 5_000)).unwrap();
+    assert!(wait_for(30, || run.rx(0).messages == 800), "{:?}", run.rx(0));
+    let r = run.rx(0);
+    assert_eq!(r.reconnects, 1, "{r:?}");
+    assert!(r.connected && r.last_heard.is_some(), "{r:?}");
+    assert_eq!(r.bad_frames, 0, "{r:?}");
+}
+
+#[test]
+fn garbage_between_frames_is_skipped_and_counted() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let run = Run::start(connect(&[addr]));
+    let (mut s, _) = listener.accept().unwrap();
+    // xorshift noise without the Beast escape byte: each run is one resynchronisation.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut bytes = Vec::new();
+    let runs = 200;
+    for i in 0..runs {
+        bytes.extend_from_slice(&beast_frames(1, 1_000 + i * 1_200_000));
+        let len = 1 + (x % 40) as usize;
+        for _ in 0..len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = (x >> 24) as u8;
+            bytes.push(if b == 0x1a { 0x1b } else { b });
+        }
+    }
+    bytes.extend_from_slice(&beast_frames(1, 999_000_000));
+    // In pieces of odd sizes, so frames and noise are cut anywhere.
+    for piece in bytes.chunks(777) {
+        s.write_all(piece).unwrap();
+    }
+    assert!(
+        wait_for(20, || run.rx(0).messages == runs + 1
+            && run.rx(0).bad_frames == runs),
+        "{:?}",
+        run.rx(0)
+    );
+}
+
+#[test]
+fn a_stalled_source_holds_nobody_up() {
+    let stalled = TcpListener::bind("127.0.0.1:0").unwrap();
+    let live = TcpListener::bind("127.0.0.1:0").unwrap();
+    let run = Run::start(connect(&[
+        stalled.local_addr().unwrap(),
+        live.local_addr().unwrap(),
+    ]));
+    // The stalled source accepts and never sends.
+    let (_quiet, _) = stalled.accept().unwrap();
+    let (mut s, _) = live.accept().unwrap();
+    assert!(wait_for(20, || run.rx(0).connected));
+    for round in 1..=5u64 {
+        s.write_all(&beast_frames(100, round * 1_000_000_000)).unwrap();
+        assert!(
+            wait_for(20, || run.rx(1).messages == round * 100),
+            "round {round}: {:?}",
+            run.rx(1)
+        );
+        assert_eq!(run.rx(0).messages, 0);
+        assert!(run.rx(0).connected);
+    }
+}
+
+#[test]
+fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
+    let source = TcpListener::bind("127.0.0.1:0").unwrap();
+    let run = Run::start(Overrides {
+        beast_out: Some("127.0.0.1:0".into()),
+        ..connect(&[source.local_addr().unwrap()])
+    });
+    let out_addr = run.stats().outputs()[0].addr.expect("the output is bound");
+    // One client that never reads (small receive buffer so it fills early), one that does.
+    let _deaf = TcpStream::connect(out_addr).unwrap();
+    let mut reader = TcpStream::connect(out_addr).unwrap();
+    assert!(wait_for(20, || run.stats().outputs()[0].clients == 2));
+    let read_bytes = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let counter = Arc::clone(&read_bytes);
+    let reading = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+        }
+    });
+    // The source sends until the test ends.
+    let (mut s, _) = source.accept().unwrap();
+    let stop = Arc::clone(&done);
+    let feeding = std::thread::spawn(move || {
+        let chunk = beast_frames(2000, 1_000);
+        while !stop.load(Ordering::Relaxed) {
+            if s.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    assert!(
+        wait_for(60, || run.stats().outputs()[0].dropped_slow == 1),
+        "{:?}",
+        run.stats().outputs()
+    );
+    assert_eq!(run.stats().outputs()[0].clients, 1);
+    // After the drop, the reading client and the input keep moving.
+    for _ in 0..3 {
+        let (b, m) = (read_bytes.load(Ordering::Relaxed), run.rx(0).messages);
+        assert!(wait_for(20, || read_bytes.load(Ordering::Relaxed) > b
+            && run.rx(0).messages > m));
+    }
+    done.store(true, Ordering::Relaxed);
+    drop(run);
+    feeding.join().unwrap();
+    reading.join().unwrap();
+}
