@@ -110,6 +110,7 @@ const picketState = {
     return selected;
   },
   firstAircraftAt: 0,
+  map: null as maplibregl.Map | null,
   streamOpens: 0,
   messages: 0,
 };
@@ -365,6 +366,7 @@ async function setupMap() {
     attributionControl: false,
     fadeDuration: 0,
   });
+  picketState.map = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }));
   await new Promise<void>((resolve) => map.on("load", () => resolve()));

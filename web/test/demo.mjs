@@ -129,6 +129,15 @@ try {
   if (!country.includes("Russia")) fail(`panel country is ${JSON.stringify(country)}, not Russia`);
   await until("evidence replayed on the map", 20, () => page.evaluate(() => Number(document.body.dataset.replayed || 0) > 0));
 
+  // The timeline: the landing as one entry, and the search box finds the aircraft.
+  await page.locator('#tabs button[data-tab="timeline"]').click();
+  await until("landing in the timeline", 20, () => page.locator('#events li.event[data-kind="landing"]').count());
+  await page.locator("#search").fill("RA-864");
+  await until("search result", 20, () => page.locator(`#search-results .result[data-hex="${LANDING_HEX}"]`).count());
+  await page.locator("#search").fill("");
+  await until("search closed", 10, () => page.evaluate(() => document.querySelector("#search-results").hidden));
+  await page.locator('#tabs button[data-tab="feed"]').click();
+
   mkdirSync(join(root, "target"), { recursive: true });
   const shot = join(root, "target", "web-demo.png");
   await page.screenshot({ path: shot });
