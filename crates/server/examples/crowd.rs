@@ -110,7 +110,7 @@ fn second(fl: &[Flight], t0: f64, k: u64, out: &mut Vec<Received>) {
             height_difference: HeightDifference::from_ft(None),
         });
         out.push(item(t0 + k as f64 + phase + 0.2, squitter(f.address, v)));
-        if k % 5 == 0 {
+        if k.is_multiple_of(5) {
             let id = Identification::new(Category::from_type_code(4, 3).unwrap(), &f.callsign);
             out.push(item(
                 t0 + k as f64 + phase + 0.3,
