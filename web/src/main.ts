@@ -110,6 +110,7 @@ const picketState = {
     return selected;
   },
   firstAircraftAt: 0,
+  mapReadyAt: 0,
   map: null as maplibregl.Map | null,
   streamOpens: 0,
   messages: 0,
@@ -369,7 +370,10 @@ async function setupMap() {
   picketState.map = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }));
+  // The stream starts while the style loads: the first aircraft are there when it is.
+  connect();
   await new Promise<void>((resolve) => map.on("load", () => resolve()));
+  picketState.mapReadyAt = performance.now();
 
   for (const s of SHAPES) {
     for (const [name, colour] of Object.entries(COLOURS)) {
@@ -851,7 +855,7 @@ function wire() {
 async function main() {
   wire();
   await setupMap();
-  connect();
+  scheduleRedraw();
   document.body.dataset.ready = "1";
 }
 

@@ -43,6 +43,11 @@ try {
   // Drawn: the next frame after the first aircraft arrived.
   await page.waitForFunction(() => Number(document.body.dataset.aircraft || 0) > 0, null, { timeout: 60_000 });
   result.first_drawn_ms = Math.round(await page.evaluate(() => performance.now()));
+  result.map_ready_ms = Math.round(await page.evaluate(() => window.picket.mapReadyAt));
+  result.nav = await page.evaluate(() => {
+    const n = performance.getEntriesByType("navigation")[0];
+    return { dom_content_loaded_ms: Math.round(n.domContentLoadedEventEnd), load_ms: Math.round(n.loadEventEnd) };
+  });
   await page.waitForTimeout(3000); // let the stream settle (a measurement, not a test)
   result.in_view = await page.evaluate(() => window.picket.planes.size);
   const total = await page.evaluate(async () => (await (await fetch("data/aircraft.json")).json()).aircraft.length);

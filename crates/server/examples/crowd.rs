@@ -131,6 +131,15 @@ fn item(t: f64, f: Frame) -> Received {
     }
 }
 
+/// User + system CPU time of this process, seconds (Linux: /proc/self/stat, 100 ticks/s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -173,11 +182,15 @@ fn main() {
         let runs = 50;
         let mut write = Vec::new();
         let mut bytes = 0;
+        let cpu0 = cpu_seconds();
         for _ in 0..runs {
             let t = Instant::now();
             let s = readsb::aircraft_json(&snap);
             write.push(t.elapsed().as_secs_f64() * 1e3);
             bytes = s.len();
+        }
+        if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
+            println!("aircraft.json write: {:.2} ms of CPU time per write (mean of {runs})", (b - a) * 1e3 / f64::from(runs));
         }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -213,6 +226,23 @@ fn main() {
         println!("aircraft.json, {n} aircraft, {bytes} bytes: write median {m:.2} ms, p95 {p:.2} ms, max {x:.2} ms");
         let (m, p, x) = stat(&mut request);
         println!("GET /data/aircraft.json through the router (fresh snapshot): median {m:.2} ms, p95 {p:.2} ms, max {x:.2} ms");
+        // Later requests of the same snapshot share its JSON.
+        let app = router(AppState::new(hub.clone(), ServerConfig::default()));
+        let mut cached = Vec::new();
+        for _ in 0..runs {
+            let app = app.clone();
+            let t = Instant::now();
+            rt.block_on(async {
+                let r = app
+                    .oneshot(Request::builder().uri("/data/aircraft.json").body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                r.into_body().collect().await.unwrap().to_bytes().len()
+            });
+            cached.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let (m, p, x) = stat(&mut cached);
+        println!("GET /data/aircraft.json again (same snapshot): median {m:.3} ms, p95 {p:.3} ms, max {x:.3} ms");
         return;
     }
 
