@@ -99,6 +99,8 @@ const trails = new Map<string, [number, number][]>();
 const records: RecordJson[] = [];
 const seenSeq = new Set<number>();
 let selected: string | null = null;
+/** The event id of the alert or timeline entry last clicked. */
+let activeId: string | null = null;
 let now = 0;
 let replay: { hex: string; points: [number, number][]; step: number } | null = null;
 
@@ -615,7 +617,7 @@ function renderFeed() {
   ol.replaceChildren();
   const alerts = records.filter((r) => r.rule).slice(-300).reverse();
   for (const r of alerts) {
-    const li = el("li", `alert kind-${r.kind}${r.aircraft?.military ? " mil" : ""}`);
+    const li = el("li", `alert kind-${r.kind}${r.aircraft?.military ? " mil" : ""}${r.id === activeId ? " active" : ""}`);
     li.dataset.kind = r.kind;
     li.dataset.hex = r.hex;
     li.dataset.id = r.id;
@@ -688,6 +690,7 @@ async function loadTimeline() {
 
 /** Focuses an alert's aircraft and replays its evidence positions on the map. */
 function focusRecord(r: RecordJson) {
+  activeId = r.id;
   for (const li of document.querySelectorAll(".alert.active, .event.active")) li.classList.remove("active");
   for (const li of document.querySelectorAll(`[data-id="${r.id}"]`)) li.classList.add("active");
   const pts = (r.evidence || [])
