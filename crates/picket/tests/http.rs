@@ -114,7 +114,7 @@ fn run_with_http_in_the_config_serves_what_the_engine_sees() {
     let config = dir.join("picket.toml");
     std::fs::write(
         &config,
-        "http = \"127.0.0.1:0\"\n[tokens]\nhttp = \"t0ken\"\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"400s\"\nspeed = 20\n",
+        "http = \"127.0.0.1:0\"\n[tokens]\nhttp = \"t0ken\"\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"900s\"\nspeed = 20\n",
     )
     .unwrap();
     let (mut child, addr) = start(&["run", "-q", "-c", config.to_str().unwrap()]);
@@ -127,12 +127,11 @@ fn run_with_http_in_the_config_serves_what_the_engine_sees() {
         body.contains("\"type\":\"IL62\"") && body.contains("\"trail\":[["),
         "{body}"
     );
-    let (status, metrics) = get(&addr, "/metrics").unwrap();
-    assert_eq!(status, 200);
-    assert!(
-        metrics.contains("picket_events_total{kind=\"landing\"} 1"),
-        "{metrics}"
-    );
+    // The counters follow with the next publication.
+    until("the landing counted in /metrics", 30, || {
+        get(&addr, "/metrics")
+            .is_some_and(|(s, m)| s == 200 && m.contains("picket_events_total{kind=\"landing\"} 1"))
+    });
     // The reload needs the config's token.
     let mut s = TcpStream::connect(&addr).unwrap();
     write!(

@@ -190,7 +190,10 @@ fn main() {
             bytes = s.len();
         }
         if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
-            println!("aircraft.json write: {:.2} ms of CPU time per write (mean of {runs})", (b - a) * 1e3 / f64::from(runs));
+            println!(
+                "aircraft.json write: {:.2} ms of CPU time per write (mean of {runs})",
+                (b - a) * 1e3 / f64::from(runs)
+            );
         }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -234,7 +237,12 @@ fn main() {
             let t = Instant::now();
             rt.block_on(async {
                 let r = app
-                    .oneshot(Request::builder().uri("/data/aircraft.json").body(Body::empty()).unwrap())
+                    .oneshot(
+                        Request::builder()
+                            .uri("/data/aircraft.json")
+                            .body(Body::empty())
+                            .unwrap(),
+                    )
                     .await
                     .unwrap();
                 r.into_body().collect().await.unwrap().to_bytes().len()
@@ -242,7 +250,9 @@ fn main() {
             cached.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let (m, p, x) = stat(&mut cached);
-        println!("GET /data/aircraft.json again (same snapshot): median {m:.3} ms, p95 {p:.3} ms, max {x:.3} ms");
+        println!(
+            "GET /data/aircraft.json again (same snapshot): median {m:.3} ms, p95 {p:.3} ms, max {x:.3} ms"
+        );
         return;
     }
 
