@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -11,6 +11,7 @@ use picket_engine::engine::Engine;
 use picket_engine::event::Alert;
 use picket_engine::track::Ingested;
 use picket_live::driver::EngineObserver;
+use picket_live::stats::LiveStats;
 use picket_receive::Received;
 use picket_server::{router, AppState, Command, Hub, Publisher, ServerConfig};
 
@@ -26,11 +27,16 @@ pub(crate) struct HttpObserver {
     reload: Arc<AtomicBool>,
     next: Instant,
     world_set: bool,
+    /// Data time of the last item taken.
+    last_item: f64,
+    /// The live receivers' names and connection counters, once the run has started.
+    stats: Arc<OnceLock<LiveStats>>,
 }
 
 impl EngineObserver for HttpObserver {
     fn on_item(&mut self, item: &Received, ingested: &Ingested) {
         self.publisher.on_item(item, ingested);
+        self.last_item = item.time_utc;
     }
 
     fn on_alerts(&mut self, alerts: &[Alert]) {
@@ -55,7 +61,24 @@ impl EngineObserver for HttpObserver {
                 }
             }
         }
-        self.publisher.publish(engine, now, 0.0);
+        if let Some(stats) = self.stats.get() {
+            // Live receivers have ids in the order of their list.
+            for (i, r) in stats.receivers().iter().enumerate() {
+                if let Ok(id) = u16::try_from(i) {
+                    self.publisher
+                        .set_receiver_status(id, &r.name, r.connected, r.bad_frames);
+                }
+            }
+        }
+        // Live items are stamped with their arrival: the wall clock minus that is how far
+        // the engine is behind. A replay's data time is no arrival time: no lag to show.
+        let behind = picket_live::now_utc() - self.last_item;
+        let lag = if (0.0..3600.0).contains(&behind) {
+            behind
+        } else {
+            0.0
+        };
+        self.publisher.publish(engine, now, lag);
     }
 
     fn on_reload(&mut self, engine: &Engine) {
@@ -72,6 +95,7 @@ pub(crate) fn start(
     token: Option<String>,
     reload: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    stats: Arc<OnceLock<LiveStats>>,
 ) -> Result<HttpObserver> {
     let addr = addr
         .parse()
@@ -117,5 +141,7 @@ pub(crate) fn start(
         reload,
         next: Instant::now(),
         world_set: false,
+        last_item: f64::NEG_INFINITY,
+        stats,
     })
 }

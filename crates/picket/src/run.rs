@@ -168,6 +168,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
                 settings.tokens.get("http").cloned(),
                 control.reload.clone(),
                 control.stop.clone(),
+                control.stats.clone(),
             )?;
             Some(Arc::new(Mutex::new(o)) as Arc<Mutex<dyn EngineObserver>>)
         }

@@ -79,6 +79,17 @@ impl Publisher {
         }
     }
 
+    /// Sets what the run-time knows of a receiver (its name, connection, the bad frames its
+    /// framer dropped before the engine saw them); the frame counts stay the publisher's.
+    pub fn set_receiver_status(&mut self, id: u16, name: &str, connected: bool, errors: u64) {
+        let r = self.receiver(id);
+        if r.name != name {
+            r.name = name.to_owned();
+        }
+        r.connected = connected;
+        r.errors = r.errors.max(errors);
+    }
+
     fn receiver(&mut self, id: u16) -> &mut ReceiverInfo {
         let i = match self.receivers.iter().position(|r| r.id == id) {
             Some(i) => i,
