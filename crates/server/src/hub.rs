@@ -246,7 +246,7 @@ pub struct Metrics {
     pub bad_frames: u64,
     /// Aircraft tracked now.
     pub aircraft: u64,
-    /// Events by kind (every phase).
+    /// Events that raised alerts, by kind (every phase).
     pub events_by_kind: Vec<(&'static str, u64)>,
     /// Alerts by rule.
     pub alerts_by_rule: Vec<(String, u64)>,
