@@ -55,6 +55,8 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 /// forward: the first pass plays the scenarios at their own dates (which are in order), each
 /// later pass shifts them by a whole number of weeks past the previous pass.
 pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<()> {
+    // However the player ends (an error, a panic), the server stops with it.
+    let _stop_with_me = StopOnDrop(stop.clone());
     let commands = hub.take_commands();
     let mut config = EngineConfig::default();
     config.tracker.trail_len = picket_server::TRAIL_LEN;
@@ -148,6 +150,15 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Sets the stop flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Handles the server's commands. The demo's rules are the built-in ones: a reload

@@ -68,10 +68,15 @@ impl Publisher {
         &self.hub
     }
 
-    /// Adds a receiver (or replaces the one with its id).
+    /// Adds a receiver; for an id already known, takes its name, position and connection
+    /// and keeps the counters.
     pub fn add_receiver(&mut self, info: ReceiverInfo) {
         match self.receivers.iter_mut().find(|r| r.id == info.id) {
-            Some(r) => *r = info,
+            Some(r) => {
+                r.name = info.name;
+                r.position = info.position;
+                r.connected = info.connected;
+            }
             None => {
                 self.receivers.push(info);
                 self.rates.push(Rate::default());
@@ -214,7 +219,7 @@ impl Publisher {
             if let Some(t0) = rate.time_at_last {
                 let dt = now - t0;
                 if dt >= 1.0 {
-                    r.frames_per_s = (r.frames - rate.frames_at_last) as f64 / dt;
+                    r.frames_per_s = r.frames.saturating_sub(rate.frames_at_last) as f64 / dt;
                     rate.frames_at_last = r.frames;
                     rate.time_at_last = Some(now);
                 }

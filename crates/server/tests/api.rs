@@ -564,3 +564,23 @@ fn the_strict_parser_refuses_what_the_format_forbids() {
         );
     }
 }
+
+/// Regression: the demo adds its receivers again on every pass; that reset the frame
+/// counts below the rate's last reading and the subtraction overflowed.
+#[test]
+fn adding_a_known_receiver_again_keeps_its_counters() {
+    let mut f = filled(30.0);
+    let before = f.hub.receivers()[0].frames;
+    assert!(before > 0);
+    f.publisher.add_receiver(picket_server::ReceiverInfo {
+        id: 0,
+        name: "avila again".into(),
+        connected: true,
+        ..Default::default()
+    });
+    let now = f.hub.snapshot().now;
+    f.publisher.publish(&f.engine, now + 2.0, 0.0);
+    let r = &f.hub.receivers()[0];
+    assert_eq!(r.name, "avila again");
+    assert_eq!(r.frames, before);
+}
