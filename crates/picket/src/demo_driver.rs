@@ -58,9 +58,7 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
     // However the player ends (an error, a panic), the server stops with it.
     let _stop_with_me = StopOnDrop(stop.clone());
     let commands = hub.take_commands();
-    let mut config = EngineConfig::default();
-    config.tracker.trail_len = picket_server::TRAIL_LEN;
-    let mut engine = Engine::new(config);
+    let mut engine = new_engine();
     hub.set_world(engine.zones(), engine.rules());
     let mut publisher = Publisher::new(hub, Vec::new());
     let mut alerts: Vec<Alert> = Vec::new();
@@ -71,6 +69,10 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
     let mut lag = 0.0f64;
     for pass in 0u64.. {
         for (n, seg) in SEGMENTS.iter().enumerate() {
+            // A fresh engine per window: the jump in data time between two windows would
+            // otherwise read as every aircraft of the last one going silent at once (went
+            // dark, formations ended), alerts the scenarios never scripted.
+            engine = new_engine();
             let scenario = crate::simulate::load_scenario(seg.scenario)?;
             let sim = Simulation::new(
                 &scenario,
@@ -141,15 +143,18 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
                 }
                 last_data = last_data.max(t);
             }
-            // The end of the window: advance data time a little so the next segment's
-            // aircraft do not meet this one's on the map.
+            // The next window starts a little later in data time.
             last_data += 5.0;
-            engine.tick(last_data, &mut alerts);
-            publisher.on_alerts(&alerts);
-            alerts.clear();
         }
     }
     Ok(())
+}
+
+/// The demo's engine: default rules and zones, trails kept for the map.
+fn new_engine() -> Engine {
+    let mut config = EngineConfig::default();
+    config.tracker.trail_len = picket_server::TRAIL_LEN;
+    Engine::new(config)
 }
 
 /// Sets the stop flag when dropped.
