@@ -53,6 +53,13 @@ try {
   const total = await page.evaluate(async () => (await (await fetch("data/aircraft.json")).json()).aircraft.length);
   result.total = total;
   result.sent_share = +(result.in_view / total).toFixed(3);
+  // BENCH_HIDE_BASE=1: without the base map's land and borders, to see what they cost.
+  if (process.env.BENCH_HIDE_BASE === "1") {
+    await page.evaluate(() => {
+      for (const l of ["land", "borders"]) window.picket.map.setLayoutProperty(l, "visibility", "none");
+    });
+    result.base_map = "hidden";
+  }
   // Pan for 4 s: one panBy per animation frame; frame times from requestAnimationFrame.
   result.pan = await page.evaluate(
     () =>
