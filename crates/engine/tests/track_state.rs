@@ -183,6 +183,28 @@ fn non_icao_and_tisb_addresses_are_kept_apart() {
 }
 
 #[test]
+fn multilateration_positions_are_labelled_mlat_and_rank_above_other_tools() {
+    let mut t = Tracker::new(TrackerConfig::default());
+    let b = Icao(0x156F01);
+    let mut o = Observation::new(b, ObservationSource::Mlat);
+    o.lat = Some(72.5);
+    o.lon = Some(-160.6);
+    t.ingest_observation(T0, &o);
+    let p = t.get(TrackKey::icao(b)).unwrap().position.unwrap();
+    assert_eq!(
+        (p.source, p.method),
+        (PositionSource::Mlat, PositionMethod::Observed)
+    );
+    // Another tool's position does not replace a fresh multilateration fix.
+    let mut other = Observation::new(b, ObservationSource::Sbs);
+    other.lat = Some(72.501);
+    other.lon = Some(-160.6);
+    t.ingest_observation(T0 + 1.0, &other);
+    let p = t.get(TrackKey::icao(b)).unwrap().position.unwrap();
+    assert_eq!((p.source, p.lat), (PositionSource::Mlat, 72.5));
+}
+
+#[test]
 fn observations_create_aircraft_but_never_make_addresses_known() {
     let mut t = Tracker::new(TrackerConfig::default());
     let b = Icao(0xE80443);

@@ -661,6 +661,9 @@ impl Settings {
         } else {
             bail!("no input: give --input FILE, --scenario NAME, --connect URL, or [input] or [[receiver]] in the configuration file");
         };
+        if !outputs.listen.is_empty() && !matches!(source, Source::Live { .. }) {
+            bail!("pushed input (--beast-in, --avr-in, beast_in, avr_in) is live input: it cannot be combined with files or a scenario");
+        }
         if matches!(source, Source::Files(_))
             && (flags.seed.is_some() || flags.from.is_some() || flags.duration.is_some())
         {

@@ -28,7 +28,7 @@ pub struct Batch {
 }
 
 /// Batches the engine's channel holds before receivers wait (backpressure, not loss).
-pub const CHANNEL_BATCHES: usize = 256;
+pub const CHANNEL_BATCHES: usize = 32;
 
 /// Bytes read from a socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -172,11 +172,43 @@ impl ReceiverSpec {
     }
 }
 
+/// Emptied batch buffers, handed back by the engine thread so readers do not allocate a
+/// new one per read.
+#[derive(Debug, Clone, Default)]
+pub struct Pool(Arc<std::sync::Mutex<Vec<Vec<Received>>>>);
+
+impl Pool {
+    /// Buffers kept at most.
+    const KEEP: usize = 32;
+
+    /// An empty buffer (a recycled one when there is one).
+    pub fn take(&self) -> Vec<Received> {
+        self.0
+            .lock()
+            .map(|mut v| v.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Gives a buffer back (emptied here).
+    pub fn give(&self, mut items: Vec<Received>) {
+        items.clear();
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < Self::KEEP {
+                v.push(items);
+            }
+        }
+    }
+}
+
 /// What every receiver task shares: the engine's channel, the frame outputs, the stop flag.
 #[derive(Debug, Clone)]
 pub struct Feed {
     /// The engine's channel.
     pub tx: mpsc::Sender<Batch>,
+    /// Batch buffers to reuse.
+    pub pool: Pool,
     /// Beast/AVR outputs of what is received.
     pub outputs: Arc<FrameOutputs>,
     /// Set when the run stops.
@@ -227,8 +259,8 @@ impl Backoff {
 }
 
 /// Frames what `reader` has, into a batch; counts the messages and bad frames.
-fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64) -> Batch {
-    let mut items = Vec::new();
+fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64, pool: &Pool) -> Batch {
+    let mut items = pool.take();
     while let Some(r) = reader.next() {
         if let Ok(item) = r {
             items.push(item);
@@ -266,7 +298,7 @@ async fn read_stream(
         } else {
             reader.feed(&buf[..n]);
         }
-        let batch = drain(&mut reader, stats, &mut bad, now);
+        let batch = drain(&mut reader, stats, &mut bad, now, &feed.pool);
         if batch.items.is_empty() {
             continue;
         }
@@ -362,7 +394,7 @@ pub async fn run_poller(
                 reader.feed_at(&body, now);
                 reader.finish();
                 let mut bad = 0;
-                let batch = drain(&mut reader, &stats, &mut bad, now);
+                let batch = drain(&mut reader, &stats, &mut bad, now, &feed.pool);
                 if !batch.items.is_empty() {
                     feed.outputs.publish(&batch.items, &mut scratch, None);
                     if feed.tx.send(batch).await.is_err() {

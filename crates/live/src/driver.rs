@@ -224,6 +224,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         }
     };
     let live_positions: Vec<_> = live_specs.iter().filter_map(|s| s.position).collect();
+    let scenario_count = scenario_receivers.len();
     let files = WorldFiles {
         rules: settings.rules.clone(),
         zones: settings.zones.clone(),
@@ -246,7 +247,12 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     check_sink_names(pipeline.rules(), &sinks)?;
     check_sink_rules(pipeline.rules(), settings)?;
 
-    let n_receivers = live_specs.len() + listens.len();
+    // Clock domains: outputs zero the timestamps when more than one receiver feeds them.
+    let n_receivers = match &settings.source {
+        SourceSetting::Live { .. } => live_specs.len() + listens.len(),
+        SourceSetting::Files(paths) => paths.len(),
+        SourceSetting::Scenario { .. } => scenario_count,
+    };
     let outputs = start_outputs(settings, &handle, n_receivers.max(1), &control.stop, opts.quiet)?;
     if !opts.quiet {
         eprintln!(
@@ -262,8 +268,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     }
 
     let (tx, mut rx) = mpsc::channel::<Batch>(CHANNEL_BATCHES);
+    let pool = connect::Pool::default();
     let feed = Feed {
         tx,
+        pool: pool.clone(),
         outputs: Arc::clone(&outputs.frames),
         stop: Arc::clone(&control.stop),
     };
@@ -336,10 +344,12 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut counts = Counts::default();
     let mut alerts: Vec<Alert> = Vec::new();
     let mut last_tick = f64::NEG_INFINITY;
+    let mut due = next_tick_due(last_tick);
     let mut stopped = false;
     let mut sbs_buf = String::new();
     let mut text_out = opts.text.then(std::io::stdout);
     let sbs = outputs.sbs.clone();
+    let engine_counts = Arc::clone(&live.engine);
     rt.block_on(async {
         loop {
             if control.stop.load(Ordering::Relaxed) {
@@ -356,7 +366,6 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 }
             }
             let wait = if wall_clock {
-                let due = next_tick_due(last_tick);
                 (due - crate::now_utc()).clamp(0.0, 1.0)
             } else {
                 0.25
@@ -367,6 +376,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         .observer
                         .as_ref()
                         .map(|o| o.lock().unwrap_or_else(PoisonError::into_inner));
+                    engine_counts
+                        .items
+                        .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
                     for item in &batch.items {
                         let t = item.time_utc;
                         if counts.first_time.is_none() {
@@ -375,9 +387,11 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         if t > counts.last_time {
                             counts.last_time = t;
                         }
-                        if t >= next_tick_due(last_tick) {
+                        if t >= due {
                             pipeline.tick(t, &mut alerts);
                             last_tick = t;
+                            due = next_tick_due(last_tick);
+                            engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
                         }
                         match item.what {
                             What::ModeS(_) => counts.frames += 1,
@@ -411,12 +425,13 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     if let Some(o) = observer.as_mut() {
                         o.on_engine(pipeline.engine(), counts.last_time);
                     }
+                    pool.give(batch.items);
                 }
                 Ok(None) => break,
                 Err(_) => {
                     if wall_clock {
                         let now = crate::now_utc().max(counts.last_time);
-                        if now >= next_tick_due(last_tick) {
+                        if now >= due {
                             pipeline.tick(now, &mut alerts);
                             last_tick = now;
                             if let Some(o) = &opts.observer {
@@ -424,6 +439,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                                     .unwrap_or_else(PoisonError::into_inner)
                                     .on_alerts(&alerts);
                             }
+                            due = next_tick_due(last_tick);
+                            engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
+                            engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
                             deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
                     }
@@ -486,13 +504,9 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
     let mut pacer = speed.map(|speed| Pacer { speed, start: None });
     let mut scratch = Vec::new();
     loop {
-        let mut items = Vec::with_capacity(if pacer.is_some() { 1 } else { FILE_BATCH });
-        while items.len() < items.capacity() {
-            match src.next() {
-                Some(item) => items.push(item),
-                None => break,
-            }
-        }
+        let want = if pacer.is_some() { 1 } else { FILE_BATCH };
+        let mut items = feed.pool.take();
+        src.fill(&mut items, want);
         let Some(last) = items.last() else { break };
         if let Some(p) = &mut pacer {
             p.wait(last.time_utc, &feed.stop);

@@ -247,7 +247,10 @@ pub fn listen(rt: &Handle, addr: SocketAddr, fanout: Arc<Fanout>) -> Result<Sock
     rt.spawn(async move {
         loop {
             match listener.accept().await {
-                Ok((s, peer)) => fanout.add(s, peer.to_string()),
+                Ok((s, peer)) => {
+                    eprintln!("picket: {} output: client {peer} connected", fanout.label);
+                    fanout.add(s, peer.to_string());
+                }
                 Err(e) => {
                     eprintln!("picket: {} output: accept failed: {e}", fanout.label);
                     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -163,6 +163,41 @@ impl Source {
         }
     }
 
+    /// Appends up to `max` items in time order to `out`; returns how many (0 at the end).
+    ///
+    /// The reader thread's path: a single file or a scenario is read straight into the
+    /// batch, without the merge's read-ahead (which only several files need).
+    pub fn fill(&mut self, out: &mut Vec<Received>, max: usize) -> usize {
+        let before = out.len();
+        match self {
+            Source::Files(inputs) if inputs.len() == 1 => {
+                let f = &mut inputs[0];
+                if let Some(r) = f.next.take() {
+                    out.push(r);
+                }
+                while out.len() - before < max {
+                    match f.input.next() {
+                        Some(Ok(r)) => out.push(r),
+                        Some(Err(e)) => f.error(e),
+                        None => break,
+                    }
+                }
+            }
+            Source::Scenario { frames, .. } => {
+                out.extend(frames.by_ref().take(max).map(|h| h.received));
+            }
+            _ => {
+                while out.len() - before < max {
+                    match self.next() {
+                        Some(r) => out.push(r),
+                        None => break,
+                    }
+                }
+            }
+        }
+        out.len() - before
+    }
+
     /// One line saying what the source is.
     pub fn describe(&self) -> String {
         match self {

@@ -189,10 +189,23 @@ pub struct OutputSnapshot {
     pub chunks: u64,
 }
 
+/// The engine thread's counters.
+#[derive(Debug, Default)]
+pub struct EngineCounters {
+    /// Items ingested.
+    pub items: AtomicU64,
+    /// Ticks run (data-time or, on a silent live feed, wall-clock ones).
+    pub ticks: AtomicU64,
+    /// Ticks run because the feeds were silent when one was due.
+    pub idle_ticks: AtomicU64,
+}
+
 /// Every receiver and output of a run: cloned (an `Arc`) into whoever shows them.
 #[derive(Debug, Clone)]
 pub struct LiveStats {
     started: Instant,
+    /// The engine thread.
+    pub engine: Arc<EngineCounters>,
     /// The receivers, by receiver id.
     pub receivers: Arc<Vec<Arc<ReceiverStats>>>,
     /// The outputs.
@@ -204,6 +217,7 @@ impl LiveStats {
     pub fn new(receivers: Vec<Arc<ReceiverStats>>, outputs: Vec<Arc<OutputStats>>) -> LiveStats {
         LiveStats {
             started: Instant::now(),
+            engine: Arc::default(),
             receivers: Arc::new(receivers),
             outputs: Arc::new(outputs),
         }

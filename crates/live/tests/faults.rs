@@ -244,3 +244,55 @@ fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
     feeding.join().unwrap();
     reading.join().unwrap();
 }
+
+#[test]
+fn pushed_beast_input_is_read_on_the_listen_port() {
+    let run = Run::start(Overrides {
+        beast_in: Some("127.0.0.1:0".into()),
+        avr_in: Some("127.0.0.1:0".into()),
+        ..Overrides::default()
+    });
+    // AVR lines pushed to the AVR listener (receiver 1), garbage line included.
+    let avr = run.rx(1).endpoint;
+    assert!(avr.starts_with("listen avr "), "{avr}");
+    let mut s = TcpStream::connect(avr.rsplit(' ').next().unwrap()).unwrap();
+    s.write_all(b"*8D4840D6202CC371C32CE0576098;\nnot a frame\n@000000B71B008D4840D6202CC371C32CE0576098;\n")
+        .unwrap();
+    drop(s);
+    assert!(
+        wait_for(20, || run.rx(1).messages == 2 && run.rx(1).bad_frames == 1),
+        "{:?}",
+        run.rx(1)
+    );
+    let endpoint = run.rx(0).endpoint;
+    let addr = endpoint.rsplit(' ').next().unwrap().to_string();
+    assert!(endpoint.starts_with("listen beast "), "{endpoint}");
+    // Two feeders one after the other: each connection is counted, the frames add up.
+    for (n, round) in [(250u64, 1u64), (150, 2)] {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(&beast_frames(n as usize, round * 1_000_000_000))
+            .unwrap();
+        drop(s);
+        let want = if round == 1 { 250 } else { 400 };
+        assert!(wait_for(20, || run.rx(0).messages == want), "{:?}", run.rx(0));
+        assert_eq!(run.rx(0).connections, round);
+    }
+}
+
+#[test]
+fn the_engine_ticks_on_the_wall_clock_when_the_feed_is_silent() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let run = Run::start(connect(&[listener.local_addr().unwrap()]));
+    let (mut s, _) = listener.accept().unwrap();
+    s.write_all(&beast_frames(10, 1_000)).unwrap();
+    assert!(wait_for(20, || run.rx(0).messages == 10));
+    // No frame comes any more; the next ticks are due by the clock all the same (what
+    // silence-based detectors need).
+    let before = run.stats().engine.idle_ticks.load(Ordering::Relaxed);
+    assert!(
+        wait_for(20, || run.stats().engine.idle_ticks.load(Ordering::Relaxed)
+            >= before + 2),
+        "no tick without frames"
+    );
+    assert_eq!(run.stats().engine.items.load(Ordering::Relaxed), 10);
+}

@@ -4,6 +4,7 @@ mod decode;
 mod demo;
 mod demo_driver;
 mod http;
+mod mlat;
 mod run;
 mod simulate;
 mod track;
@@ -32,6 +33,8 @@ enum Command {
     /// The demo: the built-in scenarios played faster than real time, with the live map at
     /// http://127.0.0.1:8080/.
     Demo(demo::DemoArgs),
+    /// Multilateration: positions of replies heard by several receivers' recordings.
+    Mlat(mlat::MlatArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Mlat(args) => mlat::run(&args),
     };
     match result {
         Ok(code) => code,

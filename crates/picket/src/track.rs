@@ -3,10 +3,10 @@
 use crate::decode::format_utc;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use picket_engine::engine::{Engine, EngineConfig};
+use picket_engine::engine::EngineConfig;
 use picket_engine::enrich::AircraftDb;
-use picket_engine::rules::Enrichment;
-use picket_engine::track::Aircraft;
+use picket_engine::rules::{Enrichment, Reported, RuleSet};
+use picket_engine::track::{Aircraft, Tracker};
 use picket_live::input::Input;
 use picket_receive::json::JsonObject;
 use picket_receive::time::{parse_time, DEFAULT_START};
@@ -15,7 +15,6 @@ use picket_world::geo::LatLon;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Arguments of `picket track`.
 #[derive(Debug, Args)]
@@ -69,9 +68,14 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
     if let Some(path) = &args.aircraft_db {
         eprintln!("picket: {}", picket_live::pipeline::load_db_file(&mut db, path)?);
     }
-    config.aircraft_db = Arc::new(db);
-    let mut engine = Engine::new(config);
-    let mut alerts = Vec::new();
+    // Tracking needs no detectors nor rules: the tracker alone, and enrichment computed
+    // only for the aircraft a table prints.
+    let view = View {
+        db,
+        rules: RuleSet::default_rules(),
+    };
+    let mut engine = Tracker::new(config.tracker);
+    let mut retired = Vec::new();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut next_print = None::<f64>;
@@ -79,23 +83,22 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
     let mut count = 0u64;
 
     let mut step =
-        |engine: &mut Engine, item: &Received, out: &mut BufWriter<io::StdoutLock<'_>>| -> Result<()> {
-            engine.ingest(item, &mut alerts);
-            alerts.clear();
+        |engine: &mut Tracker, item: &Received, out: &mut BufWriter<io::StdoutLock<'_>>| -> Result<()> {
+            engine.ingest(item);
             count += 1;
             let t = item.time_utc;
             if t > last_time {
                 // Data time drives retirement, once per data second at most.
                 if t.floor() > last_time.floor() {
-                    engine.tick(t, &mut alerts);
-                    alerts.clear();
+                    engine.tick(t, &mut retired);
+                    retired.clear();
                 }
                 last_time = t;
             }
             if let Some(every) = args.every {
                 let due = *next_print.get_or_insert(t + every);
                 if t >= due {
-                    print(engine, t, args.json, out)?;
+                    print(engine, &view, t, args.json, out)?;
                     next_print = Some(due + every);
                 }
             }
@@ -143,8 +146,8 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
             eprintln!("\r100% read");
         }
     }
-    engine.tick(last_time, &mut alerts);
-    print(&engine, last_time, args.json, &mut out)?;
+    engine.tick(last_time, &mut retired);
+    print(&engine, &view, last_time, args.json, &mut out)?;
     out.flush()?;
     if count == 0 {
         bail!("no input items");
@@ -162,8 +165,27 @@ fn parse_latlon(text: &str) -> Result<LatLon> {
     Ok(LatLon::new(lat, lon))
 }
 
-fn print(engine: &Engine, now: f64, json: bool, out: &mut impl Write) -> Result<()> {
-    let mut rows: Vec<(&Aircraft, &Enrichment)> = engine.enriched().collect();
+/// What enrichment is computed from when a table is printed.
+struct View {
+    db: AircraftDb,
+    rules: RuleSet,
+}
+
+fn print(engine: &Tracker, view: &View, now: f64, json: bool, out: &mut impl Write) -> Result<()> {
+    let mut rows: Vec<(&Aircraft, Enrichment)> = engine
+        .aircraft()
+        .iter()
+        .map(|a| {
+            let none = Reported {
+                registration: None,
+                type_designator: None,
+            };
+            (
+                a,
+                Enrichment::compute(a.key, a.callsign, none, &view.db, &view.rules),
+            )
+        })
+        .collect();
     rows.sort_by_key(|(a, _)| a.key);
     if json {
         let mut line = String::new();
@@ -171,7 +193,7 @@ fn print(engine: &Engine, now: f64, json: bool, out: &mut impl Write) -> Result<
             line.clear();
             let mut obj = JsonObject::new(&mut line);
             obj.num("time", now);
-            picket_engine::state_json::write_aircraft(&mut obj, a, now, Some(e));
+            picket_engine::state_json::write_aircraft(&mut obj, a, now, Some(&e));
             obj.finish();
             line.push('\n');
             out.write_all(line.as_bytes())?;

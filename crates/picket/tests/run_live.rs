@@ -233,3 +233,21 @@ fn aircraft_json_is_polled_as_observations() {
     assert!(all.contains("\naircraft    2\n"), "{all}");
     assert!(all.contains("receiver    rx0 (http://"), "{all}");
 }
+
+#[test]
+fn an_output_on_a_public_address_needs_allow_remote() {
+    let out = picket()
+        .args([
+            "run",
+            "--connect",
+            "beast://127.0.0.1:9",
+            "--beast-out",
+            "0.0.0.0:0",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("--allow-remote"), "{err}");
+}

@@ -105,6 +105,9 @@ pub enum ObservationSource {
     Sbs,
     /// A JSON state (readsb `aircraft.json`, JSON lines of states).
     JsonState,
+    /// picket's own multilateration: a position solved from several receivers' times of
+    /// arrival (its receivers' frames carry no position).
+    Mlat,
     /// Anything else.
     #[default]
     Other,

@@ -34,7 +34,7 @@ use picket_modes::{Altitude, Callsign, Frame, Icao, Message};
 use picket_receive::{Clock, Received, What};
 use picket_world::geo::LatLon;
 
-use crate::geo::{slant_m, C, FT, KT, NM};
+use crate::geo::{ellipsoid_slant_m, slant_m, C, FT, KT, NM};
 use crate::rng::Rng;
 use crate::scenario::{emergency_code, AircraftSpec, ReceiverSpec, Transponder, TransponderState};
 use crate::sim::Simulation;
@@ -678,7 +678,10 @@ fn receive(
         // A flipped format bit can change the length the receiver expects: that frame is lost.
         frame = Frame::new(&bytes[..n]).ok()?;
     }
-    let arrival_s = sent_s + d_m / C;
+    // The delay over the real (ellipsoidal) Earth, so that a multilaterating receiver network
+    // solving on WGS-84 finds the true position.
+    let path_m = ellipsoid_slant_m(r.position, r.alt_ft * FT, t.position, t.alt_geom_ft.max(0.0) * FT);
+    let arrival_s = sent_s + path_m / C;
     let counter_s =
         r.clock.offset_s + arrival_s * (1.0 + r.clock.drift_ppm * 1e-6) + u_jitter * r.clock.jitter_ns * 1e-9;
     let ticks = (counter_s * TICKS_PER_S).round().max(0.0) as u64;

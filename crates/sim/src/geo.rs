@@ -53,6 +53,24 @@ pub fn slant_m(a: LatLon, ha: f64, b: LatLon, hb: f64) -> f64 {
     ((u.0 - v.0).powi(2) + (u.1 - v.1).powi(2) + (u.2 - v.2).powi(2)).sqrt()
 }
 
+/// Straight-line distance in metres between two points with heights in metres above the
+/// WGS-84 ellipsoid: what a radio signal travels, as multilateration assumes it. (The sphere
+/// of [`slant_m`] is good for ranges and losses but differs from the real Earth by up to a
+/// few hundred metres over hundreds of kilometres, far more than clock jitter.)
+pub fn ellipsoid_slant_m(a: LatLon, ha: f64, b: LatLon, hb: f64) -> f64 {
+    const A: f64 = 6_378_137.0;
+    const F: f64 = 1.0 / 298.257_223_563;
+    let e2 = F * (2.0 - F);
+    let xyz = |p: LatLon, h: f64| {
+        let (sl, cl) = p.lat.to_radians().sin_cos();
+        let (so, co) = p.lon.to_radians().sin_cos();
+        let n = A / (1.0 - e2 * sl * sl).sqrt();
+        ((n + h) * cl * co, (n + h) * cl * so, (n * (1.0 - e2) + h) * sl)
+    };
+    let (u, v) = (xyz(a, ha), xyz(b, hb));
+    ((u.0 - v.0).powi(2) + (u.1 - v.1).powi(2) + (u.2 - v.2).powi(2)).sqrt()
+}
+
 /// Radio line-of-sight range in nautical miles between two heights in feet (4/3 earth radius).
 pub fn radio_horizon_nm(h1_ft: f64, h2_ft: f64) -> f64 {
     1.23 * (h1_ft.max(0.0).sqrt() + h2_ft.max(0.0).sqrt())

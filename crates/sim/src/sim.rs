@@ -164,10 +164,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ("caracas", include_str!("../scenarios/caracas.toml")),
     ("orchila", include_str!("../scenarios/orchila.toml")),
     ("arctic", include_str!("../scenarios/arctic.toml")),
+    ("arctic_mlat", include_str!("../scenarios/arctic_mlat.toml")),
 ];
 
 impl Scenario {
-    /// A built-in scenario by name (`caracas`, `orchila`, `arctic`).
+    /// A built-in scenario by name (`caracas`, `orchila`, `arctic`, `arctic_mlat`).
     pub fn builtin(name: &str) -> Option<Scenario> {
         let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
         // The embedded files are checked by the tests; a defect would show as "not found".

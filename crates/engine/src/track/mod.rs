@@ -49,7 +49,7 @@ use picket_modes::message::{
 };
 use picket_modes::message::{Integrity, Message};
 use picket_modes::{Frame, Icao};
-use picket_receive::{Observation, Received, What};
+use picket_receive::{Observation, ObservationSource, Received, What};
 use picket_world::geo::LatLon;
 
 use apply::Apply;
@@ -503,9 +503,11 @@ impl Tracker {
         Ingested::Updated(update)
     }
 
-    /// Takes an observation (decoded values from SBS or JSON states). Observations create
-    /// aircraft (another tool verified them), but never make an address known for
-    /// address/parity replies; their positions are marked [`PositionSource::Other`].
+    /// Takes an observation (decoded values from SBS or JSON states, or a multilateration
+    /// fix). Observations create aircraft (another tool verified them), but never make an
+    /// address known for address/parity replies; their positions are marked
+    /// [`PositionSource::Mlat`] when they come from multilateration, [`PositionSource::Other`]
+    /// otherwise.
     pub fn ingest_observation(&mut self, time: f64, o: &Observation) -> Ingested {
         self.stats.observations += 1;
         if !time.is_finite() {
@@ -529,7 +531,13 @@ impl Tracker {
         a.counts.observations = a.counts.observations.saturating_add(1);
         touch(a, time, o.rssi);
         let mut apply = Apply::new(a, cfg, stats, time);
-        apply.observation(o, PositionSource::Other);
+        // Multilateration is picket's own, and labelled as such; other tools' positions
+        // are `other`.
+        let source = match o.source {
+            ObservationSource::Mlat => PositionSource::Mlat,
+            _ => PositionSource::Other,
+        };
+        apply.observation(o, source);
         let update = Update {
             key,
             created,
