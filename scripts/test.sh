@@ -10,6 +10,10 @@ command -v dump1090-mutability >/dev/null 2>&1 || [ -x /usr/bin/dump1090-mutabil
 # The MQTT sink's test starts its own broker and subscribes with mosquitto_sub.
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || need+=(mosquitto-clients)
+# The map's browser test: Debian's chromium (never a downloaded browser), node and npm.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}") \
@@ -21,3 +25,18 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc --quiet
+
+# The browser test of the map: runs the README's demo command, loads the page in headless
+# Chromium through playwright-core (pinned by web/test/package-lock.json), waits for the
+# caracas aircraft, clicks the landing alert and checks the aircraft panel; the screenshot
+# is kept as target/web-demo.png.
+if command -v npm >/dev/null 2>&1; then
+  # The committed bundle is what the sources and the lock file build, byte for byte.
+  bash scripts/build-web.sh >/dev/null
+  git diff --exit-code --stat -- crates/server/assets || { echo "crates/server/assets is stale: run scripts/build-web.sh and commit"; exit 1; }
+  (cd web/test && npm ci --no-audit --no-fund --loglevel=error && node demo.mjs)
+elif [ "${PICKET_REQUIRE_TESTDATA:-}" = 1 ]; then
+  echo "web test: FAILED: npm is missing (PICKET_REQUIRE_TESTDATA=1)"; exit 1
+else
+  echo "web test: skipped: npm is missing"
+fi

@@ -126,6 +126,8 @@ struct File {
     output: Option<Spanned<OutputTable>>,
     /// How often an `aircraft.json` receiver is polled.
     poll: Option<Seconds>,
+    /// Serve the map, the API and the metrics on this address (`127.0.0.1:8080`).
+    http: Option<String>,
     #[serde(default)]
     tokens: BTreeMap<String, Spanned<TokenValue>>,
     #[serde(default)]
@@ -334,6 +336,9 @@ pub struct Settings {
     pub outputs: OutputSettings,
     /// How often `aircraft.json` receivers are polled.
     pub poll_interval: Duration,
+    /// Serve the map, the API and the metrics here (beyond loopback only with
+    /// `outputs.allow_remote`); the token of state-changing requests is `tokens["http"]`.
+    pub http: Option<String>,
 }
 
 /// Feed outputs and input listeners.
@@ -389,6 +394,8 @@ pub struct Overrides {
     pub poll: Option<String>,
     /// Alerts go to the terminal as text: no default JSON lines on stdout.
     pub text: bool,
+    /// `--http ADDR`.
+    pub http: Option<String>,
 }
 
 /// Parses `LAT,LON` in degrees.
@@ -809,6 +816,7 @@ impl Settings {
             drain_timeout,
             outputs,
             poll_interval,
+            http: flags.http.clone().or(file.http),
         })
     }
 }

@@ -12,6 +12,7 @@
 //! inputs and lets the sinks drain.
 
 use anyhow::{bail, Result};
+use picket_engine::engine::Engine;
 use picket_engine::event::Alert;
 use picket_engine::rules::RuleSet;
 use picket_engine::track::{Field, Ingested};
@@ -20,7 +21,7 @@ use picket_world::events::EventKind;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -54,6 +55,19 @@ pub fn next_tick_due(last_tick: f64) -> f64 {
     }
 }
 
+/// Something that watches the engine from the engine's own thread (the HTTP server's
+/// publisher): it sees every item, every alert, and the engine after each batch.
+pub trait EngineObserver: Send + std::fmt::Debug {
+    /// After the engine took an item.
+    fn on_item(&mut self, item: &Received, ingested: &Ingested);
+    /// Alerts, as they go to the sinks.
+    fn on_alerts(&mut self, alerts: &[Alert]);
+    /// After a batch (or a quiet wait): the engine at data time `now`.
+    fn on_engine(&mut self, engine: &Engine, now: f64);
+    /// After rules and zones were reloaded.
+    fn on_reload(&mut self, engine: &Engine);
+}
+
 /// What the caller wants besides the settings.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -61,6 +75,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// One readable line per alert on stdout (UTC time, aircraft, what, where).
     pub text: bool,
+    /// Watches the engine (the HTTP server's publisher); called on the engine thread.
+    pub observer: Option<Arc<Mutex<dyn EngineObserver>>>,
 }
 
 /// Flags the caller sets (from signals) and the run reads.
@@ -220,6 +236,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             None => scenario_receivers,
         },
         range_nm: settings.range_nm,
+        // Trails for the map and the API when someone watches the engine.
+        trail_len: if opts.observer.is_some() { 240 } else { 0 },
     };
     let watch = files.load_watch()?;
     warn_empty_rules(&files, &watch.rules);
@@ -341,6 +359,11 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             if control.reload.swap(false, Ordering::Relaxed) {
                 let now = counts.last_time;
                 reload(&files, &mut pipeline, &sinks, &mut counts, settings, now);
+                if let Some(o) = &opts.observer {
+                    o.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .on_reload(pipeline.engine());
+                }
             }
             let wait = if wall_clock {
                 (due - crate::now_utc()).clamp(0.0, 1.0)
@@ -349,6 +372,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             };
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
                 Ok(Some(batch)) => {
+                    let mut observer = opts
+                        .observer
+                        .as_ref()
+                        .map(|o| o.lock().unwrap_or_else(PoisonError::into_inner));
                     engine_counts
                         .items
                         .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
@@ -372,6 +399,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             What::Observation(_) => counts.observations += 1,
                         }
                         let ingested = pipeline.ingest(item, &mut alerts);
+                        if let Some(o) = observer.as_mut() {
+                            o.on_item(item, &ingested);
+                        }
                         if let Ingested::Updated(u) = ingested {
                             if u.created {
                                 counts
@@ -386,8 +416,14 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             }
                         }
                         if !alerts.is_empty() {
+                            if let Some(o) = observer.as_mut() {
+                                o.on_alerts(&alerts);
+                            }
                             deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
+                    }
+                    if let Some(o) = observer.as_mut() {
+                        o.on_engine(pipeline.engine(), counts.last_time);
                     }
                     pool.give(batch.items);
                 }
@@ -398,11 +434,24 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         if now >= due {
                             pipeline.tick(now, &mut alerts);
                             last_tick = now;
+                            if let Some(o) = &opts.observer {
+                                o.lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .on_alerts(&alerts);
+                            }
                             due = next_tick_due(last_tick);
                             engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
                             engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
                             deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
+                    }
+                    if let Some(o) = &opts.observer {
+                        let now = counts
+                            .last_time
+                            .max(if wall_clock { crate::now_utc() } else { 0.0 });
+                        o.lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .on_engine(pipeline.engine(), now);
                     }
                 }
             }

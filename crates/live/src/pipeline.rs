@@ -30,6 +30,8 @@ pub struct WorldFiles {
     pub receivers: Vec<LatLon>,
     /// The receiver's range, NM.
     pub range_nm: Option<f64>,
+    /// Positions kept per aircraft trail (0: none; the map and the API want some).
+    pub trail_len: usize,
 }
 
 /// Rules and zones as loaded (the part SIGHUP reloads).
@@ -137,6 +139,7 @@ impl Pipeline {
         let tracker = TrackerConfig {
             receiver: files.receivers.first().copied(),
             receiver_range_nm: files.range_nm.or(TrackerConfig::default().receiver_range_nm),
+            trail_len: files.trail_len,
             ..TrackerConfig::default()
         };
         let engine = Engine::try_new(EngineConfig {

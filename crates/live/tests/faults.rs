@@ -62,6 +62,7 @@ impl Run {
                 &RunOptions {
                     quiet: true,
                     text: false,
+                    ..RunOptions::default()
                 },
                 &c,
             )

@@ -1,6 +1,9 @@
 //! picket: an early-warning monitor for aircraft of interest, on Mode S / ADS-B data.
 
 mod decode;
+mod demo;
+mod demo_driver;
+mod http;
 mod mlat;
 mod run;
 mod simulate;
@@ -27,6 +30,9 @@ enum Command {
     Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
     Run(Box<run::RunArgs>),
+    /// The demo: the built-in scenarios played faster than real time, with the live map at
+    /// http://127.0.0.1:8080/.
+    Demo(demo::DemoArgs),
     /// Multilateration: positions of replies heard by several receivers' recordings.
     Mlat(mlat::MlatArgs),
 }
@@ -38,6 +44,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Mlat(args) => mlat::run(&args),
     };
     match result {

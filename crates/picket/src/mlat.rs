@@ -6,10 +6,10 @@
 //! `--states`, given with the frames to the tracker, whose states then say
 //! `"position_source":"mlat"`.
 
-use picket_live::input::Input;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use picket_engine::engine::{Engine, EngineConfig};
+use picket_live::input::Input;
 use picket_mlat::geo::Geodetic;
 use picket_mlat::{Fix, Mlat, MlatConfig, ReceiverConfig};
 use picket_receive::json::JsonObject;

@@ -4,10 +4,11 @@
 use anyhow::Result;
 use clap::Args;
 use picket_live::config::{Overrides, Settings};
-use picket_live::driver::{self, Control, RunOptions};
+use picket_live::driver::{self, Control, EngineObserver, RunOptions};
 use picket_receive::Format;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 /// Arguments of `picket run`.
 #[derive(Debug, Args)]
@@ -90,9 +91,13 @@ pub(crate) struct RunArgs {
     /// Accept pushed AVR input on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]
     avr_in: Option<String>,
-    /// Allow outputs and listeners on addresses other than loopback.
+    /// Allow outputs, listeners and --http on addresses other than loopback.
     #[arg(long)]
     allow_remote: bool,
+    /// Serve the live map, the API and /metrics on this address (`127.0.0.1:8080`); the
+    /// token of state-changing requests is `[tokens] http` in the config file.
+    #[arg(long, value_name = "IP:PORT")]
+    http: Option<String>,
     /// How often an aircraft.json receiver is polled (default 1s).
     #[arg(long, value_name = "DURATION")]
     poll: Option<String>,
@@ -130,6 +135,7 @@ impl RunArgs {
             avr_in: self.avr_in.clone(),
             beast_push: self.beast_push.clone(),
             allow_remote: self.allow_remote,
+            http: self.http.clone(),
             poll: self.poll.clone(),
             text: self.text,
         }
@@ -154,9 +160,24 @@ fn install_signals() -> Result<Control> {
 pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let settings = Settings::resolve(args.config.as_deref(), args.overrides())?;
     let control = install_signals()?;
+    let observer = match &settings.http {
+        Some(addr) => {
+            let o = crate::http::start(
+                addr,
+                settings.outputs.allow_remote,
+                settings.tokens.get("http").cloned(),
+                control.reload.clone(),
+                control.stop.clone(),
+                control.stats.clone(),
+            )?;
+            Some(Arc::new(Mutex::new(o)) as Arc<Mutex<dyn EngineObserver>>)
+        }
+        None => None,
+    };
     let options = RunOptions {
         quiet: args.quiet,
         text: args.text,
+        observer,
     };
     driver::run(&settings, &options, &control)?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,157 @@
+//! `picket demo` and `picket run` with `http = ...`: the map's server over a real socket on
+//! loopback, fed by the engine.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Starts picket and returns the child with the address it serves (from its stderr).
+fn start(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(i) = line.find("serving the map at http://") {
+                let rest = &line[i + "serving the map at http://".len()..];
+                let addr = rest.split('/').next().unwrap().to_owned();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("picket says where it serves");
+    (child, addr)
+}
+
+/// GET over a plain socket: status code and body.
+fn get(addr: &str, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_owned();
+    Some((status, body))
+}
+
+/// Polls until `check` holds, with a deadline.
+fn until(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !check() {
+        assert!(Instant::now() < deadline, "no {what} within {seconds} s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_exit(child: &mut Child, seconds: u64) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("picket did not stop within {seconds} s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_demo_serves_the_caracas_landing_and_stops_after_its_duration() {
+    let (mut child, addr) = start(&[
+        "demo",
+        "--http",
+        "127.0.0.1:0",
+        "--speed",
+        "40",
+        "--duration",
+        "20s",
+    ]);
+    until("caracas aircraft in aircraft.json", 30, || {
+        get(&addr, "/data/aircraft.json").is_some_and(|(s, b)| s == 200 && b.contains("\"hex\":\"1514c0\""))
+    });
+    until("the landing at Caracas", 30, || {
+        get(&addr, "/api/events?kind=landing").is_some_and(|(_, b)| b.contains("\"airport\":\"SVMI\""))
+    });
+    let (status, page) = get(&addr, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"app.js\">"), "the map's page");
+    assert_eq!(get(&addr, "/../../etc/passwd").unwrap().0, 404);
+    let status = wait_exit(&mut child, 60);
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn the_demo_refuses_an_address_beyond_loopback_without_the_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(["demo", "--http", "0.0.0.0:0", "--duration", "1s"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loopback"), "{err}");
+}
+
+#[test]
+fn run_with_http_in_the_config_serves_what_the_engine_sees() {
+    let dir = std::env::temp_dir().join(format!("picket-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("picket.toml");
+    std::fs::write(
+        &config,
+        "http = \"127.0.0.1:0\"\n[tokens]\nhttp = \"t0ken\"\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"900s\"\nspeed = 20\n",
+    )
+    .unwrap();
+    let (mut child, addr) = start(&["run", "-q", "-c", config.to_str().unwrap()]);
+    until("the landing at Caracas", 60, || {
+        get(&addr, "/api/events?kind=landing").is_some_and(|(_, b)| b.contains("\"hex\":\"1514c0\""))
+    });
+    let (status, body) = get(&addr, "/api/aircraft/1514c0").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"type\":\"IL62\"") && body.contains("\"trail\":[["),
+        "{body}"
+    );
+    // The counters follow with the next publication.
+    until("the landing counted in /metrics", 30, || {
+        get(&addr, "/metrics")
+            .is_some_and(|(s, m)| s == 200 && m.contains("picket_events_total{kind=\"landing\"} 1"))
+    });
+    // The reload needs the config's token.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /api/rules/reload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /api/rules/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 202"), "{reply}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

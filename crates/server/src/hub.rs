@@ -1,0 +1,460 @@
+//! The hub: what the engine's owner publishes and the server reads.
+//!
+//! One owner (the thread that owns the `Engine`) writes; every request reads. Nothing here
+//! blocks the owner for long: a snapshot is built outside the lock and swapped in as one
+//! `Arc`, the record ring and every channel are bounded, and a change nobody listens to
+//! costs one failed `send`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+
+use picket_engine::engine::Engine;
+use picket_engine::event::{write_alert, write_event, Alert, Event};
+use picket_engine::rules::{Enrichment, RuleSet};
+use picket_engine::track::{Aircraft, TrackKey, TrailPoint};
+use picket_world::geo::LatLon;
+use picket_world::zones::Zone;
+use tokio::sync::broadcast;
+
+/// How many records (alerts and events) the hub keeps for `/api/events` and new pages.
+pub const RECORDS_KEPT: usize = 2_000;
+
+/// Capacity of the change channel: a stream client further behind than this is dropped.
+pub const CHANGES_KEPT: usize = 256;
+
+/// Commands the server passes to the engine's owner (state-changing actions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Read the rule file again and install it.
+    ReloadRules,
+}
+
+/// One aircraft as the server shows it: the tracker's state, its enrichment, its trail and
+/// the receivers that heard it.
+#[derive(Debug, Clone)]
+pub struct AircraftEntry {
+    /// The tracker's state.
+    pub state: Aircraft,
+    /// Enrichment (country, classification with its layer, registration, type, operator).
+    pub enrichment: Option<Enrichment>,
+    /// Recent positions, oldest first.
+    pub trail: Vec<TrailPoint>,
+    /// Receiver ids that heard it recently.
+    pub receivers: Vec<u16>,
+}
+
+impl AircraftEntry {
+    /// The entry of one tracked aircraft of `engine`.
+    pub fn from_engine(engine: &Engine, key: TrackKey, receivers: Vec<u16>) -> Option<AircraftEntry> {
+        let state = engine.tracker().get(key)?.clone();
+        let trail = engine
+            .tracker()
+            .trail(key)
+            .map(|t| t.iter().copied().collect())
+            .unwrap_or_default();
+        Some(AircraftEntry {
+            state,
+            enrichment: engine.enrichment(key).cloned(),
+            trail,
+            receivers,
+        })
+    }
+
+    /// The track key.
+    pub fn key(&self) -> TrackKey {
+        self.state.key
+    }
+
+    /// Military or state aircraft.
+    pub fn military(&self) -> bool {
+        self.enrichment.as_ref().is_some_and(|e| e.of_interest())
+    }
+
+    /// On a watch list.
+    pub fn watched(&self) -> bool {
+        self.enrichment.as_ref().is_some_and(|e| !e.watch.is_empty())
+    }
+}
+
+/// Every tracked aircraft at one data time. Immutable once published.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Data time of the snapshot (Unix seconds): readsb's `now`.
+    pub now: f64,
+    /// Mode S messages processed since the start.
+    pub messages: u64,
+    /// The aircraft, in the tracker's order.
+    pub aircraft: Vec<Arc<AircraftEntry>>,
+    index: HashMap<TrackKey, usize>,
+    /// `/data/aircraft.json` of this snapshot, written at the first request.
+    pub(crate) aircraft_json: OnceLock<axum::body::Bytes>,
+}
+
+impl Snapshot {
+    /// A snapshot of these aircraft.
+    pub fn new(now: f64, messages: u64, aircraft: Vec<Arc<AircraftEntry>>) -> Snapshot {
+        let index = aircraft.iter().enumerate().map(|(i, a)| (a.key(), i)).collect();
+        Snapshot {
+            now,
+            messages,
+            aircraft,
+            index,
+            aircraft_json: OnceLock::new(),
+        }
+    }
+
+    /// No aircraft, at no time.
+    pub fn empty() -> Snapshot {
+        Snapshot::new(0.0, 0, Vec::new())
+    }
+
+    /// One aircraft.
+    pub fn get(&self, key: TrackKey) -> Option<&Arc<AircraftEntry>> {
+        self.index.get(&key).map(|&i| &self.aircraft[i])
+    }
+}
+
+/// An alert or event as the API serves it: its JSON (events.md's schema) and the fields
+/// the filters look at.
+#[derive(Debug)]
+pub struct Record {
+    /// Order of arrival at the hub.
+    pub seq: u64,
+    /// Event kind (`landing`, `zone_entry`, ...).
+    pub kind: &'static str,
+    /// `started`, `updated` or `ended`.
+    pub phase: &'static str,
+    /// The event's id (shared by the phases of one lasting event).
+    pub event_id: u64,
+    /// Data time of the report.
+    pub time: f64,
+    /// Aircraft involved, the subject first.
+    pub aircraft: Vec<TrackKey>,
+    /// Zone id, when the event is about a zone.
+    pub zone: Option<String>,
+    /// Airport ident, when the event is about an airport.
+    pub airport: Option<String>,
+    /// The rule that raised it (alerts only).
+    pub rule: Option<String>,
+    /// The JSON object.
+    pub json: String,
+    /// Acknowledged by a user.
+    pub acked: AtomicBool,
+}
+
+impl Record {
+    fn of_event(seq: u64, e: &Event, rule: Option<&str>, json: String) -> Record {
+        Record {
+            seq,
+            kind: e.kind.as_str(),
+            phase: e.phase.as_str(),
+            event_id: e.id,
+            time: e.time,
+            aircraft: e.aircraft().collect(),
+            zone: e.zone().map(str::to_owned),
+            airport: e.airport().map(str::to_owned),
+            rule: rule.map(str::to_owned),
+            json,
+            acked: AtomicBool::new(false),
+        }
+    }
+
+    /// The record of an alert (its JSON line as the sinks write it).
+    pub fn from_alert(seq: u64, a: &Alert) -> Record {
+        let mut json = String::new();
+        write_alert(&mut json, a);
+        Record::of_event(seq, &a.event, Some(&a.rule), json)
+    }
+
+    /// The record of an event no rule turned into an alert.
+    pub fn from_event(seq: u64, e: &Event) -> Record {
+        let mut json = String::new();
+        write_event(&mut json, e);
+        Record::of_event(seq, e, None, json)
+    }
+
+    /// The event id as events.md writes it (16 hex digits).
+    pub fn id_hex(&self) -> String {
+        format!("{:016x}", self.event_id)
+    }
+}
+
+/// What the live stream carries.
+#[derive(Debug)]
+pub enum Change {
+    /// Aircraft that changed and aircraft that are gone, at data time `now`.
+    Aircraft {
+        /// Data time.
+        now: f64,
+        /// New or changed aircraft.
+        updated: Vec<Arc<AircraftEntry>>,
+        /// Aircraft no longer tracked.
+        removed: Vec<TrackKey>,
+    },
+    /// A new alert or event.
+    Record(Arc<Record>),
+}
+
+/// One receiver (a feed) and its counters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReceiverInfo {
+    /// Receiver id, as in `Received::receiver`.
+    pub id: u16,
+    /// Name (a scenario receiver's name, an input's path or address).
+    pub name: String,
+    /// Position; published only when the configuration allows it.
+    pub position: Option<LatLon>,
+    /// Frames received.
+    pub frames: u64,
+    /// Frames per second over the last interval.
+    pub frames_per_s: f64,
+    /// Bad frames and read errors.
+    pub errors: u64,
+    /// Data time of its last frame.
+    pub last_frame: Option<f64>,
+    /// Connected (a live source) or open (a file).
+    pub connected: bool,
+}
+
+/// One alert sink's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SinkInfo {
+    /// Sink name.
+    pub name: String,
+    /// Alerts delivered.
+    pub sent: u64,
+    /// Alerts dropped (queue full).
+    pub dropped: u64,
+    /// Alerts that failed for good.
+    pub failed: u64,
+    /// Retries.
+    pub retries: u64,
+}
+
+/// The engine owner's counters, published for `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics {
+    /// Mode S frames by downlink format (index = DF, 0..=24).
+    pub frames_by_df: [u64; 25],
+    /// Mode A/C replies.
+    pub mode_ac: u64,
+    /// Observations (SBS, JSON states).
+    pub observations: u64,
+    /// Frames that gave no message (CRC, unknown format) and read errors.
+    pub bad_frames: u64,
+    /// Aircraft tracked now.
+    pub aircraft: u64,
+    /// Events that raised alerts, by kind (every phase).
+    pub events_by_kind: Vec<(&'static str, u64)>,
+    /// Alerts by rule.
+    pub alerts_by_rule: Vec<(String, u64)>,
+    /// Alert sinks.
+    pub sinks: Vec<SinkInfo>,
+    /// Wall-clock seconds between an item's arrival (or, in the demo, its due time) and
+    /// the engine taking it, at the last publication.
+    pub lag_s: f64,
+}
+
+/// Zones and rules as the API serves them, written when they change.
+#[derive(Debug, Clone, Default)]
+pub struct WorldInfo {
+    /// `/api/zones`: a GeoJSON FeatureCollection.
+    pub zones_json: String,
+    /// `/api/rules`: `{"origin":...,"rules":[...],"watchlists":[...]}`.
+    pub rules_json: String,
+}
+
+/// The server's own counters.
+#[derive(Debug, Default)]
+pub struct ServerCounters {
+    /// Live streams open now.
+    pub streams_open: AtomicUsize,
+    /// Streams closed because their client fell behind.
+    pub streams_dropped: AtomicU64,
+    /// Streams refused (too many open).
+    pub streams_refused: AtomicU64,
+    /// HTTP requests answered.
+    pub requests: AtomicU64,
+}
+
+/// The shared state between the engine's owner and the server.
+#[derive(Debug)]
+pub struct Hub {
+    snapshot: RwLock<Arc<Snapshot>>,
+    records: Mutex<VecDeque<Arc<Record>>>,
+    next_seq: AtomicU64,
+    changes: broadcast::Sender<Arc<Change>>,
+    receivers: RwLock<Arc<Vec<ReceiverInfo>>>,
+    metrics: RwLock<Arc<Metrics>>,
+    world: RwLock<Arc<WorldInfo>>,
+    commands: SyncSender<Command>,
+    command_rx: Mutex<Option<Receiver<Command>>>,
+    /// The server's own counters.
+    pub counters: ServerCounters,
+}
+
+fn read<T: Clone>(lock: &RwLock<T>) -> T {
+    lock.read().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+fn write<T>(lock: &RwLock<T>, value: T) {
+    *lock.write().unwrap_or_else(PoisonError::into_inner) = value;
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new() -> Hub {
+        let (changes, _) = broadcast::channel(CHANGES_KEPT);
+        let (commands, command_rx) = sync_channel(8);
+        Hub {
+            snapshot: RwLock::new(Arc::new(Snapshot::empty())),
+            records: Mutex::new(VecDeque::with_capacity(RECORDS_KEPT)),
+            next_seq: AtomicU64::new(1),
+            changes,
+            receivers: RwLock::new(Arc::new(Vec::new())),
+            metrics: RwLock::new(Arc::new(Metrics::default())),
+            world: RwLock::new(Arc::new(WorldInfo::default())),
+            commands,
+            command_rx: Mutex::new(Some(command_rx)),
+            counters: ServerCounters::default(),
+        }
+    }
+
+    // ---- the owner's side ----
+
+    /// Publishes a new snapshot and tells the stream what changed.
+    pub fn publish(&self, snapshot: Snapshot, updated: Vec<Arc<AircraftEntry>>, removed: Vec<TrackKey>) {
+        let now = snapshot.now;
+        write(&self.snapshot, Arc::new(snapshot));
+        if !updated.is_empty() || !removed.is_empty() {
+            // No receiver is not an error: nobody is watching.
+            let _ = self.changes.send(Arc::new(Change::Aircraft {
+                now,
+                updated,
+                removed,
+            }));
+        }
+    }
+
+    /// Keeps an alert and streams it.
+    pub fn push_alert(&self, alert: &Alert) {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        self.push_record(Record::from_alert(seq, alert));
+    }
+
+    /// Keeps an event (one no rule raised) and streams it.
+    pub fn push_event(&self, event: &Event) {
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        self.push_record(Record::from_event(seq, event));
+    }
+
+    fn push_record(&self, record: Record) {
+        let record = Arc::new(record);
+        {
+            let mut ring = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+            if ring.len() == RECORDS_KEPT {
+                ring.pop_front();
+            }
+            ring.push_back(record.clone());
+        }
+        let _ = self.changes.send(Arc::new(Change::Record(record)));
+    }
+
+    /// Replaces the receivers' list and counters.
+    pub fn set_receivers(&self, receivers: Vec<ReceiverInfo>) {
+        write(&self.receivers, Arc::new(receivers));
+    }
+
+    /// Replaces the counters.
+    pub fn set_metrics(&self, metrics: Metrics) {
+        write(&self.metrics, Arc::new(metrics));
+    }
+
+    /// Publishes the zones and rules in use.
+    pub fn set_world(&self, zones: &[Zone], rules: &RuleSet) {
+        write(
+            &self.world,
+            Arc::new(WorldInfo {
+                zones_json: crate::world_json::zones(zones),
+                rules_json: crate::world_json::rules(rules),
+            }),
+        );
+    }
+
+    /// The receiving end of the server's commands; `None` after the first call (one owner).
+    pub fn take_commands(&self) -> Option<Receiver<Command>> {
+        self.command_rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    // ---- the server's side ----
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        read(&self.snapshot)
+    }
+
+    /// The records kept, oldest first.
+    pub fn records(&self) -> Vec<Arc<Record>> {
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Marks every record of the event `id` acknowledged; false when none is kept.
+    pub fn acknowledge(&self, id: u64) -> bool {
+        let ring = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut found = false;
+        for r in ring.iter().filter(|r| r.event_id == id) {
+            r.acked.store(true, Ordering::Relaxed);
+            found = true;
+        }
+        found
+    }
+
+    /// A new listener to the change stream.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.changes.subscribe()
+    }
+
+    /// Changes queued for the slowest listener (at most [`CHANGES_KEPT`]).
+    pub fn changes_queued(&self) -> usize {
+        self.changes.len()
+    }
+
+    /// The receivers.
+    pub fn receivers(&self) -> Arc<Vec<ReceiverInfo>> {
+        read(&self.receivers)
+    }
+
+    /// The owner's counters.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        read(&self.metrics)
+    }
+
+    /// Zones and rules.
+    pub fn world(&self) -> Arc<WorldInfo> {
+        read(&self.world)
+    }
+
+    /// Passes a command to the owner; false when its queue is full or nobody listens.
+    pub fn command(&self, c: Command) -> bool {
+        match self.commands.try_send(c) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+        }
+    }
+}

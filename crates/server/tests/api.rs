@@ -1,0 +1,586 @@
+//! The router through `oneshot` (no socket): readsb's aircraft.json and receiver.json
+//! field by field, the API, the metrics under a strict parser of the text format.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::http::StatusCode;
+use common::{app, filled, get, get_json, AN124, IL62};
+use picket_server::ServerConfig;
+use serde_json::Value;
+
+/// The aircraft keys readsb's README-json.md documents (plus picket's `picket_` ones).
+const READSB_KEYS: &[&str] = &[
+    "hex",
+    "type",
+    "flight",
+    "alt_baro",
+    "alt_geom",
+    "gs",
+    "ias",
+    "tas",
+    "mach",
+    "track",
+    "track_rate",
+    "roll",
+    "mag_heading",
+    "true_heading",
+    "baro_rate",
+    "geom_rate",
+    "squawk",
+    "emergency",
+    "category",
+    "nav_qnh",
+    "nav_altitude_mcp",
+    "nav_altitude_fms",
+    "nav_heading",
+    "nav_modes",
+    "lat",
+    "lon",
+    "nic",
+    "rc",
+    "seen_pos",
+    "version",
+    "nic_baro",
+    "nac_p",
+    "nac_v",
+    "sil",
+    "sil_type",
+    "gva",
+    "sda",
+    "mlat",
+    "tisb",
+    "messages",
+    "seen",
+    "rssi",
+    "alert",
+    "spi",
+    "r",
+    "t",
+    "desc",
+    "ownOp",
+    "dbFlags",
+];
+
+const ADDRESS_TYPES: &[&str] = &[
+    "adsb_icao",
+    "adsb_icao_nt",
+    "adsr_icao",
+    "tisb_icao",
+    "adsc",
+    "mlat",
+    "other",
+    "mode_s",
+    "adsb_other",
+    "adsr_other",
+    "tisb_other",
+    "tisb_trackfile",
+];
+
+fn num(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number: {v}"))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn aircraft_json_has_readsbs_fields_names_and_units() {
+    let f = filled(300.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let j = get_json(&app, "/data/aircraft.json").await;
+    let snap = f.hub.snapshot();
+
+    // Top level: now (Unix seconds), messages (all Mode S messages), aircraft.
+    assert!(
+        (num(&j, "now") - snap.now).abs() < 0.06,
+        "now {} vs {}",
+        j["now"],
+        snap.now
+    );
+    assert_eq!(
+        j["messages"].as_u64(),
+        Some(f.frames),
+        "every fed frame is a Mode S message"
+    );
+    let list = j["aircraft"].as_array().unwrap();
+    assert_eq!(list.len(), snap.aircraft.len(), "aircraft.json is complete");
+    assert!(list.len() >= 3);
+
+    let documented: HashSet<&str> = READSB_KEYS.iter().copied().collect();
+    for a in list {
+        let o = a.as_object().unwrap();
+        for k in o.keys() {
+            assert!(
+                documented.contains(k.as_str()) || k.starts_with("picket_"),
+                "{k} is not one of readsb's documented keys"
+            );
+        }
+        let hex = a["hex"].as_str().unwrap();
+        let digits = hex.strip_prefix('~').unwrap_or(hex);
+        assert!(
+            digits.len() == 6
+                && digits
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            "{hex}"
+        );
+        assert!(
+            ADDRESS_TYPES.contains(&a["type"].as_str().unwrap()),
+            "{}",
+            a["type"]
+        );
+        // seen/seen_pos: seconds before now, never negative; messages: a count.
+        assert!(num(a, "seen") >= 0.0);
+        if o.contains_key("lat") {
+            assert!((-90.0..=90.0).contains(&num(a, "lat")));
+            assert!((-180.0..=180.0).contains(&num(a, "lon")));
+            assert!(num(a, "seen_pos") >= 0.0);
+        }
+        assert!(a["messages"].as_u64().unwrap() > 0);
+        if let Some(r) = a.get("rssi") {
+            assert!(r.as_f64().unwrap() < 0.0, "rssi is dBFS, negative: {r}");
+        }
+        if let Some(t) = a.get("track") {
+            assert!((0.0..360.0).contains(&t.as_f64().unwrap()));
+        }
+        if let Some(sq) = a.get("squawk") {
+            let s = sq.as_str().unwrap();
+            assert!(
+                s.len() == 4 && s.bytes().all(|b| (b'0'..=b'7').contains(&b)),
+                "squawk {s}"
+            );
+        }
+        if let Some(c) = a.get("category") {
+            let c = c.as_str().unwrap();
+            assert!(
+                c.len() == 2 && ('A'..='D').contains(&c.chars().next().unwrap()),
+                "category {c}"
+            );
+        }
+        if let Some(fl) = a.get("flight") {
+            assert_eq!(
+                fl.as_str().unwrap().len(),
+                8,
+                "flight is 8 characters, padded: {fl}"
+            );
+        }
+        match a.get("alt_baro") {
+            Some(Value::String(s)) => assert_eq!(s, "ground"),
+            Some(v) => assert!(v.is_i64(), "alt_baro in whole feet: {v}"),
+            None => {}
+        }
+        for k in ["mlat", "tisb", "nav_modes"] {
+            if let Some(v) = a.get(k) {
+                assert!(v.is_array(), "{k} is a list");
+            }
+        }
+        if let Some(s) = a.get("sil_type") {
+            assert!(["unknown", "perhour", "persample"].contains(&s.as_str().unwrap()));
+        }
+    }
+
+    // The Il-62M against the engine's own state, value by value.
+    let il62 = list
+        .iter()
+        .find(|a| a["hex"] == IL62)
+        .expect("the Il-62M is listed");
+    let e = snap.get(picket_server::parse_hex(IL62).unwrap()).unwrap();
+    let s = &e.state;
+    assert_eq!(
+        il62["flight"].as_str().unwrap().trim_end(),
+        s.callsign.unwrap().as_str().trim_end()
+    );
+    assert_eq!(il62["r"], "RA-86496");
+    assert_eq!(il62["t"], "IL62");
+    assert_eq!(il62["ownOp"], "Russian Air Force");
+    assert_eq!(
+        il62["dbFlags"].as_u64().unwrap() & 1,
+        1,
+        "dbFlags bit 0: military"
+    );
+    assert_eq!(il62["messages"].as_u64(), Some(u64::from(s.counts.total)));
+    let p = s.position.as_ref().unwrap();
+    assert!((num(il62, "lat") - p.lat).abs() < 1e-5 && (num(il62, "lon") - p.lon).abs() < 1e-5);
+    assert!((num(il62, "seen_pos") - (snap.now - p.time)).abs() < 0.06);
+    assert!((num(il62, "seen") - (snap.now - s.last_seen)).abs() < 0.06);
+    if s.on_ground == Some(true) {
+        assert_eq!(il62["alt_baro"], "ground");
+    } else {
+        assert_eq!(il62["alt_baro"].as_i64(), s.alt_baro.map(i64::from));
+    }
+    if let Some(gs) = s.gs {
+        assert!((num(il62, "gs") - f64::from(gs)).abs() < 0.06, "gs in knots");
+    }
+    assert_eq!(
+        il62["squawk"].as_str().map(str::to_owned),
+        s.squawk.map(|q| q.to_string())
+    );
+    // An airliner is not military.
+    let civil = list
+        .iter()
+        .find(|a| a["picket_class"] == "unknown")
+        .expect("some airliner is listed");
+    assert_eq!(civil["dbFlags"].as_u64().unwrap() & 1, 0);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn receiver_json_hides_the_position_unless_configured() {
+    let f = filled(20.0);
+    let j = get_json(&app(&f.hub, ServerConfig::default()), "/data/receiver.json").await;
+    assert!(j["version"].as_str().unwrap().starts_with("picket"));
+    assert_eq!(j["refresh"], 1000);
+    assert_eq!(j["history"], 0);
+    assert!(j.get("lat").is_none() && j.get("lon").is_none(), "{j}");
+    let r = get_json(&app(&f.hub, ServerConfig::default()), "/api/receivers").await;
+    let list = r["receivers"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert!(list.iter().all(|x| x.get("lat").is_none()), "{r}");
+    assert!(list.iter().any(|x| x["frames"].as_u64().unwrap() > 0));
+
+    let open = ServerConfig {
+        publish_receiver_position: true,
+        ..ServerConfig::default()
+    };
+    let j = get_json(&app(&f.hub, open.clone()), "/data/receiver.json").await;
+    assert!(
+        (num(&j, "lat") - 10.54).abs() < 1e-3 && (num(&j, "lon") + 66.87).abs() < 1e-3,
+        "{j}"
+    );
+    let r = get_json(&app(&f.hub, open), "/api/receivers").await;
+    assert!(r["receivers"][0].get("lat").is_some());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn aircraft_detail_has_state_enrichment_layer_trail_and_receivers() {
+    let f = filled(300.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let j = get_json(&app, &format!("/api/aircraft/{IL62}")).await;
+    let a = &j["aircraft"];
+    assert_eq!(a["hex"], IL62);
+    assert_eq!(a["type"], "IL62");
+    assert_eq!(a["registration"], "RA-86496");
+    assert_eq!(a["country"], "RU");
+    assert_eq!(a["country_name"], "Russia");
+    assert_eq!(a["military"], true);
+    assert_eq!(j["classification"]["class"], "military");
+    assert!(!j["classification"]["layer"].as_str().unwrap().is_empty());
+    assert!(!j["classification"]["why"].as_str().unwrap().is_empty());
+    let trail = j["trail"].as_array().unwrap();
+    assert!(trail.len() > 5, "a recent trail: {}", trail.len());
+    let times: Vec<f64> = trail.iter().map(|p| p[0].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    let names: Vec<&str> = j["receivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"avila"), "{names:?}");
+    assert!(j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "landing"));
+
+    // Upper case works; unknown and malformed addresses are 404.
+    assert_eq!(
+        get(&app, &format!("/api/aircraft/{}", IL62.to_uppercase()))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(get(&app, "/api/aircraft/abcdef").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/api/aircraft/xyz").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn events_filter_by_kind_aircraft_airport_zone_and_time() {
+    let f = filled(300.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let all = get_json(&app, "/api/events").await;
+    let all = all["events"].as_array().unwrap().clone();
+    assert_eq!(all.len() as u64, f.alerts);
+    let seqs: Vec<u64> = all.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first");
+
+    let landings = get_json(&app, "/api/events?kind=landing").await;
+    let landings = landings["events"].as_array().unwrap();
+    assert_eq!(landings.len(), 1, "{landings:?}");
+    let l = &landings[0];
+    assert_eq!(l["hex"], IL62);
+    assert_eq!(l["airport"], "SVMI");
+    assert_eq!(l["rule"], "military");
+    assert!(l["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e.get("lat").is_some()));
+
+    let at = get_json(&app, "/api/events?airport=svmi").await;
+    assert_eq!(at["events"].as_array().unwrap().len(), 1);
+    let an124 = get_json(&app, &format!("/api/events?aircraft={AN124}")).await;
+    assert!(an124["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["hex"] == AN124));
+    let two = get_json(&app, "/api/events?kind=landing,first_seen").await;
+    assert_eq!(two["events"].as_array().unwrap().len(), all.len());
+    let zone = get_json(&app, "/api/events?zone=alaska_adiz").await;
+    assert!(zone["events"].as_array().unwrap().is_empty());
+    let t = l["time"].as_f64().unwrap();
+    let after = get_json(&app, &format!("/api/events?since={}", t + 0.001)).await;
+    assert!(after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["time"].as_f64().unwrap() > t));
+    let before = get_json(&app, &format!("/api/events?until={t}&kind=landing")).await;
+    assert!(before["events"].as_array().unwrap().is_empty());
+    let limited = get_json(&app, "/api/events?limit=1").await;
+    assert_eq!(limited["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        get(&app, "/api/events?since=yesterday").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&app, "/api/events?aircraft=zz").await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn zones_rules_airports_and_search() {
+    let f = filled(120.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let z = get_json(&app, "/api/zones").await;
+    assert_eq!(z["type"], "FeatureCollection");
+    let features = z["features"].as_array().unwrap();
+    let adiz = features
+        .iter()
+        .find(|x| x["properties"]["id"] == "alaska_adiz")
+        .unwrap();
+    assert_eq!(adiz["properties"]["name"], "Alaska ADIZ");
+    let ring = &adiz["geometry"]["coordinates"][0];
+    let ring = if adiz["geometry"]["type"] == "MultiPolygon" {
+        &ring[0]
+    } else {
+        ring
+    };
+    let ring = ring.as_array().unwrap();
+    assert_eq!(ring.first(), ring.last(), "closed ring");
+
+    let r = get_json(&app, "/api/rules").await;
+    assert!(r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["name"] == "military"));
+
+    let a = get_json(&app, "/api/airports?bbox=-67.5,10.0,-66.5,11.0").await;
+    assert!(a["airports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["ident"] == "SVMI"));
+    assert_eq!(
+        get(&app, "/api/airports?bbox=1,2,3").await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    for (q, hex) in [
+        ("ra-864", IL62),
+        ("IL6", IL62),
+        ("rff707", IL62),
+        ("russian air", AN124),
+        ("150d8", AN124),
+    ] {
+        let s = get_json(&app, &format!("/api/search?q={}", q.replace(' ', "%20"))).await;
+        let found: Vec<&str> = s["aircraft"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["hex"].as_str().unwrap())
+            .collect();
+        assert!(found.contains(&hex), "search {q:?} found {found:?}");
+    }
+    let none = get_json(&app, "/api/search?q=nothing-like-this").await;
+    assert!(none["aircraft"].as_array().unwrap().is_empty());
+}
+
+/// A strict reader of the Prometheus text format 0.0.4: every sample belongs to the family
+/// its `# TYPE` line announced just before, names and label names are valid, label values
+/// are escaped, values are floats, no sample is repeated. Returns the samples.
+fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
+    fn valid_name(s: &str) -> bool {
+        let mut c = s.chars();
+        c.next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == ':')
+            && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == ':')
+    }
+    assert!(text.ends_with('\n'), "ends with a newline");
+    let mut samples = BTreeMap::new();
+    let mut family: Option<(String, String)> = None;
+    let mut typed = HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let at = format!("line {}: {line:?}", n + 1);
+        if let Some(rest) = line.strip_prefix("# ") {
+            let mut parts = rest.splitn(3, ' ');
+            let what = parts.next().unwrap();
+            let name = parts.next().unwrap_or_else(|| panic!("{at}"));
+            assert!(valid_name(name), "{at}");
+            match what {
+                "HELP" => assert!(parts.next().is_some_and(|h| !h.is_empty()), "{at}"),
+                "TYPE" => {
+                    let kind = parts.next().unwrap_or_else(|| panic!("{at}"));
+                    assert!(
+                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                        "{at}"
+                    );
+                    assert!(typed.insert(name.to_owned()), "{at}: family typed twice");
+                    family = Some((name.to_owned(), kind.to_owned()));
+                }
+                _ => panic!("{at}: unknown comment"),
+            }
+            continue;
+        }
+        assert!(!line.is_empty(), "{at}: empty line");
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{at}"));
+        let (name, labels) = match series.find('{') {
+            Some(i) => (&series[..i], Some(&series[i..])),
+            None => (series, None),
+        };
+        assert!(valid_name(name), "{at}");
+        let (fam, kind) = family
+            .as_ref()
+            .unwrap_or_else(|| panic!("{at}: sample before its TYPE"));
+        assert_eq!(name, fam, "{at}: sample outside its family");
+        if let Some(l) = labels {
+            assert!(l.starts_with('{') && l.ends_with('}'), "{at}");
+            let body = &l[1..l.len() - 1];
+            let mut rest = body;
+            while !rest.is_empty() {
+                let (lname, after) = rest.split_once("=\"").unwrap_or_else(|| panic!("{at}"));
+                assert!(valid_name(lname) && !lname.starts_with("__"), "{at}");
+                let mut chars = after.char_indices();
+                let end = loop {
+                    match chars.next() {
+                        Some((_, '\\')) => {
+                            let (_, e) = chars.next().unwrap_or_else(|| panic!("{at}"));
+                            assert!(['\\', '"', 'n'].contains(&e), "{at}: bad escape");
+                        }
+                        Some((i, '"')) => break i,
+                        Some(_) => {}
+                        None => panic!("{at}: unterminated label value"),
+                    }
+                };
+                rest = &after[end + 1..];
+                if let Some(r) = rest.strip_prefix(',') {
+                    rest = r;
+                } else {
+                    assert!(rest.is_empty(), "{at}");
+                }
+            }
+        }
+        let v: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            v => v.parse().unwrap_or_else(|_| panic!("{at}: value")),
+        };
+        if kind == "counter" {
+            assert!(v >= 0.0, "{at}: negative counter");
+        }
+        assert!(
+            samples.insert(series.to_owned(), v).is_none(),
+            "{at}: repeated sample"
+        );
+    }
+    samples
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn metrics_parse_strictly_and_count_what_happened() {
+    let f = filled(300.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let (status, text) = get(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let m = parse_prometheus(&text);
+    let frames: f64 = m
+        .iter()
+        .filter(|(k, _)| k.starts_with("picket_frames_total{"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(frames as u64, f.frames, "frames by type add up to the frames fed");
+    assert!(m["picket_frames_total{df=\"17\"}"] > 0.0);
+    assert_eq!(
+        m["picket_aircraft_tracked"] as usize,
+        f.hub.snapshot().aircraft.len()
+    );
+    assert_eq!(m["picket_events_total{kind=\"landing\"}"], 1.0);
+    assert_eq!(m["picket_alerts_total{rule=\"military\"}"] as u64, f.alerts);
+    assert!(m["picket_receiver_frames_total{receiver=\"avila\"}"] > 0.0);
+    assert!(m["picket_receiver_frames_per_second{receiver=\"avila\"}"] > 0.0);
+    assert_eq!(m["picket_bad_frames_total"], 0.0);
+    assert!(m.contains_key("picket_pipeline_lag_seconds"));
+    assert!(m["picket_http_requests_total"] >= 1.0);
+
+    // Sinks and odd label values are written and escaped.
+    let mut p = f.publisher;
+    p.set_sinks(vec![picket_server::SinkInfo {
+        name: "web\"hook\\1\nx".into(),
+        sent: 3,
+        dropped: 1,
+        failed: 0,
+        retries: 2,
+    }]);
+    p.publish(&f.engine, f.hub.snapshot().now, 0.25);
+    let (_, text) = get(&app, "/metrics").await;
+    let m = parse_prometheus(&text);
+    assert_eq!(
+        m["picket_sink_alerts_dropped_total{sink=\"web\\\"hook\\\\1\\nx\"}"],
+        1.0
+    );
+    assert_eq!(m["picket_sink_retries_total{sink=\"web\\\"hook\\\\1\\nx\"}"], 2.0);
+    assert_eq!(m["picket_pipeline_lag_seconds"], 0.25);
+}
+
+#[test]
+fn the_strict_parser_refuses_what_the_format_forbids() {
+    for bad in [
+        "x 1\n",                              // no TYPE
+        "# TYPE x counter\nx{a=\"1} 1\n",     // unterminated
+        "# TYPE x counter\nx{a=\"\\q\"} 1\n", // bad escape
+        "# TYPE x counter\ny 1\n",            // outside its family
+        "# TYPE x counter\nx one\n",          // not a number
+        "# TYPE x counter\nx 1\nx 2\n",       // repeated
+        "# TYPE x counter\nx -1\n",           // negative counter
+        "# TYPE 1x counter\n",                // bad name
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| parse_prometheus(bad)).is_err(),
+            "accepted {bad:?}"
+        );
+    }
+}
+
+/// Regression: the demo adds its receivers again on every pass; that reset the frame
+/// counts below the rate's last reading and the subtraction overflowed.
+#[test]
+fn adding_a_known_receiver_again_keeps_its_counters() {
+    let mut f = filled(30.0);
+    let before = f.hub.receivers()[0].frames;
+    assert!(before > 0);
+    f.publisher.add_receiver(picket_server::ReceiverInfo {
+        id: 0,
+        name: "avila again".into(),
+        connected: true,
+        ..Default::default()
+    });
+    let now = f.hub.snapshot().now;
+    f.publisher.publish(&f.engine, now + 2.0, 0.0);
+    let r = &f.hub.receivers()[0];
+    assert_eq!(r.name, "avila again");
+    assert_eq!(r.frames, before);
+}

@@ -1,0 +1,123 @@
+//! A hub filled by the real engine from a short window of the caracas scenario: the first
+//! landing at Caracas (the Il-62M, 1514c0) falls inside it.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use picket_engine::engine::{Engine, EngineConfig};
+use picket_server::{router, AppState, Hub, Publisher, ReceiverInfo, ServerConfig};
+use picket_sim::{Scenario, Simulation, Window};
+use tower::ServiceExt;
+
+/// The Il-62M of the caracas scenario.
+pub const IL62: &str = "1514c0";
+/// The An-124.
+pub const AN124: &str = "150d8a";
+
+/// What a filled hub holds beside itself.
+pub struct Filled {
+    pub hub: Arc<Hub>,
+    pub engine: Engine,
+    pub publisher: Publisher,
+    pub frames: u64,
+    pub alerts: u64,
+}
+
+/// Plays caracas from +4640 s for `seconds` of data time through the engine into a hub,
+/// publishing once per data second.
+pub fn filled(seconds: f64) -> Filled {
+    let hub = Arc::new(Hub::new());
+    let scenario = Scenario::builtin("caracas").unwrap();
+    let sim = Simulation::new(
+        &scenario,
+        scenario.seed,
+        Window {
+            from_s: 4_640.0,
+            duration_s: Some(seconds),
+        },
+    );
+    let mut config = EngineConfig::default();
+    config.tracker.trail_len = picket_server::TRAIL_LEN;
+    let mut engine = Engine::new(config);
+    hub.set_world(engine.zones(), engine.rules());
+    let receivers = scenario
+        .receivers
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ReceiverInfo {
+            id: i as u16,
+            name: r.name.clone(),
+            position: Some(r.position),
+            connected: true,
+            ..ReceiverInfo::default()
+        })
+        .collect();
+    let mut publisher = Publisher::new(hub.clone(), receivers);
+    let mut alerts = Vec::new();
+    let (mut frames, mut n_alerts) = (0, 0);
+    let mut next = f64::NEG_INFINITY;
+    let mut last = 0.0;
+    for h in sim.frames() {
+        let r = h.received;
+        if r.time_utc >= next {
+            engine.tick(r.time_utc, &mut alerts);
+            publisher.publish(&engine, r.time_utc, 0.0);
+            next = r.time_utc.floor() + 1.0;
+        }
+        let result = engine.ingest(&r, &mut alerts);
+        publisher.on_item(&r, &result);
+        frames += 1;
+        n_alerts += alerts.len() as u64;
+        publisher.on_alerts(&alerts);
+        alerts.clear();
+        last = r.time_utc;
+    }
+    publisher.publish(&engine, last, 0.0);
+    Filled {
+        hub,
+        engine,
+        publisher,
+        frames,
+        alerts: n_alerts,
+    }
+}
+
+/// The app on a hub.
+pub fn app(hub: &Arc<Hub>, config: ServerConfig) -> axum::Router {
+    router(AppState::new(hub.clone(), config))
+}
+
+/// GET: status and body.
+pub async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+    let r = app
+        .clone()
+        .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// GET, expecting 200 and JSON.
+pub async fn get_json(app: &axum::Router, uri: &str) -> serde_json::Value {
+    let (status, body) = get(app, uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {body}"))
+}
+
+/// POST with an optional bearer token: status and body.
+pub async fn post(app: &axum::Router, uri: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut b = Request::builder().method("POST").uri(uri);
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    let r = app.clone().oneshot(b.body(Body::empty()).unwrap()).await.unwrap();
+    let status = r.status();
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}

@@ -1,0 +1,97 @@
+// The map's browser benchmarks (docs/BENCHMARKS.md, "The map and the API"); not a test.
+//   node bench.mjs 1000    time from navigation to the first aircraft, with 1,000 aircraft
+//   node bench.mjs 10000   the same, the share the stream sends, and frame times while panning
+// Serves the crowd with `cargo run --release -p picket-server --example crowd` (or
+// PICKET_CROWD_CMD), in Debian's headless Chromium (SwiftShader: WebGL on the CPU).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const n = Number(process.argv[2] || 1000);
+const cmd = `${process.env.PICKET_CROWD_CMD || "cargo run --release -q -p picket-server --example crowd --"} --aircraft ${n} --serve 127.0.0.1:0`;
+const server = spawn("sh", ["-c", `exec ${cmd}`], { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
+let url = null;
+let err = "";
+server.stderr.on("data", (c) => {
+  err += c;
+  const m = /serving the map at (http:\/\/[0-9.:]+\/)/.exec(err);
+  if (m) url = m[1];
+});
+const t0 = Date.now();
+while (!url) {
+  if (Date.now() - t0 > 600_000) throw new Error("no server");
+  await new Promise((r) => setTimeout(r, 100));
+}
+const profile = mkdtempSync(join(tmpdir(), "picket-bench-"));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  args: ["--headless", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const result = { aircraft: n };
+try {
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  await page.goto(url);
+  await page.waitForFunction(() => window.picket && window.picket.firstAircraftAt > 0, null, { timeout: 60_000 });
+  result.first_aircraft_ms = Math.round(await page.evaluate(() => window.picket.firstAircraftAt));
+  // Drawn: the next frame after the first aircraft arrived.
+  await page.waitForFunction(() => Number(document.body.dataset.aircraft || 0) > 0, null, { timeout: 60_000 });
+  result.first_drawn_ms = Math.round(await page.evaluate(() => performance.now()));
+  result.map_ready_ms = Math.round(await page.evaluate(() => window.picket.mapReadyAt));
+  result.nav = await page.evaluate(() => {
+    const n = performance.getEntriesByType("navigation")[0];
+    return { dom_content_loaded_ms: Math.round(n.domContentLoadedEventEnd), load_ms: Math.round(n.loadEventEnd) };
+  });
+  await page.waitForTimeout(3000); // let the stream settle (a measurement, not a test)
+  result.in_view = await page.evaluate(() => window.picket.planes.size);
+  const total = await page.evaluate(async () => (await (await fetch("data/aircraft.json")).json()).aircraft.length);
+  result.total = total;
+  result.sent_share = +(result.in_view / total).toFixed(3);
+  // BENCH_HIDE_BASE=1: without the base map's land and borders, to see what they cost.
+  if (process.env.BENCH_HIDE_BASE === "1") {
+    await page.evaluate(() => {
+      for (const l of ["land", "borders"]) window.picket.map.setLayoutProperty(l, "visibility", "none");
+    });
+    result.base_map = "hidden";
+  }
+  // Pan for 4 s: one panBy per animation frame; frame times from requestAnimationFrame.
+  result.pan = await page.evaluate(
+    () =>
+      new Promise((done) => {
+        const map = window.picket.map;
+        const times = [];
+        let last = performance.now();
+        const end = last + 4000;
+        const step = (now) => {
+          times.push(now - last);
+          last = now;
+          map.panBy([6, 2], { animate: false });
+          if (now < end) requestAnimationFrame(step);
+          else {
+            times.sort((a, b) => a - b);
+            const mean = times.reduce((a, b) => a + b, 0) / times.length;
+            done({
+              frames: times.length,
+              mean_ms: +mean.toFixed(1),
+              p50_ms: +times[Math.floor(times.length / 2)].toFixed(1),
+              p95_ms: +times[Math.floor(times.length * 0.95)].toFixed(1),
+              max_ms: +times[times.length - 1].toFixed(1),
+            });
+          }
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+} finally {
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+  server.kill("SIGTERM");
+}
+console.log(JSON.stringify(result));
+process.exit(0);
