@@ -1148,4 +1148,359 @@ mod tests {
             assert!(out.iter().all(|e| e.kind != EventKind::Dwell), "{addr:06x}");
         }
     }
+
+    fn basis(e: &Event) -> MovementBasis {
+        match e.detail {
+            Detail::Movement { basis, .. } => basis,
+            _ => panic!("not a movement: {e:?}"),
+        }
+    }
+
+    fn site(e: &Event) -> Option<Site> {
+        match e.detail {
+            Detail::Movement { site, .. } => site,
+            _ => None,
+        }
+    }
+
+    /// A message with the on-ground flag set to `ground` and nothing else new.
+    fn flag(a: &mut Aircraft, t: f64, ground: bool) {
+        a.on_ground = Some(ground);
+        carried(a, t, &[Field::OnGround]);
+    }
+
+    #[test]
+    fn a_flag_that_flips_back_is_noise_and_a_stale_speed_no_take_off() {
+        let p = DetectorParams::DEFAULT;
+        let ap = svmi().position;
+        let mut out = Vec::new();
+        let mut noise = 0;
+        let mut a = heard(0x4ca011, 0.0);
+        let mut m = Movement::default();
+        for k in 0..20 {
+            taxi(&mut a, f64::from(k), ap.lat, ap.lon, 5.0, 90.0);
+            m.on_update(&p, &a, &mut noise, &mut out);
+        }
+        // "Airborne" for three messages at taxi speed, then on the ground again.
+        for k in 20..23 {
+            flag(&mut a, f64::from(k), false);
+            m.on_update(&p, &a, &mut noise, &mut out);
+        }
+        taxi(&mut a, 23.0, ap.lat, ap.lon, 5.0, 90.0);
+        m.on_update(&p, &a, &mut noise, &mut out);
+        assert!(out.is_empty() && m.on_ground(), "{out:?}");
+        assert_eq!(noise, 1);
+        // A feed that carries 140 kt forward while the aircraft stands: after a minute the
+        // speed is no evidence, and a flicker with it takes nothing off.
+        for k in 24..120 {
+            taxi(&mut a, f64::from(k), ap.lat, ap.lon, 140.0, 90.0);
+            m.on_update(&p, &a, &mut noise, &mut out);
+        }
+        for k in 120..124 {
+            flag(&mut a, f64::from(k), false);
+            m.on_update(&p, &a, &mut noise, &mut out);
+        }
+        taxi(&mut a, 124.0, ap.lat, ap.lon, 140.0, 90.0);
+        m.on_update(&p, &a, &mut noise, &mut out);
+        assert!(out.is_empty() && m.on_ground(), "{out:?}");
+        assert_eq!(noise, 2);
+        // A real departure: the flag changes and the altitude climbs.
+        let elev = svmi().elevation_ft.unwrap_or(0);
+        for k in 0..20 {
+            let here = ap.destination(90.0, 500.0 + f64::from(k) * 75.0);
+            fly(
+                &mut a,
+                200.0 + f64::from(k),
+                here.lat,
+                here.lon,
+                elev + 40 * k,
+                140.0,
+                90.0,
+            );
+            m.on_update(&p, &a, &mut noise, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!((out[0].kind, out[0].onset), (EventKind::Takeoff, 200.0));
+        // Confirmed by the climb of 200 ft above the field (the speed is still the stale one).
+        assert_eq!(out[0].time, 205.0);
+    }
+
+    #[test]
+    fn a_ground_flag_held_at_the_field_lands_when_the_speed_is_stale() {
+        let p = DetectorParams::DEFAULT;
+        let ap = svmi().position;
+        let elev = svmi().elevation_ft.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut a = heard(0x4ca012, 0.0);
+        let mut m = Movement::default();
+        for k in 0..60 {
+            let here = ap.destination(90.0, 8_000.0 - f64::from(k) * 110.0);
+            fly(
+                &mut a,
+                f64::from(k),
+                here.lat,
+                here.lon,
+                elev + 600 - 10 * k,
+                140.0,
+                270.0,
+            );
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        // On the runway: the flag says ground, the speed stays at the approach's 140 kt.
+        for k in 60..100 {
+            let here = ap.destination(90.0, 1_400.0 - f64::from(k - 60) * 30.0);
+            fly(&mut a, f64::from(k), here.lat, here.lon, elev, 140.0, 270.0);
+            flag(&mut a, f64::from(k), true);
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(
+            (out[0].kind, out[0].onset, out[0].time),
+            (EventKind::Landing, 60.0, 75.0)
+        );
+        assert_eq!(out[0].airport(), Some("SVMI"));
+    }
+
+    /// A descent at 140 kt westwards over the Caribbean Sea to `low` ft, from `t0`.
+    fn sea_approach(a: &mut Aircraft, m: &mut Movement, t0: f64, low: i32, out: &mut Vec<Event>) -> LatLon {
+        let p = DetectorParams::DEFAULT;
+        let start = LatLon::new(15.5, -66.0);
+        let mut here = start;
+        for k in 0..120 {
+            here = start.destination(270.0, f64::from(k) * 72.0);
+            let alt = (3_000 - 25 * k).max(low);
+            fly(a, t0 + f64::from(k), here.lat, here.lon, alt, 140.0, 270.0);
+            m.on_update(&p, a, &mut 0, out);
+        }
+        here
+    }
+
+    #[test]
+    fn a_low_slow_pass_over_the_sea_is_a_possible_ship_landing_never_the_shore_airport() {
+        let p = DetectorParams::DEFAULT;
+        let mut out = Vec::new();
+        // Touch-and-go: down to 60 ft (a deck), then climbing away.
+        let mut a = heard(0xae0001, 0.0);
+        let mut m = Movement::default();
+        let low = sea_approach(&mut a, &mut m, 0.0, 60, &mut out);
+        assert!(out.is_empty());
+        for k in 0..40 {
+            let here = low.destination(270.0, f64::from(k) * 80.0);
+            fly(
+                &mut a,
+                120.0 + f64::from(k),
+                here.lat,
+                here.lon,
+                60 + 30 * k,
+                150.0,
+                270.0,
+            );
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        let e = &out[0];
+        assert_eq!(
+            (e.kind, e.airport(), basis(e)),
+            (EventKind::Landing, None, MovementBasis::TouchAndGo)
+        );
+        let s = site(e).unwrap();
+        assert!(s.sea);
+        // The lowest point: where the descent reached 60 ft (k = 118).
+        assert!(
+            s.position
+                .distance_m(LatLon::new(15.5, -66.0).destination(270.0, 118.0 * 72.0))
+                < 100.0
+        );
+        assert_eq!(e.onset, 118.0);
+        // Recovered: low and slow, then silent; and the same at the end of an input.
+        let mut out = Vec::new();
+        let mut b = heard(0xae0002, 0.0);
+        let mut m = Movement::default();
+        let last = sea_approach(&mut b, &mut m, 0.0, 60, &mut out);
+        for now in 120..400 {
+            m.on_tick(&p, &b, false, f64::from(now), &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(
+            (basis(&out[0]), out[0].onset, out[0].airport()),
+            (MovementBasis::LostLow, 119.0, None)
+        );
+        assert!(site(&out[0]).is_some_and(|s| s.sea && s.position.distance_m(last) < 1.0));
+        let mut out = Vec::new();
+        let mut c = heard(0xae0003, 0.0);
+        let mut m = Movement::default();
+        sea_approach(&mut c, &mut m, 0.0, 60, &mut out);
+        m.on_finish(&p, &c, 125.0, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(basis(&out[0]), MovementBasis::InputEnd);
+        // A patrol at 600 ft that never comes down nor climbs, then leaves coverage: no landing
+        // (its pass is forgotten after three minutes at the same height).
+        let mut out = Vec::new();
+        let mut d = heard(0xae0004, 0.0);
+        let mut m = Movement::default();
+        let start = LatLon::new(15.5, -66.0);
+        for k in 0..600 {
+            let here = start.destination(270.0, f64::from(k) * 80.0);
+            fly(&mut d, f64::from(k), here.lat, here.lon, 600, 160.0, 270.0);
+            m.on_update(&p, &d, &mut 0, &mut out);
+        }
+        for k in 600..700 {
+            let here = start.destination(270.0, f64::from(k) * 80.0);
+            fly(
+                &mut d,
+                f64::from(k),
+                here.lat,
+                here.lon,
+                600 + 20 * (k - 600),
+                160.0,
+                270.0,
+            );
+            m.on_update(&p, &d, &mut 0, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn a_helicopter_landing_away_from_airports_lands_at_a_place() {
+        let p = DetectorParams::DEFAULT;
+        // The Massif Central, more than 8 km from any airport of the table.
+        let pad = LatLon::new(45.5, 2.5);
+        assert!(nearest_with_distance(pad, START_MAX_DISTANCE_M).is_none());
+        let mut out = Vec::new();
+        let mut a = heard(0x3a0001, 0.0);
+        let mut m = Movement::default();
+        for k in 0..150 {
+            let gs = (90.0 - 0.6 * k as f32).max(5.0);
+            let here = pad.destination(90.0, (150.0 - f64::from(k)) * 20.0);
+            fly(
+                &mut a,
+                f64::from(k),
+                here.lat,
+                here.lon,
+                4_000 - 10 * k.min(120),
+                gs,
+                270.0,
+            );
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        for now in 150..300 {
+            m.on_tick(&p, &a, false, f64::from(now), &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        let e = &out[0];
+        assert_eq!((e.kind, e.airport(), e.onset), (EventKind::Landing, None, 149.0));
+        assert!(site(e).is_some_and(|s| !s.sea && s.position.distance_m(pad) < 100.0));
+        // The same helicopter lifting off there later: a take-off at the place.
+        let mut out = Vec::new();
+        let mut b = heard(0x3a0002, 1000.0);
+        let mut m = Movement::default();
+        for k in 0..60 {
+            let here = pad.destination(0.0, f64::from(k) * 15.0);
+            fly(
+                &mut b,
+                1000.0 + f64::from(k),
+                here.lat,
+                here.lon,
+                2_800 + 15 * k,
+                30.0,
+                0.0,
+            );
+            m.on_update(&p, &b, &mut 0, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(
+            (out[0].kind, out[0].onset, basis(&out[0])),
+            (EventKind::Takeoff, 1000.0, MovementBasis::TrackStart)
+        );
+        assert!(site(&out[0]).is_some_and(|s| !s.sea && s.position.distance_m(pad) < 1.0));
+    }
+
+    #[test]
+    fn a_track_that_begins_low_at_a_field_and_climbs_took_off_there_and_one_at_cruise_did_not() {
+        let p = DetectorParams::DEFAULT;
+        let ap = svmi().position;
+        let elev = svmi().elevation_ft.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut a = heard(0x0d8011, 0.0);
+        let mut m = Movement::default();
+        for k in 0..60 {
+            let here = ap.destination(270.0, 2_000.0 + f64::from(k) * 80.0);
+            fly(
+                &mut a,
+                f64::from(k),
+                here.lat,
+                here.lon,
+                elev + 300 + 35 * k,
+                160.0,
+                270.0,
+            );
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        let e = &out[0];
+        assert_eq!(
+            (e.kind, e.onset, e.confidence),
+            (EventKind::Takeoff, 0.0, Confidence::Low)
+        );
+        assert_eq!((e.airport(), basis(e)), (Some("SVMI"), MovementBasis::TrackStart));
+        assert_eq!(e.evidence[0].alt_baro, Some(elev + 300));
+        // First heard over the field at 10,000 ft, climbing: nothing.
+        let mut out = Vec::new();
+        let mut b = heard(0x0d8012, 0.0);
+        let mut m = Movement::default();
+        for k in 0..60 {
+            fly(
+                &mut b,
+                f64::from(k),
+                ap.lat,
+                ap.lon,
+                10_000 + 35 * k,
+                250.0,
+                270.0,
+            );
+            m.on_update(&p, &b, &mut 0, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn the_end_of_the_input_lands_a_track_last_heard_low_at_the_field_and_not_one_at_cruise() {
+        let p = DetectorParams::DEFAULT;
+        let ap = svmi().position;
+        let elev = svmi().elevation_ft.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut a = heard(0x0d8021, 0.0);
+        let mut b = heard(0x0d8022, 0.0);
+        let (mut ma, mut mb) = (Movement::default(), Movement::default());
+        for k in 0..30 {
+            let here = ap.destination(90.0, 6_000.0 - f64::from(k) * 70.0);
+            fly(
+                &mut a,
+                f64::from(k),
+                here.lat,
+                here.lon,
+                elev + 700 - 15 * k,
+                135.0,
+                270.0,
+            );
+            ma.on_update(&p, &a, &mut 0, &mut out);
+            fly(&mut b, f64::from(k), here.lat, here.lon, 35_000, 450.0, 270.0);
+            mb.on_update(&p, &b, &mut 0, &mut out);
+        }
+        ma.on_finish(&p, &a, 30.0, &mut out);
+        mb.on_finish(&p, &b, 30.0, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let e = &out[0];
+        assert_eq!(
+            (e.kind, e.subject, e.onset, e.time),
+            (EventKind::Landing, a.key, 29.0, 30.0)
+        );
+        assert_eq!(
+            (e.airport(), basis(e), e.confidence),
+            (Some("SVMI"), MovementBasis::InputEnd, Confidence::Low)
+        );
+        assert_eq!(e.evidence[0].note, "the input ended with the aircraft here, low");
+        ma.on_finish(&p, &a, 31.0, &mut out);
+        assert_eq!(out.len(), 1, "concluded once");
+    }
 }
