@@ -164,6 +164,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("caracas", include_str!("../scenarios/caracas.toml")),
     ("orchila", include_str!("../scenarios/orchila.toml")),
     ("arctic", include_str!("../scenarios/arctic.toml")),
+    ("carrier", include_str!("../scenarios/carrier.toml")),
 ];
 
 impl Scenario {

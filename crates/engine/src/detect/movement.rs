@@ -196,6 +196,22 @@ pub(crate) struct Movement {
     high: Option<(i32, f64)>,
     /// A low, slow pass over the sea in progress.
     pass: Option<SeaPass>,
+    /// A take-off or landing confirmed before the aircraft was located (surface positions
+    /// that cannot be decoded far from the receiver, an airborne position not yet paired):
+    /// reported at the first position within [`UNPLACED_S`].
+    unplaced: Option<Unplaced>,
+}
+
+/// Seconds a movement confirmed without a position waits for one.
+pub(crate) const UNPLACED_S: f64 = 120.0;
+
+/// A movement waiting for a position.
+#[derive(Debug, Clone, Copy)]
+struct Unplaced {
+    kind: EventKind,
+    onset: f64,
+    confidence: Confidence,
+    basis: MovementBasis,
 }
 
 impl Default for Movement {
@@ -217,6 +233,7 @@ impl Default for Movement {
             start: None,
             high: None,
             pass: None,
+            unplaced: None,
         }
     }
 }
@@ -475,8 +492,8 @@ impl Movement {
                     // On the flag away from airports: a site (a helicopter pad, a ship).
                     None => self.site_here(a, t),
                 };
-                if let Some(at) = at {
-                    out.push(movement_event(
+                match at {
+                    Some(at) => out.push(movement_event(
                         EventKind::Landing,
                         a,
                         at,
@@ -484,7 +501,8 @@ impl Movement {
                         t,
                         confidence,
                         c.basis,
-                    ));
+                    )),
+                    None => self.unplaced_at(EventKind::Landing, c, confidence, a),
                 }
             }
             return;
@@ -500,8 +518,8 @@ impl Movement {
                 (false, Some(ap), Some(h)) if h.ident == ap.ident => Some(Where::Airport(ap)),
                 _ => None,
             };
-            if let Some(at) = airport {
-                out.push(movement_event(
+            match airport {
+                Some(at) => out.push(movement_event(
                     EventKind::Takeoff,
                     a,
                     at,
@@ -509,9 +527,26 @@ impl Movement {
                     t,
                     confidence,
                     c.basis,
-                ));
+                )),
+                None if g.confirmed && g.airport.is_none() => {
+                    self.unplaced_at(EventKind::Takeoff, c, confidence, a);
+                }
+                None => {}
             }
             self.end_dwell(c.first, t, out);
+        }
+    }
+
+    /// Keeps a movement confirmed while the aircraft has no recent position.
+    fn unplaced_at(&mut self, kind: EventKind, c: Candidate, confidence: Confidence, a: &Aircraft) {
+        let located = a.position.is_some_and(|pos| a.last_seen - pos.time <= 60.0);
+        if !located {
+            self.unplaced = Some(Unplaced {
+                kind,
+                onset: c.first,
+                confidence,
+                basis: c.basis,
+            });
         }
     }
 
@@ -563,6 +598,18 @@ impl Movement {
             return;
         };
         let gs = fresh_gs(a, t);
+        if let Some(u) = self.unplaced.take() {
+            if t - u.onset <= UNPLACED_S {
+                let at = match self.attribute(p, a, t) {
+                    Some(ap) => Where::Airport(ap),
+                    None => Where::Site(Site {
+                        position: pos,
+                        sea: self.far_at_sea(pos, t),
+                    }),
+                };
+                out.push(movement_event(u.kind, a, at, u.onset, t, u.confidence, u.basis));
+            }
+        }
         match self.high {
             Some((h, at)) if alt < h && t - at <= DESCENT_WINDOW_S => {}
             _ => self.high = Some((alt, t)),
@@ -613,7 +660,9 @@ impl Movement {
         }
         // Low and slow over the sea, far from airports: a possible ship approach.
         let low_slow = alt <= SEA_MAX_ALT_FT && gs.is_some_and(|v| v <= SEA_MAX_SPEED_KT);
-        if low_slow && !self.on_ground() && self.far_at_sea(pos, t) {
+        // A pass begins with a descent into it (not with the climb after a launch).
+        let descended = self.high.is_some_and(|(h, _)| h - alt >= PLACE_DESCENT_FT);
+        if low_slow && !self.on_ground() && (self.pass.is_some() || descended) && self.far_at_sea(pos, t) {
             if self.pass.is_none_or(|ps| alt < ps.alt) {
                 self.pass = Some(SeaPass {
                     time: t,
