@@ -196,6 +196,10 @@ pub(crate) struct Movement {
     high: Option<(i32, f64)>,
     /// A low, slow pass over the sea in progress.
     pass: Option<SeaPass>,
+    /// Airborne with nothing pending (no candidate, beginning, pass at sea or unplaced
+    /// movement): a message at cruise that says "airborne" changes nothing (the inline
+    /// path).
+    idle: bool,
     /// A take-off or landing confirmed before the aircraft was located (surface positions
     /// that cannot be decoded far from the receiver, an airborne position not yet paired):
     /// reported at the first position within [`UNPLACED_S`].
@@ -234,6 +238,7 @@ impl Default for Movement {
             high: None,
             pass: None,
             unplaced: None,
+            idle: false,
         }
     }
 }
@@ -287,6 +292,7 @@ impl Movement {
             g.confirmed = false;
         }
         self.candidate = None;
+        self.idle = false;
         self.located = true;
         self.start = None;
         self.high = None;
@@ -341,6 +347,7 @@ impl Movement {
     }
 
     /// Takes a message of `a`. `noise` counts ground flags found to be noise.
+    #[inline]
     pub(crate) fn on_update(
         &mut self,
         p: &DetectorParams,
@@ -351,6 +358,39 @@ impl Movement {
         let t = a.last_seen;
         self.last_heard = t;
         self.silence_checked = false;
+        // The common case, inline: airborne at cruise with nothing pending, and a message
+        // that says "airborne" by its flag or says nothing of ground or air. It is what the
+        // full path below concludes for such a message, without the call.
+        // Above PLACE_MAX_ALT_FT, or faster than SEA_MAX_SPEED_KT, nothing that `follow`
+        // watches can happen (a descent to a place ends slower than a helicopter's top
+        // speed, a pass at sea is slower still).
+        let cruising = a.alt_baro.is_some_and(|alt| alt > PLACE_MAX_ALT_FT)
+            || a.gs.is_some_and(|v| v > SEA_MAX_SPEED_KT);
+        if self.idle && cruising {
+            let flagged = a.seen(Field::OnGround) == Some(t);
+            let silent = !flagged && (a.on_ground.is_some() || a.position.is_none_or(|pos| pos.time != t));
+            if (flagged && a.on_ground == Some(false)) || silent {
+                return;
+            }
+        }
+        self.on_update_full(p, a, t, noise, out);
+        self.idle = matches!(self.state, State::Air)
+            && self.candidate.is_none()
+            && self.located
+            && self.start.is_none()
+            && self.unplaced.is_none()
+            && self.pass.is_none();
+    }
+
+    #[inline(never)]
+    fn on_update_full(
+        &mut self,
+        p: &DetectorParams,
+        a: &Aircraft,
+        t: f64,
+        noise: &mut u64,
+        out: &mut Vec<Event>,
+    ) {
         self.follow(p, a, t, out);
         if self.on_ground() {
             match fresh_gs(a, t) {
@@ -785,6 +825,7 @@ impl Movement {
         basis: MovementBasis,
         out: &mut Vec<Event>,
     ) {
+        self.idle = false;
         if self.state != State::Air {
             return;
         }
@@ -1361,6 +1402,26 @@ mod tests {
                 < 100.0
         );
         assert_eq!(e.onset, 118.0);
+        // A wave-off that accelerates past 170 kt while it climbs away: still seen.
+        let mut out = Vec::new();
+        let mut w = heard(0xae0005, 0.0);
+        let mut m = Movement::default();
+        let low = sea_approach(&mut w, &mut m, 0.0, 60, &mut out);
+        for k in 0..40 {
+            let here = low.destination(270.0, f64::from(k) * 120.0);
+            fly(
+                &mut w,
+                120.0 + f64::from(k),
+                here.lat,
+                here.lon,
+                60 + 30 * k,
+                250.0,
+                270.0,
+            );
+            m.on_update(&p, &w, &mut 0, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(basis(&out[0]), MovementBasis::TouchAndGo);
         // Recovered: low and slow, then silent; and the same at the end of an input.
         let mut out = Vec::new();
         let mut b = heard(0xae0002, 0.0);
