@@ -18,6 +18,11 @@ pub(crate) fn shared_file(rel: &str) -> Option<PathBuf> {
     let path = testdata().join(rel);
     if path.is_file() {
         Some(path)
+    } else if std::env::var_os("PICKET_REQUIRE_TESTDATA").is_some_and(|v| v == "1") {
+        panic!(
+            "{} is required (PICKET_REQUIRE_TESTDATA=1) and absent",
+            path.display()
+        )
     } else {
         eprintln!("skipping: {} not found", path.display());
         None

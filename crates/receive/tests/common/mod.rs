@@ -17,6 +17,11 @@ pub fn testdata(file: &str) -> Option<PathBuf> {
     let path = shared.join("testdata").join(file);
     if path.exists() {
         Some(path)
+    } else if std::env::var_os("PICKET_REQUIRE_TESTDATA").is_some_and(|v| v == "1") {
+        panic!(
+            "{} is required (PICKET_REQUIRE_TESTDATA=1) and absent",
+            path.display()
+        )
     } else {
         eprintln!("skipping: {} is absent", path.display());
         None
