@@ -317,7 +317,8 @@ impl Movement {
     /// Whether `pos` is over the sea and far from airports (looked up every few seconds).
     fn far_at_sea(&mut self, pos: LatLon, t: f64) -> bool {
         if t - self.sea_at >= LOOKUP_EVERY_S || t < self.sea_at {
-            self.sea = over_sea(pos) && nearest_with_distance(pos, SEA_MIN_AIRPORT_M).is_none();
+            // The airport look-up first: it is the cheaper test, and near airports it decides.
+            self.sea = nearest_with_distance(pos, SEA_MIN_AIRPORT_M).is_none() && over_sea(pos);
             self.sea_at = t;
         }
         self.sea
