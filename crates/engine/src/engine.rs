@@ -481,6 +481,16 @@ impl Engine {
         }
     }
 
+    /// The recorded input ended at data time `now` (after the last [`Engine::tick`]): tracks
+    /// still airborne and last heard low at a field or landing site are concluded as landed
+    /// (`basis: input_end`), appending the alerts this caused. A live feed never calls this.
+    pub fn finish(&mut self, now: f64, alerts: &mut Vec<Alert>) {
+        self.detectors.finish(now, &self.tracker, &mut self.events);
+        if !self.events.is_empty() {
+            self.judge(now, &[], alerts);
+        }
+    }
+
     /// Judges the scratch events; `gone` holds aircraft retired in this call (events about
     /// them are judged on their final state).
     fn judge<S: Sink>(&mut self, now: f64, retired: &[Aircraft], sink: &mut S) {

@@ -156,6 +156,14 @@ pub enum MovementBasis {
     LowAndSlow,
     /// The track was lost low and slow near the field (landings only).
     LostLow,
+    /// The track began low at the field (or at a place) and climbed away: a take-off seen
+    /// from the air, by data without any on-ground flag (take-offs only, low confidence).
+    TrackStart,
+    /// The recorded input ended with the aircraft low at the field (landings only).
+    InputEnd,
+    /// A low, slow pass over the sea that climbed away again: a touch-and-go or a wave-off
+    /// at a ship (landings at sea only).
+    TouchAndGo,
 }
 
 impl MovementBasis {
@@ -165,6 +173,31 @@ impl MovementBasis {
             MovementBasis::OnGround => "on_ground",
             MovementBasis::LowAndSlow => "low_and_slow",
             MovementBasis::LostLow => "lost_low",
+            MovementBasis::TrackStart => "track_start",
+            MovementBasis::InputEnd => "input_end",
+            MovementBasis::TouchAndGo => "touch_and_go",
+        }
+    }
+}
+
+/// Where a take-off or landing away from any airport happened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Site {
+    /// The deciding position (the last one heard for a landing, the first for a take-off,
+    /// the lowest of a touch-and-go).
+    pub position: LatLon,
+    /// Over the sea (no land of the coarse coastline under it): a possible ship (aircraft
+    /// carrier or other ship with a deck).
+    pub sea: bool,
+}
+
+impl Site {
+    /// The JSON name: `sea` or `place`.
+    pub const fn as_str(&self) -> &'static str {
+        if self.sea {
+            "sea"
+        } else {
+            "place"
         }
     }
 }
@@ -212,6 +245,9 @@ pub enum Detail {
         basis: MovementBasis,
         /// The runway in use, when the track's direction matches one.
         runway: Option<&'static str>,
+        /// Where it happened when that is no airport (the event then has no place): a
+        /// helicopter's landing site, or a possible ship at sea.
+        site: Option<Site>,
     },
     /// Dwell (deployment) on the ground at an airport.
     Dwell {
@@ -644,8 +680,13 @@ fn detail_fields(d: &mut JsonObject<'_>, detail: &Detail) {
         Detail::Zone { boundary_m } => {
             d.fixed("boundary_m", boundary_m, 0);
         }
-        Detail::Movement { basis, runway } => {
+        Detail::Movement { basis, runway, site } => {
             d.str("basis", basis.as_str()).opt_str("runway", runway);
+            if let Some(site) = site {
+                d.str("site", site.as_str())
+                    .fixed(fields::LAT, site.position.lat, 6)
+                    .fixed(fields::LON, site.position.lon, 6);
+            }
         }
         Detail::Dwell { since, hours, day } => {
             d.fixed("since", since, 3)
@@ -829,6 +870,15 @@ mod tests {
             Detail::Movement {
                 basis: MovementBasis::LostLow,
                 runway: Some("10"),
+                site: None,
+            },
+            Detail::Movement {
+                basis: MovementBasis::TouchAndGo,
+                runway: None,
+                site: Some(Site {
+                    position: LatLon::new(17.5, -66.25),
+                    sea: true,
+                }),
             },
             Detail::Dwell {
                 since: 1.0,

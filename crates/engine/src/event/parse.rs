@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::{
     AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, LoiterShape, MovementBasis,
-    NewAddress, Phase, Place, SCHEMA_VERSION,
+    NewAddress, Phase, Place, Site, SCHEMA_VERSION,
 };
 use crate::enrich::{Class, Layer};
 use crate::incident::{Entry, Incident};
@@ -297,6 +297,9 @@ fn basis_from_name(s: &str) -> Option<MovementBasis> {
         MovementBasis::OnGround,
         MovementBasis::LowAndSlow,
         MovementBasis::LostLow,
+        MovementBasis::TrackStart,
+        MovementBasis::InputEnd,
+        MovementBasis::TouchAndGo,
     ]
     .into_iter()
     .find(|b| b.as_str() == s)
@@ -580,6 +583,24 @@ fn detail(kind: EventKind, d: &Obj<'_>) -> Result<Detail, ParseError> {
                 None => None,
                 Some(s) => Some(intern(s).ok_or_else(|| err(d.path("runway"), TOO_MANY))?),
             },
+            site: match d.opt_str("site")? {
+                None => None,
+                Some(name) => {
+                    let sea = match name {
+                        "sea" => true,
+                        "place" => false,
+                        _ => return Err(err(d.path("site"), format!("not a site: {name:?}"))),
+                    };
+                    let (lat, lon) = (d.f64(fields::LAT)?, d.f64(fields::LON)?);
+                    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                        return Err(err(d.path(fields::LAT), "not a position"));
+                    }
+                    Some(Site {
+                        position: LatLon::new(lat, lon),
+                        sea,
+                    })
+                }
+            },
         },
         EventKind::Dwell => Detail::Dwell {
             since: d.f64("since")?,
@@ -690,6 +711,7 @@ mod tests {
                     Detail::Movement {
                         basis: MovementBasis::OnGround,
                         runway: Some("10"),
+                        site: None,
                     }
                 }
                 EventKind::Landing => {
@@ -698,6 +720,7 @@ mod tests {
                     Detail::Movement {
                         basis: MovementBasis::LostLow,
                         runway: None,
+                        site: None,
                     }
                 }
                 EventKind::Dwell => {
@@ -790,6 +813,29 @@ mod tests {
         }
         // An event with no detail at all.
         out.push(Event::new(EventKind::Emergency, key(1), 0.0, 0.0));
+        // Movements away from airports: at a place, and a possible ship at sea.
+        for (sea, basis) in [
+            (false, MovementBasis::TrackStart),
+            (true, MovementBasis::TouchAndGo),
+        ] {
+            let mut e = Event::new(EventKind::Landing, key(2), 10.0, 20.0);
+            e.detail = Detail::Movement {
+                basis,
+                runway: None,
+                site: Some(Site {
+                    position: LatLon::new(12.5, -66.25),
+                    sea,
+                }),
+            };
+            out.push(e);
+        }
+        let mut e = Event::new(EventKind::Takeoff, key(3), 10.0, 20.0);
+        e.detail = Detail::Movement {
+            basis: MovementBasis::InputEnd,
+            runway: None,
+            site: None,
+        };
+        out.push(e);
         out
     }
 
