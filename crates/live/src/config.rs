@@ -126,6 +126,8 @@ struct File {
     output: Option<Spanned<OutputTable>>,
     /// How often an `aircraft.json` receiver is polled.
     poll: Option<Seconds>,
+    /// Multilateration: on, off (absent: on when three receivers have positions and clocks).
+    mlat: Option<bool>,
     #[serde(default)]
     tokens: BTreeMap<String, Spanned<TokenValue>>,
     #[serde(default)]
@@ -140,6 +142,8 @@ struct ReceiverTable {
     lat: Option<f64>,
     lon: Option<f64>,
     position: Option<String>,
+    /// Antenna height, metres (multilateration).
+    alt: Option<f64>,
     range_nm: Option<f64>,
     gps_clock: Option<bool>,
     start: Option<String>,
@@ -330,6 +334,9 @@ pub struct Settings {
     pub outputs: OutputSettings,
     /// How often `aircraft.json` receivers are polled.
     pub poll_interval: Duration,
+    /// Multilateration: on, off, or None: on when at least three receivers have positions
+    /// and clocks.
+    pub mlat: Option<bool>,
 }
 
 /// Feed outputs and input listeners.
@@ -385,6 +392,8 @@ pub struct Overrides {
     pub poll: Option<String>,
     /// Alerts go to the terminal as text: no default JSON lines on stdout.
     pub text: bool,
+    /// `--mlat true|false`.
+    pub mlat: Option<bool>,
 }
 
 /// Parses `LAT,LON` in degrees.
@@ -509,6 +518,12 @@ impl Settings {
                 name: r.name.clone().unwrap_or_else(|| format!("rx{i}")),
                 endpoint,
                 position,
+                alt_m: match r.alt {
+                    Some(a) if !(a.is_finite() && a.abs() < 100_000.0) => {
+                        return Err(e(format!("alt {a} is not a height in metres")))
+                    }
+                    a => a,
+                },
                 clock: if r.gps_clock.unwrap_or(false) {
                     ClockKind::GpsTimeOfDay
                 } else {
@@ -805,6 +820,7 @@ impl Settings {
             drain_timeout,
             outputs,
             poll_interval,
+            mlat: flags.mlat.or(file.mlat),
         })
     }
 }

@@ -73,6 +73,8 @@ pub struct Opened {
     pub source: Source,
     /// The scenario's receivers, when the source is a scenario.
     pub receivers: Vec<LatLon>,
+    /// The same with their names and antenna heights (multilateration).
+    pub stations: Vec<picket_mlat::ReceiverConfig>,
 }
 
 impl Source {
@@ -120,6 +122,7 @@ impl Source {
                 Ok(Opened {
                     source: Source::Files(inputs),
                     receivers: Vec::new(),
+                    stations: Vec::new(),
                 })
             }
             crate::config::Source::Live { .. } => Err(anyhow!(
@@ -146,6 +149,18 @@ impl Source {
                 let sim = Simulation::new(&scenario, seed, Window { from_s, duration_s });
                 let (w0, w1) = sim.window_s();
                 let receivers = scenario.receivers.iter().map(|r| r.position).collect();
+                let stations = scenario
+                    .receivers
+                    .iter()
+                    .map(|r| picket_mlat::ReceiverConfig {
+                        name: r.name.clone(),
+                        position: picket_mlat::geo::Geodetic::new(
+                            r.position.lat,
+                            r.position.lon,
+                            r.alt_ft * 0.3048,
+                        ),
+                    })
+                    .collect();
                 let desc = format!(
                     "scenario {} from {} for {:.0} s (seed {seed})",
                     scenario.name,
@@ -158,6 +173,7 @@ impl Source {
                         name: desc,
                     },
                     receivers,
+                    stations,
                 })
             }
         }
