@@ -337,6 +337,9 @@ pub struct Settings {
     /// Multilateration: on, off, or None: on when at least three receivers have positions
     /// and clocks.
     pub mlat: Option<bool>,
+    /// With [`Source::Files`]: each file's receiver, when given (`--input name=..,path=..`);
+    /// empty when none is.
+    pub file_receivers: Vec<Option<crate::mlat::FileReceiver>>,
 }
 
 /// Feed outputs and input listeners.
@@ -634,8 +637,27 @@ impl Settings {
                 "[input] has both files and scenario; give one",
             ));
         }
+        // `--input name=..,lat=..,lon=..,path=FILE`: a recording with its receiver.
+        let mut file_receivers = Vec::new();
+        let mut input_paths = Vec::new();
+        for p in &flags.inputs {
+            match p.to_str() {
+                Some(t) if crate::mlat::FileReceiver::is_spec(t) => {
+                    let r = crate::mlat::FileReceiver::parse(t)?;
+                    input_paths.push(r.path.clone());
+                    file_receivers.push(Some(r));
+                }
+                _ => {
+                    input_paths.push(p.clone());
+                    file_receivers.push(None);
+                }
+            }
+        }
+        if file_receivers.iter().all(Option::is_none) {
+            file_receivers.clear();
+        }
         let source = if !flags.inputs.is_empty() {
-            Source::Files(flags.inputs.clone())
+            Source::Files(input_paths)
         } else if let Some(s) = &flags.scenario {
             Source::Scenario {
                 name: s.clone(),
@@ -821,6 +843,7 @@ impl Settings {
             outputs,
             poll_interval,
             mlat: flags.mlat.or(file.mlat),
+            file_receivers,
         })
     }
 }

@@ -207,19 +207,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         _ => {
             let opened = Source::open(settings)?;
             source_desc = opened.source.describe();
-            if !matches!(settings.source, SourceSetting::Files(_)) {
-                stations = opened
-                    .stations
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(|(i, config)| {
-                        Some(crate::mlat::Station {
-                            id: u16::try_from(i).ok()?,
-                            config,
-                        })
-                    })
-                    .collect();
-            }
+            stations = opened.stations;
             (Some(opened.source), opened.receivers)
         }
     };

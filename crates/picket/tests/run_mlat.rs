@@ -1,7 +1,8 @@
 //! `picket run` multilaterates: the `arctic_mlat` scenario's Tu-160s, which send no ADS-B
 //! position, are located from several receivers' frames, and their entry into the Alaska ADIZ
-//! is raised on those positions (evidence labelled `mlat`), from the scenario and from each
-//! receiver's Beast stream served on its own loopback port and read with `--connect`.
+//! is raised on those positions (evidence labelled `mlat`): from the scenario, from each
+//! receiver's recording given with its position, and from each receiver's Beast stream served
+//! on its own loopback port and read with `--connect`.
 
 mod run_common;
 
@@ -133,6 +134,39 @@ fn a_scenario_with_several_receivers_is_multilaterated_and_the_bombers_zone_entr
         stdout.contains("\"first_seen\""),
         "the run did see the aircraft: {stdout}"
     );
+}
+
+#[test]
+fn recordings_of_several_receivers_given_with_their_positions_are_multilaterated() {
+    let dir = TempDir::new("run-mlat-files");
+    let mut cmd = picket();
+    // The window's start: the scenario begins at 18:00:00Z.
+    cmd.args(["run", "--start", "2019-08-08T18:59:00Z"]);
+    for (i, (name, lat, lon, alt_ft)) in RECEIVERS.iter().enumerate() {
+        let path = dir.path().join(format!("{name}.beast"));
+        run(picket()
+            .args(["simulate", "arctic_mlat", "--from", FROM, "--duration", DURATION])
+            .args(["--receiver", &i.to_string(), "--out"])
+            .arg(&path));
+        cmd.arg("--input").arg(format!(
+            "name={name},lat={lat},lon={lon},alt={},path={}",
+            alt_ft * 0.3048,
+            path.display()
+        ));
+    }
+    let out = run(&mut cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let entries = bomber_entries(&stdout);
+    for hex in BOMBERS {
+        let (_, _, sources) = entries
+            .iter()
+            .find(|e| e.0 == hex)
+            .unwrap_or_else(|| panic!("no zone entry of {hex}:\n{stdout}\n{stderr}"));
+        assert!(sources.iter().all(|s| s == "mlat"), "{hex}: {sources:?}");
+    }
+    assert!(mlat_fixes(&stderr) > 20, "{stderr}");
+    assert!(stderr.contains("mlat clock  point-hope: ok,"), "{stderr}");
 }
 
 #[test]
