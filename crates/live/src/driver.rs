@@ -88,8 +88,6 @@ struct Counts {
     failed_reloads: u64,
     /// Distinct aircraft (addresses; one aircraft heard again after a gap counts once).
     aircraft: HashSet<u32>,
-    /// Multilateration fixes given to the engine.
-    mlat_fixes: u64,
 }
 
 /// Paces the input to data time at `speed` times real time.
@@ -468,7 +466,6 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             &mut sbs_buf,
         );
         deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
-        counts.mlat_fixes = m.fixes_out;
     }
     if counts.first_time.is_some() {
         pipeline.tick(counts.last_time, &mut alerts);
