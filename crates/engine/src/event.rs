@@ -35,7 +35,7 @@ use picket_world::events::{EmergencyKind, EventKind};
 use picket_world::geo::LatLon;
 
 use crate::enrich::{Class, Layer};
-use crate::track::TrackKey;
+use crate::track::{PositionSource, TrackKey};
 
 mod parse;
 
@@ -130,6 +130,9 @@ pub struct Evidence {
     pub gs: Option<f32>,
     /// What this observation shows, in a few words (`"surface position"`, `"squawk 7700"`).
     pub note: &'static str,
+    /// Where the position came from when it is not the aircraft's own ADS-B (multilateration,
+    /// TIS-B, ADS-R, another tool); None: ADS-B, or no position.
+    pub position_source: Option<PositionSource>,
 }
 
 impl Evidence {
@@ -143,6 +146,7 @@ impl Evidence {
             alt_baro: None,
             gs: None,
             note,
+            position_source: None,
         }
     }
 }
@@ -672,6 +676,9 @@ fn evidence_object(arr: &mut JsonArray<'_>, ev: &Evidence) {
     if !ev.note.is_empty() {
         o.str("note", ev.note);
     }
+    if let Some(s) = ev.position_source {
+        o.str("position_source", s.name());
+    }
 }
 
 fn detail_fields(d: &mut JsonObject<'_>, detail: &Detail) {
@@ -843,6 +850,7 @@ mod tests {
             alt_baro: Some(30000),
             gs: Some(480.04),
             note: "closing",
+            position_source: Some(PositionSource::Mlat),
         });
         let mut s = String::new();
         write_event(&mut s, &e);
@@ -853,7 +861,7 @@ mod tests {
                 r#""end":1565290100.250,"zone":"us-adiz-alaska","zone_name":"Alaska \"ADIZ\"","#,
                 r#""confidence":"high","detail":{{"closure_kt":412,"join":1565290050.000}},"#,
                 r#""evidence":[{{"time":1565290000.000,"hex":"a00001","lat":64.500000,"#,
-                r#""lon":-165.250000,"alt_baro":30000,"gs":480.0,"note":"closing"}}]}}"#
+                r#""lon":-165.250000,"alt_baro":30000,"gs":480.0,"note":"closing","position_source":"mlat"}}]}}"#
             ),
             e.id
         );

@@ -127,6 +127,9 @@ pub struct ReceiverSpec {
     pub endpoint: Endpoint,
     /// Its position, when known.
     pub position: Option<LatLon>,
+    /// Its antenna's height (metres above the ellipsoid; mean sea level will do), when
+    /// known: multilateration uses it.
+    pub alt_m: Option<f64>,
     /// How its Beast/AVR timestamps read.
     pub clock: ClockKind,
     /// Replay: the UTC start of a recording served over TCP; its items take their times from
@@ -135,18 +138,33 @@ pub struct ReceiverSpec {
 }
 
 impl ReceiverSpec {
-    /// Parses `[NAME=]URL[@LAT,LON]` (the `--connect` flag).
+    /// Parses `[NAME=]URL[@LAT,LON[,ALT]]` (the `--connect` flag; ALT in metres).
     pub fn parse_flag(text: &str, index: usize) -> Result<ReceiverSpec> {
         let (name, rest) = match text.split_once('=') {
             Some((n, r)) if !n.contains("://") && !n.is_empty() => (n.to_string(), r),
             _ => (String::new(), text),
         };
-        let (url, position) = match rest.rsplit_once('@') {
-            Some((u, p)) if p.contains(',') => (
-                u,
-                Some(crate::config::parse_position(p).map_err(|e| anyhow!("--connect {text:?}: {e}"))?),
-            ),
-            _ => (rest, None),
+        let (url, position, alt_m) = match rest.rsplit_once('@') {
+            Some((u, p)) if p.contains(',') => {
+                let (p, alt) = match p.match_indices(',').nth(1) {
+                    Some((i, _)) => {
+                        let a = p[i + 1..].trim();
+                        let alt = a
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|x| x.is_finite() && x.abs() < 100_000.0)
+                            .ok_or_else(|| anyhow!("--connect {text:?}: altitude {a:?} is not metres"))?;
+                        (&p[..i], Some(alt))
+                    }
+                    None => (p, None),
+                };
+                (
+                    u,
+                    Some(crate::config::parse_position(p).map_err(|e| anyhow!("--connect {text:?}: {e}"))?),
+                    alt,
+                )
+            }
+            _ => (rest, None, None),
         };
         let endpoint: Endpoint = url.parse()?;
         let name = if name.is_empty() {
@@ -158,6 +176,7 @@ impl ReceiverSpec {
             name,
             endpoint,
             position,
+            alt_m,
             clock: ClockKind::Ticks12Mhz,
             start: None,
         })
@@ -473,6 +492,12 @@ mod tests {
         assert_eq!(r.endpoint.protocol, Protocol::Sbs);
         let p = r.position.unwrap();
         assert!((p.lat - 10.5).abs() < 1e-9);
+        assert!(r.alt_m.is_none());
+        let r = ReceiverSpec::parse_flag("nome=beast://10.0.0.3:30005@64.5,-165.4,12.5", 0).unwrap();
+        assert_eq!(r.alt_m, Some(12.5));
+        assert!((r.position.unwrap().lon + 165.4).abs() < 1e-9);
+        let e = ReceiverSpec::parse_flag("beast://h:1@64.5,-165.4,high", 0).unwrap_err();
+        assert!(e.to_string().contains("altitude \"high\""), "{e}");
         let r = ReceiverSpec::parse_flag("avr://h:30002", 2).unwrap();
         assert_eq!(r.name, "rx2");
         assert!(r.position.is_none());

@@ -18,6 +18,7 @@ pub mod config;
 pub mod connect;
 pub mod driver;
 pub mod input;
+pub mod mlat;
 pub mod pipeline;
 pub mod serve;
 pub(crate) mod sinks;

@@ -22,8 +22,8 @@ pub(crate) struct RunArgs {
     #[arg(long = "input", short = 'i', value_name = "FILE")]
     inputs: Vec<PathBuf>,
     /// Connect to a live receiver: `[NAME=]beast://HOST:PORT`, `avr://…`, `sbs://…` or
-    /// `http://HOST/data/aircraft.json`, optionally `@LAT,LON`; repeatable. Reconnects with
-    /// backoff.
+    /// `http://HOST/data/aircraft.json`, optionally `@LAT,LON[,ALT]` (ALT: antenna height in
+    /// metres, for multilateration); repeatable. Reconnects with backoff.
     #[arg(long, value_name = "URL", conflicts_with_all = ["inputs", "scenario"])]
     connect: Vec<String>,
     /// Input format (beast, avr, hex, csv, sbs, jsonl); detected from the first bytes if absent.
@@ -104,6 +104,10 @@ pub(crate) struct RunArgs {
     /// Time the sinks get at the end to deliver what is queued (default 10s).
     #[arg(long, value_name = "DURATION")]
     drain_timeout: Option<String>,
+    /// Multilaterate (`--mlat` or `--mlat true`; `--mlat false` turns it off). Default: on
+    /// when at least three receivers with positions send timestamped frames (Beast).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    mlat: Option<bool>,
     /// Print no summary at the end.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -138,6 +142,7 @@ impl RunArgs {
             http: self.http.clone(),
             poll: self.poll.clone(),
             text: self.text,
+            mlat: self.mlat,
         }
     }
 }

@@ -685,6 +685,7 @@ impl Movement {
                     0,
                     Evidence {
                         time: s.time,
+                        position_source: None,
                         hex: a.key,
                         lat: Some(s.position.lat),
                         lon: Some(s.position.lon),
@@ -731,6 +732,7 @@ impl Movement {
                     0,
                     Evidence {
                         time: ps.time,
+                        position_source: None,
                         hex: a.key,
                         lat: Some(ps.position.lat),
                         lon: Some(ps.position.lon),

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::enrich::{Class, Layer};
 use crate::incident::{Entry, Incident};
-use crate::track::TrackKey;
+use crate::track::{PositionSource, TrackKey};
 
 /// Why an event or alert could not be read: the field (a path such as
 /// `detail.links[0].onset`, empty for the whole text) and what is wrong with it.
@@ -568,7 +568,27 @@ fn evidence(o: &Obj<'_>) -> Result<Evidence, ParseError> {
         alt_baro: o.opt_int(fields::ALT_BARO)?,
         gs: o.opt_f64(fields::GS)?.map(|x| x as f32),
         note,
+        position_source: match o.opt_str("position_source")? {
+            None => None,
+            Some(s) => Some(
+                position_source_from_name(s)
+                    .ok_or_else(|| err(o.path("position_source"), format!("unknown value {s:?}")))?,
+            ),
+        },
     })
+}
+
+/// A position source from its JSON name (`mlat`, `tisb`, `adsr`, `other`, `adsb`).
+fn position_source_from_name(s: &str) -> Option<PositionSource> {
+    [
+        PositionSource::Mlat,
+        PositionSource::Tisb,
+        PositionSource::Adsr,
+        PositionSource::Other,
+        PositionSource::Adsb,
+    ]
+    .into_iter()
+    .find(|p| p.name() == s)
 }
 
 /// The detail object of an event of `kind` (the kind says which fields it has).
@@ -807,6 +827,7 @@ mod tests {
                     alt_baro: (i % 3 != 0).then_some(30_000 - 25 * i as i32),
                     gs: (i % 3 != 1).then_some(480.5),
                     note: if i == 0 { "" } else { "in formation" },
+                    position_source: (i % 2 == 0 && i % 4 != 0).then_some(PositionSource::Mlat),
                 });
             }
             out.push(e);
