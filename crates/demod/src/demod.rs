@@ -1,0 +1,636 @@
+//! The demodulator: I/Q bytes in, verified Mode S frames out.
+
+use crate::sample::{convert_s16, IqSpec, MagnitudeTable, Sample, FULL_SCALE};
+use crate::tables::{Phase, Tables, LONG_BITS, MAX_BIT_TAPS, ONE};
+use picket_modes::message::{Integrity, KnownAddresses};
+use picket_modes::{decode, DecodeError, DecodeOptions, Frame};
+use picket_receive::{Clock, ReadError, Reader, ReaderConfig, ReaderStats, Received, TimeBase, What};
+use std::collections::VecDeque;
+
+/// Samples converted and screened at a time (the working set stays in L1/L2).
+const BLOCK: usize = 1 << 14;
+/// Phases tried per sample of candidate start.
+const PHASES: usize = 8;
+/// The screen passes when (pulses − quiet) exceeds this many noise means.
+const SCREEN_NOISE: f32 = 2.6;
+/// A preamble is sliced when its pulse amplitude is this many times its quiet samples' mean.
+const PREAMBLE_RATIO: i64 = 3; // over 2: i.e. 1.5
+/// ... and this many times the noise mean (over 2).
+const PREAMBLE_NOISE: i64 = 3;
+/// ... and each of its four pulses this many quarters of that mean.
+const PULSE_RATIO: i64 = 5;
+/// A syndrome repair is believed only when every bit it flips is among this many of the
+/// frame's least confident bits.
+const WEAK_BITS_FOR_REPAIR: usize = 16;
+/// Soft repair: subsets of this many least confident bits are tried on a failed DF11/17/18.
+const SOFT_REPAIR_BITS: usize = 5;
+
+/// How the screen runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernel {
+    /// Block-wise loops that the compiler vectorises (the default).
+    #[default]
+    Vector,
+    /// One sample at a time: the reference the vector path must agree with.
+    Scalar,
+}
+
+/// What the demodulator needs to know.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemodConfig {
+    /// Sample encoding and rate.
+    pub spec: IqSpec,
+    /// Time base and receiver id, as for the frame readers.
+    pub reader: ReaderConfig,
+    /// CRC repair (1-bit by default; 2-bit for DF17/18 when asked).
+    pub decode: DecodeOptions,
+    /// Soft repair: also try flipping the least confident bits of a failed DF11/17/18.
+    pub soft_repair: bool,
+    /// Vectorised or scalar screen.
+    pub kernel: Kernel,
+}
+
+impl DemodConfig {
+    /// The defaults for a spec: file time base from 2000-01-01, 1-bit repair, soft repair.
+    pub fn new(spec: IqSpec) -> DemodConfig {
+        DemodConfig {
+            spec,
+            reader: ReaderConfig::default(),
+            decode: DecodeOptions::default(),
+            soft_repair: true,
+            kernel: Kernel::Vector,
+        }
+    }
+}
+
+/// What the demodulator has seen and found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DemodStats {
+    /// Samples processed.
+    pub samples: u64,
+    /// Sample positions that passed the cheap screen.
+    pub screened: u64,
+    /// Preambles good enough to slice.
+    pub preambles: u64,
+    /// Frames yielded.
+    pub frames: u64,
+    /// ... of which their CRC was clean (or their address known).
+    pub clean: u64,
+    /// ... repaired by the CRC syndrome (1 or 2 bits).
+    pub repaired: u64,
+    /// ... repaired by flipping their least confident bits.
+    pub soft_repaired: u64,
+    /// ... address/parity replies whose address was known.
+    pub recovered: u64,
+    /// Preambles whose bits gave no acceptable frame.
+    pub rejected: u64,
+    /// Noise floor: mean magnitude of the samples, dBFS (running).
+    pub noise_dbfs: f32,
+    /// Mean signal of the frames yielded, dBFS.
+    pub mean_signal_dbfs: f32,
+}
+
+/// The Mode S demodulator: feed it I/Q bytes in chunks of any size, take `Received` frames.
+///
+/// Frames come out in order of their start. `clock` is a 12 MHz count from the first
+/// sample (sample index × 12 MHz / rate, the fractional phase included), `signal` the
+/// frame's pulse amplitude in dBFS.
+pub struct Demodulator {
+    config: DemodConfig,
+    table: Option<MagnitudeTable>,
+    tables: Tables,
+    /// Magnitudes: `mags[..len]` hold samples `base..base+len`.
+    mags: Vec<u16>,
+    len: usize,
+    base: u64,
+    /// Next candidate start (index into `mags`).
+    pos: usize,
+    screen: Vec<i16>,
+    partial: [u8; 4],
+    partial_len: usize,
+    known: KnownAddresses,
+    out: VecDeque<Received>,
+    reader_stats: ReaderStats,
+    stats: DemodStats,
+    noise: f32,
+    signal_sum: f64,
+    arrival: f64,
+    finished: bool,
+    bits: [u8; LONG_BITS],
+    confidence: [i32; LONG_BITS],
+}
+
+impl std::fmt::Debug for Demodulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demodulator")
+            .field("spec", &self.config.spec)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl Demodulator {
+    /// A demodulator for `config` (its rate must be 2.0 to 4.0 MS/s; others are clamped).
+    pub fn new(config: DemodConfig) -> Demodulator {
+        let rate = config
+            .spec
+            .rate_hz
+            .clamp(crate::sample::MIN_RATE_HZ, crate::sample::MAX_RATE_HZ);
+        let tables = Tables::new(rate, PHASES);
+        let capacity = BLOCK + 2 * tables.span + 64;
+        Demodulator {
+            table: (config.spec.sample == Sample::U8).then(MagnitudeTable::new),
+            config: DemodConfig {
+                spec: config.spec.with_rate(rate),
+                ..config
+            },
+            tables,
+            mags: vec![0; capacity],
+            len: 0,
+            base: 0,
+            pos: 0,
+            screen: vec![0; capacity],
+            partial: [0; 4],
+            partial_len: 0,
+            known: KnownAddresses::default(),
+            out: VecDeque::with_capacity(256),
+            reader_stats: ReaderStats::default(),
+            stats: DemodStats {
+                noise_dbfs: f32::NEG_INFINITY,
+                mean_signal_dbfs: f32::NEG_INFINITY,
+                ..DemodStats::default()
+            },
+            noise: 0.0,
+            signal_sum: 0.0,
+            arrival: 0.0,
+            finished: false,
+            bits: [0; LONG_BITS],
+            confidence: [0; LONG_BITS],
+        }
+    }
+
+    /// The demodulator's counters.
+    pub fn demod_stats(&self) -> &DemodStats {
+        &self.stats
+    }
+
+    /// The addresses learnt from clean and repaired DF11/17/18 frames.
+    pub fn known(&self) -> &KnownAddresses {
+        &self.known
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &DemodConfig {
+        &self.config
+    }
+
+    fn push_bytes(&mut self, mut chunk: &[u8]) {
+        self.reader_stats.bytes += chunk.len() as u64;
+        let bps = self.config.spec.sample.bytes_per_sample();
+        // Complete a sample split across chunks.
+        if self.partial_len > 0 {
+            let need = (bps - self.partial_len).min(chunk.len());
+            self.partial[self.partial_len..self.partial_len + need].copy_from_slice(&chunk[..need]);
+            self.partial_len += need;
+            chunk = &chunk[need..];
+            if self.partial_len < bps {
+                return;
+            }
+            let p = self.partial;
+            self.partial_len = 0;
+            self.convert(&p[..bps]);
+        }
+        let whole = chunk.len() / bps * bps;
+        let (now, rest) = chunk.split_at(whole);
+        self.convert(now);
+        chunk = rest;
+        self.partial[..chunk.len()].copy_from_slice(chunk);
+        self.partial_len = chunk.len();
+    }
+
+    /// Converts whole samples to magnitudes, demodulating whenever a block is full.
+    fn convert(&mut self, bytes: &[u8]) {
+        let bps = self.config.spec.sample.bytes_per_sample();
+        let mut bytes = bytes;
+        let cap = BLOCK + self.tables.span;
+        while !bytes.is_empty() {
+            if self.len >= cap {
+                self.process(false);
+            }
+            let n = (bytes.len() / bps).min(cap - self.len);
+            let (now, rest) = bytes.split_at(n * bps);
+            let dst = &mut self.mags[self.len..self.len + n];
+            match (self.config.spec.sample, &self.table) {
+                (Sample::U8, Some(t)) => t.convert(now, dst),
+                (Sample::U8, None) => {
+                    for (o, p) in dst.iter_mut().zip(now.chunks_exact(2)) {
+                        *o = crate::sample::u8_magnitude(p[0], p[1]);
+                    }
+                }
+                (Sample::S16Le, _) => convert_s16(now, false, dst),
+                (Sample::S16Be, _) => convert_s16(now, true, dst),
+            }
+            // The noise floor: a running mean of the block means (cheap and vectorised).
+            let sum: u64 = dst.iter().map(|&m| u64::from(m)).sum();
+            if n > 0 {
+                let mean = sum as f32 / n as f32;
+                self.noise = if self.stats.samples == 0 {
+                    mean
+                } else {
+                    let w = (n as f32 / 262_144.0).min(1.0);
+                    self.noise + (mean - self.noise) * w
+                };
+                self.stats.samples += n as u64;
+            }
+            self.len += n;
+            bytes = rest;
+        }
+    }
+
+    /// Demodulates what is buffered; at the end (`last`), everything.
+    fn process(&mut self, last: bool) {
+        let span = self.tables.span;
+        if last {
+            // Quiet padding, so that frames near the end can be sliced.
+            let end = (self.len + span).min(self.mags.len());
+            self.mags[self.len..end].fill(0);
+        }
+        let limit = if last {
+            self.len
+        } else {
+            self.len.saturating_sub(span)
+        };
+        if limit > self.pos {
+            self.scan(self.pos, limit);
+            self.pos = self.pos.max(limit);
+        }
+        // Keep what later candidates still need.
+        let keep_from = self.pos.min(self.len);
+        if keep_from > 0 {
+            self.mags.copy_within(keep_from..self.len, 0);
+            self.len -= keep_from;
+            self.pos -= keep_from;
+            self.base += keep_from as u64;
+        }
+        self.stats.noise_dbfs = dbfs(self.noise);
+    }
+
+    fn threshold(&self) -> i16 {
+        (self.noise * SCREEN_NOISE).clamp(24.0, 16000.0) as i16
+    }
+
+    /// Screens `from..to` and examines the candidates.
+    fn scan(&mut self, from: usize, to: usize) {
+        let t = self.threshold();
+        let on = self.tables.screen_on;
+        let off = self.tables.screen_off;
+        match self.config.kernel {
+            Kernel::Vector => screen_vector(&self.mags, from, to, on, off, &mut self.screen),
+            Kernel::Scalar => screen_scalar(&self.mags, from, to, on, off, &mut self.screen),
+        }
+        let mut j = from;
+        while j < to {
+            // Skip whole runs below the threshold with a vectorised maximum.
+            let end = (j + 32).min(to);
+            let max = self.screen[j..end].iter().fold(i16::MIN, |a, &b| a.max(b));
+            if max <= t {
+                j = end;
+                continue;
+            }
+            while j < end {
+                if self.screen[j] > t {
+                    self.stats.screened += 1;
+                    if let Some(consumed) = self.examine(j) {
+                        j += consumed;
+                        break;
+                    }
+                }
+                j += 1;
+            }
+        }
+        self.pos = self.pos.max(j);
+    }
+
+    /// Tries a frame starting near sample `j`; returns the samples it covers when one is
+    /// accepted.
+    fn examine(&mut self, j: usize) -> Option<usize> {
+        let m = &self.mags[j..j + self.tables.span];
+        let pre = self.tables.pre_len;
+        // The phase whose preamble template correlates best.
+        let mut best = 0;
+        let mut best_corr = i64::MIN;
+        for (p, phase) in self.tables.phases.iter().enumerate() {
+            let c: i64 = (0..pre).map(|k| i64::from(phase.corr[k]) * i64::from(m[k])).sum();
+            if c > best_corr {
+                best_corr = c;
+                best = p;
+            }
+        }
+        if best_corr <= 0 {
+            return None;
+        }
+        let (amp, quiet) = preamble_levels(&self.tables.phases[best], m, pre);
+        let noise = i64::from(self.noise as i32).max(1);
+        if amp * 2 < PREAMBLE_RATIO * quiet || amp * 2 < PREAMBLE_NOISE * noise {
+            return None;
+        }
+        // Every pulse must stand out from the quiet samples, not just their sum.
+        let floor = quiet * PULSE_RATIO / 4;
+        if self.tables.phases[best]
+            .peaks
+            .iter()
+            .any(|&k| i64::from(m[usize::from(k)]) <= floor)
+        {
+            return None;
+        }
+        self.stats.preambles += 1;
+        let n = self.tables.phases.len();
+        for p in (0..n).map(|i| (best + i) % n) {
+            if p >= n {
+                continue;
+            }
+            if let Some(found) = self.slice_and_check(j, p) {
+                return Some(found);
+            }
+        }
+        self.stats.rejected += 1;
+        None
+    }
+
+    /// Slices the bits at phase `p` and accepts the frame if its parity allows.
+    fn slice_and_check(&mut self, j: usize, p: usize) -> Option<usize> {
+        let phase = &self.tables.phases[p];
+        let m = &self.mags[j..j + self.tables.span];
+        let (amp, _) = preamble_levels(phase, m, self.tables.pre_len);
+        let amp = amp as i32;
+        let offset = phase.offset;
+        let nbits = slice(phase, m, amp, &mut self.bits, &mut self.confidence)?;
+        let mut bytes = [0u8; 14];
+        for (i, &b) in self.bits[..nbits].iter().enumerate() {
+            bytes[i / 8] |= b << (7 - i % 8);
+        }
+        let frame = Frame::new(&bytes[..nbits / 8]).ok()?;
+        let accepted = self.judge(frame, nbits)?;
+        let consumed = (offset + (16 + 2 * nbits) as f64 * self.tables.per_chip) as usize;
+        let sample = self.base + j as u64;
+        let exact = sample as f64 + offset;
+        let ticks = (exact * 12e6 / f64::from(self.config.spec.rate_hz)).round() as u64;
+        let time_utc = match self.config.reader.time_base {
+            TimeBase::Arrival => self.arrival,
+            TimeBase::Start(s) => s + exact / f64::from(self.config.spec.rate_hz),
+        };
+        let signal = dbfs(amp as f32);
+        self.signal_sum += f64::from(signal);
+        self.stats.frames += 1;
+        self.stats.mean_signal_dbfs = (self.signal_sum / self.stats.frames as f64) as f32;
+        self.reader_stats.frames += 1;
+        self.out.push_back(Received {
+            time_utc,
+            clock: Clock::Ticks12Mhz(ticks),
+            signal: Some(signal),
+            receiver: self.config.reader.receiver,
+            what: What::ModeS(accepted),
+        });
+        Some(consumed.max(1))
+    }
+
+    /// Accepts a sliced frame by the decoder's rules: clean or repaired DF11/17/18 (a repair
+    /// only where the flipped bits were doubtful), address/parity replies and DF11 with an
+    /// interrogator code only with a known address. Returns the frame to yield.
+    fn judge(&mut self, frame: Frame, nbits: usize) -> Option<Frame> {
+        match decode(frame, &self.config.decode, &self.known) {
+            Ok(d) => match d.integrity {
+                Integrity::Clean => {
+                    self.learn(&d.frame, d.address);
+                    self.stats.clean += 1;
+                    Some(d.frame)
+                }
+                Integrity::Corrected(e) => {
+                    let weak = self.weakest(nbits, WEAK_BITS_FOR_REPAIR);
+                    let doubtful = [e.first, e.second]
+                        .into_iter()
+                        .flatten()
+                        .all(|b| weak.contains(&b));
+                    if !doubtful {
+                        return None;
+                    }
+                    self.learn(&d.frame, d.address);
+                    self.stats.repaired += 1;
+                    Some(d.frame)
+                }
+                Integrity::InterrogatorCode { code, known } => self.interrogator_code(frame, code, known),
+                Integrity::Recovered { known } => {
+                    if known {
+                        self.stats.recovered += 1;
+                        Some(frame)
+                    } else {
+                        None
+                    }
+                }
+            },
+            Err(DecodeError::BadMe(_)) if frame.crc_residual() == 0 => {
+                self.stats.clean += 1;
+                Some(frame)
+            }
+            Err(DecodeError::BadCrc) if self.config.soft_repair => self.soft_repair(frame, nbits),
+            Err(_) => None,
+        }
+    }
+
+    /// Flips subsets of two or three of the least confident bits of a DF17/18 whose
+    /// parity fails; accepts the first subset that makes it clean.
+    #[cold]
+    fn soft_repair(&mut self, frame: Frame, nbits: usize) -> Option<Frame> {
+        let df = frame.df();
+        if !matches!(df, 17 | 18) {
+            return None;
+        }
+        let weak = self.weakest(nbits, SOFT_REPAIR_BITS);
+        // The DF field decides the length: a repair there would be a different frame.
+        let weak: Vec<u8> = weak.into_iter().filter(|&b| b >= 5).collect();
+        let max_flips = 3;
+        for mask in 1u32..(1 << weak.len()) {
+            let flips = mask.count_ones() as usize;
+            if !(2..=max_flips).contains(&flips) {
+                continue;
+            }
+            let mut f = frame;
+            for (i, &b) in weak.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    f = f.with_bit_flipped(usize::from(b));
+                }
+            }
+            if f.crc_residual() == 0 {
+                let Ok(d) = decode(f, &self.config.decode, &self.known) else {
+                    continue;
+                };
+                if d.integrity != Integrity::Clean {
+                    continue;
+                }
+                self.learn(&f, d.address);
+                self.stats.soft_repaired += 1;
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    /// A DF11 whose residual reads as an interrogator code. A one-bit error in its last
+    /// seven bits looks the same: when the residual is one bit and that bit was doubtful,
+    /// it is repaired to a clean all-call reply, and refused when that bit was confident
+    /// (an error cannot be told from a code); a code of several bits is believed for a known
+    /// address.
+    fn interrogator_code(&mut self, frame: Frame, code: u8, known: bool) -> Option<Frame> {
+        let weak = self.weakest(56, WEAK_BITS_FOR_REPAIR);
+        if code.count_ones() == 1 {
+            let bit = 55 - code.trailing_zeros() as u8;
+            if weak.contains(&bit) {
+                let fixed = frame.with_bit_flipped(usize::from(bit));
+                self.learn(&fixed, fixed.aa());
+                self.stats.repaired += 1;
+                return Some(fixed);
+            }
+            // A one-bit code read with confidence is as likely a confident error: refused.
+            return None;
+        }
+        if known {
+            self.stats.recovered += 1;
+            Some(frame)
+        } else {
+            None
+        }
+    }
+
+    /// The `count` least confident bits (positions).
+    fn weakest(&self, nbits: usize, count: usize) -> Vec<u8> {
+        let mut idx: Vec<u8> = (0..nbits as u8).collect();
+        idx.sort_by_key(|&b| self.confidence[usize::from(b)]);
+        idx.truncate(count);
+        idx
+    }
+
+    /// Remembers the address of a clean or repaired DF11, DF17 or DF18 with an ICAO address.
+    fn learn(&mut self, frame: &Frame, address: picket_modes::Icao) {
+        let df = frame.df();
+        if df == 11 || df == 17 || (df == 18 && frame.bits_6_8() == 0) {
+            self.known.insert(address);
+        }
+    }
+}
+
+/// Least-squares pulse amplitude and mean of the quiet samples of a preamble.
+#[inline]
+fn preamble_levels(phase: &Phase, m: &[u16], pre: usize) -> (i64, i64) {
+    let dot: i64 = (0..pre).map(|k| i64::from(phase.on[k]) * i64::from(m[k])).sum();
+    let amp = dot * i64::from(ONE) / phase.on_energy.max(1);
+    let q: i64 = phase.quiet[..phase.quiet_len]
+        .iter()
+        .map(|&k| i64::from(m[usize::from(k)]))
+        .sum();
+    (amp, q / phase.quiet_len.max(1) as i64)
+}
+
+/// Slices the bits with decision feedback: each bit's statistic is corrected for what the
+/// previous bit's pulse (known) and the next bit's (half, unknown) leak into its samples.
+/// Returns the number of bits (56 or 112), or `None` for a downlink format not worth
+/// slicing further.
+#[inline]
+fn slice(
+    phase: &Phase,
+    m: &[u16],
+    amp: i32,
+    bits: &mut [u8; LONG_BITS],
+    conf: &mut [i32; LONG_BITS],
+) -> Option<usize> {
+    let mut prev_zero = false;
+    let mut nbits = LONG_BITS;
+    let mut b = 0;
+    while b < nbits {
+        let t = &phase.bits[b];
+        let first = usize::from(t.first);
+        let s = &m[first..first + MAX_BIT_TAPS];
+        let mut d: i32 = 0;
+        for k in 0..MAX_BIT_TAPS {
+            d += t.w[k] * i32::from(s[k]);
+        }
+        if prev_zero {
+            d -= amp * t.prev_zero;
+        }
+        if b + 1 < nbits {
+            d -= amp * t.next_half;
+        }
+        let one = d > 0;
+        bits[b] = u8::from(one);
+        conf[b] = d.abs();
+        prev_zero = !one;
+        b += 1;
+        if b == 5 {
+            let df = bits[..5].iter().fold(0u8, |a, &x| (a << 1) | x);
+            match df {
+                0 | 4 | 5 | 11 => nbits = 56,
+                16..=21 => nbits = 112,
+                _ => return None,
+            }
+        }
+    }
+    Some(nbits)
+}
+
+/// The screen over `from..to`, one sample at a time: pulses minus quiet samples.
+fn screen_scalar(m: &[u16], from: usize, to: usize, on: [usize; 4], off: [usize; 4], out: &mut [i16]) {
+    for j in from..to {
+        let hi = on.iter().map(|&k| i32::from(m[j + k])).sum::<i32>();
+        let lo = off.iter().map(|&k| i32::from(m[j + k])).sum::<i32>();
+        out[j] = (hi - lo).clamp(-32768, 32767) as i16;
+    }
+}
+
+/// The same screen written as whole-slice passes that vectorise (16-bit lanes; magnitudes
+/// are below 4096, so sums of four fit).
+fn screen_vector(m: &[u16], from: usize, to: usize, on: [usize; 4], off: [usize; 4], out: &mut [i16]) {
+    let n = to - from;
+    let s = |k: usize| &m[from + k..from + k + n];
+    let (a, b, c, d) = (s(on[0]), s(on[1]), s(on[2]), s(on[3]));
+    let (e, f, g, h) = (s(off[0]), s(off[1]), s(off[2]), s(off[3]));
+    let o = &mut out[from..to];
+    for i in 0..n {
+        let hi = a[i] as i16 + b[i] as i16 + c[i] as i16 + d[i] as i16;
+        let lo = e[i] as i16 + f[i] as i16 + g[i] as i16 + h[i] as i16;
+        o[i] = hi - lo;
+    }
+}
+
+/// A magnitude as dBFS.
+fn dbfs(mag: f32) -> f32 {
+    if mag <= 0.0 {
+        return f32::NEG_INFINITY;
+    }
+    20.0 * (mag / FULL_SCALE).log10()
+}
+
+impl Reader for Demodulator {
+    fn feed(&mut self, chunk: &[u8]) {
+        self.push_bytes(chunk);
+    }
+
+    fn feed_at(&mut self, chunk: &[u8], arrival_utc: f64) {
+        self.arrival = arrival_utc;
+        self.push_bytes(chunk);
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.process(true);
+            self.stats.noise_dbfs = dbfs(self.noise);
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<Received, ReadError>> {
+        self.out.pop_front().map(Ok)
+    }
+
+    fn stats(&self) -> &ReaderStats {
+        &self.reader_stats
+    }
+}
