@@ -2,6 +2,7 @@
 
 mod decode;
 mod input;
+mod rtltcp;
 mod run;
 mod simulate;
 mod track;

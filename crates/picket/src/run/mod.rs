@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use picket_engine::event::Alert;
 use picket_engine::rules::RuleSet;
-use picket_receive::{Format, What};
+use picket_receive::What;
 use picket_world::events::EventKind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,9 +40,16 @@ pub(crate) struct RunArgs {
     /// receivers (merged in time order).
     #[arg(long = "input", short = 'i', value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Input format (beast, avr, hex, csv, sbs, jsonl); detected from the first bytes if absent.
+    /// Input format (beast, avr, hex, csv, sbs, jsonl, iq-u8, iq-s16le, iq-s16be); detected
+    /// from the first bytes if absent.
     #[arg(long)]
-    format: Option<Format>,
+    format: Option<crate::input::InputFormat>,
+    /// IQ sample rate in MS/s (2.0 to 4.0; default 2.4).
+    #[arg(long, value_name = "MSPS")]
+    rate: Option<String>,
+    /// An rtl_tcp server to read I/Q samples from (`rtltcp://host:1234`); repeatable.
+    #[arg(long, value_name = "URL")]
+    connect: Vec<String>,
     /// UTC start of Beast/AVR recordings whose timestamps have no date (RFC 3339 or Unix seconds).
     #[arg(long)]
     start: Option<String>,
@@ -92,8 +99,15 @@ pub(crate) struct RunArgs {
 impl RunArgs {
     fn overrides(&self) -> Overrides {
         Overrides {
-            inputs: self.inputs.clone(),
-            format: self.format.map(|f| f.to_string()),
+            inputs: (self.inputs.iter().cloned())
+                .chain(self.connect.iter().map(PathBuf::from))
+                .collect(),
+            // `--rate` rides on the format's name (`iq-u8@2.0`, or `iq@2.0` when detected).
+            format: match (self.format, &self.rate) {
+                (f, None) => f.map(|f| f.to_string()),
+                (Some(f), Some(r)) => Some(format!("{}@{r}", f.to_string().split('@').next().unwrap_or(""))),
+                (None, Some(r)) => Some(format!("iq@{r}")),
+            },
             start: self.start.clone(),
             gps_clock: self.gps_clock,
             scenario: self.scenario.clone(),

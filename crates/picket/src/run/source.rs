@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use picket_receive::time::{parse_time, DEFAULT_START};
-use picket_receive::{ClockKind, Format, ReadError, ReaderConfig, Received};
+use picket_receive::{ClockKind, ReadError, ReaderConfig, Received};
 use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
 use picket_sim::{Frames, Simulation, Window};
 use picket_world::geo::LatLon;
@@ -89,7 +89,10 @@ impl Source {
                 let format = s
                     .format
                     .as_deref()
-                    .map(|f| f.parse::<Format>().map_err(|e| anyhow!("format {f:?}: {e}")))
+                    .map(|f| {
+                        f.parse::<crate::input::InputFormat>()
+                            .map_err(|e| anyhow!("format {f:?}: {e}"))
+                    })
                     .transpose()?;
                 let clock = if s.gps_clock {
                     ClockKind::GpsTimeOfDay
