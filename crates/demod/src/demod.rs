@@ -1,7 +1,7 @@
 //! The demodulator: I/Q bytes in, verified Mode S frames out.
 
 use crate::sample::{convert_s16, IqSpec, MagnitudeTable, Sample, FULL_SCALE};
-use crate::tables::{Phase, Tables, LONG_BITS, MAX_BIT_TAPS, ONE};
+use crate::tables::{Phase, Tables, LONG_BITS, MAX_BIT_TAPS, MAX_PRE_TAPS, ONE};
 use picket_modes::message::{Integrity, KnownAddresses};
 use picket_modes::{decode, DecodeError, DecodeOptions, Frame};
 use picket_receive::{Clock, ReadError, Reader, ReaderConfig, ReaderStats, Received, TimeBase, What};
@@ -12,7 +12,7 @@ const BLOCK: usize = 1 << 14;
 /// Phases tried per sample of candidate start.
 const PHASES: usize = 8;
 /// The screen passes when (pulses − quiet) exceeds this many noise means.
-const SCREEN_NOISE: f32 = 2.6;
+const SCREEN_NOISE: f32 = 3.5;
 /// A preamble is sliced when its pulse amplitude is this many times its quiet samples' mean.
 const PREAMBLE_RATIO: i64 = 3; // over 2: i.e. 1.5
 /// ... and this many times the noise mean (over 2).

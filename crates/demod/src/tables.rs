@@ -11,8 +11,9 @@
 pub(crate) const ONE: i32 = 64;
 /// Most samples a bit touches (2.4 samples at 2.4 MS/s touch 4; 4 MS/s touch 5).
 pub(crate) const MAX_BIT_TAPS: usize = 6;
-/// Most samples a preamble spans (16 chips at 4 MS/s plus a partial sample).
-pub(crate) const MAX_PRE_TAPS: usize = 36;
+/// Most samples a preamble spans (16 chips at 4 MS/s plus a partial sample), rounded up
+/// to whole 8-lane vectors.
+pub(crate) const MAX_PRE_TAPS: usize = 40;
 /// Bits in a long frame.
 pub(crate) const LONG_BITS: usize = 112;
 
@@ -38,8 +39,9 @@ pub(crate) struct Phase {
     pub(crate) offset: f64,
     /// Expected "on" fraction of each preamble sample (×ONE).
     pub(crate) on: [i32; MAX_PRE_TAPS],
-    /// Zero-mean correlation template of the preamble (×ONE).
-    pub(crate) corr: [i32; MAX_PRE_TAPS],
+    /// Zero-mean correlation template of the preamble (×ONE), zero past `pre_len`: 16-bit,
+    /// so the 8-phase search is a few multiply-adds of 16-bit lanes.
+    pub(crate) corr: [i16; MAX_PRE_TAPS],
     /// Sum of `on` squared (×ONE²), for the least-squares amplitude.
     pub(crate) on_energy: i64,
     /// Samples of the preamble that no pulse touches.
@@ -99,7 +101,7 @@ impl Tables {
         for p in 0..phases {
             let phi = p as f64 / phases as f64;
             let mut on = [0i32; MAX_PRE_TAPS];
-            let mut corr = [0i32; MAX_PRE_TAPS];
+            let mut corr = [0i16; MAX_PRE_TAPS];
             let mut quiet = [0u8; MAX_PRE_TAPS];
             let mut quiet_len = 0;
             let raw: Vec<f64> = (0..pre_len).map(|k| preamble_on(k, phi, per_chip)).collect();
@@ -107,7 +109,7 @@ impl Tables {
             let mut on_energy = 0i64;
             for k in 0..pre_len {
                 on[k] = fixed(raw[k]);
-                corr[k] = fixed(raw[k] - mean);
+                corr[k] = fixed(raw[k] - mean) as i16;
                 on_energy += i64::from(on[k]) * i64::from(on[k]);
                 // Quiet: untouched by any pulse, and inside the preamble's 16 chips.
                 if raw[k] == 0.0 && (k as f64 + 1.0) <= phi + 16.0 * per_chip {
