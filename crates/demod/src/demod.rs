@@ -316,11 +316,18 @@ impl Demodulator {
     fn examine(&mut self, j: usize) -> Option<usize> {
         let m = &self.mags[j..j + self.tables.span];
         let pre = self.tables.pre_len;
-        // The phase whose preamble template correlates best.
+        // The phase whose preamble template correlates best (the templates are zero past
+        // `pre`, so the whole fixed length is summed: it vectorises).
+        let window: &[u16; MAX_PRE_TAPS] = m[..MAX_PRE_TAPS].try_into().ok()?;
         let mut best = 0;
-        let mut best_corr = i64::MIN;
+        let mut best_corr = i32::MIN;
         for (p, phase) in self.tables.phases.iter().enumerate() {
-            let c: i64 = (0..pre).map(|k| i64::from(phase.corr[k]) * i64::from(m[k])).sum();
+            let c: i32 = phase
+                .corr
+                .iter()
+                .zip(window.iter())
+                .map(|(&w, &x)| i32::from(w) * i32::from(x as i16))
+                .sum();
             if c > best_corr {
                 best_corr = c;
                 best = p;
