@@ -118,6 +118,8 @@ pub struct Demodulator {
     finished: bool,
     bits: [u8; LONG_BITS],
     confidence: [i32; LONG_BITS],
+    /// Pulse amplitude of the frame being judged.
+    amp: i32,
 }
 
 impl std::fmt::Debug for Demodulator {
@@ -166,6 +168,7 @@ impl Demodulator {
             finished: false,
             bits: [0; LONG_BITS],
             confidence: [0; LONG_BITS],
+            amp: 0,
         }
     }
 
@@ -370,6 +373,7 @@ impl Demodulator {
         let m = &self.mags[j..j + self.tables.span];
         let (amp, _) = preamble_levels(phase, m, self.tables.pre_len);
         let amp = amp as i32;
+        self.amp = amp;
         let offset = phase.offset;
         let nbits = slice(phase, m, amp, &mut self.bits, &mut self.confidence)?;
         let mut bytes = [0u8; 14];
@@ -418,7 +422,7 @@ impl Demodulator {
                         .into_iter()
                         .flatten()
                         .all(|b| weak.contains(&b));
-                    if !doubtful {
+                    if !doubtful || !self.steady(nbits) {
                         return None;
                     }
                     self.learn(&d.frame, d.address);
@@ -427,7 +431,7 @@ impl Demodulator {
                 }
                 Integrity::InterrogatorCode { code, known } => self.interrogator_code(frame, code, known),
                 Integrity::Recovered { known } => {
-                    if known {
+                    if known && self.steady(nbits) {
                         self.stats.recovered += 1;
                         Some(frame)
                     } else {
@@ -449,7 +453,7 @@ impl Demodulator {
     #[cold]
     fn soft_repair(&mut self, frame: Frame, nbits: usize) -> Option<Frame> {
         let df = frame.df();
-        if !matches!(df, 17 | 18) {
+        if !matches!(df, 17 | 18) || !self.steady(nbits) {
             return None;
         }
         let weak = self.weakest(nbits, SOFT_REPAIR_BITS);
@@ -482,30 +486,51 @@ impl Demodulator {
         None
     }
 
-    /// A DF11 whose residual reads as an interrogator code. A one-bit error in its last
-    /// seven bits looks the same: when the residual is one bit and that bit was doubtful,
-    /// it is repaired to a clean all-call reply, and refused when that bit was confident
-    /// (an error cannot be told from a code); a code of several bits is believed for a known
-    /// address.
+    /// A DF11 whose residual reads as an interrogator code. Errors in its last seven bits
+    /// look the same: when one or two doubtful bits make up the whole residual, they are
+    /// repaired to a clean all-call reply; a code with any doubtful bit, or of a single bit
+    /// (an error cannot be told from a code), is refused; any other code is believed for a
+    /// known address.
     fn interrogator_code(&mut self, frame: Frame, code: u8, known: bool) -> Option<Frame> {
-        let weak = self.weakest(56, WEAK_BITS_FOR_REPAIR);
-        if code.count_ones() == 1 {
-            let bit = 55 - code.trailing_zeros() as u8;
-            if weak.contains(&bit) {
-                let fixed = frame.with_bit_flipped(usize::from(bit));
-                self.learn(&fixed, fixed.aa());
-                self.stats.repaired += 1;
-                return Some(fixed);
-            }
-            // A one-bit code read with confidence is as likely a confident error: refused.
+        // Doubtful: among the least confident and below half the frame's median confidence
+        // (a strong, clean reply has no doubtful bits however its ranks fall).
+        let mut sorted = self.confidence[..56].to_vec();
+        sorted.sort_unstable();
+        let half_median = sorted[28] / 2;
+        let weak: Vec<u8> = self
+            .weakest(56, WEAK_BITS_FOR_REPAIR)
+            .into_iter()
+            .filter(|&b| self.confidence[usize::from(b)] < half_median)
+            .collect();
+        // The parity bits the code sets: bit i of the residual is bit 55 - i of the frame.
+        let set: Vec<u8> = (0..7u8)
+            .filter(|i| code & (1 << i) != 0)
+            .map(|i| 55 - i)
+            .collect();
+        let doubtful = set.iter().filter(|b| weak.contains(b)).count();
+        if doubtful == set.len() && set.len() <= 2 {
+            // One or two doubtful parity bits explain the whole code: an error, repaired.
+            let fixed = set.iter().fold(frame, |f, &b| f.with_bit_flipped(usize::from(b)));
+            self.learn(&fixed, fixed.aa());
+            self.stats.repaired += 1;
+            return Some(fixed);
+        }
+        // A code that is partly doubtful, or of one or two bits (as likely confident errors,
+        // which slicing at 2.0 MS/s makes, as a code), is refused.
+        if doubtful > 0 || set.len() < 3 || !known || !self.steady(56) {
             return None;
         }
-        if known {
-            self.stats.recovered += 1;
-            Some(frame)
-        } else {
-            None
-        }
+        self.stats.recovered += 1;
+        Some(frame)
+    }
+
+    /// True when at most an eighth of the frame's bits are doubtful (a decision statistic
+    /// under a tenth of the pulse amplitude, where a clean bit gives a quarter or more):
+    /// a real reply with a few errors, not noise or a mis-sliced mixture.
+    fn steady(&self, nbits: usize) -> bool {
+        let floor = self.amp * ONE / 10;
+        let doubtful = self.confidence[..nbits].iter().filter(|&&c| c < floor).count();
+        doubtful <= nbits / 8
     }
 
     /// The `count` least confident bits (positions).
