@@ -581,10 +581,7 @@ fn slice(
         let t = &phase.bits[b];
         let first = usize::from(t.first);
         let s = &m[first..first + MAX_BIT_TAPS];
-        let mut d: i32 = 0;
-        for k in 0..MAX_BIT_TAPS {
-            d += t.w[k] * i32::from(s[k]);
-        }
+        let mut d: i32 = t.w.iter().zip(s).map(|(&w, &x)| w * i32::from(x)).sum();
         if prev_zero {
             d -= amp * t.prev_zero;
         }
