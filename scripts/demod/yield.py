@@ -17,6 +17,7 @@ ap.add_argument("--from-s", default="1800")
 ap.add_argument("--seconds", default="10")
 ap.add_argument("--snr", default="30,24,18,15,12,10,8,6")
 ap.add_argument("--rates", default="2.4,2.0")
+ap.add_argument("--levels", action="store_true", help="frame levels follow the simulated signal (--iq-levels)")
 a = ap.parse_args()
 
 def sim(fmt, out, *extra):
@@ -44,7 +45,7 @@ print(f"|---|---|---|---|---|---|---|")
 for rate in a.rates.split(","):
     for snr in a.snr.split(","):
         iq = os.path.join(tmp, "x.iq")
-        sim("iq-u8", iq, "--rate", rate, "--snr", snr)
+        sim("iq-u8", iq, "--rate", rate, "--snr", snr, *(["--iq-levels"] if a.levels else []))
         out = subprocess.run([a.picket, "decode", "--format", "iq-u8", "--rate", rate, iq],
                              check=True, capture_output=True, text=True).stdout
         got = [json.loads(l)["frame"] for l in out.splitlines() if l.strip()]

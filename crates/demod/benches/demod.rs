@@ -3,6 +3,7 @@
 //! `cargo bench -p picket-demod --bench demod -- FILE [FORMAT]` demodulates a recording
 //! (FORMAT as `picket decode --format`, default `iq-u8`, 2.4 MS/s); without a file it
 //! renders 10 s of the simulator's dense traffic first (outside the timed loop).
+//! `PICKET_BENCH_ONCE=1` runs one pass of the vectorised kernel, for callgrind.
 
 use picket_demod::{DemodConfig, Demodulator, IqSpec, Kernel};
 use picket_receive::Reader;
@@ -23,10 +24,17 @@ fn main() {
         None => render(spec),
     };
     let samples = bytes.len() / spec.sample.bytes_per_sample();
-    for kernel in [Kernel::Vector, Kernel::Scalar] {
+    // PICKET_BENCH_ONCE=1: one pass of the vector kernel (for callgrind).
+    let once = std::env::var_os("PICKET_BENCH_ONCE").is_some();
+    let kernels: &[Kernel] = if once {
+        &[Kernel::Vector]
+    } else {
+        &[Kernel::Vector, Kernel::Scalar]
+    };
+    for &kernel in kernels {
         let mut best = f64::MAX;
         let mut frames = 0;
-        for _ in 0..5 {
+        for _ in 0..if once { 1 } else { 5 } {
             let mut config = DemodConfig::new(spec);
             config.kernel = kernel;
             let mut d = Demodulator::new(config);

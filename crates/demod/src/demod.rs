@@ -116,10 +116,11 @@ pub struct Demodulator {
     signal_sum: f64,
     arrival: f64,
     finished: bool,
-    bits: [u8; LONG_BITS],
     confidence: [i32; LONG_BITS],
     /// Pulse amplitude of the frame being judged.
     amp: i32,
+    /// The residual a single flipped bit adds, per bit of a long frame.
+    syndromes: [u32; LONG_BITS],
 }
 
 impl std::fmt::Debug for Demodulator {
@@ -166,9 +167,13 @@ impl Demodulator {
             signal_sum: 0.0,
             arrival: 0.0,
             finished: false,
-            bits: [0; LONG_BITS],
             confidence: [0; LONG_BITS],
             amp: 0,
+            syndromes: std::array::from_fn(|b| {
+                let mut bytes = [0u8; 14];
+                bytes[b / 8] = 0x80 >> (b % 8);
+                picket_modes::crc::residual(&bytes)
+            }),
         }
     }
 
@@ -375,11 +380,8 @@ impl Demodulator {
         let amp = amp as i32;
         self.amp = amp;
         let offset = phase.offset;
-        let nbits = slice(phase, m, amp, &mut self.bits, &mut self.confidence)?;
-        let mut bytes = [0u8; 14];
-        for (i, &b) in self.bits[..nbits].iter().enumerate() {
-            bytes[i / 8] |= b << (7 - i % 8);
-        }
+        let (nbits, word) = slice(phase, m, amp, &mut self.confidence)?;
+        let bytes = (word << (128 - nbits)).to_be_bytes();
         let frame = Frame::new(&bytes[..nbits / 8]).ok()?;
         let accepted = self.judge(frame, nbits)?;
         let consumed = (offset + (16 + 2 * nbits) as f64 * self.tables.per_chip) as usize;
@@ -459,38 +461,43 @@ impl Demodulator {
         let weak = self.weakest(nbits, SOFT_REPAIR_BITS);
         // The DF field decides the length: a repair there would be a different frame.
         let weak: Vec<u8> = weak.into_iter().filter(|&b| b >= 5).collect();
-        let max_flips = 3;
+        // The residual is linear in the bits: flipping a set of bits XORs their syndromes.
+        let residual = frame.crc_residual();
         for mask in 1u32..(1 << weak.len()) {
-            let flips = mask.count_ones() as usize;
-            if !(2..=max_flips).contains(&flips) {
+            if !(2..=3).contains(&mask.count_ones()) {
                 continue;
             }
-            let mut f = frame;
-            for (i, &b) in weak.iter().enumerate() {
-                if mask & (1 << i) != 0 {
-                    f = f.with_bit_flipped(usize::from(b));
-                }
+            let flipped = weak
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .fold(0, |acc, (_, &b)| acc ^ self.syndromes[usize::from(b)]);
+            if flipped != residual {
+                continue;
             }
-            if f.crc_residual() == 0 {
-                let Ok(d) = decode(f, &self.config.decode, &self.known) else {
-                    continue;
-                };
-                if d.integrity != Integrity::Clean {
-                    continue;
-                }
-                self.learn(&f, d.address);
-                self.stats.soft_repaired += 1;
-                return Some(f);
+            let f = weak
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .fold(frame, |f, (_, &b)| f.with_bit_flipped(usize::from(b)));
+            let Ok(d) = decode(f, &self.config.decode, &self.known) else {
+                continue;
+            };
+            if d.integrity != Integrity::Clean {
+                continue;
             }
+            self.learn(&f, d.address);
+            self.stats.soft_repaired += 1;
+            return Some(f);
         }
         None
     }
 
     /// A DF11 whose residual reads as an interrogator code. Errors in its last seven bits
     /// look the same: when one or two doubtful bits make up the whole residual, they are
-    /// repaired to a clean all-call reply; a code with any doubtful bit, or of a single bit
-    /// (an error cannot be told from a code), is refused; any other code is believed for a
-    /// known address.
+    /// repaired to a clean all-call reply; a code with any doubtful bit, or of one or two
+    /// bits (errors cannot be told from such a code), is refused; a code of three bits or
+    /// more is believed for a known address whose frame is steady.
     fn interrogator_code(&mut self, frame: Frame, code: u8, known: bool) -> Option<Frame> {
         // Doubtful: among the least confident and below half the frame's median confidence
         // (a strong, clean reply has no doubtful bits however its ranks fall).
@@ -536,8 +543,11 @@ impl Demodulator {
     /// The `count` least confident bits (positions).
     fn weakest(&self, nbits: usize, count: usize) -> Vec<u8> {
         let mut idx: Vec<u8> = (0..nbits as u8).collect();
-        idx.sort_by_key(|&b| self.confidence[usize::from(b)]);
-        idx.truncate(count);
+        if count < nbits {
+            idx.select_nth_unstable_by_key(count, |&b| (self.confidence[usize::from(b)], b));
+            idx.truncate(count);
+        }
+        idx.sort_unstable_by_key(|&b| (self.confidence[usize::from(b)], b));
         idx
     }
 
@@ -567,13 +577,8 @@ fn preamble_levels(phase: &Phase, m: &[u16], pre: usize) -> (i64, i64) {
 /// Returns the number of bits (56 or 112), or `None` for a downlink format not worth
 /// slicing further.
 #[inline]
-fn slice(
-    phase: &Phase,
-    m: &[u16],
-    amp: i32,
-    bits: &mut [u8; LONG_BITS],
-    conf: &mut [i32; LONG_BITS],
-) -> Option<usize> {
+fn slice(phase: &Phase, m: &[u16], amp: i32, conf: &mut [i32; LONG_BITS]) -> Option<(usize, u128)> {
+    let mut word = 0u128;
     let mut prev_zero = false;
     let mut nbits = LONG_BITS;
     let mut b = 0;
@@ -589,20 +594,19 @@ fn slice(
             d -= amp * t.next_half;
         }
         let one = d > 0;
-        bits[b] = u8::from(one);
+        word = (word << 1) | u128::from(one);
         conf[b] = d.abs();
         prev_zero = !one;
         b += 1;
         if b == 5 {
-            let df = bits[..5].iter().fold(0u8, |a, &x| (a << 1) | x);
-            match df {
+            match word {
                 0 | 4 | 5 | 11 => nbits = 56,
                 16..=21 => nbits = 112,
                 _ => return None,
             }
         }
     }
-    Some(nbits)
+    Some((nbits, word))
 }
 
 /// The screen over `from..to`, one sample at a time: pulses minus quiet samples.
