@@ -84,12 +84,12 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<ExitCode> {
     };
     let config = ReaderConfig::starting(start).with_clock(clock);
     let format = with_rate(args.format, args.rate.as_deref())?;
-    let mut input = Input::open(args.file.as_deref(), format, config)?;
     let options = DecodeOptions {
         fix_one_bit: !args.no_fix,
         fix_two_bits: args.fix_two_bits,
         adsb_version: None,
     };
+    let mut input = Input::open_with(args.file.as_deref(), format, config, options)?;
     let mut decoder = Decoder::new(options);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());

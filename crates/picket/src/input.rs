@@ -3,6 +3,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use picket_demod::{DemodConfig, DemodStats, Demodulator, IqSpec};
+use picket_modes::DecodeOptions;
 use picket_receive::{
     detect, AnyReader, Format, ReadError, Reader, ReaderConfig, ReaderStats, Received, TimeBase,
 };
@@ -221,6 +222,16 @@ impl Input {
         format: Option<InputFormat>,
         config: ReaderConfig,
     ) -> Result<Input> {
+        Input::open_with(path, format, config, DecodeOptions::default())
+    }
+
+    /// [`Input::open`] with the CRC repair the demodulator applies to I/Q input.
+    pub(crate) fn open_with(
+        path: Option<&Path>,
+        format: Option<InputFormat>,
+        config: ReaderConfig,
+        repair: DecodeOptions,
+    ) -> Result<Input> {
         let mut format = format;
         let (name, mut source, size): (String, Box<dyn Read + Send>, Option<u64>) = match path {
             None => ("stdin".into(), Box::new(io::stdin()), None),
@@ -294,6 +305,9 @@ impl Input {
             InputFormat::Iq(spec) => {
                 let mut dc = DemodConfig::new(spec);
                 dc.reader = config;
+                dc.decode = repair;
+                // No repair at all: no soft repair either.
+                dc.soft_repair = repair.fix_one_bit;
                 Source::Iq(spawn_demod(name.clone(), source, buf[..first].to_vec(), dc, live))
             }
             InputFormat::IqDetect(_) => unreachable!("resolved above"),

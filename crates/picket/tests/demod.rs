@@ -159,3 +159,32 @@ fn rtl_tcp_server_is_tuned_and_its_samples_demodulated() {
     assert_eq!(frames(&out.stdout), frames(&from_file.stdout));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sixteen_bit_iq_is_detected_and_no_fix_repairs_nothing() {
+    let sim = picket()
+        .args(["simulate", "caracas", "--from", "4863", "--duration", "2s", "--format", "iq-s16", "--snr", "12"])
+        .output()
+        .unwrap();
+    assert!(sim.status.success());
+    let decode = |extra: &[&str]| {
+        let mut cmd = picket();
+        cmd.args(["decode", "--stats", "-"]).args(extra);
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bytes = sim.stdout.clone();
+        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let summary = decode(&[]);
+    assert!(summary.contains("(iq-s16le,"), "{summary}");
+    let line = summary.lines().find(|l| l.starts_with("demod")).unwrap();
+    assert!(!line.contains(" 0 frames"), "{line}");
+    let strict = decode(&["--no-fix"]);
+    let line = strict.lines().find(|l| l.starts_with("demod")).unwrap();
+    assert!(line.contains(" 0 repaired, 0 soft-repaired"), "{line}");
+}
