@@ -121,6 +121,9 @@ pub struct Demodulator {
     amp: i32,
     /// The residual a single flipped bit adds, per bit of a long frame.
     syndromes: [u32; LONG_BITS],
+    /// Per phase of the candidate being examined: the length decision feedback read and how
+    /// many of its bits were doubtful (0, 0: not worth sequence estimation).
+    near_miss: [(u8, u8); PHASES],
 }
 
 impl std::fmt::Debug for Demodulator {
@@ -169,6 +172,7 @@ impl Demodulator {
             finished: false,
             confidence: [0; LONG_BITS],
             amp: 0,
+            near_miss: [(0, 0); PHASES],
             syndromes: std::array::from_fn(|b| {
                 let mut bytes = [0u8; 14];
                 bytes[b / 8] = 0x80 >> (b % 8);
@@ -361,11 +365,17 @@ impl Demodulator {
         self.stats.preambles += 1;
         let n = self.tables.phases.len();
         for p in (0..n).map(|i| (best + i) % n) {
-            if p >= n {
-                continue;
-            }
-            if let Some(found) = self.slice_and_check(j, p) {
+            if let Some(found) = self.slice_and_check(j, p, false) {
                 return Some(found);
+            }
+        }
+        // Sequence estimation where decision feedback failed, at the best phase and its
+        // neighbours.
+        for p in [best, best + 1, best.wrapping_sub(1)] {
+            if p < n {
+                if let Some(found) = self.slice_and_check(j, p, true) {
+                    return Some(found);
+                }
             }
         }
         self.stats.rejected += 1;
@@ -373,14 +383,37 @@ impl Demodulator {
     }
 
     /// Slices the bits at phase `p` and accepts the frame if its parity allows.
-    fn slice_and_check(&mut self, j: usize, p: usize) -> Option<usize> {
+    fn slice_and_check(&mut self, j: usize, p: usize, mlse: bool) -> Option<usize> {
         let phase = &self.tables.phases[p];
         let m = &self.mags[j..j + self.tables.span];
         let (amp, _) = preamble_levels(phase, m, self.tables.pre_len);
         let amp = amp as i32;
         self.amp = amp;
         let offset = phase.offset;
-        let (nbits, word) = slice(phase, m, amp, &mut self.confidence)?;
+        let (nbits, word) = if mlse {
+            // Only for a frame that decision feedback nearly read (as it left it at this
+            // phase): noise and garbled mixtures have many doubtful bits and are not worth
+            // the sequence search.
+            let (nbits, doubtful) = self.near_miss[p];
+            let nbits = usize::from(nbits);
+            if nbits == 0 || usize::from(doubtful) > nbits / 4 {
+                return None;
+            }
+            let noise = self.noise as i32;
+            let w = slice_mlse(phase, m, amp, noise, nbits, &mut self.confidence);
+            // The format may change with the sequence: its length must still fit.
+            if df_bits((w >> (nbits - 5)) as u8) != Some(nbits) {
+                return None;
+            }
+            (nbits, w)
+        } else {
+            self.near_miss[p] = (0, 0);
+            let (nbits, word) = slice(phase, m, amp, &mut self.confidence)?;
+            let floor = amp * ONE / 10;
+            let doubtful = self.confidence[..nbits].iter().filter(|&&c| c < floor).count();
+            self.near_miss[p] = (nbits as u8, doubtful as u8);
+            (nbits, word)
+        };
         let bytes = (word << (128 - nbits)).to_be_bytes();
         let frame = Frame::new(&bytes[..nbits / 8]).ok()?;
         let accepted = self.judge(frame, nbits)?;
@@ -599,14 +632,101 @@ fn slice(phase: &Phase, m: &[u16], amp: i32, conf: &mut [i32; LONG_BITS]) -> Opt
         prev_zero = !one;
         b += 1;
         if b == 5 {
-            match word {
-                0 | 4 | 5 | 11 => nbits = 56,
-                16..=21 => nbits = 112,
-                _ => return None,
-            }
+            nbits = df_bits(word as u8)?;
         }
     }
     Some((nbits, word))
+}
+
+/// The length of the downlink formats worth slicing.
+fn df_bits(df: u8) -> Option<usize> {
+    match df {
+        0 | 4 | 5 | 11 => Some(56),
+        16..=21 => Some(112),
+        _ => None,
+    }
+}
+
+/// Slices the bits by maximum-likelihood sequence estimation (Viterbi over the value of the
+/// next bit): each sample is expected at the noise mean plus the amplitude times its "on"
+/// overlap, which depends on its own bit and the next one, and the sequence with the least
+/// squared error wins. It reads what decision feedback cannot where samples straddle chips
+/// (2.0 MS/s at half-sample phases). The confidences are the decision statistics with
+/// both neighbours known.
+fn slice_mlse(
+    phase: &Phase,
+    m: &[u16],
+    amp: i32,
+    noise: i32,
+    nbits: usize,
+    conf: &mut [i32; LONG_BITS],
+) -> u128 {
+    let amp = i64::from(amp);
+    let noise = i64::from(noise).min(amp);
+    const SHIFT: u32 = ONE.trailing_zeros();
+    // cost[x]: least squared error of the bits so far with the current bit = x.
+    let mut cost = [0i64; 2];
+    let (mut back0, mut back1) = (0u128, 0u128);
+    for b in 0..nbits {
+        let t = &phase.bits[b];
+        let first = usize::from(t.own_first);
+        let mut e = [[0i64; 2]; 2]; // e[x][y]: this bit x, the next y
+        for (k, ov) in t.own[..usize::from(t.own_len)].iter().enumerate() {
+            let sample = i64::from(m[first + k]);
+            for (x, ex) in e.iter_mut().enumerate() {
+                for (y, exy) in ex.iter_mut().enumerate() {
+                    let own = i64::from(if x == 1 { ov[0] } else { ov[1] });
+                    let on = own + if y == 1 { i64::from(ov[2]) } else { 0 };
+                    // `on` and `amp - noise` are never negative: a shift divides.
+                    let d = sample - (noise + (((amp - noise) * on) >> SHIFT));
+                    *exy += d * d;
+                }
+            }
+        }
+        let last = b + 1 == nbits;
+        let mut next = [i64::MAX; 2];
+        for (y, slot) in next.iter_mut().enumerate().take(if last { 1 } else { 2 }) {
+            let via0 = cost[0] + e[0][y];
+            let via1 = cost[1] + e[1][y];
+            *slot = via0.min(via1);
+            let mark = u128::from(via1 < via0) << b;
+            if y == 0 {
+                back0 |= mark;
+            } else {
+                back1 |= mark;
+            }
+        }
+        cost = next;
+    }
+    // Trace back from "after the frame: off".
+    let mut word = 0u128;
+    let mut y = 0;
+    for b in (0..nbits).rev() {
+        let x = if y == 0 {
+            (back0 >> b) & 1
+        } else {
+            (back1 >> b) & 1
+        };
+        word |= x << (nbits - 1 - b);
+        y = x;
+    }
+    // Confidences: the matched filter with the previous and next bits taken out.
+    let amp = amp as i32;
+    let bit = |i: usize| (word >> (nbits - 1 - i)) & 1 == 1;
+    for (b, (t, c)) in phase.bits.iter().zip(conf.iter_mut()).take(nbits).enumerate() {
+        let first = usize::from(t.first);
+        let s = &m[first..first + MAX_BIT_TAPS];
+        let mut d: i32 = t.w.iter().zip(s).map(|(&w, &x)| w * i32::from(x)).sum();
+        if b > 0 && !bit(b - 1) {
+            d -= amp * t.prev_zero;
+        }
+        if b + 1 < nbits && bit(b + 1) {
+            d -= amp * 2 * t.next_half;
+        }
+        // A statistic that disagrees with the sequence's choice is doubtful: zero.
+        *c = if (d > 0) == bit(b) { d.abs() } else { 0 };
+    }
+    word
 }
 
 /// The screen over `from..to`, one sample at a time: pulses minus quiet samples.

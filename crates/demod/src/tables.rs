@@ -30,7 +30,18 @@ pub(crate) struct BitTaps {
     /// Half of what the next bit's first chip adds when that bit is 1 (its value is not known
     /// yet, so half of it is the unbiased correction).
     pub(crate) next_half: i32,
+    /// The samples this bit owns for sequence estimation: those that start within it (bit 0
+    /// also the one that straddles its start).
+    pub(crate) own_first: u16,
+    /// How many of `own` are used.
+    pub(crate) own_len: u8,
+    /// Per owned sample, its overlap (×ONE) with this bit's first chip, its second chip and
+    /// the next bit's first chip.
+    pub(crate) own: [[i32; 3]; MAX_OWN],
 }
+
+/// Most samples a bit owns (starts within it): 2.4 at 2.4 MS/s, 4 at 4 MS/s, plus one.
+pub(crate) const MAX_OWN: usize = 6;
 
 /// One phase: the preamble template and the bits.
 #[derive(Debug, Clone)]
@@ -146,11 +157,29 @@ impl Tables {
                         next_one += wk * overlap(k, na, nb);
                     }
                 }
+                let own_first = if b == 0 {
+                    a1.floor() as usize
+                } else {
+                    a1.ceil() as usize
+                };
+                let own_end = (b2.ceil() as usize).min(own_first + MAX_OWN);
+                let (na, nb) = chip(phi, 18 + 2 * b);
+                let mut own = [[0i32; 3]; MAX_OWN];
+                for (t, k) in (own_first..own_end).enumerate() {
+                    own[t] = [
+                        fixed(overlap(k, a1, b1)),
+                        fixed(overlap(k, a2, b2)),
+                        fixed(overlap(k, na, nb)),
+                    ];
+                }
                 *taps = BitTaps {
                     first: first as u16,
                     w,
                     prev_zero: fixed(prev_zero),
                     next_half: fixed(next_one / 2.0),
+                    own_first: own_first as u16,
+                    own_len: (own_end - own_first) as u8,
+                    own,
                 };
             }
             out.push(Phase {
