@@ -163,14 +163,27 @@ fn rtl_tcp_server_is_tuned_and_its_samples_demodulated() {
 #[test]
 fn sixteen_bit_iq_is_detected_and_no_fix_repairs_nothing() {
     let sim = picket()
-        .args(["simulate", "caracas", "--from", "4863", "--duration", "2s", "--format", "iq-s16", "--snr", "12"])
+        .args([
+            "simulate",
+            "caracas",
+            "--from",
+            "4863",
+            "--duration",
+            "2s",
+            "--format",
+            "iq-s16",
+            "--snr",
+            "12",
+        ])
         .output()
         .unwrap();
     assert!(sim.status.success());
     let decode = |extra: &[&str]| {
         let mut cmd = picket();
         cmd.args(["decode", "--stats", "-"]).args(extra);
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let bytes = sim.stdout.clone();
