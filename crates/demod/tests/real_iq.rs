@@ -125,6 +125,15 @@ fn dump1090_rs_captures_give_what_readsb_finds() {
                 "{name}: {want} missing or out of order in {got_hex:?}"
             );
         }
+        // Every distinct frame the upstream test expects (its padded 28-digit DF11 is a
+        // 7-byte frame followed by stale buffer bytes: its first 14 digits).
+        let up = &json[json.find("expected_frames_in_order").unwrap()..];
+        let list = &up[up.find(&key).unwrap() + key.len()..];
+        let list = &list[..list.find(']').unwrap()];
+        for want in list.split(',').map(|x| x.trim().trim_matches('"')) {
+            let want = if want.starts_with("5d") { &want[..14] } else { want };
+            assert!(got_hex.iter().any(|g| g == want), "{name}: upstream's {want} missing");
+        }
         // Every extra frame checks by itself (CRC-clean DF11/17/18) or has a known address.
         for r in &got {
             let f = r.what.frame().unwrap();
