@@ -132,7 +132,10 @@ fn dump1090_rs_captures_give_what_readsb_finds() {
         let list = &list[..list.find(']').unwrap()];
         for want in list.split(',').map(|x| x.trim().trim_matches('"')) {
             let want = if want.starts_with("5d") { &want[..14] } else { want };
-            assert!(got_hex.iter().any(|g| g == want), "{name}: upstream's {want} missing");
+            assert!(
+                got_hex.iter().any(|g| g == want),
+                "{name}: upstream's {want} missing"
+            );
         }
         // Every extra frame checks by itself (CRC-clean DF11/17/18) or has a known address.
         for r in &got {
