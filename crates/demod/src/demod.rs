@@ -774,6 +774,9 @@ impl Reader for Demodulator {
     fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
+            // A last sample cut short (an odd length) is counted, not read.
+            self.reader_stats.bytes_dropped += self.partial_len as u64;
+            self.partial_len = 0;
             self.process(true);
             self.stats.noise_dbfs = dbfs(self.noise);
         }

@@ -183,3 +183,43 @@ fn no_wrong_frame_where_bit_errors_mimic_codes_and_addresses() {
 }
 
 const SECONDS: f64 = 2.0;
+
+/// Chunks of any size, split inside samples, give the same frames; a last byte that makes
+/// no whole sample is counted as dropped.
+#[test]
+fn chunking_changes_nothing() {
+    let s = scenario();
+    let sim = Simulation::new(
+        &s,
+        5,
+        Window {
+            from_s: 1800.0,
+            duration_s: Some(0.2),
+        },
+    );
+    let mut iq = IqStream::new(&sim, IqOptions::default());
+    let mut bytes = Vec::new();
+    while iq.fill(&mut bytes, 1 << 16) > 0 {}
+    bytes.push(127);
+    let read = |chunk: usize| {
+        let mut d = Demodulator::new(DemodConfig::new(IqSpec::u8_2400()));
+        let mut out = Vec::new();
+        for c in bytes.chunks(chunk) {
+            d.feed(c);
+            while let Some(r) = d.next() {
+                out.push(r.unwrap());
+            }
+        }
+        d.finish();
+        while let Some(r) = d.next() {
+            out.push(r.unwrap());
+        }
+        assert_eq!(d.stats().bytes_dropped, 1);
+        assert_eq!(d.stats().bytes, bytes.len() as u64);
+        out
+    };
+    let whole = read(bytes.len());
+    assert!(whole.len() > 50, "{}", whole.len());
+    assert_eq!(read(7), whole);
+    assert_eq!(read(40_961), whole);
+}

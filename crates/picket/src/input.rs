@@ -147,7 +147,7 @@ fn spawn_demod(
     first: Vec<u8>,
     config: DemodConfig,
     live: bool,
-) -> IqThread {
+) -> Result<IqThread> {
     let (tx, rx) = sync_channel::<IqMsg>(64);
     std::thread::Builder::new()
         .name("picket-demod".into())
@@ -198,13 +198,13 @@ fn spawn_demod(
             let _ = tx.send(IqMsg::Frames(batch, total, stats.clone()));
             let _ = tx.send(IqMsg::Done(stats, d.demod_stats().clone(), error));
         })
-        .expect("the demodulator's thread starts");
-    IqThread {
+        .context("cannot start the demodulator's thread")?;
+    Ok(IqThread {
         batches: rx,
         batch: Vec::new().into_iter(),
         stats: ReaderStats::default(),
         demod: DemodStats::default(),
-    }
+    })
 }
 
 /// The wall clock as Unix seconds: the arrival time of a live chunk (docs/time.md).
@@ -308,7 +308,13 @@ impl Input {
                 dc.decode = repair;
                 // No repair at all: no soft repair either.
                 dc.soft_repair = repair.fix_one_bit;
-                Source::Iq(spawn_demod(name.clone(), source, buf[..first].to_vec(), dc, live))
+                Source::Iq(spawn_demod(
+                    name.clone(),
+                    source,
+                    buf[..first].to_vec(),
+                    dc,
+                    live,
+                )?)
             }
             InputFormat::IqDetect(_) => unreachable!("resolved above"),
         };
