@@ -114,7 +114,9 @@ pub struct Demodulator {
     stats: DemodStats,
     noise: f32,
     signal_sum: f64,
-    arrival: f64,
+    /// Live input: the UTC time of sample 0.
+    anchor: f64,
+    anchored: bool,
     finished: bool,
     confidence: [i32; LONG_BITS],
     /// Pulse amplitude of the frame being judged.
@@ -168,7 +170,8 @@ impl Demodulator {
             },
             noise: 0.0,
             signal_sum: 0.0,
-            arrival: 0.0,
+            anchor: 0.0,
+            anchored: false,
             finished: false,
             confidence: [0; LONG_BITS],
             amp: 0,
@@ -422,7 +425,7 @@ impl Demodulator {
         let exact = sample as f64 + offset;
         let ticks = (exact * 12e6 / f64::from(self.config.spec.rate_hz)).round() as u64;
         let time_utc = match self.config.reader.time_base {
-            TimeBase::Arrival => self.arrival,
+            TimeBase::Arrival => self.anchor + exact / f64::from(self.config.spec.rate_hz),
             TimeBase::Start(s) => s + exact / f64::from(self.config.spec.rate_hz),
         };
         let signal = dbfs(amp as f32);
@@ -766,8 +769,19 @@ impl Reader for Demodulator {
         self.push_bytes(chunk);
     }
 
+    /// Live input: the sample counter keeps time, anchored at the arrival of the first
+    /// chunk (a chunk arrives when its last sample does) and moved forward when the wall
+    /// clock runs more than half a second ahead of it (samples lost upstream, a paused
+    /// stream); never back, so times only grow (input faster than real time keeps the
+    /// sample clock).
     fn feed_at(&mut self, chunk: &[u8], arrival_utc: f64) {
-        self.arrival = arrival_utc;
+        let bps = self.config.spec.sample.bytes_per_sample() as u64;
+        let end = (self.reader_stats.bytes + chunk.len() as u64) / bps;
+        let since_start = end as f64 / f64::from(self.config.spec.rate_hz);
+        if !self.anchored || arrival_utc - (self.anchor + since_start) > 0.5 {
+            self.anchor = arrival_utc - since_start;
+            self.anchored = true;
+        }
         self.push_bytes(chunk);
     }
 

@@ -223,3 +223,49 @@ fn chunking_changes_nothing() {
     assert_eq!(read(7), whole);
     assert_eq!(read(40_961), whole);
 }
+
+/// Live input keeps time by the sample counter from the first chunk's arrival, moved only
+/// forward when the wall clock runs ahead (a pause), so times never go back.
+#[test]
+fn live_times_follow_the_samples_and_only_grow() {
+    use picket_receive::ReaderConfig;
+    let s = scenario();
+    let sim = Simulation::new(
+        &s,
+        5,
+        Window {
+            from_s: 1800.0,
+            duration_s: Some(0.2),
+        },
+    );
+    let mut iq = IqStream::new(&sim, IqOptions::default());
+    let mut bytes = Vec::new();
+    while iq.fill(&mut bytes, 1 << 16) > 0 {}
+    let mut config = DemodConfig::new(IqSpec::u8_2400());
+    config.reader = ReaderConfig::live();
+    let mut d = Demodulator::new(config);
+    let mut times = Vec::new();
+    // Ten chunks of 20 ms of samples arriving at once (faster than real time), then a
+    // pause of 5 s before the last ones.
+    for (i, c) in bytes.chunks(96_000).enumerate() {
+        let arrival = 1_700_000_000.0 + if i < 8 { 0.001 * i as f64 } else { 5.0 };
+        d.feed_at(c, arrival);
+        while let Some(r) = d.next() {
+            times.push(r.unwrap().time_utc);
+        }
+    }
+    d.finish();
+    while let Some(r) = d.next() {
+        times.push(r.unwrap().time_utc);
+    }
+    assert!(times.len() > 50);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    // The first chunk's samples end at its arrival.
+    assert!(
+        times[0] >= 1_700_000_000.0 - 0.02 && times[0] < 1_700_000_000.0,
+        "{}",
+        times[0]
+    );
+    // After the pause, times jump to the new arrivals.
+    assert!(*times.last().unwrap() > 1_700_000_004.9);
+}

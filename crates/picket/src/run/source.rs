@@ -101,10 +101,12 @@ impl Source {
                 };
                 let mut inputs = Vec::new();
                 for (i, p) in paths.iter().enumerate() {
-                    // stdin is a live feed unless a start is given (docs/time.md): frames
+                    // stdin and rtl_tcp are live feeds unless a start is given (docs/time.md): frames
                     // without their own date take the time they arrived.
                     let mut config = match start {
-                        None if p.as_os_str() == "-" => ReaderConfig::live(),
+                        None if p.as_os_str() == "-" || p.to_string_lossy().starts_with("rtltcp://") => {
+                            ReaderConfig::live()
+                        }
                         _ => ReaderConfig::starting(start.unwrap_or(DEFAULT_START)),
                     }
                     .with_clock(clock);
