@@ -114,6 +114,8 @@ pub struct Demodulator {
     stats: DemodStats,
     noise: f32,
     signal_sum: f64,
+    /// The last sample (absolute) of the frame read last.
+    tail_until: u64,
     /// Live input: the UTC time of sample 0.
     anchor: f64,
     anchored: bool,
@@ -170,6 +172,7 @@ impl Demodulator {
             },
             noise: 0.0,
             signal_sum: 0.0,
+            tail_until: 0,
             anchor: 0.0,
             anchored: false,
             finished: false,
@@ -367,7 +370,14 @@ impl Demodulator {
         }
         self.stats.preambles += 1;
         let n = self.tables.phases.len();
-        for p in (0..n).map(|i| (best + i) % n) {
+        // In the last 8 µs of a frame just read, whose pulses make many candidates there,
+        // only the best phase and its neighbours, and no sequence estimation: a reply that
+        // starts there stands out clearly or not at all.
+        let in_tail = self.base + j as u64 <= self.tail_until;
+        let tried = if in_tail { 3 } else { n };
+        // best, best + 1, best - 1, best + 2, ...
+        let order = (0..tried).map(|i| (best + n + if i % 2 == 1 { i / 2 + 1 } else { n - i / 2 }) % n);
+        for p in order {
             if let Some(found) = self.slice_and_check(j, p, false) {
                 return Some(found);
             }
@@ -375,6 +385,9 @@ impl Demodulator {
         // Sequence estimation where decision feedback failed, at the best phase and its
         // neighbours.
         for p in [best, best + 1, best.wrapping_sub(1)] {
+            if in_tail {
+                break;
+            }
             if p < n {
                 if let Some(found) = self.slice_and_check(j, p, true) {
                     return Some(found);
@@ -420,8 +433,11 @@ impl Demodulator {
         let bytes = (word << (128 - nbits)).to_be_bytes();
         let frame = Frame::new(&bytes[..nbits / 8]).ok()?;
         let accepted = self.judge(frame, nbits)?;
-        let consumed = (offset + (16 + 2 * nbits) as f64 * self.tables.per_chip) as usize;
+        // The next candidate may start within this frame's last 8 µs: a reply that begins
+        // while this one ends has its preamble there (its bits are clear of this frame).
+        let consumed = (offset + (2 * nbits) as f64 * self.tables.per_chip) as usize;
         let sample = self.base + j as u64;
+        self.tail_until = sample + (offset + (16 + 2 * nbits) as f64 * self.tables.per_chip) as u64;
         let exact = sample as f64 + offset;
         let ticks = (exact * 12e6 / f64::from(self.config.spec.rate_hz)).round() as u64;
         let time_utc = match self.config.reader.time_base {
