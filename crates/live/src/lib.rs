@@ -19,6 +19,7 @@ pub mod connect;
 pub mod driver;
 pub mod input;
 pub mod pipeline;
+pub(crate) mod rtltcp;
 pub mod serve;
 pub(crate) mod sinks;
 pub mod source;
