@@ -567,8 +567,9 @@ impl Demodulator {
             .map(|i| 55 - i)
             .collect();
         let doubtful = set.iter().filter(|b| weak.contains(b)).count();
-        if doubtful == set.len() && set.len() <= 2 {
-            // One or two doubtful parity bits explain the whole code: an error, repaired.
+        if doubtful == set.len() && set.len() <= 2 && self.config.decode.fix_one_bit {
+            // One or two doubtful parity bits explain the whole code: an error, repaired
+            // (unless repairs are off, `--no-fix`: then refused below).
             let fixed = set.iter().fold(frame, |f, &b| f.with_bit_flipped(usize::from(b)));
             self.learn(&fixed, fixed.aa());
             self.stats.repaired += 1;

@@ -24,8 +24,22 @@ fn landings(path: &std::path::Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The default rules with one alert per event (the default tells a landing inside the
+/// incident the aircraft's first sighting opened, as a later update).
+fn rules_per_event(dir: &std::path::Path) -> std::path::PathBuf {
+    let default = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/rules/default.toml"),
+    )
+    .unwrap();
+    let text = default.replace("deliver = \"incidents\"", "deliver = \"events\"");
+    assert_ne!(text, default, "the default rules no longer say deliver = \"incidents\"");
+    let path = dir.join("rules.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// `picket simulate caracas ... --format F | picket run --input - --format F`, alerts to a file.
-fn pipe(format: &str, out: &std::path::Path) -> String {
+fn pipe(format: &str, rules: &std::path::Path, out: &std::path::Path) -> String {
     // The Il-62M (1514c0) touches down at SVMI 4873 s into the scenario.
     let mut sim = picket()
         .args([
@@ -51,8 +65,10 @@ fn pipe(format: &str, out: &std::path::Path) -> String {
             format,
             "--start",
             "2019-03-23T14:00:00Z",
-            "--jsonl",
+            "--rules",
         ])
+        .arg(rules)
+        .arg("--jsonl")
         .arg(out)
         .stdin(sim.stdout.take().unwrap())
         .output()
@@ -68,8 +84,9 @@ fn simulated_iq_through_run_raises_the_landing_the_beast_path_raises() {
     let dir = std::env::temp_dir().join(format!("picket-demod-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (beast, iq) = (dir.join("beast.jsonl"), dir.join("iq.jsonl"));
-    pipe("beast", &beast);
-    let summary = pipe("iq-u8", &iq);
+    let rules = rules_per_event(&dir);
+    pipe("beast", &rules, &beast);
+    let summary = pipe("iq-u8", &rules, &iq);
     let want = landings(&beast);
     assert_eq!(want, vec![("1514c0".to_string(), "SVMI".to_string())]);
     assert_eq!(landings(&iq), want, "{summary}");
