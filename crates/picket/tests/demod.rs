@@ -32,7 +32,10 @@ fn rules_per_event(dir: &std::path::Path) -> std::path::PathBuf {
     )
     .unwrap();
     let text = default.replace("deliver = \"incidents\"", "deliver = \"events\"");
-    assert_ne!(text, default, "the default rules no longer say deliver = \"incidents\"");
+    assert_ne!(
+        text, default,
+        "the default rules no longer say deliver = \"incidents\""
+    );
     let path = dir.join("rules.toml");
     std::fs::write(&path, text).unwrap();
     path

@@ -18,11 +18,11 @@ use picket_world::geo::LatLon;
 use serde_json::{Map, Value};
 
 use super::{
-    AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, LoiterShape, MovementBasis, NewAddress,
-    Phase, Place, SCHEMA_VERSION,
+    AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, LoiterShape, MovementBasis,
+    NewAddress, Phase, Place, SCHEMA_VERSION,
 };
-use crate::incident::{Entry, Incident};
 use crate::enrich::{Class, Layer};
+use crate::incident::{Entry, Incident};
 use crate::track::TrackKey;
 
 /// Why an event or alert could not be read: the field (a path such as
@@ -198,7 +198,9 @@ fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
                         .collect::<Result<_, _>>()?,
                 };
                 let place = match (e.opt_str("zone")?, e.opt_str("airport")?) {
-                    (Some(_), Some(_)) => return Err(err(e.path("airport"), "a zone or an airport, not both")),
+                    (Some(_), Some(_)) => {
+                        return Err(err(e.path("airport"), "a zone or an airport, not both"))
+                    }
                     (Some(id), None) => Some(Place::Zone {
                         id: id.to_owned(),
                         name: String::new(),
@@ -834,7 +836,7 @@ mod tests {
                 matched_by: vec!["callsign", "type"],
             }),
             // Every other alert tells an incident, as rules delivering incidents write it.
-            incident: (e.id % 2 == 0).then(|| {
+            incident: e.id.is_multiple_of(2).then(|| {
                 Box::new(Incident {
                     id: e.id,
                     phase: e.phase,
@@ -867,7 +869,7 @@ mod tests {
                         time: e.time,
                         place: None,
                     }],
-                    merged_into: (e.id % 4 == 0).then_some(7),
+                    merged_into: e.id.is_multiple_of(4).then_some(7),
                 })
             }),
             event: e,
