@@ -327,3 +327,134 @@ fn finds_more_than_dump1090_mutability_and_nothing_unsent() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `picket run --connect rtltcp://…`: a live receiver like the Beast ones. Our rtl_tcp server
+/// serves a recording twice, closing after each: both connections are tuned at `--rate`, the
+/// receiver reconnects after the first, its frames raise the Il-62's first sighting, and the
+/// run stops on SIGTERM with the receiver in its summary.
+#[test]
+fn run_connects_to_rtl_tcp_as_a_live_receiver_and_reconnects() {
+    let sim = picket()
+        .args([
+            "simulate",
+            "caracas",
+            "--from",
+            "4863",
+            "--duration",
+            "3s",
+            "--format",
+            "iq-u8",
+            "--rate",
+            "2.0",
+        ])
+        .output()
+        .unwrap();
+    assert!(sim.status.success());
+    let samples = sim.stdout;
+    let dir = std::env::temp_dir().join(format!("picket-rtltcp-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (alerts, log) = (dir.join("alerts.jsonl"), dir.join("stderr.txt"));
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for _ in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+                .unwrap();
+            s.write_all(b"RTL0\x00\x00\x00\x05\x00\x00\x00\x1d").unwrap();
+            let mut commands = Vec::new();
+            for _ in 0..5 {
+                let mut c = [0u8; 5];
+                s.read_exact(&mut c).unwrap();
+                commands.push(picket_demod::rtltcp::Command::parse(c));
+            }
+            for chunk in samples.chunks(50_000) {
+                s.write_all(chunk).unwrap();
+            }
+            all.push(commands);
+        }
+        done_tx.send(all).unwrap();
+        // Keep the listener (further reconnections wait in its backlog) until the test ends.
+        std::thread::park();
+    });
+    let mut child = picket()
+        .args(["run", "--rate", "2.0", "--connect"])
+        .arg(format!("sdr=rtltcp://127.0.0.1:{port}?gain=49.6"))
+        .arg("--jsonl")
+        .arg(&alerts)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let commands = loop {
+        if let Ok(c) = done_rx.try_recv() {
+            break c;
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            panic!(
+                "picket ended ({s}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not serve two connections within 60 s: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    use picket_demod::rtltcp::Command as C;
+    let tuned = vec![
+        C::SampleRate(2_000_000),
+        C::Frequency(1_090_000_000),
+        C::ManualGain(true),
+        C::Gain(496),
+        C::RtlAgc(false),
+    ];
+    assert_eq!(commands, vec![tuned.clone(), tuned]);
+    // The first sighting of the Il-62 (a military aircraft: the default rules alert on it).
+    let seen = || {
+        std::fs::read_to_string(&alerts)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["kind"] == "first_seen" && v["hex"] == "1514c0")
+    };
+    while !seen() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no first_seen of 1514c0 within 60 s: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("picket did not stop on SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("receiver") && l.contains("sdr (rtltcp://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no receiver line: {stderr}"));
+    eprintln!("{line}");
+    assert!(!line.contains(" 0 messages"), "{line}");
+    assert!(!line.contains(" 0 reconnects"), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
