@@ -44,6 +44,9 @@ pub enum Protocol {
     Sbs,
     /// readsb/tar1090 `aircraft.json` over HTTP, polled.
     AircraftJson,
+    /// An rtl_tcp server's I/Q samples, demodulated on a thread of its own
+    /// ([`crate::rtltcp`]).
+    RtlTcp,
 }
 
 impl Protocol {
@@ -54,6 +57,8 @@ impl Protocol {
             Protocol::Avr => Format::Avr,
             Protocol::Sbs => Format::Sbs,
             Protocol::AircraftJson => Format::Jsonl,
+            // Never framed (the demodulator reads the samples); its frames are Beast's.
+            Protocol::RtlTcp => Format::Beast,
         }
     }
 
@@ -64,6 +69,7 @@ impl Protocol {
             Protocol::Avr => "avr",
             Protocol::Sbs => "sbs",
             Protocol::AircraftJson => "http",
+            Protocol::RtlTcp => "rtltcp",
         }
     }
 }
@@ -98,16 +104,25 @@ impl std::str::FromStr for Endpoint {
             "beast" => Protocol::Beast,
             "avr" | "raw" => Protocol::Avr,
             "sbs" | "basestation" => Protocol::Sbs,
+            "rtltcp" => Protocol::RtlTcp,
             "http" | "https" => {
                 return Ok(Endpoint {
                     protocol: Protocol::AircraftJson,
                     address: s.to_string(),
                 })
             }
-            other => bail!("{s:?}: unknown scheme {other:?} (beast, avr, sbs, http, https)"),
+            other => bail!("{s:?}: unknown scheme {other:?} (beast, avr, sbs, rtltcp, http, https)"),
         };
         let rest = rest.trim_end_matches('/');
-        match rest.rsplit_once(':') {
+        // rtl_tcp takes its tuning after the address (`?gain=49.6&ppm=1`).
+        let host_port = match protocol {
+            Protocol::RtlTcp => rest
+                .split_once('?')
+                .map_or(rest, |(a, _)| a)
+                .trim_end_matches('/'),
+            _ => rest,
+        };
+        match host_port.rsplit_once(':') {
             Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {}
             _ => bail!("{s:?}: give HOST:PORT after {scheme}://"),
         }

@@ -323,6 +323,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 if spec.endpoint.protocol == Protocol::AircraftJson {
                     let every = settings.poll_interval;
                     handle.spawn(connect::run_poller(spec, id, every, st, feed));
+                } else if spec.endpoint.protocol == Protocol::RtlTcp {
+                    // A thread, not a task: the demodulator is CPU-bound.
+                    crate::rtltcp::spawn_receiver(spec, id, st, feed)?;
                 } else {
                     handle.spawn(connect::run_client(spec, id, st, feed));
                 }

@@ -20,6 +20,7 @@ pub mod driver;
 pub mod input;
 pub mod mlat;
 pub mod pipeline;
+pub(crate) mod rtltcp;
 pub mod serve;
 pub(crate) mod sinks;
 pub mod source;

@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use picket_receive::time::{parse_time, DEFAULT_START};
-use picket_receive::{ClockKind, Format, ReadError, ReaderConfig, Received};
+use picket_receive::{ClockKind, ReadError, ReaderConfig, Received};
 use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
 use picket_sim::{Frames, Scenario, Simulation, Window};
 use picket_world::geo::LatLon;
@@ -93,7 +93,10 @@ impl Source {
                 let format = s
                     .format
                     .as_deref()
-                    .map(|f| f.parse::<Format>().map_err(|e| anyhow!("format {f:?}: {e}")))
+                    .map(|f| {
+                        f.parse::<crate::input::InputFormat>()
+                            .map_err(|e| anyhow!("format {f:?}: {e}"))
+                    })
                     .transpose()?;
                 let clock = if s.gps_clock {
                     ClockKind::GpsTimeOfDay
@@ -105,17 +108,22 @@ impl Source {
                 for (i, p) in paths.iter().enumerate() {
                     let spec = s.file_receivers.get(i).and_then(Option::as_ref);
                     let clock = spec.map_or(clock, |r| r.clock);
-                    let format = spec.and_then(|r| r.format).or(format);
+                    let format = spec
+                        .and_then(|r| r.format)
+                        .map(crate::input::InputFormat::Frames)
+                        .or(format);
                     if let Some(r) = spec {
                         stations.push(crate::mlat::Station {
                             id: u16::try_from(i).context("too many inputs")?,
                             config: r.receiver.clone(),
                         });
                     }
-                    // stdin is a live feed unless a start is given (docs/time.md): frames
+                    // stdin and rtl_tcp are live feeds unless a start is given (docs/time.md): frames
                     // without their own date take the time they arrived.
                     let mut config = match start {
-                        None if p.as_os_str() == "-" => ReaderConfig::live(),
+                        None if p.as_os_str() == "-" || p.to_string_lossy().starts_with("rtltcp://") => {
+                            ReaderConfig::live()
+                        }
                         _ => ReaderConfig::starting(start.unwrap_or(DEFAULT_START)),
                     }
                     .with_clock(clock);

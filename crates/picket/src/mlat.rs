@@ -116,7 +116,11 @@ pub(crate) fn run(args: &MlatArgs) -> Result<ExitCode> {
             let config = ReaderConfig::starting(start)
                 .with_receiver(i as u16)
                 .with_clock(s.clock);
-            inputs.push(Input::open(Some(&s.path), s.format, config)?);
+            inputs.push(Input::open(
+                Some(&s.path),
+                s.format.map(picket_live::input::InputFormat::Frames),
+                config,
+            )?);
         }
         let mut mlat = Mlat::new(
             specs.iter().map(|s| s.receiver.clone()).collect(),
