@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::event::Alert;
+use picket_engine::rules::{RuleSet, DEFAULT_RULES};
 use picket_server::{Command, Hub, Publisher, ReceiverInfo};
 use picket_sim::{Simulation, Window};
 
@@ -154,7 +155,19 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
 fn new_engine() -> Engine {
     let mut config = EngineConfig::default();
     config.tracker.trail_len = picket_server::TRAIL_LEN;
+    config.rules = demo_rules();
     Engine::new(config)
+}
+
+/// The default rules, with incident updates bounded at one minute of data time instead of
+/// thirty: the demo plays many times faster than real time and only minutes around each key
+/// moment, so a watcher sees an incident grow (the Caracas landing, the intercept) at about
+/// the pace a live screen would show it.
+fn demo_rules() -> RuleSet {
+    const LIVE: &str = "incident_updates = \"30m\"";
+    debug_assert!(DEFAULT_RULES.contains(LIVE));
+    let text = DEFAULT_RULES.replace(LIVE, "incident_updates = \"1m\"");
+    RuleSet::load(&text, "default.toml (demo)").unwrap_or_else(|_| RuleSet::default_rules())
 }
 
 /// Sets the stop flag when dropped.
@@ -185,6 +198,23 @@ fn commands_pending(commands: &Option<Receiver<Command>>, engine: &mut Engine, p
                     Err(e) => eprintln!("picket: demo: reload failed, keeping the rules in use: {e}"),
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_rules_are_the_default_rules_with_minute_incident_updates() {
+        let rules = demo_rules();
+        let default = RuleSet::default_rules();
+        let names = |r: &RuleSet| r.rules().iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&rules), names(&default));
+        for (demo, live) in rules.rules().iter().zip(default.rules()) {
+            assert_eq!(live.incident_updates_s, 1800.0);
+            assert_eq!(demo.incident_updates_s, 60.0);
         }
     }
 }

@@ -215,6 +215,21 @@ impl RuleSet {
         RuleSet::load(DEFAULT_RULES, "default.toml").unwrap_or_else(|_| RuleSet::empty())
     }
 
+    /// The default rules' text delivering one alert per event instead of incidents
+    /// (`deliver = "events"`): for tools and tests that read every event's alert.
+    pub fn default_rules_per_event_text() -> String {
+        DEFAULT_RULES.replace("deliver = \"incidents\"", "deliver = \"events\"")
+    }
+
+    /// The default rules delivering one alert per event ([`RuleSet::default_rules_per_event_text`]).
+    pub fn default_rules_per_event() -> RuleSet {
+        RuleSet::load(
+            &RuleSet::default_rules_per_event_text(),
+            "default.toml (per event)",
+        )
+        .unwrap_or_else(|_| RuleSet::empty())
+    }
+
     /// No rules: nothing becomes an alert.
     pub fn empty() -> RuleSet {
         RuleSet {
