@@ -1,7 +1,9 @@
 //! picket: an early-warning monitor for aircraft of interest, on Mode S / ADS-B data.
 
 mod decode;
+mod history;
 mod input;
+mod query;
 mod run;
 mod simulate;
 mod track;
@@ -27,6 +29,8 @@ enum Command {
     Track(track::TrackArgs),
     /// Watch: frames from files or a scenario through rules and detectors to alert sinks.
     Run(run::RunArgs),
+    /// Ask the history store: events, aircraft, tracks, deployments, the sky at a time.
+    Query(query::QueryArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Query(args) => query::run(&args),
     };
     match result {
         Ok(code) => code,

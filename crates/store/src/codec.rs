@@ -74,7 +74,25 @@ pub struct BlockEncoder {
     prev_time_bits: u64,
     prev_receiver: u16,
     prev_clock: Vec<u64>,
+    /// Per receiver: the time and 12 MHz clock of its latest item with a clock.
+    prev_timed: Vec<Option<(f64, u64)>>,
     scratch: String,
+}
+
+/// The time an item of a receiver is expected to have from its clock and the receiver's
+/// previous item: the clock's advance at 12 MHz. The same float operations run on encoding
+/// and decoding, so the prediction is identical on both sides.
+fn predict(prev: Option<(f64, u64)>, ticks: u64) -> Option<f64> {
+    let (t, c) = prev?;
+    let dt = ticks.wrapping_sub(c) as i64 as f64 / 12e6;
+    Some(t + dt)
+}
+
+fn slot(v: &mut Vec<Option<(f64, u64)>>, i: usize) -> &mut Option<(f64, u64)> {
+    if v.len() <= i {
+        v.resize(i + 1, None);
+    }
+    &mut v[i]
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -152,7 +170,17 @@ impl BlockEncoder {
             self.prev_receiver = r.receiver;
         }
         let bits = r.time_utc.to_bits();
-        put_varint(&mut self.times, zigzag(bits.wrapping_sub(self.prev_time_bits) as i64));
+        // Against the clock's prediction when there is one, else against the previous item.
+        let base = match r.clock {
+            Clock::Ticks12Mhz(c) => {
+                let s = slot(&mut self.prev_timed, usize::from(r.receiver));
+                let p = predict(*s, c);
+                *s = Some((r.time_utc, c));
+                p.map_or(self.prev_time_bits, f64::to_bits)
+            }
+            _ => self.prev_time_bits,
+        };
+        put_varint(&mut self.times, zigzag(bits.wrapping_sub(base) as i64));
         self.prev_time_bits = bits;
         match r.clock {
             Clock::None => kind |= C_NONE,
@@ -298,13 +326,14 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
         let mut receiver = 0u16;
         let mut time_bits = 0u64;
         let mut prev_clock: Vec<u64> = Vec::new();
+        let mut prev_timed: Vec<Option<(f64, u64)>> = Vec::new();
         for _ in 0..count {
             let kind = kinds.take(1)?[0];
             if kind & F_RECEIVER != 0 {
                 let b = receivers.take(2)?;
                 receiver = u16::from_le_bytes([b[0], b[1]]);
             }
-            time_bits = time_bits.wrapping_add(unzigzag(times.varint()?) as u64);
+            let time_delta = unzigzag(times.varint()?) as u64;
             let clock = match kind & C_MASK {
                 C_NONE => Clock::None,
                 C_TICKS => {
@@ -328,7 +357,16 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
             } else {
                 None
             };
+            let base = match clock {
+                Clock::Ticks12Mhz(c) => predict(*slot(&mut prev_timed, usize::from(receiver)), c)
+                    .map_or(time_bits, f64::to_bits),
+                _ => time_bits,
+            };
+            time_bits = base.wrapping_add(time_delta);
             let time_utc = f64::from_bits(time_bits);
+            if let Clock::Ticks12Mhz(c) = clock {
+                *slot(&mut prev_timed, usize::from(receiver)) = Some((time_utc, c));
+            }
             let what = match kind & 7 {
                 K_SHORT | K_LONG => {
                     let n = if kind & 7 == K_LONG { 14 } else { 7 };

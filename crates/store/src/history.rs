@@ -121,6 +121,18 @@ impl History {
         Ok(report)
     }
 
+    /// A value of the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, Error> {
+        match self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        {
+            Ok(v) => Ok(Some(v)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(read_err(e)),
+        }
+    }
+
     /// First and last data time of the raw items.
     pub fn frame_span(&self) -> Result<Option<(f64, f64)>, Error> {
         self.conn

@@ -40,12 +40,15 @@
 pub mod codec;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod history;
+pub mod query;
 pub mod replay;
 pub mod rows;
 pub mod writer;
 
 pub use error::{Error, ErrorKind};
+pub use query::{Area, Deployment, EventHit, Filter, Track};
 pub use history::{Extent, History, OpenEvent, ReadReport};
 pub use replay::{restore, Driver, RestoreOptions, Restored};
 pub use rows::{AircraftRow, EventRow, StateRow, Thinning};

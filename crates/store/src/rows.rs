@@ -224,8 +224,9 @@ struct Kept {
     alt: Option<i32>,
     on_ground: Option<bool>,
     squawk: Option<u16>,
-    /// Whether the aircraft row was sent since the enrichment last changed.
+    /// The class sent with the aircraft row, and the last_seen it had.
     class: Class,
+    sent_seen: f64,
 }
 
 /// Decides which states to keep: a position at least every `every_s`, and at every turn,
@@ -267,7 +268,13 @@ impl Thinner {
                 }
             };
             let class = e.classification.class;
-            if kept.is_none_or(|k| k.class != class) {
+            // The aircraft row on first sight, when its class changes and every minute.
+            let send = kept.is_none_or(|k| k.class != class || a.last_seen - k.sent_seen >= 60.0);
+            let sent_seen = match kept {
+                Some(k) if !send => k.sent_seen,
+                _ => a.last_seen,
+            };
+            if send {
                 aircraft.push(aircraft_row(a, e));
             }
             if keep {
@@ -281,11 +288,20 @@ impl Thinner {
                         on_ground: a.on_ground,
                         squawk,
                         class,
+                        sent_seen,
                     },
                 );
             } else if let Some(k) = self.kept.get_mut(&a.key) {
                 k.class = class;
+                k.sent_seen = sent_seen;
             }
+        }
+    }
+
+    /// The aircraft row of every aircraft the engine holds (at the end of a run).
+    pub fn all_aircraft(&self, engine: &Engine, aircraft: &mut Vec<AircraftRow>) {
+        for (a, e) in engine.enriched() {
+            aircraft.push(aircraft_row(a, e));
         }
     }
 

@@ -83,6 +83,9 @@ pub struct StoreOptions {
     /// Wait for the writer instead of dropping when the queue is full: for imports and
     /// tests, never for a live pipeline.
     pub lossless: bool,
+    /// Facts about the run written to the store's `meta` table at open (key, value), e.g.
+    /// the receivers' positions a replay needs to build the same engine.
+    pub meta: Vec<(String, String)>,
 }
 
 impl Default for StoreOptions {
@@ -96,6 +99,7 @@ impl Default for StoreOptions {
             thinning: Thinning::default(),
             max_pages: None,
             lossless: false,
+            meta: Vec::new(),
         }
     }
 }
@@ -233,6 +237,10 @@ impl Recorder {
             conn.pragma_update(None, "max_page_count", p)
                 .map_err(|e| Error::sql(ErrorKind::Open, "max_page_count".into(), e))?;
         }
+        for (k, v) in &options.meta {
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])
+                .map_err(|e| Error::sql(ErrorKind::Write, "cannot write meta".into(), e))?;
+        }
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::sync_channel::<Batch>(options.queue_batches.max(1));
         let c = counters.clone();
@@ -292,6 +300,7 @@ impl Recorder {
         } else {
             self.thinner
                 .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
+            self.thinner.all_aircraft(engine, &mut self.pending.aircraft);
         }
         if due {
             self.offer();

@@ -116,6 +116,8 @@ struct File {
     aircraft_db: Option<OneOrMany>,
     /// How long sinks may take to deliver what is queued at the end.
     drain_timeout: Option<Seconds>,
+    /// History: the store directory (picket-store).
+    store: Option<String>,
     receiver: Option<Spanned<ReceiverTable>>,
     input: Option<Spanned<InputTable>>,
     #[serde(default)]
@@ -296,6 +298,8 @@ pub(crate) struct Settings {
     pub(crate) tokens: BTreeMap<String, String>,
     /// Time the sinks get to deliver what is queued at the end.
     pub(crate) drain_timeout: Duration,
+    /// The history store's directory.
+    pub(crate) store: Option<PathBuf>,
 }
 
 /// The default time the sinks get at the end.
@@ -319,6 +323,7 @@ pub(crate) struct Overrides {
     pub(crate) aircraft_db: Vec<PathBuf>,
     pub(crate) jsonl: Option<PathBuf>,
     pub(crate) drain_timeout: Option<String>,
+    pub(crate) store: Option<PathBuf>,
 }
 
 /// Parses `LAT,LON` in degrees.
@@ -610,6 +615,7 @@ impl Settings {
             sinks,
             tokens,
             drain_timeout,
+            store: flags.store.or(file.store.as_deref().map(rel)),
         })
     }
 }

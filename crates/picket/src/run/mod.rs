@@ -84,6 +84,10 @@ pub(crate) struct RunArgs {
     /// Time the sinks get at the end to deliver what is queued (default 10s).
     #[arg(long, value_name = "DURATION")]
     drain_timeout: Option<String>,
+    /// Keep history in this store directory (frames, states, events, aircraft); on start,
+    /// restore from it what the detectors need.
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
     /// Print no summary at the end.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -107,6 +111,7 @@ impl RunArgs {
             aircraft_db: self.aircraft_db.clone(),
             jsonl: self.jsonl.clone(),
             drain_timeout: self.drain_timeout.clone(),
+            store: self.store.clone(),
         }
     }
 }
@@ -188,6 +193,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let watch = files.load_watch()?;
     let (db, db_notes) = files.load_db()?;
     let mut pipeline = Pipeline::new(&files, watch, db)?;
+    // History (picket-store): restores the engine from the store, then records the run.
+    let mut store = crate::history::StoreHook::open(&settings, &files, pipeline.engine_mut(), args.quiet)?;
     let signals = Signals::install()?;
     let sinks = Sinks::start(&settings.sinks, &settings.tokens)?;
     check_sink_names(pipeline.rules(), &sinks)?;
@@ -243,12 +250,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
             What::Observation(_) => counts.observations += 1,
         }
         pipeline.ingest(&item, &mut alerts);
+        store.observe(Some(&item), &alerts, pipeline.engine());
         deliver(&mut alerts, &pipeline, &sinks, &mut counts);
     }
     if counts.first_time.is_some() {
         pipeline.tick(counts.last_time, &mut alerts);
+        store.observe(None, &alerts, pipeline.engine());
         deliver(&mut alerts, &pipeline, &sinks, &mut counts);
     }
+    store.finish(args.quiet);
     let elapsed = began.elapsed().as_secs_f64();
     let reports = sinks.finish(settings.drain_timeout);
     if !args.quiet {

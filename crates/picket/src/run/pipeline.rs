@@ -189,6 +189,16 @@ impl Pipeline {
         }
     }
 
+    /// The engine (the history store reads states from it).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The engine, to restore from history before the run.
+    pub(crate) fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     /// Aircraft tracked since the start.
     pub(crate) fn aircraft_seen(&self) -> u64 {
         self.engine.tracker_stats().created
