@@ -2,8 +2,10 @@
 
 mod decode;
 mod history;
+mod import;
 mod input;
 mod query;
+mod replay;
 mod run;
 mod simulate;
 mod track;
@@ -31,6 +33,10 @@ enum Command {
     Run(run::RunArgs),
     /// Ask the history store: events, aircraft, tracks, deployments, the sky at a time.
     Query(query::QueryArgs),
+    /// Feed stored frames through the engine again: the alerts as JSON lines.
+    Replay(replay::ReplayArgs),
+    /// Import public history (readsb traces, traffic/OpenSky) into a store.
+    Import(import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +47,8 @@ fn main() -> ExitCode {
         Command::Track(args) => track::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Query(args) => query::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(code) => code,

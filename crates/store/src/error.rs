@@ -43,10 +43,6 @@ impl Error {
     pub(crate) fn sql(kind: ErrorKind, what: String, e: rusqlite::Error) -> Error {
         Error::new(kind, format!("{what}: {e}"))
     }
-
-    pub(crate) fn input(message: String) -> Error {
-        Error::new(ErrorKind::Input, message)
-    }
 }
 
 impl fmt::Display for Error {

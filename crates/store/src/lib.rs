@@ -42,6 +42,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod history;
+pub mod import;
 pub mod query;
 pub mod replay;
 pub mod rows;

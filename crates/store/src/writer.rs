@@ -49,6 +49,17 @@ pub struct Retention {
     pub aircraft_max_age_s: Option<f64>,
 }
 
+impl Retention {
+    /// Keep everything.
+    pub const KEEP_ALL: Retention = Retention {
+        frames_max_age_s: None,
+        frames_max_bytes: None,
+        states_max_age_s: None,
+        events_max_age_s: None,
+        aircraft_max_age_s: None,
+    };
+}
+
 impl Default for Retention {
     /// Raw frames 30 days or 20 GB, states 180 days, events and aircraft for ever.
     fn default() -> Retention {
@@ -83,6 +94,9 @@ pub struct StoreOptions {
     /// Wait for the writer instead of dropping when the queue is full: for imports and
     /// tests, never for a live pipeline.
     pub lossless: bool,
+    /// States come from the engine's aircraft (thinned); false: only what
+    /// [`Recorder::observe_states`] is given (imports keep the file's positions).
+    pub engine_states: bool,
     /// Facts about the run written to the store's `meta` table at open (key, value), e.g.
     /// the receivers' positions a replay needs to build the same engine.
     pub meta: Vec<(String, String)>,
@@ -99,6 +113,7 @@ impl Default for StoreOptions {
             thinning: Thinning::default(),
             max_pages: None,
             lossless: false,
+            engine_states: true,
             meta: Vec::new(),
         }
     }
@@ -218,6 +233,7 @@ pub struct Recorder {
     next_prune: f64,
     last_offer: Instant,
     lossless: bool,
+    engine_states: bool,
     _lock: WriterLock,
 }
 
@@ -246,6 +262,7 @@ impl Recorder {
         let c = counters.clone();
         let thinning = options.thinning;
         let lossless = options.lossless;
+        let engine_states = options.engine_states;
         let writer = std::thread::Builder::new()
             .name("picket-store".into())
             .spawn(move || Writer::new(conn, c, options).run(rx))
@@ -261,6 +278,7 @@ impl Recorder {
             next_prune: f64::NEG_INFINITY,
             last_offer: Instant::now(),
             lossless,
+            engine_states,
             _lock: lock,
         })
     }
@@ -285,8 +303,13 @@ impl Recorder {
             }
             self.pending.items.push(r.clone());
             if t >= self.next_states {
-                self.thinner
-                    .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
+                let mut none = Vec::new();
+                let states = if self.engine_states {
+                    &mut self.pending.states
+                } else {
+                    &mut none
+                };
+                self.thinner.collect(engine, states, &mut self.pending.aircraft);
                 self.next_states = t.floor() + 1.0;
                 if t >= self.next_prune {
                     self.thinner.prune(t - 3600.0);
@@ -298,8 +321,10 @@ impl Recorder {
             due |= self.pending.items.len() >= BATCH_ITEMS
                 || (!(t - self.batch_time < BATCH_SPAN_S) && self.last_offer.elapsed() >= OFFER_EVERY);
         } else {
-            self.thinner
-                .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
+            if self.engine_states {
+                self.thinner
+                    .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
+            }
             self.thinner.all_aircraft(engine, &mut self.pending.aircraft);
         }
         if due {
