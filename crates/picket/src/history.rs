@@ -37,7 +37,12 @@ impl StoreHook {
     /// back: when the disk cannot keep up, frames and states are dropped and counted. Reading
     /// files or a scenario as fast as possible, the store sets the pace instead (nothing is
     /// lost by waiting for a file).
-    pub(crate) fn open(settings: &Settings, files: &WorldFiles, engine: &mut Engine, quiet: bool) -> Result<StoreHook> {
+    pub(crate) fn open(
+        settings: &Settings,
+        files: &WorldFiles,
+        engine: &mut Engine,
+        quiet: bool,
+    ) -> Result<StoreHook> {
         let Some(dir) = settings.store.as_deref() else {
             return Ok(StoreHook { recorder: None });
         };

@@ -4,8 +4,8 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use picket_store::import::{detect, gunzip_if, read, state_of, ImportFormat};
 use picket_engine::track::TrackKey;
+use picket_store::import::{detect, gunzip_if, read, state_of, ImportFormat};
 use picket_store::rows::aircraft_row;
 use picket_store::{AircraftRow, Driver, Recorder, StoreOptions};
 use std::collections::HashMap;
@@ -104,9 +104,9 @@ pub(crate) fn run(args: &ImportArgs) -> Result<ExitCode> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
         let bytes = gunzip_if(bytes).map_err(|e| anyhow!("{name}: {e}"))?;
-        let format = forced
-            .or_else(|| detect(&bytes))
-            .ok_or_else(|| anyhow!("{name}: not a trace, traffic JSON or OpenSky CSV file (give --format)"))?;
+        let format = forced.or_else(|| detect(&bytes)).ok_or_else(|| {
+            anyhow!("{name}: not a trace, traffic JSON or OpenSky CSV file (give --format)")
+        })?;
         let imported = read(&bytes, format).map_err(|e| anyhow!("{name}: {e}"))?;
         if !args.quiet {
             for s in imported.skipped.iter().take(5) {

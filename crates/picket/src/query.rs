@@ -107,7 +107,8 @@ pub(crate) struct QueryArgs {
 }
 
 fn time_arg(name: &str, text: &str, end_of_day: bool) -> Result<f64> {
-    let t = parse_time(text).ok_or_else(|| anyhow!("--{name} {text:?} is not a time (RFC 3339, a date or Unix seconds)"))?;
+    let t = parse_time(text)
+        .ok_or_else(|| anyhow!("--{name} {text:?} is not a time (RFC 3339, a date or Unix seconds)"))?;
     // A date alone as the end of a range means the whole day.
     Ok(if end_of_day && text.trim().len() == 10 {
         t + 86_399.999
@@ -128,7 +129,10 @@ fn radius_m(text: Option<&str>) -> Result<f64> {
     } else {
         (t.as_str(), 1.0)
     };
-    let v: f64 = num.trim().parse().map_err(|_| anyhow!("--radius {t:?} is not a distance (e.g. 10km, 5nm, 800m)"))?;
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--radius {t:?} is not a distance (e.g. 10km, 5nm, 800m)"))?;
     Ok(v * mult)
 }
 
@@ -184,8 +188,10 @@ impl QueryArgs {
         if let Some(id) = &self.zone {
             let mut zones = builtin_zones().to_vec();
             for f in &self.zones {
-                let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-                let z = load_geojson(&text).map_err(|e| anyhow!("{}:{}: {}", f.display(), e.line, e.kind.as_str()))?;
+                let text =
+                    std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let z = load_geojson(&text)
+                    .map_err(|e| anyhow!("{}:{}: {}", f.display(), e.line, e.kind.as_str()))?;
                 zones.extend(z);
             }
             let z = zones
@@ -200,7 +206,8 @@ impl QueryArgs {
                     .iter()
                     .find(|x| x.name.eq_ignore_ascii_case(c.trim()))
             });
-            let country = found.ok_or_else(|| anyhow!("--in-country {c:?}: no such country (ISO code or name)"))?;
+            let country =
+                found.ok_or_else(|| anyhow!("--in-country {c:?}: no such country (ISO code or name)"))?;
             return Ok(Some(Area::Country(country)));
         }
         if let Some(code) = &self.airport {
@@ -224,7 +231,11 @@ impl QueryArgs {
 
     fn filter(&self) -> Result<Filter> {
         Ok(Filter {
-            from: self.from.as_deref().map(|t| time_arg("from", t, false)).transpose()?,
+            from: self
+                .from
+                .as_deref()
+                .map(|t| time_arg("from", t, false))
+                .transpose()?,
             to: self.to.as_deref().map(|t| time_arg("to", t, true)).transpose()?,
             area: self.area()?,
             hex: self.hex.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
@@ -241,7 +252,10 @@ impl QueryArgs {
 }
 
 pub(crate) fn run(args: &QueryArgs) -> Result<ExitCode> {
-    let format: Format = args.format.parse().map_err(|e: String| anyhow!("--format: {e}"))?;
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e: String| anyhow!("--format: {e}"))?;
     let filter = args.filter()?;
     let history = History::open(&args.store).map_err(|e| anyhow!("{e}"))?;
     let e = |e: picket_store::Error| anyhow!("{e}");
@@ -260,14 +274,12 @@ pub(crate) fn run(args: &QueryArgs) -> Result<ExitCode> {
             let tracks: Vec<picket_store::Track> = states
                 .into_iter()
                 .map(|s| picket_store::Track {
-                    aircraft: history
-                        .aircraft_by_hex(&s.hex)
-                        .ok()
-                        .flatten()
-                        .unwrap_or_else(|| picket_store::AircraftRow {
+                    aircraft: history.aircraft_by_hex(&s.hex).ok().flatten().unwrap_or_else(|| {
+                        picket_store::AircraftRow {
                             hex: s.hex.clone(),
                             ..Default::default()
-                        }),
+                        }
+                    }),
                     points: vec![s],
                 })
                 .collect();

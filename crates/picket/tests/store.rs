@@ -36,8 +36,15 @@ fn shared() -> Option<PathBuf> {
     if dir.join("testdata").is_dir() {
         return Some(dir.join("testdata"));
     }
-    assert!(!require(), "{} is absent and PICKET_REQUIRE_TESTDATA=1", dir.display());
-    eprintln!("skipping: {} is absent (set PICKET_SHARED)", dir.join("testdata").display());
+    assert!(
+        !require(),
+        "{} is absent and PICKET_REQUIRE_TESTDATA=1",
+        dir.display()
+    );
+    eprintln!(
+        "skipping: {} is absent (set PICKET_SHARED)",
+        dir.join("testdata").display()
+    );
     None
 }
 
@@ -61,7 +68,10 @@ fn check_geojson(v: &Value) -> Result<usize, String> {
     if o.get("type") != Some(&Value::from("FeatureCollection")) {
         return Err("type is not FeatureCollection".into());
     }
-    let features = o.get("features").and_then(Value::as_array).ok_or("no features array")?;
+    let features = o
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or("no features array")?;
     for f in features {
         let f = f.as_object().ok_or("a feature is not an object")?;
         if f.get("type") != Some(&Value::from("Feature")) {
@@ -106,7 +116,15 @@ fn kml_schema() -> Option<PathBuf> {
     }
     let _ = std::fs::create_dir_all(&dir);
     let got = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--quiet", "pykml==0.2.0", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "pykml==0.2.0",
+            "-d",
+        ])
         .arg(&dir)
         .status()
         .is_ok_and(|s| s.success());
@@ -120,7 +138,10 @@ fn kml_schema() -> Option<PathBuf> {
     if xsd.is_file() {
         return Some(xsd);
     }
-    assert!(!require(), "cannot obtain the KML 2.2 schema (pip download pykml) and PICKET_REQUIRE_TESTDATA=1");
+    assert!(
+        !require(),
+        "cannot obtain the KML 2.2 schema (pip download pykml) and PICKET_REQUIRE_TESTDATA=1"
+    );
     eprintln!("skipping the KML schema check: cannot download pykml's copy of the schema");
     None
 }
@@ -129,7 +150,10 @@ fn xmllint(args: &[&str], file: &Path) -> Option<std::process::Output> {
     match Command::new("xmllint").args(args).arg(file).output() {
         Ok(o) => Some(o),
         Err(_) => {
-            assert!(!require(), "xmllint is missing (Debian libxml2-utils) and PICKET_REQUIRE_TESTDATA=1");
+            assert!(
+                !require(),
+                "xmllint is missing (Debian libxml2-utils) and PICKET_REQUIRE_TESTDATA=1"
+            );
             eprintln!("skipping the KML check: xmllint is missing");
             None
         }
@@ -142,7 +166,15 @@ fn caracas_the_seed_question_tracks_as_geojson_and_kml_and_replay_gives_the_same
     let store = dir.path().join("store");
     let live = dir.path().join("live.jsonl");
     ok(picket()
-        .args(["run", "--scenario", "caracas", "--duration", "2h", "-q", "--store"])
+        .args([
+            "run",
+            "--scenario",
+            "caracas",
+            "--duration",
+            "2h",
+            "-q",
+            "--store",
+        ])
         .arg(&store)
         .arg("--jsonl")
         .arg(&live));
@@ -169,16 +201,30 @@ fn caracas_the_seed_question_tracks_as_geojson_and_kml_and_replay_gives_the_same
     let table = q(&["events"]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
-    assert!(lines[0].starts_with("time") && lines[0].contains("place"), "{table}");
+    assert!(
+        lines[0].starts_with("time") && lines[0].contains("place"),
+        "{table}"
+    );
     let il62 = lines.iter().find(|l| l.contains("IL62")).expect(&table);
     let an124 = lines.iter().find(|l| l.contains("A124")).expect(&table);
     for (l, reg) in [(il62, "RA-86496"), (an124, "RA-82010")] {
-        assert!(l.contains(reg) && l.contains("landing") && l.contains("SVMI"), "{l}");
+        assert!(
+            l.contains(reg) && l.contains("landing") && l.contains("SVMI"),
+            "{l}"
+        );
         assert!(l.contains("2019-03-23T15:"), "{l}");
     }
     // Nothing of the kind outside Venezuela or for another country.
     let none = ok(picket()
-        .args(["query", "events", "--kind", "landing", "--country", "US", "--store"])
+        .args([
+            "query",
+            "events",
+            "--kind",
+            "landing",
+            "--country",
+            "US",
+            "--store",
+        ])
         .arg(&store));
     assert_eq!(none.lines().count(), 1, "{none}");
 
@@ -240,7 +286,11 @@ fn caracas_the_seed_question_tracks_as_geojson_and_kml_and_replay_gives_the_same
 fn the_orchila_deployment_is_listed_with_start_end_and_duration() {
     let dir = TempDir::new("store-orchila");
     // The scenario's deployment without its airline traffic (fewer frames, same stay).
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../sim/scenarios/orchila.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sim/scenarios/orchila.toml"
+    ))
+    .unwrap();
     let mut kept = Vec::new();
     let mut skip = false;
     for line in text.lines() {
@@ -265,9 +315,15 @@ fn the_orchila_deployment_is_listed_with_start_end_and_duration() {
     assert_eq!(lines.len(), 2, "{table}");
     assert!(lines[0].contains("start") && lines[0].contains("end") && lines[0].contains("duration"));
     let l = lines[1];
-    assert!(l.contains("SVLO") && l.contains("RA-78817") && l.contains("false"), "{l}");
+    assert!(
+        l.contains("SVLO") && l.contains("RA-78817") && l.contains("false"),
+        "{l}"
+    );
     // Landed 2019-03-25 ~13:30, took off 2019-03-28 ~14:26: three days on the ground.
-    assert!(l.contains("2019-03-25T13:") && l.contains("2019-03-28T14:") && l.contains("3d "), "{l}");
+    assert!(
+        l.contains("2019-03-25T13:") && l.contains("2019-03-28T14:") && l.contains("3d "),
+        "{l}"
+    );
     let j = ok(picket()
         .args(["query", "deployments", "--format", "jsonl", "--store"])
         .arg(&store));
@@ -283,7 +339,11 @@ fn import_of_a_readsb_trace_and_traffic_json_keeps_the_files_positions() {
     let store = dir.path().join("store");
     let trace = data.join("traffic_samples/trace_full_ac671b.json");
     let zurich = data.join("traffic_samples/zurich_airport.json.gz");
-    ok(picket().args(["import", "-q", "--store"]).arg(&store).arg(&trace).arg(&zurich));
+    ok(picket()
+        .args(["import", "-q", "--store"])
+        .arg(&store)
+        .arg(&trace)
+        .arg(&zurich));
     let h = History::open(&store).unwrap();
 
     // The trace: every row with a position, at timestamp + offset.
@@ -294,7 +354,13 @@ fn import_of_a_readsb_trace_and_traffic_json_keeps_the_files_positions() {
         .unwrap()
         .iter()
         .filter(|r| r[1].is_number() && r[2].is_number())
-        .map(|r| (base + r[0].as_f64().unwrap(), r[1].as_f64().unwrap(), r[2].as_f64().unwrap()))
+        .map(|r| {
+            (
+                base + r[0].as_f64().unwrap(),
+                r[1].as_f64().unwrap(),
+                r[2].as_f64().unwrap(),
+            )
+        })
         .collect();
     let got: Vec<(f64, f64, f64)> = h
         .states_of("ac671b", f64::MIN, f64::MAX)
@@ -313,11 +379,14 @@ fn import_of_a_readsb_trace_and_traffic_json_keeps_the_files_positions() {
     let mut by_hex: std::collections::BTreeMap<String, Vec<(f64, f64, f64)>> = Default::default();
     for r in &recs {
         if r["latitude"].is_number() && r["longitude"].is_number() {
-            by_hex.entry(r["icao24"].as_str().unwrap().to_string()).or_default().push((
-                r["timestamp"].as_f64().unwrap() / 1000.0,
-                r["latitude"].as_f64().unwrap(),
-                r["longitude"].as_f64().unwrap(),
-            ));
+            by_hex
+                .entry(r["icao24"].as_str().unwrap().to_string())
+                .or_default()
+                .push((
+                    r["timestamp"].as_f64().unwrap() / 1000.0,
+                    r["latitude"].as_f64().unwrap(),
+                    r["longitude"].as_f64().unwrap(),
+                ));
         }
     }
     assert_eq!(by_hex.len(), 10);
@@ -329,25 +398,50 @@ fn import_of_a_readsb_trace_and_traffic_json_keeps_the_files_positions() {
             .iter()
             .map(|s| (s.t, s.lat, s.lon))
             .collect();
-        got.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.total_cmp(&b.2)));
-        want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+        got.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.total_cmp(&b.2))
+        });
+        want.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.total_cmp(&b.2))
+        });
         assert_eq!(got, want, "{hex}");
     }
     let aircraft = ok(picket().args(["query", "aircraft", "--store"]).arg(&store));
-    assert!(aircraft.contains("N899DN") && aircraft.contains("EDW229"), "{aircraft}");
+    assert!(
+        aircraft.contains("N899DN") && aircraft.contains("EDW229"),
+        "{aircraft}"
+    );
 }
 
 #[test]
 fn kill_9_during_a_busy_ingest_twenty_times_the_store_opens_clean() {
     let dir = TempDir::new("store-kill");
     let store = dir.path().join("store");
-    let items = |s: &Path| -> u64 { History::open(s).map(|h| h.extent().map(|x| x.items).unwrap_or(0)).unwrap_or(0) };
+    let items = |s: &Path| -> u64 {
+        History::open(s)
+            .map(|h| h.extent().map(|x| x.items).unwrap_or(0))
+            .unwrap_or(0)
+    };
     let mut before = 0u64;
     for round in 0..20u64 {
         // Each round ingests a different hour of the caracas scenario as fast as it can.
         let from = format!("+{}m", (round % 4) * 50);
         let mut child = picket()
-            .args(["run", "-q", "--scenario", "caracas", "--from", &from, "--duration", "40m", "--store"])
+            .args([
+                "run",
+                "-q",
+                "--scenario",
+                "caracas",
+                "--from",
+                &from,
+                "--duration",
+                "40m",
+                "--store",
+            ])
             .arg(&store)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -362,7 +456,10 @@ fn kill_9_during_a_busy_ingest_twenty_times_the_store_opens_clean() {
         });
         child.kill().unwrap();
         let status = child.wait().unwrap();
-        assert!(committed, "round {round}: {seen} items committed, waited for {target}");
+        assert!(
+            committed,
+            "round {round}: {seen} items committed, waited for {target}"
+        );
         assert!(!status.success(), "round {round}: the run ended before the kill");
         // Opens clean as a writer (integrity check, WAL recovered), and keeps at least
         // what was seen committed before the kill.

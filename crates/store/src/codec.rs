@@ -190,7 +190,10 @@ impl BlockEncoder {
                 if self.prev_clock.len() <= i {
                     self.prev_clock.resize(i + 1, 0);
                 }
-                put_varint(&mut self.clocks, zigzag(t.wrapping_sub(self.prev_clock[i]) as i64));
+                put_varint(
+                    &mut self.clocks,
+                    zigzag(t.wrapping_sub(self.prev_clock[i]) as i64),
+                );
                 self.prev_clock[i] = t;
             }
             Clock::GpsTimeOfDay { seconds, nanos } => {
@@ -265,7 +268,10 @@ struct Col<'a> {
 impl<'a> Col<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], BlockError> {
         if self.b.len() - self.at < n {
-            return Err(bad(format!("column {} ends early at byte {}", self.name, self.at)));
+            return Err(bad(format!(
+                "column {} ends early at byte {}",
+                self.name, self.at
+            )));
         }
         let s = &self.b[self.at..self.at + n];
         self.at += n;
@@ -281,7 +287,10 @@ impl<'a> Col<'a> {
                 return Ok(v);
             }
         }
-        Err(bad(format!("column {}: varint too long at byte {}", self.name, self.at)))
+        Err(bad(format!(
+            "column {}: varint too long at byte {}",
+            self.name, self.at
+        )))
     }
 }
 
@@ -308,7 +317,16 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
         at: 0,
     };
     let count = head.varint()? as usize;
-    let names = ["kinds", "receivers", "times", "clocks", "signals", "bodies", "residuals", "observations"];
+    let names = [
+        "kinds",
+        "receivers",
+        "times",
+        "clocks",
+        "signals",
+        "bodies",
+        "residuals",
+        "observations",
+    ];
     let mut cols: Vec<Col<'_>> = Vec::with_capacity(names.len());
     for name in names {
         let n = head.varint()? as usize;
@@ -358,8 +376,9 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
                 None
             };
             let base = match clock {
-                Clock::Ticks12Mhz(c) => predict(*slot(&mut prev_timed, usize::from(receiver)), c)
-                    .map_or(time_bits, f64::to_bits),
+                Clock::Ticks12Mhz(c) => {
+                    predict(*slot(&mut prev_timed, usize::from(receiver)), c).map_or(time_bits, f64::to_bits)
+                }
                 _ => time_bits,
             };
             time_bits = base.wrapping_add(time_delta);
@@ -453,7 +472,10 @@ mod tests {
             receiver: 7,
             what: What::ModeAc([0x12, 0x34]),
         });
-        let mut o = Observation::new(picket_modes::Icao(0x1514c0), picket_receive::ObservationSource::JsonState);
+        let mut o = Observation::new(
+            picket_modes::Icao(0x1514c0),
+            picket_receive::ObservationSource::JsonState,
+        );
         o.lat = Some(10.604_053);
         o.lon = Some(-67.005_435);
         o.alt_baro = Some(250);

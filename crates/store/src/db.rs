@@ -33,9 +33,11 @@ CREATE INDEX IF NOT EXISTS frame_blocks_time ON frame_blocks (t_first);
 CREATE INDEX IF NOT EXISTS frame_blocks_hour ON frame_blocks (hour);
 -- Aircraft states, thinned: a position at least every 10 s and at every turn or level change.
 -- cell: a 1-degree grid cell (floor(lat)+90)*360 + floor(lon)+180, the spatial index.
+-- Clustered by aircraft and time (WITHOUT ROWID): one aircraft's day is a few pages.
 CREATE TABLE IF NOT EXISTS states (
   hex TEXT NOT NULL,
   t REAL NOT NULL,
+  seq INTEGER NOT NULL,
   lat REAL NOT NULL,
   lon REAL NOT NULL,
   cell INTEGER NOT NULL,
@@ -45,9 +47,9 @@ CREATE TABLE IF NOT EXISTS states (
   baro_rate INTEGER,
   on_ground INTEGER,
   flight TEXT,
-  squawk TEXT
-);
-CREATE INDEX IF NOT EXISTS states_hex_t ON states (hex, t);
+  squawk TEXT,
+  PRIMARY KEY (hex, t, seq)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS states_t ON states (t);
 CREATE INDEX IF NOT EXISTS states_cell_t ON states (cell, t);
 -- Every event report (and incident, or any later record kind: `record` names it) with its
@@ -124,15 +126,26 @@ pub struct WriterLock {
 
 /// Takes the store's write lock, or says who holds it.
 pub fn lock(paths: &StorePaths) -> Result<WriterLock, Error> {
-    std::fs::create_dir_all(&paths.dir)
-        .map_err(|e| Error::io(ErrorKind::Open, format!("cannot create {}", paths.dir.display()), e))?;
+    std::fs::create_dir_all(&paths.dir).map_err(|e| {
+        Error::io(
+            ErrorKind::Open,
+            format!("cannot create {}", paths.dir.display()),
+            e,
+        )
+    })?;
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(&paths.lock)
-        .map_err(|e| Error::io(ErrorKind::Open, format!("cannot open {}", paths.lock.display()), e))?;
+        .map_err(|e| {
+            Error::io(
+                ErrorKind::Open,
+                format!("cannot open {}", paths.lock.display()),
+                e,
+            )
+        })?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -150,7 +163,11 @@ pub fn lock(paths: &StorePaths) -> Result<WriterLock, Error> {
             ));
         }
         Err(std::fs::TryLockError::Error(e)) => {
-            return Err(Error::io(ErrorKind::Open, format!("cannot lock {}", paths.lock.display()), e))
+            return Err(Error::io(
+                ErrorKind::Open,
+                format!("cannot lock {}", paths.lock.display()),
+                e,
+            ))
         }
     }
     let _ = file.set_len(0);
@@ -193,7 +210,10 @@ pub fn open_write(paths: &StorePaths) -> Result<Connection, Error> {
         Some(v) => {
             return Err(Error::new(
                 ErrorKind::Version,
-                format!("{}: schema version {v}, this picket reads {SCHEMA_VERSION}", paths.db.display()),
+                format!(
+                    "{}: schema version {v}, this picket reads {SCHEMA_VERSION}",
+                    paths.db.display()
+                ),
             ))
         }
     }
@@ -205,7 +225,11 @@ pub fn open_read(paths: &StorePaths) -> Result<Connection, Error> {
     if !paths.db.exists() {
         return Err(Error::new(
             ErrorKind::Open,
-            format!("no store at {} ({} is missing)", paths.dir.display(), paths.db.display()),
+            format!(
+                "no store at {} ({} is missing)",
+                paths.dir.display(),
+                paths.db.display()
+            ),
         ));
     }
     let conn = Connection::open_with_flags(
@@ -236,10 +260,11 @@ pub(crate) fn is_corrupt(e: &rusqlite::Error) -> bool {
 
 /// `PRAGMA quick_check`; on a failure, a report of what can still be read.
 pub fn check(conn: &Connection, db: &Path) -> Result<(), Error> {
-    let result: Result<Vec<String>, rusqlite::Error> = conn.prepare("PRAGMA quick_check").and_then(|mut s| {
-        let rows = s.query_map([], |r| r.get::<_, String>(0))?;
-        rows.collect()
-    });
+    let result: Result<Vec<String>, rusqlite::Error> =
+        conn.prepare("PRAGMA quick_check").and_then(|mut s| {
+            let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        });
     let problems = match result {
         Ok(lines) if lines.len() == 1 && lines[0] == "ok" => return Ok(()),
         Ok(lines) => lines,

@@ -36,7 +36,11 @@ impl std::str::FromStr for Format {
             "csv" => Format::Csv,
             "geojson" => Format::GeoJson,
             "kml" => Format::Kml,
-            other => return Err(format!("unknown format {other:?} (table, jsonl, csv, geojson, kml)")),
+            other => {
+                return Err(format!(
+                    "unknown format {other:?} (table, jsonl, csv, geojson, kml)"
+                ))
+            }
         })
     }
 }
@@ -154,7 +158,17 @@ fn geojson(features: Vec<Value>) -> String {
 }
 
 const EVENT_HEADER: [&str; 11] = [
-    "time", "kind", "phase", "hex", "registration", "type", "flight", "country", "place", "place_name", "onset",
+    "time",
+    "kind",
+    "phase",
+    "hex",
+    "registration",
+    "type",
+    "flight",
+    "country",
+    "place",
+    "place_name",
+    "onset",
 ];
 
 fn event_cells(h: &EventHit) -> Vec<String> {
@@ -186,7 +200,12 @@ pub fn events(hits: &[EventHit], format: Format) -> String {
                 .iter()
                 .map(|x| {
                     let mut c = event_cells(x);
-                    c.extend([opt(&x.event.lat), opt(&x.event.lon), x.event.event_id.clone(), opt(&x.event.rule)]);
+                    c.extend([
+                        opt(&x.event.lat),
+                        opt(&x.event.lon),
+                        x.event.event_id.clone(),
+                        opt(&x.event.rule),
+                    ]);
                     c
                 })
                 .collect();
@@ -218,7 +237,9 @@ pub fn events(hits: &[EventHit], format: Format) -> String {
             let mut body = String::new();
             for h in hits {
                 let e = &h.event;
-                let (Some(lat), Some(lon)) = (e.lat, e.lon) else { continue };
+                let (Some(lat), Some(lon)) = (e.lat, e.lon) else {
+                    continue;
+                };
                 let who = h
                     .aircraft
                     .as_ref()
@@ -242,7 +263,16 @@ pub fn events(hits: &[EventHit], format: Format) -> String {
 }
 
 const AIRCRAFT_HEADER: [&str; 11] = [
-    "hex", "registration", "type", "flight", "operator", "country", "class", "class_layer", "first_seen", "last_seen",
+    "hex",
+    "registration",
+    "type",
+    "flight",
+    "operator",
+    "country",
+    "class",
+    "class_layer",
+    "first_seen",
+    "last_seen",
     "class_detail",
 ];
 
@@ -265,8 +295,14 @@ fn aircraft_cells(a: &AircraftRow) -> Vec<String> {
 /// Aircraft seen.
 pub fn aircraft(rows: &[AircraftRow], format: Format) -> String {
     match format {
-        Format::Table => table(&AIRCRAFT_HEADER, &rows.iter().map(aircraft_cells).collect::<Vec<_>>()),
-        Format::Csv => csv(&AIRCRAFT_HEADER, &rows.iter().map(aircraft_cells).collect::<Vec<_>>()),
+        Format::Table => table(
+            &AIRCRAFT_HEADER,
+            &rows.iter().map(aircraft_cells).collect::<Vec<_>>(),
+        ),
+        Format::Csv => csv(
+            &AIRCRAFT_HEADER,
+            &rows.iter().map(aircraft_cells).collect::<Vec<_>>(),
+        ),
         Format::Jsonl | Format::GeoJson | Format::Kml => {
             let objs: Vec<Value> = rows
                 .iter()
@@ -326,7 +362,17 @@ pub fn tracks(tracks: &[Track], format: Format) -> String {
         }
         Format::Csv | Format::Jsonl => {
             let header = [
-                "hex", "time", "lat", "lon", "alt_baro", "gs", "track", "baro_rate", "on_ground", "flight", "squawk",
+                "hex",
+                "time",
+                "lat",
+                "lon",
+                "alt_baro",
+                "gs",
+                "track",
+                "baro_rate",
+                "on_ground",
+                "flight",
+                "squawk",
             ];
             if format == Format::Jsonl {
                 let mut out = String::new();
@@ -371,7 +417,10 @@ pub fn tracks(tracks: &[Track], format: Format) -> String {
                     let mut p = aircraft_props(&t.aircraft);
                     p.insert("start".into(), json!(utc(t.points[0].t)));
                     p.insert("end".into(), json!(utc(t.points[t.points.len() - 1].t)));
-                    p.insert("times".into(), json!(t.points.iter().map(|p| p.t).collect::<Vec<_>>()));
+                    p.insert(
+                        "times".into(),
+                        json!(t.points.iter().map(|p| p.t).collect::<Vec<_>>()),
+                    );
                     let coords: Vec<Value> = t
                         .points
                         .iter()
@@ -433,7 +482,15 @@ pub fn tracks(tracks: &[Track], format: Format) -> String {
 /// Stays on the ground.
 pub fn deployments(deps: &[Deployment], format: Format) -> String {
     let header = [
-        "hex", "registration", "type", "place", "place_name", "start", "end", "duration", "ongoing",
+        "hex",
+        "registration",
+        "type",
+        "place",
+        "place_name",
+        "start",
+        "end",
+        "duration",
+        "ongoing",
     ];
     let cells = |d: &Deployment| {
         vec![
@@ -463,7 +520,8 @@ pub fn deployments(deps: &[Deployment], format: Format) -> String {
                     p.insert("end".into(), json!(utc(d.end)));
                     p.insert("duration_s".into(), json!(d.duration_s().round()));
                     p.insert("ongoing".into(), json!(d.ongoing));
-                    let at = picket_world::airports::airport(&d.place).map(|a| (a.position.lat, a.position.lon));
+                    let at =
+                        picket_world::airports::airport(&d.place).map(|a| (a.position.lat, a.position.lon));
                     (Value::Object(p), at)
                 })
                 .collect();
@@ -472,9 +530,10 @@ pub fn deployments(deps: &[Deployment], format: Format) -> String {
                 Format::GeoJson => geojson(
                     objs.into_iter()
                         .map(|(p, at)| {
-                            let g = at.map_or(Value::Null, |(lat, lon)| {
-                                json!({"type": "Point", "coordinates": [lon, lat]})
-                            });
+                            let g = at.map_or(
+                                Value::Null,
+                                |(lat, lon)| json!({"type": "Point", "coordinates": [lon, lat]}),
+                            );
                             json!({"type": "Feature", "geometry": g, "properties": p})
                         })
                         .collect(),
@@ -483,7 +542,9 @@ pub fn deployments(deps: &[Deployment], format: Format) -> String {
                     let mut body = String::new();
                     for (d, (_, at)) in deps.iter().zip(objs) {
                         let point = at
-                            .map(|(lat, lon)| format!("<Point><coordinates>{lon:.6},{lat:.6},0</coordinates></Point>\n"))
+                            .map(|(lat, lon)| {
+                                format!("<Point><coordinates>{lon:.6},{lat:.6},0</coordinates></Point>\n")
+                            })
                             .unwrap_or_default();
                         let _ = write!(
                             body,

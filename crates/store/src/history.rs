@@ -80,7 +80,12 @@ impl History {
 
     /// Calls `f` with every raw item whose time is in `[from, to]`, in the order received.
     /// A block that does not decode is skipped and reported.
-    pub fn for_each_item(&self, from: f64, to: f64, mut f: impl FnMut(&Received)) -> Result<ReadReport, Error> {
+    pub fn for_each_item(
+        &self,
+        from: f64,
+        to: f64,
+        mut f: impl FnMut(&Received),
+    ) -> Result<ReadReport, Error> {
         let mut report = ReadReport::default();
         let mut s = self
             .conn

@@ -126,7 +126,8 @@ fn address(s: &str) -> Option<(Icao, bool)> {
 /// readsb's trace: `{"icao", "r", "t", "timestamp", "trace": [[dt, lat, lon, alt|"ground",
 /// gs, track, flags, vrate, details|null, source, alt_geom, geom_rate, ias, roll], …]}`.
 pub fn read_trace(bytes: &[u8]) -> Result<Imported, String> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: line {}, column {}: {e}", e.line(), e.column()))?;
+    let doc: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON: line {}, column {}: {e}", e.line(), e.column()))?;
     let hex = doc
         .get("icao")
         .and_then(Value::as_str)
@@ -147,12 +148,18 @@ pub fn read_trace(bytes: &[u8]) -> Result<Imported, String> {
     for (i, row) in rows.iter().enumerate() {
         let at = format!("trace[{i}]");
         let Some(r) = row.as_array() else {
-            out.skipped.push(Skipped { at, why: "not an array".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "not an array".into(),
+            });
             continue;
         };
         let g = |k: usize| r.get(k).unwrap_or(&Value::Null);
         let Some(dt) = num(g(0)) else {
-            out.skipped.push(Skipped { at, why: "no time offset".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "no time offset".into(),
+            });
             continue;
         };
         let mut o = Observation::new(icao, ObservationSource::JsonState);
@@ -161,8 +168,13 @@ pub fn read_trace(bytes: &[u8]) -> Result<Imported, String> {
         o.type_code = type_code.clone();
         o.lat = num(g(1));
         o.lon = num(g(2));
-        if o.lat.is_some_and(|v| !(-90.0..=90.0).contains(&v)) || o.lon.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-            out.skipped.push(Skipped { at, why: "position out of range".into() });
+        if o.lat.is_some_and(|v| !(-90.0..=90.0).contains(&v))
+            || o.lon.is_some_and(|v| !(-180.0..=180.0).contains(&v))
+        {
+            out.skipped.push(Skipped {
+                at,
+                why: "position out of range".into(),
+            });
             continue;
         }
         match g(3) {
@@ -224,23 +236,33 @@ fn time_of(v: &Value) -> Option<f64> {
 /// `altitude` (ft), `groundspeed` (kt), `track`, `vertical_rate` (ft/min), `callsign`,
 /// `onground`, `squawk`, `geoaltitude` (ft).
 pub fn read_traffic(bytes: &[u8]) -> Result<Imported, String> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: line {}, column {}: {e}", e.line(), e.column()))?;
+    let doc: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON: line {}, column {}: {e}", e.line(), e.column()))?;
     let rows = doc.as_array().ok_or("not an array of records")?;
     let mut out = Imported::default();
     for (i, r) in rows.iter().enumerate() {
         let at = format!("record {i}");
         let Some(r) = r.as_object() else {
-            out.skipped.push(Skipped { at, why: "not an object".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "not an object".into(),
+            });
             continue;
         };
         let null = Value::Null;
         let g = |k: &str| r.get(k).unwrap_or(&null);
         let Some((icao, non_icao)) = g("icao24").as_str().and_then(address) else {
-            out.skipped.push(Skipped { at, why: "no icao24 address".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "no icao24 address".into(),
+            });
             continue;
         };
         let Some(t) = time_of(g("timestamp")) else {
-            out.skipped.push(Skipped { at, why: "no timestamp".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "no timestamp".into(),
+            });
             continue;
         };
         let mut o = Observation::new(icao, ObservationSource::JsonState);
@@ -296,14 +318,24 @@ pub fn read_opensky_csv(bytes: &[u8]) -> Result<Imported, String> {
         let at = format!("line {}", n + 1);
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let get = |i: Option<usize>| i.and_then(|i| f.get(i)).copied().filter(|s| !s.is_empty());
-        let fnum = |i: Option<usize>| get(i).and_then(|s| s.parse::<f64>().ok()).filter(|v| v.is_finite());
+        let fnum = |i: Option<usize>| {
+            get(i)
+                .and_then(|s| s.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+        };
         let Some((icao, non_icao)) = get(Some(c_icao)).and_then(address) else {
-            out.skipped.push(Skipped { at, why: "no icao24 address".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "no icao24 address".into(),
+            });
             continue;
         };
         // The position's own time when given, else the vector's.
         let Some(t) = fnum(c_pos).or(fnum(Some(c_time))) else {
-            out.skipped.push(Skipped { at, why: "no time".into() });
+            out.skipped.push(Skipped {
+                at,
+                why: "no time".into(),
+            });
             continue;
         };
         let mut o = Observation::new(icao, ObservationSource::JsonState);

@@ -49,8 +49,8 @@ pub mod rows;
 pub mod writer;
 
 pub use error::{Error, ErrorKind};
-pub use query::{Area, Deployment, EventHit, Filter, Track};
 pub use history::{Extent, History, OpenEvent, ReadReport};
+pub use query::{Area, Deployment, EventHit, Filter, Track};
 pub use replay::{restore, Driver, RestoreOptions, Restored};
 pub use rows::{AircraftRow, EventRow, StateRow, Thinning};
 pub use writer::{Counters, Recorder, Report, Retention, StoreOptions};

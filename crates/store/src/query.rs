@@ -244,7 +244,10 @@ impl Filter {
             return false;
         }
         if !eq(&self.registration, a.and_then(|a| a.registration.as_deref()))
-            || !eq(&self.type_designator, a.and_then(|a| a.type_designator.as_deref()))
+            || !eq(
+                &self.type_designator,
+                a.and_then(|a| a.type_designator.as_deref()),
+            )
         {
             return false;
         }
@@ -266,7 +269,9 @@ impl Filter {
         if let Some(c) = &self.country {
             let c = c.trim();
             let ok = a.is_some_and(|a| {
-                a.country_code.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c))
+                a.country_code
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(c))
                     || a.country.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c))
             });
             if !ok {
@@ -399,7 +404,10 @@ impl History {
                     Some(_) => Some(aircraft_of(r, 16)?),
                     None => None,
                 };
-                Ok(EventHit { event: e, aircraft: a })
+                Ok(EventHit {
+                    event: e,
+                    aircraft: a,
+                })
             })
             .map_err(read_err)?;
         let mut out = Vec::new();
@@ -426,11 +434,14 @@ impl History {
         let (from, to) = f.span();
         let candidates: Vec<AircraftRow> = if !f.kinds.is_empty() {
             let mut seen = HashSet::new();
-            self.events(&Filter { limit: 0, ..f.clone() })?
-                .into_iter()
-                .filter_map(|h| h.aircraft)
-                .filter(|a| seen.insert(a.hex.clone()))
-                .collect()
+            self.events(&Filter {
+                limit: 0,
+                ..f.clone()
+            })?
+            .into_iter()
+            .filter_map(|h| h.aircraft)
+            .filter(|a| seen.insert(a.hex.clone()))
+            .collect()
         } else {
             let mut s = self
                 .conn
@@ -519,9 +530,7 @@ impl History {
                 "SELECT {STATE_COLS} FROM states WHERE t > ?1 AND t <= ?2 ORDER BY t"
             ))
             .map_err(read_err)?;
-        let rows = s
-            .query_map([t - window_s, t], state_of)
-            .map_err(read_err)?;
+        let rows = s.query_map([t - window_s, t], state_of).map_err(read_err)?;
         let mut latest: BTreeMap<String, StateRow> = BTreeMap::new();
         for r in rows {
             let r = r.map_err(read_err)?;
@@ -598,7 +607,10 @@ impl History {
         for ((hex, place, _), mut d) in groups {
             if let Some(t) = takeoffs
                 .iter()
-                .filter(|h| h.event.hex.as_deref() == Some(hex.as_str()) && h.event.place.as_deref() == Some(place.as_str()))
+                .filter(|h| {
+                    h.event.hex.as_deref() == Some(hex.as_str())
+                        && h.event.place.as_deref() == Some(place.as_str())
+                })
                 .map(|h| h.event.onset.unwrap_or(h.event.t))
                 .filter(|&t| t >= d.start)
                 .min_by(f64::total_cmp)

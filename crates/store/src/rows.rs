@@ -120,11 +120,7 @@ fn place_parts(place: &Option<Place>) -> (Option<String>, Option<String>, Option
 
 fn event_row(record: &str, e: &Event, rule: Option<&str>, at: Option<(f64, f64)>, json: String) -> EventRow {
     let (place, place_name, mut place_country) = place_parts(&e.place);
-    let located = e
-        .evidence
-        .iter()
-        .find_map(|v| Some((v.lat?, v.lon?)))
-        .or(at);
+    let located = e.evidence.iter().find_map(|v| Some((v.lat?, v.lon?))).or(at);
     if place_country.is_none() {
         if let Some((lat, lon)) = located {
             place_country = picket_world::borders::country_at(lat, lon).map(str::to_string);
@@ -174,7 +170,11 @@ pub fn aircraft_row(a: &Aircraft, e: &Enrichment) -> AircraftRow {
         hex: a.key.to_string(),
         first_seen: a.first_seen,
         last_seen: a.last_seen,
-        flight: a.callsign.as_ref().map(|c| c.as_str().to_string()).filter(|c| !c.is_empty()),
+        flight: a
+            .callsign
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .filter(|c| !c.is_empty()),
         registration: e.registration.as_deref().map(str::to_string),
         type_designator: e.type_designator.as_deref().map(str::to_string),
         operator: e.operator.as_deref().map(str::to_string),
@@ -332,7 +332,11 @@ fn state_row(a: &Aircraft, lat: f64, lon: f64, t: f64) -> StateRow {
         track: a.track,
         baro_rate: a.baro_rate,
         on_ground: a.on_ground,
-        flight: a.callsign.as_ref().map(|c| c.as_str().to_string()).filter(|c| !c.is_empty()),
+        flight: a
+            .callsign
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .filter(|c| !c.is_empty()),
         squawk: a.squawk.map(|s| format!("{:04o}", s.0)),
     }
 }
@@ -351,7 +355,9 @@ pub fn cells_of_box(south: f64, west: f64, north: f64, east: f64) -> Vec<i64> {
     let lons: Vec<i64> = if west <= east {
         (west.floor() as i64..=east.floor() as i64).collect()
     } else {
-        (west.floor() as i64..180).chain(-180..=east.floor() as i64).collect()
+        (west.floor() as i64..180)
+            .chain(-180..=east.floor() as i64)
+            .collect()
     };
     for r in r0..=r1 {
         for &c in &lons {

@@ -12,8 +12,8 @@
 //!
 //! The writer commits at least every `commit_every` (250 ms by default), so a crash (even
 //! kill -9) loses at most that plus what was queued. Raw items go into blocks that never
-//! span a UTC hour; when an hour is over its blocks are merged into one block compressed
-//! harder, and retention runs.
+//! span a UTC hour; when an hour is over its blocks are merged into one block, and retention
+//! runs.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
@@ -84,7 +84,8 @@ pub struct StoreOptions {
     pub commit_every: Duration,
     /// Deflate level of the blocks written at each commit (1-9).
     pub level: u32,
-    /// Deflate level of the merged block of a finished hour.
+    /// Deflate level of the merged block of a finished hour (levels above 1 cost 6 to 15
+    /// times the CPU for 7 % fewer bytes on busy traffic: docs/BENCHMARKS.md).
     pub sealed_level: u32,
     /// When states are kept.
     pub thinning: Thinning,
@@ -109,7 +110,7 @@ impl Default for StoreOptions {
             queue_batches: 64,
             commit_every: Duration::from_millis(250),
             level: 1,
-            sealed_level: 9,
+            sealed_level: 1,
             thinning: Thinning::default(),
             max_pages: None,
             lossless: false,
@@ -254,8 +255,11 @@ impl Recorder {
                 .map_err(|e| Error::sql(ErrorKind::Open, "max_page_count".into(), e))?;
         }
         for (k, v) in &options.meta {
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])
-                .map_err(|e| Error::sql(ErrorKind::Write, "cannot write meta".into(), e))?;
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+            .map_err(|e| Error::sql(ErrorKind::Write, "cannot write meta".into(), e))?;
         }
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::sync_channel::<Batch>(options.queue_batches.max(1));
@@ -339,6 +343,11 @@ impl Recorder {
         }
     }
 
+    /// Takes event rows made elsewhere (imports, incidents, benchmarks).
+    pub fn observe_event_rows(&mut self, rows: Vec<EventRow>) {
+        self.pending.events.extend(rows);
+    }
+
     /// Takes aircraft rows (imports).
     pub fn observe_aircraft(&mut self, rows: Vec<AircraftRow>) {
         self.pending.aircraft.extend(rows);
@@ -358,7 +367,9 @@ impl Recorder {
         let batch = std::mem::take(&mut self.pending);
         if self.lossless {
             if let Err(mpsc::SendError(b)) = tx.send(batch) {
-                self.counters.dropped.fetch_add(b.items.len() as u64, Ordering::Relaxed);
+                self.counters
+                    .dropped
+                    .fetch_add(b.items.len() as u64, Ordering::Relaxed);
             }
             return;
         }
@@ -454,6 +465,9 @@ struct Writer {
     /// Hours whose blocks are to be merged.
     sealed: Vec<i64>,
     newest: f64,
+    /// The states' insertion counter (their key's last part: two states of one aircraft may
+    /// share a time).
+    seq: i64,
 }
 
 fn hour_of(t: f64) -> i64 {
@@ -463,11 +477,17 @@ fn hour_of(t: f64) -> i64 {
 impl Writer {
     fn new(conn: Connection, counters: Arc<Counters>, options: StoreOptions) -> Writer {
         let newest = conn
-            .query_row("SELECT MAX(t_last) FROM frame_blocks", [], |r| r.get::<_, Option<f64>>(0))
+            .query_row("SELECT MAX(t_last) FROM frame_blocks", [], |r| {
+                r.get::<_, Option<f64>>(0)
+            })
             .ok()
             .flatten()
             .unwrap_or(f64::NEG_INFINITY);
+        let seq = conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM states", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0);
         Writer {
+            seq,
             conn,
             counters,
             options,
@@ -535,7 +555,8 @@ impl Writer {
     fn count_dropped(&self, b: &Batch) {
         let c = &self.counters;
         c.dropped.fetch_add(b.items.len() as u64, Ordering::Relaxed);
-        c.states_dropped.fetch_add(b.states.len() as u64, Ordering::Relaxed);
+        c.states_dropped
+            .fetch_add(b.states.len() as u64, Ordering::Relaxed);
         c.events_dropped
             .fetch_add((b.events.len() + b.aircraft.len()) as u64, Ordering::Relaxed);
     }
@@ -592,10 +613,11 @@ impl Writer {
         }
         {
             let mut s = self.conn.prepare_cached(
-                "INSERT INTO states (hex, t, lat, lon, cell, alt_baro, gs, track, baro_rate, on_ground, flight, squawk)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO states (hex, t, seq, lat, lon, cell, alt_baro, gs, track, baro_rate, on_ground, flight, squawk)
+                 VALUES (?1, ?2, ?13, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             for r in &b.states {
+                self.seq += 1;
                 s.execute(params![
                     r.hex,
                     r.t,
@@ -608,7 +630,8 @@ impl Writer {
                     r.baro_rate,
                     r.on_ground,
                     r.flight,
-                    r.squawk
+                    r.squawk,
+                    self.seq
                 ])?;
             }
         }
@@ -681,7 +704,11 @@ impl Writer {
 
     fn write_block(&mut self) -> rusqlite::Result<()> {
         let n = self.encoder.len();
-        let (t0, t1, raw) = (self.encoder.first_time(), self.encoder.last_time(), self.encoder.raw_len());
+        let (t0, t1, raw) = (
+            self.encoder.first_time(),
+            self.encoder.last_time(),
+            self.encoder.raw_len(),
+        );
         let data = self.encoder.finish(self.options.level);
         self.conn.prepare_cached(
             "INSERT INTO frame_blocks (hour, t_first, t_last, items, raw_bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -789,9 +816,11 @@ impl Writer {
         }
         if let Some(max) = r.frames_max_bytes {
             loop {
-                let total: i64 = self
-                    .conn
-                    .query_row("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM frame_blocks", [], |r| r.get(0))?;
+                let total: i64 = self.conn.query_row(
+                    "SELECT COALESCE(SUM(LENGTH(data)), 0) FROM frame_blocks",
+                    [],
+                    |r| r.get(0),
+                )?;
                 if total as u64 <= max {
                     break;
                 }

@@ -40,7 +40,14 @@ fn restart_in_the_middle_of_orchila_gives_the_events_of_one_run() {
     let mut scenario = Scenario::builtin("orchila").unwrap();
     // The deployment's aircraft only: the airline traffic adds frames, not memory to restore.
     scenario.background = None;
-    let sim = Simulation::new(&scenario, scenario.seed, Window { from_s: 0.0, duration_s: None });
+    let sim = Simulation::new(
+        &scenario,
+        scenario.seed,
+        Window {
+            from_s: 0.0,
+            duration_s: None,
+        },
+    );
     let items: Vec<Received> = sim.frames().map(|h| h.received).collect();
     assert!(items.len() > 10_000, "{} items", items.len());
 
@@ -57,11 +64,17 @@ fn restart_in_the_middle_of_orchila_gives_the_events_of_one_run() {
         d.finish(&mut e, &mut alerts);
         lines(&mut alerts, &mut whole);
     }
-    assert!(whole.iter().any(|l| l.contains("\"kind\":\"dwell\"")), "{whole:#?}");
+    assert!(
+        whole.iter().any(|l| l.contains("\"kind\":\"dwell\"")),
+        "{whole:#?}"
+    );
 
     // Stopped on the second day of the stay on the ground, at the start of a data second.
     let t0 = items[0].time_utc;
-    let mut k = items.iter().position(|r| r.time_utc >= t0 + 1.6 * 86_400.0).unwrap();
+    let mut k = items
+        .iter()
+        .position(|r| r.time_utc >= t0 + 1.6 * 86_400.0)
+        .unwrap();
     while items[k].time_utc.floor() == items[k - 1].time_utc.floor() {
         k += 1;
     }
