@@ -323,7 +323,8 @@ impl Recorder {
             // A batch is offered when full, or when it spans a quarter of a data second and
             // the last offer is 50 ms of wall time old (the clock is read only then).
             due |= self.pending.items.len() >= BATCH_ITEMS
-                || (!(t - self.batch_time < BATCH_SPAN_S) && self.last_offer.elapsed() >= OFFER_EVERY);
+                || ((t - self.batch_time >= BATCH_SPAN_S || t.is_nan())
+                    && self.last_offer.elapsed() >= OFFER_EVERY);
         } else {
             if self.engine_states {
                 self.thinner
@@ -484,7 +485,9 @@ impl Writer {
             .flatten()
             .unwrap_or(f64::NEG_INFINITY);
         let seq = conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM states", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM states", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .unwrap_or(0);
         Writer {
             seq,
