@@ -471,6 +471,9 @@ struct Writer {
     seq: i64,
 }
 
+/// Blocks of an hour are merged when they hold fewer items than this on average.
+const MERGE_BELOW_ITEMS: i64 = 50_000;
+
 fn hour_of(t: f64) -> i64 {
     (t / 3600.0).floor() as i64
 }
@@ -772,7 +775,15 @@ impl Writer {
             .prepare("SELECT id, data FROM frame_blocks WHERE hour = ?1 ORDER BY id")?
             .query_map([hour], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        if blocks.len() < 2 {
+        // Merging pays for small blocks (a quiet feed commits a few hundred items at a
+        // time); blocks of busy traffic are large already and merging them would only
+        // cost their decoding, encoding and writing again.
+        let items: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(items), 0) FROM frame_blocks WHERE hour = ?1",
+            [hour],
+            |r| r.get(0),
+        )?;
+        if blocks.len() < 2 || items / blocks.len() as i64 >= MERGE_BELOW_ITEMS {
             return Ok(());
         }
         let mut items = Vec::new();
