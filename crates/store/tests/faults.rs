@@ -149,3 +149,85 @@ fn a_full_disk_stops_writing_with_an_error_and_a_counter_never_the_pipeline() {
     assert_eq!(read.items, c.written);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn retention_deletes_the_oldest_by_age_and_by_size_per_kind() {
+    let dir = temp_dir("retention");
+    let engine = Engine::new(EngineConfig::default());
+    let mut rec = Recorder::open(
+        &dir,
+        StoreOptions {
+            retention: picket_store::Retention {
+                frames_max_age_s: Some(2.0 * 3600.0),
+                frames_max_bytes: None,
+                states_max_age_s: Some(3600.0),
+                events_max_age_s: None,
+                aircraft_max_age_s: None,
+            },
+            lossless: true,
+            engine_states: false,
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    // Six hours, 360 frames and 60 states an hour.
+    let t0 = 1_700_006_400.0;
+    for i in 0..2160u32 {
+        let t = t0 + f64::from(i) * 10.0;
+        rec.observe_states(vec![picket_store::StateRow {
+            hex: "4840d6".into(),
+            t,
+            lat: 52.0,
+            lon: 4.0,
+            alt_baro: Some(1000),
+            gs: None,
+            track: None,
+            baro_rate: None,
+            on_ground: None,
+            flight: None,
+            squawk: None,
+        }]);
+        let mut r = frames(1, t).remove(0);
+        r.time_utc = t;
+        rec.observe(Some(&r), &[], &engine);
+    }
+    rec.finish();
+    let h = History::open(&dir).unwrap();
+    let (first, last) = h.frame_span().unwrap().unwrap();
+    // Whole hours older than two hours before the newest item are gone.
+    assert!(first >= last - 3.0 * 3600.0, "{first} {last}");
+    assert!(last - first >= 2.0 * 3600.0 - 10.0, "{first} {last}");
+    let states = h.states_of("4840d6", f64::MIN, f64::MAX).unwrap();
+    assert!(states[0].t >= last - 3600.0, "{} {last}", states[0].t);
+    drop(h);
+
+    // By size: the oldest blocks go first until the raw items fit.
+    let size_dir = temp_dir("retention-size");
+    let mut rec = Recorder::open(
+        &size_dir,
+        StoreOptions {
+            retention: picket_store::Retention {
+                frames_max_bytes: Some(2_000),
+                ..picket_store::Retention::KEEP_ALL
+            },
+            lossless: true,
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    for (i, r) in frames(20_000, t0).iter_mut().enumerate() {
+        // Five hours, every frame different enough to take room.
+        r.time_utc = t0 + i as f64 * 0.9;
+        r.clock = Clock::Ticks12Mhz(i as u64 * 7_777_777);
+        rec.observe(Some(r), &[], &engine);
+    }
+    rec.finish();
+    let h = History::open(&size_dir).unwrap();
+    let x = h.extent().unwrap();
+    assert!(x.frame_bytes <= 2_000 || x.blocks == 1, "{x:?}");
+    assert!(x.items < 20_000, "{x:?}");
+    let (_, last) = h.frame_span().unwrap().unwrap();
+    assert!(last >= t0 + 19_999.0 * 0.9 - 1.0);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&size_dir);
+}
