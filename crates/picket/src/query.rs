@@ -95,7 +95,7 @@ pub(crate) struct QueryArgs {
     /// Event kind (landing, takeoff, dwell, zone_entry, …); repeatable.
     #[arg(long)]
     kind: Vec<String>,
-    /// Output: table, jsonl, csv, geojson, kml.
+    /// Output: table, jsonl, csv, geojson, kml, parquet (events and tracks, with --output).
     #[arg(long, default_value = "table")]
     format: String,
     /// Write to FILE instead of stdout.
@@ -252,13 +252,25 @@ impl QueryArgs {
 }
 
 pub(crate) fn run(args: &QueryArgs) -> Result<ExitCode> {
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: String| anyhow!("--format: {e}"))?;
     let filter = args.filter()?;
     let history = History::open(&args.store).map_err(|e| anyhow!("{e}"))?;
     let e = |e: picket_store::Error| anyhow!("{e}");
+    if args.format.eq_ignore_ascii_case("parquet") {
+        let bytes = match args.what {
+            What::Events => export::events_parquet(&history.events(&filter).map_err(e)?),
+            What::Tracks => export::tracks_parquet(&history.tracks(&filter).map_err(e)?),
+            _ => bail!("--format parquet is written for events and tracks"),
+        };
+        let Some(p) = &args.output else {
+            bail!("--format parquet needs --output FILE");
+        };
+        std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e: String| anyhow!("--format: {e} (or parquet)"))?;
     let text = match args.what {
         What::Events => export::events(&history.events(&filter).map_err(e)?, format),
         What::Aircraft => export::aircraft(&history.aircraft(&filter).map_err(e)?, format),

@@ -146,6 +146,35 @@ fn kml_schema() -> Option<PathBuf> {
     None
 }
 
+/// pyarrow from PyPI, installed once under the target dir (its directory for PYTHONPATH).
+fn pyarrow() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyarrow");
+    let ready = |d: &Path| {
+        Command::new("python3")
+            .arg("-c")
+            .arg("import pyarrow.parquet")
+            .env("PYTHONPATH", d)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ready(&dir) {
+        let _ = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .arg(&dir)
+            .arg("pyarrow")
+            .status();
+    }
+    if ready(&dir) {
+        return Some(dir);
+    }
+    assert!(
+        !require(),
+        "cannot install pyarrow from PyPI and PICKET_REQUIRE_TESTDATA=1"
+    );
+    eprintln!("skipping the Parquet check: pyarrow cannot be installed");
+    None
+}
+
 fn xmllint(args: &[&str], file: &Path) -> Option<std::process::Output> {
     match Command::new("xmllint").args(args).arg(file).output() {
         Ok(o) => Some(o),
@@ -258,6 +287,40 @@ fn caracas_the_seed_question_tracks_as_geojson_and_kml_and_replay_gives_the_same
             let out = xmllint(&["--noout", "--schema", xsd.to_str().unwrap()], &kml).unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         }
+    }
+    // Parquet, read by pyarrow: the same positions as the JSON lines.
+    let pq = dir.path().join("tracks.parquet");
+    q(&["tracks", "--format", "parquet", "-o", pq.to_str().unwrap()]);
+    let positions = |text: &str| -> Vec<(String, f64, f64, f64)> {
+        text.lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (
+                    v["hex"].as_str().unwrap().to_string(),
+                    v["time"].as_f64().unwrap(),
+                    v["lat"].as_f64().unwrap(),
+                    v["lon"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    if let Some(site) = pyarrow() {
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sys, json, pyarrow.parquet as pq\n\
+                 t = pq.read_table(sys.argv[1])\n\
+                 for r in t.select(['hex', 'time', 'lat', 'lon']).to_pylist(): print(json.dumps(r))",
+            )
+            .arg(&pq)
+            .env("PYTHONPATH", site)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let from_parquet = positions(&String::from_utf8_lossy(&out.stdout));
+        let from_jsonl = positions(&q(&["tracks", "--format", "jsonl"]));
+        assert!(from_parquet.len() > 200);
+        assert_eq!(from_parquet, from_jsonl);
     }
     // CSV and JSON lines.
     let csv = q(&["tracks", "--format", "csv"]);

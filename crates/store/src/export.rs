@@ -562,3 +562,77 @@ pub fn deployments(deps: &[Deployment], format: Format) -> String {
         }
     }
 }
+
+/// Tracks as Parquet: one row per position (`hex`, `time` in Unix seconds, `lat`, `lon`,
+/// `alt_baro`, `gs`, `track`, `baro_rate`, `flight`, `squawk`, `registration`, `type`).
+pub fn tracks_parquet(tracks: &[Track]) -> Vec<u8> {
+    use crate::parquet::{write, Column, Values};
+    let pts: Vec<(&AircraftRow, &crate::rows::StateRow)> = tracks
+        .iter()
+        .flat_map(|t| t.points.iter().map(move |p| (&t.aircraft, p)))
+        .collect();
+    let f = |g: &dyn Fn(&crate::rows::StateRow) -> Option<f64>| {
+        Values::F64(pts.iter().map(|(_, p)| g(p)).collect())
+    };
+    let s = |g: &dyn Fn(&AircraftRow, &crate::rows::StateRow) -> Option<String>| {
+        Values::Str(pts.iter().map(|(a, p)| g(a, p)).collect())
+    };
+    let col = |name, values, required| Column {
+        name,
+        values,
+        required,
+    };
+    write(&[
+        col("hex", s(&|_, p| Some(p.hex.clone())), true),
+        col("time", f(&|p| Some(p.t)), true),
+        col("lat", f(&|p| Some(p.lat)), true),
+        col("lon", f(&|p| Some(p.lon)), true),
+        col(
+            "alt_baro",
+            Values::I32(pts.iter().map(|(_, p)| p.alt_baro).collect()),
+            false,
+        ),
+        col("gs", f(&|p| p.gs.map(f64::from)), false),
+        col("track", f(&|p| p.track.map(f64::from)), false),
+        col(
+            "baro_rate",
+            Values::I32(pts.iter().map(|(_, p)| p.baro_rate).collect()),
+            false,
+        ),
+        col("flight", s(&|_, p| p.flight.clone()), false),
+        col("squawk", s(&|_, p| p.squawk.clone()), false),
+        col("registration", s(&|a, _| a.registration.clone()), false),
+        col("type", s(&|a, _| a.type_designator.clone()), false),
+    ])
+}
+
+/// Event reports as Parquet: `time`, `kind`, `phase`, `hex`, `onset`, `ended`, `place`,
+/// `place_country`, `lat`, `lon`, `registration`, `type`, `country`, `event_id`, `json`.
+pub fn events_parquet(hits: &[EventHit]) -> Vec<u8> {
+    use crate::parquet::{write, Column, Values};
+    let f = |g: &dyn Fn(&EventHit) -> Option<f64>| Values::F64(hits.iter().map(g).collect());
+    let s = |g: &dyn Fn(&EventHit) -> Option<String>| Values::Str(hits.iter().map(g).collect());
+    let col = |name, values, required| Column {
+        name,
+        values,
+        required,
+    };
+    let a = |h: &EventHit, g: fn(&AircraftRow) -> Option<String>| h.aircraft.as_ref().and_then(g);
+    write(&[
+        col("time", f(&|h| Some(h.event.t)), true),
+        col("kind", s(&|h| Some(h.event.kind.clone())), true),
+        col("phase", s(&|h| Some(h.event.phase.clone())), true),
+        col("hex", s(&|h| h.event.hex.clone()), false),
+        col("onset", f(&|h| h.event.onset), false),
+        col("ended", f(&|h| h.event.ended), false),
+        col("place", s(&|h| h.event.place.clone()), false),
+        col("place_country", s(&|h| h.event.place_country.clone()), false),
+        col("lat", f(&|h| h.event.lat), false),
+        col("lon", f(&|h| h.event.lon), false),
+        col("registration", s(&|h| a(h, |a| a.registration.clone())), false),
+        col("type", s(&|h| a(h, |a| a.type_designator.clone())), false),
+        col("country", s(&|h| a(h, |a| a.country.clone())), false),
+        col("event_id", s(&|h| Some(h.event.event_id.clone())), true),
+        col("json", s(&|h| Some(h.event.json.clone())), true),
+    ])
+}

@@ -43,6 +43,7 @@ pub mod error;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod parquet;
 pub mod query;
 pub mod replay;
 pub mod rows;
