@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 use picket_live::config::{Overrides, Settings};
-use picket_live::driver::{self, Control, EngineObserver, RunOptions};
+use picket_live::driver::{self, Control, EngineObserver, RunOptions, RunRecorder};
 use picket_receive::Format;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -104,6 +104,10 @@ pub(crate) struct RunArgs {
     /// Time the sinks get at the end to deliver what is queued (default 10s).
     #[arg(long, value_name = "DURATION")]
     drain_timeout: Option<String>,
+    /// Keep history in this store directory (frames, states, events, aircraft); on start,
+    /// restore from it what the detectors need.
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
     /// Print no summary at the end.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -138,6 +142,7 @@ impl RunArgs {
             http: self.http.clone(),
             poll: self.poll.clone(),
             text: self.text,
+            store: self.store.clone(),
         }
     }
 }
@@ -178,6 +183,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         quiet: args.quiet,
         text: args.text,
         observer,
+        // History (picket-store): restores the engine from the store, then records the run.
+        recorder: crate::history::StoreHook::new(&settings, args.quiet)
+            .map(|h| Arc::new(Mutex::new(h)) as Arc<Mutex<dyn RunRecorder>>),
     };
     driver::run(&settings, &options, &control)?;
     Ok(ExitCode::SUCCESS)

@@ -221,7 +221,6 @@ pub(crate) fn window_warning(scenario: &Scenario, from_s: f64, duration_s: Optio
     })
 }
 
-
 /// Binds the feed server (one module with `picket run`'s outputs) and waits for the first
 /// client, so a client started next sees the simulation from its start.
 fn serve(addr: &str, allow_remote: bool, paced: bool) -> Result<Sink> {
