@@ -95,6 +95,9 @@ pub(crate) struct QueryArgs {
     /// Event kind (landing, takeoff, dwell, zone_entry, …); repeatable.
     #[arg(long)]
     kind: Vec<String>,
+    /// Events too that no rule raised (every detector event a run saw); default: alerts.
+    #[arg(long)]
+    all_events: bool,
     /// Output: table, jsonl, csv, geojson, kml, parquet (events and tracks, with --output).
     #[arg(long, default_value = "table")]
     format: String,
@@ -246,6 +249,7 @@ impl QueryArgs {
             country: self.country.clone(),
             military: self.military,
             kinds: self.kind.clone(),
+            all_events: self.all_events,
             limit: self.limit,
         })
     }

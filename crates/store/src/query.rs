@@ -149,6 +149,9 @@ pub struct Filter {
     /// Event kinds (`landing`, `dwell`, …); for tracks and aircraft: aircraft with such an
     /// event (in the area, when one is given).
     pub kinds: Vec<String>,
+    /// Events too that no rule raised (a run stores every detector event beside the
+    /// alerts); false: the alerts only.
+    pub all_events: bool,
     /// Rows at most (0: no limit).
     pub limit: usize,
 }
@@ -385,6 +388,9 @@ impl History {
                 .join(", ")
         );
         let mut params: Vec<Value> = vec![Value::Real(from), Value::Real(to)];
+        if !f.all_events {
+            sql.push_str(" AND e.record = 'alert'");
+        }
         if !f.kinds.is_empty() {
             sql.push_str(&format!(
                 " AND e.kind IN ({})",
