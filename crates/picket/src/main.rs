@@ -40,7 +40,7 @@ enum Command {
     /// Multilateration: positions of replies heard by several receivers' recordings.
     Mlat(mlat::MlatArgs),
     /// Ask the history store: events, aircraft, tracks, deployments, the sky at a time.
-    Query(query::QueryArgs),
+    Query(Box<query::QueryArgs>),
     /// Feed stored frames through the engine again: the alerts as JSON lines.
     Replay(replay::ReplayArgs),
     /// Import public history (readsb traces, traffic/OpenSky) into a store.
