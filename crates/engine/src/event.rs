@@ -35,7 +35,7 @@ use picket_world::events::{EmergencyKind, EventKind};
 use picket_world::geo::LatLon;
 
 use crate::enrich::{Class, Layer};
-use crate::track::TrackKey;
+use crate::track::{PositionSource, TrackKey};
 
 mod parse;
 
@@ -130,6 +130,9 @@ pub struct Evidence {
     pub gs: Option<f32>,
     /// What this observation shows, in a few words (`"surface position"`, `"squawk 7700"`).
     pub note: &'static str,
+    /// Where the position came from when it is not the aircraft's own ADS-B (multilateration,
+    /// TIS-B, ADS-R, another tool); None: ADS-B, or no position.
+    pub position_source: Option<PositionSource>,
 }
 
 impl Evidence {
@@ -143,6 +146,7 @@ impl Evidence {
             alt_baro: None,
             gs: None,
             note,
+            position_source: None,
         }
     }
 }
@@ -156,6 +160,14 @@ pub enum MovementBasis {
     LowAndSlow,
     /// The track was lost low and slow near the field (landings only).
     LostLow,
+    /// The track began low at the field (or at a place) and climbed away: a take-off seen
+    /// from the air, by data without any on-ground flag (take-offs only, low confidence).
+    TrackStart,
+    /// The recorded input ended with the aircraft low at the field (landings only).
+    InputEnd,
+    /// A low, slow pass over the sea that climbed away again: a touch-and-go or a wave-off
+    /// at a ship (landings at sea only).
+    TouchAndGo,
 }
 
 impl MovementBasis {
@@ -165,6 +177,31 @@ impl MovementBasis {
             MovementBasis::OnGround => "on_ground",
             MovementBasis::LowAndSlow => "low_and_slow",
             MovementBasis::LostLow => "lost_low",
+            MovementBasis::TrackStart => "track_start",
+            MovementBasis::InputEnd => "input_end",
+            MovementBasis::TouchAndGo => "touch_and_go",
+        }
+    }
+}
+
+/// Where a take-off or landing away from any airport happened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Site {
+    /// The deciding position (the last one heard for a landing, the first for a take-off,
+    /// the lowest of a touch-and-go).
+    pub position: LatLon,
+    /// Over the sea (no land of the coarse coastline under it): a possible ship (aircraft
+    /// carrier or other ship with a deck).
+    pub sea: bool,
+}
+
+impl Site {
+    /// The JSON name: `sea` or `place`.
+    pub const fn as_str(&self) -> &'static str {
+        if self.sea {
+            "sea"
+        } else {
+            "place"
         }
     }
 }
@@ -212,6 +249,9 @@ pub enum Detail {
         basis: MovementBasis,
         /// The runway in use, when the track's direction matches one.
         runway: Option<&'static str>,
+        /// Where it happened when that is no airport (the event then has no place): a
+        /// helicopter's landing site, or a possible ship at sea.
+        site: Option<Site>,
     },
     /// Dwell (deployment) on the ground at an airport.
     Dwell {
@@ -636,6 +676,9 @@ fn evidence_object(arr: &mut JsonArray<'_>, ev: &Evidence) {
     if !ev.note.is_empty() {
         o.str("note", ev.note);
     }
+    if let Some(s) = ev.position_source {
+        o.str("position_source", s.name());
+    }
 }
 
 fn detail_fields(d: &mut JsonObject<'_>, detail: &Detail) {
@@ -644,8 +687,13 @@ fn detail_fields(d: &mut JsonObject<'_>, detail: &Detail) {
         Detail::Zone { boundary_m } => {
             d.fixed("boundary_m", boundary_m, 0);
         }
-        Detail::Movement { basis, runway } => {
+        Detail::Movement { basis, runway, site } => {
             d.str("basis", basis.as_str()).opt_str("runway", runway);
+            if let Some(site) = site {
+                d.str("site", site.as_str())
+                    .fixed(fields::LAT, site.position.lat, 6)
+                    .fixed(fields::LON, site.position.lon, 6);
+            }
         }
         Detail::Dwell { since, hours, day } => {
             d.fixed("since", since, 3)
@@ -802,6 +850,7 @@ mod tests {
             alt_baro: Some(30000),
             gs: Some(480.04),
             note: "closing",
+            position_source: Some(PositionSource::Mlat),
         });
         let mut s = String::new();
         write_event(&mut s, &e);
@@ -812,7 +861,7 @@ mod tests {
                 r#""end":1565290100.250,"zone":"us-adiz-alaska","zone_name":"Alaska \"ADIZ\"","#,
                 r#""confidence":"high","detail":{{"closure_kt":412,"join":1565290050.000}},"#,
                 r#""evidence":[{{"time":1565290000.000,"hex":"a00001","lat":64.500000,"#,
-                r#""lon":-165.250000,"alt_baro":30000,"gs":480.0,"note":"closing"}}]}}"#
+                r#""lon":-165.250000,"alt_baro":30000,"gs":480.0,"note":"closing","position_source":"mlat"}}]}}"#
             ),
             e.id
         );
@@ -829,6 +878,15 @@ mod tests {
             Detail::Movement {
                 basis: MovementBasis::LostLow,
                 runway: Some("10"),
+                site: None,
+            },
+            Detail::Movement {
+                basis: MovementBasis::TouchAndGo,
+                runway: None,
+                site: Some(Site {
+                    position: LatLon::new(17.5, -66.25),
+                    sea: true,
+                }),
             },
             Detail::Dwell {
                 since: 1.0,

@@ -52,6 +52,9 @@ fn opensky_records(name: &str) -> Option<Vec<Received>> {
             if !r[from].is_null() {
                 let v = match to {
                     "alt_baro" => r[from].as_f64().map(|a| (a.round() as i64).into()),
+                    // OpenSky writes some tracks below 0 (-76 for 284); the field dictionary's
+                    // track is 0..360 and the readers refuse other values.
+                    "track" => r[from].as_f64().map(|t| t.rem_euclid(360.0).into()),
                     _ => Some(r[from].clone()),
                 };
                 if let Some(v) = v {

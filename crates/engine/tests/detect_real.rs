@@ -116,7 +116,8 @@ fn full_flight_short_takes_off_from_paris_cdg() {
         takeoff.detail,
         Detail::Movement {
             basis: MovementBasis::OnGround,
-            runway: Some("26R")
+            runway: Some("26R"),
+            site: None,
         }
     );
 }

@@ -124,3 +124,36 @@ fn orchila_landing_and_dwell() {
     let r = run("orchila", 5_200.0, 22_000.0);
     check(&r, &[EventKind::Landing, EventKind::Dwell]);
 }
+
+/// Carrier: every recovery aboard the carrier steaming at 20 kt is a landing at sea (a
+/// possible ship landing, with its position, no airport), every catapult launch a take-off
+/// at sea.
+#[test]
+fn carrier_recoveries_and_launches_reported_at_sea() {
+    let r = run("carrier", 0.0, 9_000.0);
+    check(&r, &[EventKind::Landing, EventKind::Takeoff]);
+    let s = picket_sim::Scenario::builtin("carrier").unwrap();
+    let moves: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Landing | EventKind::Takeoff) && e.phase == Phase::Started)
+        .collect();
+    let truth = r
+        .truth
+        .iter()
+        .filter(|t| matches!(t.kind, EventKind::Landing | EventKind::Takeoff))
+        .count();
+    assert_eq!(moves.len(), truth, "{moves:#?}");
+    let landings = moves.iter().filter(|e| e.kind == EventKind::Landing).count();
+    assert_eq!(landings, 4, "four recoveries");
+    for e in moves {
+        let Detail::Movement { site: Some(site), .. } = e.detail else {
+            panic!("not at a site: {e:?}");
+        };
+        assert!(site.sea && e.airport().is_none(), "{e:?}");
+        // On the ship's track: within 1 km of where the ship was at the onset.
+        let t = e.onset - s.start as f64 / 1e9;
+        let ship = picket_world::geo::LatLon::new(16.8, -66.2).destination(90.0, 20.0 * 1852.0 / 3600.0 * t);
+        assert!(site.position.distance_m(ship) < 1_000.0, "{e:?} ship at {ship:?}");
+    }
+}

@@ -130,6 +130,8 @@ struct File {
     poll: Option<Seconds>,
     /// Serve the map, the API and the metrics on this address (`127.0.0.1:8080`).
     http: Option<String>,
+    /// Multilateration: on, off (absent: on when three receivers have positions and clocks).
+    mlat: Option<bool>,
     #[serde(default)]
     tokens: BTreeMap<String, Spanned<TokenValue>>,
     #[serde(default)]
@@ -144,6 +146,8 @@ struct ReceiverTable {
     lat: Option<f64>,
     lon: Option<f64>,
     position: Option<String>,
+    /// Antenna height, metres (multilateration).
+    alt: Option<f64>,
     range_nm: Option<f64>,
     gps_clock: Option<bool>,
     start: Option<String>,
@@ -343,6 +347,12 @@ pub struct Settings {
     pub http: Option<String>,
     /// The history store's directory (`--store`, `store`).
     pub store: Option<PathBuf>,
+    /// Multilateration: on, off, or None: on when at least three receivers have positions
+    /// and clocks.
+    pub mlat: Option<bool>,
+    /// With [`Source::Files`]: each file's receiver, when given (`--input name=..,path=..`);
+    /// empty when none is.
+    pub file_receivers: Vec<Option<crate::mlat::FileReceiver>>,
 }
 
 /// Feed outputs and input listeners.
@@ -402,6 +412,8 @@ pub struct Overrides {
     pub http: Option<String>,
     /// `--store DIR`.
     pub store: Option<PathBuf>,
+    /// `--mlat true|false`.
+    pub mlat: Option<bool>,
 }
 
 /// Parses `LAT,LON` in degrees.
@@ -526,6 +538,12 @@ impl Settings {
                 name: r.name.clone().unwrap_or_else(|| format!("rx{i}")),
                 endpoint,
                 position,
+                alt_m: match r.alt {
+                    Some(a) if !(a.is_finite() && a.abs() < 100_000.0) => {
+                        return Err(e(format!("alt {a} is not a height in metres")))
+                    }
+                    a => a,
+                },
                 clock: if r.gps_clock.unwrap_or(false) {
                     ClockKind::GpsTimeOfDay
                 } else {
@@ -636,8 +654,27 @@ impl Settings {
                 "[input] has both files and scenario; give one",
             ));
         }
+        // `--input name=..,lat=..,lon=..,path=FILE`: a recording with its receiver.
+        let mut file_receivers = Vec::new();
+        let mut input_paths = Vec::new();
+        for p in &flags.inputs {
+            match p.to_str() {
+                Some(t) if crate::mlat::FileReceiver::is_spec(t) => {
+                    let r = crate::mlat::FileReceiver::parse(t)?;
+                    input_paths.push(r.path.clone());
+                    file_receivers.push(Some(r));
+                }
+                _ => {
+                    input_paths.push(p.clone());
+                    file_receivers.push(None);
+                }
+            }
+        }
+        if file_receivers.iter().all(Option::is_none) {
+            file_receivers.clear();
+        }
         let source = if !flags.inputs.is_empty() {
-            Source::Files(flags.inputs.clone())
+            Source::Files(input_paths)
         } else if let Some(s) = &flags.scenario {
             Source::Scenario {
                 name: s.clone(),
@@ -824,6 +861,8 @@ impl Settings {
             poll_interval,
             http: flags.http.clone().or(file.http),
             store: flags.store.clone().or(file.store.as_deref().map(rel)),
+            mlat: flags.mlat.or(file.mlat),
+            file_receivers,
         })
     }
 }

@@ -44,6 +44,9 @@ pub enum Protocol {
     Sbs,
     /// readsb/tar1090 `aircraft.json` over HTTP, polled.
     AircraftJson,
+    /// An rtl_tcp server's I/Q samples, demodulated on a thread of its own
+    /// ([`crate::rtltcp`]).
+    RtlTcp,
 }
 
 impl Protocol {
@@ -54,6 +57,8 @@ impl Protocol {
             Protocol::Avr => Format::Avr,
             Protocol::Sbs => Format::Sbs,
             Protocol::AircraftJson => Format::Jsonl,
+            // Never framed (the demodulator reads the samples); its frames are Beast's.
+            Protocol::RtlTcp => Format::Beast,
         }
     }
 
@@ -64,6 +69,7 @@ impl Protocol {
             Protocol::Avr => "avr",
             Protocol::Sbs => "sbs",
             Protocol::AircraftJson => "http",
+            Protocol::RtlTcp => "rtltcp",
         }
     }
 }
@@ -98,16 +104,25 @@ impl std::str::FromStr for Endpoint {
             "beast" => Protocol::Beast,
             "avr" | "raw" => Protocol::Avr,
             "sbs" | "basestation" => Protocol::Sbs,
+            "rtltcp" => Protocol::RtlTcp,
             "http" | "https" => {
                 return Ok(Endpoint {
                     protocol: Protocol::AircraftJson,
                     address: s.to_string(),
                 })
             }
-            other => bail!("{s:?}: unknown scheme {other:?} (beast, avr, sbs, http, https)"),
+            other => bail!("{s:?}: unknown scheme {other:?} (beast, avr, sbs, rtltcp, http, https)"),
         };
         let rest = rest.trim_end_matches('/');
-        match rest.rsplit_once(':') {
+        // rtl_tcp takes its tuning after the address (`?gain=49.6&ppm=1`).
+        let host_port = match protocol {
+            Protocol::RtlTcp => rest
+                .split_once('?')
+                .map_or(rest, |(a, _)| a)
+                .trim_end_matches('/'),
+            _ => rest,
+        };
+        match host_port.rsplit_once(':') {
             Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {}
             _ => bail!("{s:?}: give HOST:PORT after {scheme}://"),
         }
@@ -127,6 +142,9 @@ pub struct ReceiverSpec {
     pub endpoint: Endpoint,
     /// Its position, when known.
     pub position: Option<LatLon>,
+    /// Its antenna's height (metres above the ellipsoid; mean sea level will do), when
+    /// known: multilateration uses it.
+    pub alt_m: Option<f64>,
     /// How its Beast/AVR timestamps read.
     pub clock: ClockKind,
     /// Replay: the UTC start of a recording served over TCP; its items take their times from
@@ -135,18 +153,33 @@ pub struct ReceiverSpec {
 }
 
 impl ReceiverSpec {
-    /// Parses `[NAME=]URL[@LAT,LON]` (the `--connect` flag).
+    /// Parses `[NAME=]URL[@LAT,LON[,ALT]]` (the `--connect` flag; ALT in metres).
     pub fn parse_flag(text: &str, index: usize) -> Result<ReceiverSpec> {
         let (name, rest) = match text.split_once('=') {
             Some((n, r)) if !n.contains("://") && !n.is_empty() => (n.to_string(), r),
             _ => (String::new(), text),
         };
-        let (url, position) = match rest.rsplit_once('@') {
-            Some((u, p)) if p.contains(',') => (
-                u,
-                Some(crate::config::parse_position(p).map_err(|e| anyhow!("--connect {text:?}: {e}"))?),
-            ),
-            _ => (rest, None),
+        let (url, position, alt_m) = match rest.rsplit_once('@') {
+            Some((u, p)) if p.contains(',') => {
+                let (p, alt) = match p.match_indices(',').nth(1) {
+                    Some((i, _)) => {
+                        let a = p[i + 1..].trim();
+                        let alt = a
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|x| x.is_finite() && x.abs() < 100_000.0)
+                            .ok_or_else(|| anyhow!("--connect {text:?}: altitude {a:?} is not metres"))?;
+                        (&p[..i], Some(alt))
+                    }
+                    None => (p, None),
+                };
+                (
+                    u,
+                    Some(crate::config::parse_position(p).map_err(|e| anyhow!("--connect {text:?}: {e}"))?),
+                    alt,
+                )
+            }
+            _ => (rest, None, None),
         };
         let endpoint: Endpoint = url.parse()?;
         let name = if name.is_empty() {
@@ -158,6 +191,7 @@ impl ReceiverSpec {
             name,
             endpoint,
             position,
+            alt_m,
             clock: ClockKind::Ticks12Mhz,
             start: None,
         })
@@ -473,6 +507,12 @@ mod tests {
         assert_eq!(r.endpoint.protocol, Protocol::Sbs);
         let p = r.position.unwrap();
         assert!((p.lat - 10.5).abs() < 1e-9);
+        assert!(r.alt_m.is_none());
+        let r = ReceiverSpec::parse_flag("nome=beast://10.0.0.3:30005@64.5,-165.4,12.5", 0).unwrap();
+        assert_eq!(r.alt_m, Some(12.5));
+        assert!((r.position.unwrap().lon + 165.4).abs() < 1e-9);
+        let e = ReceiverSpec::parse_flag("beast://h:1@64.5,-165.4,high", 0).unwrap_err();
+        assert!(e.to_string().contains("altitude \"high\""), "{e}");
         let r = ReceiverSpec::parse_flag("avr://h:30002", 2).unwrap();
         assert_eq!(r.name, "rx2");
         assert!(r.position.is_none());

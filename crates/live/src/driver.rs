@@ -229,6 +229,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         _ => (Vec::new(), Vec::new()),
     };
     let mut source_desc;
+    let mut stations: Vec<crate::mlat::Station> = Vec::new();
     let (source, scenario_receivers) = match &settings.source {
         SourceSetting::Live { .. } => {
             let mut parts: Vec<String> = live_specs
@@ -246,10 +247,27 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         _ => {
             let opened = Source::open(settings)?;
             source_desc = opened.source.describe();
+            stations = opened.stations;
             (Some(opened.source), opened.receivers)
         }
     };
     let live_positions: Vec<_> = live_specs.iter().filter_map(|s| s.position).collect();
+    // Live receivers with a position whose frames carry their clock's timestamps.
+    for (i, s) in live_specs.iter().enumerate() {
+        let (Some(p), Ok(id)) = (s.position, u16::try_from(i)) else {
+            continue;
+        };
+        if matches!(s.endpoint.protocol, Protocol::Beast | Protocol::Avr) {
+            stations.push(crate::mlat::Station {
+                id,
+                config: picket_mlat::ReceiverConfig {
+                    name: s.name.clone(),
+                    position: picket_mlat::geo::Geodetic::new(p.lat, p.lon, s.alt_m.unwrap_or(0.0)),
+                },
+            });
+        }
+    }
+    let mlat_on = crate::mlat::enabled(settings.mlat, &stations, "this run")?;
     let scenario_count = scenario_receivers.len();
     let files = WorldFiles {
         rules: settings.rules.clone(),
@@ -334,6 +352,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 if spec.endpoint.protocol == Protocol::AircraftJson {
                     let every = settings.poll_interval;
                     handle.spawn(connect::run_poller(spec, id, every, st, feed));
+                } else if spec.endpoint.protocol == Protocol::RtlTcp {
+                    // A thread, not a task: the demodulator is CPU-bound.
+                    crate::rtltcp::spawn_receiver(spec, id, st, feed)?;
                 } else {
                     handle.spawn(connect::run_client(spec, id, st, feed));
                 }
@@ -364,6 +385,16 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     // The engine ends when every producer has dropped its sender.
     drop(feed);
     let live = LiveStats::new(receiver_stats, outputs.all.iter().map(|f| f.stats()).collect());
+    let mut mlat = mlat_on.then(|| crate::mlat::MlatStage::new(&stations, Arc::clone(&live.mlat)));
+    if let (Some(_), false) = (&mlat, opts.quiet) {
+        let names: Vec<&str> = stations.iter().map(|s| s.config.name.as_str()).collect();
+        eprintln!(
+            "picket: multilateration over {} receivers: {}",
+            names.len(),
+            names.join(", ")
+        );
+    }
+    let mut fix_items: Vec<Received> = Vec::new();
     let _ = control.stats.set(live.clone());
     // Live receivers stamp items with their arrival: the engine then keeps wall-clock
     // time when the feeds fall silent. Replays (files, scenarios, --start) keep data time.
@@ -375,6 +406,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     // are filled (the plain `ingest`/`tick` path, no copies of events or keys).
     let mut out = Output::new();
     let full = opts.observer.is_some() || opts.recorder.is_some();
+    // Alerts of multilateration's fixes (straight to the sinks; the fixes are not recorded).
+    let mut fix_alerts: Vec<Alert> = Vec::new();
     let mut last_tick = f64::NEG_INFINITY;
     let mut due = next_tick_due(last_tick);
     let mut stopped = false;
@@ -418,10 +451,34 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             counts.last_time = t;
                         }
                         if t >= due {
+                            if let Some(m) = &mlat {
+                                m.publish();
+                            }
                             pipeline.step_tick(t, &mut out, full);
                             last_tick = t;
                             due = next_tick_due(last_tick);
                             engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if let Some(m) = &mut mlat {
+                            m.ingest(item, &mut fix_items);
+                            if !fix_items.is_empty() {
+                                ingest_fixes(
+                                    &mut fix_items,
+                                    &mut pipeline,
+                                    &mut fix_alerts,
+                                    sbs.as_deref(),
+                                    &mut sbs_buf,
+                                );
+                                if !fix_alerts.is_empty() {
+                                    deliver(
+                                        &mut fix_alerts,
+                                        &pipeline,
+                                        &sinks,
+                                        &mut counts,
+                                        text_out.as_mut(),
+                                    );
+                                }
+                            }
                         }
                         match item.what {
                             What::ModeS(_) => counts.frames += 1,
@@ -510,6 +567,17 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     });
     // The reader may have seen the stop first and ended the channel.
     stopped |= control.stop.load(Ordering::Relaxed);
+    if let Some(m) = &mut mlat {
+        m.finish(&mut fix_items);
+        ingest_fixes(
+            &mut fix_items,
+            &mut pipeline,
+            &mut fix_alerts,
+            sbs.as_deref(),
+            &mut sbs_buf,
+        );
+        deliver(&mut fix_alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+    }
     if counts.first_time.is_some() {
         pipeline.step_tick(counts.last_time, &mut out, full);
         if let Some(r) = &opts.recorder {
@@ -582,6 +650,27 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
         }
     }
     src
+}
+
+/// Gives multilateration's fixes (MLAT observations) to the engine, and their position
+/// changes to the SBS output.
+fn ingest_fixes(
+    fixes: &mut Vec<Received>,
+    pipeline: &mut Pipeline,
+    alerts: &mut Vec<Alert>,
+    sbs: Option<&Fanout>,
+    sbs_buf: &mut String,
+) {
+    for f in fixes.drain(..) {
+        if let Ingested::Updated(u) = pipeline.ingest(&f, alerts) {
+            if let Some(out) = sbs {
+                if out.has_clients() && !u.changed.is_empty() {
+                    sbs_line(pipeline, &f, u.key, u.changed, sbs_buf);
+                    out.publish(sbs_buf.as_bytes());
+                }
+            }
+        }
+    }
 }
 
 /// Writes the SBS line(s) of an aircraft's fields that `item` changed.
@@ -831,6 +920,35 @@ impl Summary<'_> {
                 o.dropped_slow,
                 o.clients
             ));
+        }
+        if let Some(m) = self.live.mlat() {
+            let st = &m.stats;
+            line(format!(
+                "mlat        {} fixes from {} candidate replies ({} unsynchronised; no fix: {} too few \
+                 receivers, {} geometry, {} ambiguous, {} inconsistent, {} diverged); {} beacon \
+                 transmissions",
+                st.fixes,
+                st.candidates,
+                st.unsynchronised,
+                st.no_fix_too_few,
+                st.no_fix_geometry,
+                st.no_fix_ambiguous,
+                st.no_fix_inconsistent,
+                st.no_fix_diverged,
+                st.beacons
+            ));
+            for (name, r) in &m.receivers {
+                line(format!(
+                    "mlat clock  {name}: {}, {} frames, {} pairs synchronised, pair RMS {:.0} ns, {} clock \
+                     jumps, {} fixes",
+                    r.status.as_str(),
+                    r.frames,
+                    r.usable_pairs,
+                    r.pair_rms_ns,
+                    r.clock_jumps,
+                    r.fixes
+                ));
+            }
         }
         line(format!("aircraft    {}", c.aircraft.len()));
         let total: u64 = c.alerts.values().sum();

@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use picket_receive::time::{parse_time, DEFAULT_START};
-use picket_receive::{ClockKind, Format, ReadError, ReaderConfig, Received};
+use picket_receive::{ClockKind, ReadError, ReaderConfig, Received};
 use picket_sim::time::{format_rfc3339, parse_duration, parse_scenario_time};
 use picket_sim::{Frames, Scenario, Simulation, Window};
 use picket_world::geo::LatLon;
@@ -73,6 +73,9 @@ pub struct Opened {
     pub source: Source,
     /// The scenario's receivers, when the source is a scenario.
     pub receivers: Vec<LatLon>,
+    /// The receivers with names, positions and antenna heights (multilateration): a
+    /// scenario's, or the files' given with `--input name=..,lat=..,lon=..,path=..`.
+    pub stations: Vec<crate::mlat::Station>,
 }
 
 impl Source {
@@ -90,7 +93,10 @@ impl Source {
                 let format = s
                     .format
                     .as_deref()
-                    .map(|f| f.parse::<Format>().map_err(|e| anyhow!("format {f:?}: {e}")))
+                    .map(|f| {
+                        f.parse::<crate::input::InputFormat>()
+                            .map_err(|e| anyhow!("format {f:?}: {e}"))
+                    })
                     .transpose()?;
                 let clock = if s.gps_clock {
                     ClockKind::GpsTimeOfDay
@@ -98,11 +104,26 @@ impl Source {
                     ClockKind::Ticks12Mhz
                 };
                 let mut inputs = Vec::new();
+                let mut stations = Vec::new();
                 for (i, p) in paths.iter().enumerate() {
-                    // stdin is a live feed unless a start is given (docs/time.md): frames
+                    let spec = s.file_receivers.get(i).and_then(Option::as_ref);
+                    let clock = spec.map_or(clock, |r| r.clock);
+                    let format = spec
+                        .and_then(|r| r.format)
+                        .map(crate::input::InputFormat::Frames)
+                        .or(format);
+                    if let Some(r) = spec {
+                        stations.push(crate::mlat::Station {
+                            id: u16::try_from(i).context("too many inputs")?,
+                            config: r.receiver.clone(),
+                        });
+                    }
+                    // stdin and rtl_tcp are live feeds unless a start is given (docs/time.md): frames
                     // without their own date take the time they arrived.
                     let mut config = match start {
-                        None if p.as_os_str() == "-" => ReaderConfig::live(),
+                        None if p.as_os_str() == "-" || p.to_string_lossy().starts_with("rtltcp://") => {
+                            ReaderConfig::live()
+                        }
                         _ => ReaderConfig::starting(start.unwrap_or(DEFAULT_START)),
                     }
                     .with_clock(clock);
@@ -120,6 +141,7 @@ impl Source {
                 Ok(Opened {
                     source: Source::Files(inputs),
                     receivers: Vec::new(),
+                    stations,
                 })
             }
             crate::config::Source::Live { .. } => Err(anyhow!(
@@ -146,6 +168,24 @@ impl Source {
                 let sim = Simulation::new(&scenario, seed, Window { from_s, duration_s });
                 let (w0, w1) = sim.window_s();
                 let receivers = scenario.receivers.iter().map(|r| r.position).collect();
+                let stations = scenario
+                    .receivers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| {
+                        Some(crate::mlat::Station {
+                            id: u16::try_from(i).ok()?,
+                            config: picket_mlat::ReceiverConfig {
+                                name: r.name.clone(),
+                                position: picket_mlat::geo::Geodetic::new(
+                                    r.position.lat,
+                                    r.position.lon,
+                                    r.alt_ft * 0.3048,
+                                ),
+                            },
+                        })
+                    })
+                    .collect();
                 let desc = format!(
                     "scenario {} from {} for {:.0} s (seed {seed})",
                     scenario.name,
@@ -158,6 +198,7 @@ impl Source {
                         name: desc,
                     },
                     receivers,
+                    stations,
                 })
             }
         }

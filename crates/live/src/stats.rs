@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 /// One receiver's counters, updated by its task.
@@ -210,6 +210,19 @@ pub struct LiveStats {
     pub receivers: Arc<Vec<Arc<ReceiverStats>>>,
     /// The outputs.
     pub outputs: Arc<Vec<Arc<OutputStats>>>,
+    /// Multilateration's counters, when it runs: set by the engine thread once per data
+    /// second (and at the end).
+    pub mlat: Arc<Mutex<Option<MlatSnapshot>>>,
+}
+
+/// Multilateration's counters and each of its receivers' clock status, at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MlatSnapshot {
+    /// Counters of the whole process.
+    pub stats: picket_mlat::MlatStats,
+    /// Each receiver (in `Received::receiver` order of the receivers that take part): its
+    /// name and state (clock status, usable pairs, pair residual RMS, jumps, fixes).
+    pub receivers: Vec<(String, picket_mlat::ReceiverStats)>,
 }
 
 impl LiveStats {
@@ -220,7 +233,13 @@ impl LiveStats {
             engine: Arc::default(),
             receivers: Arc::new(receivers),
             outputs: Arc::new(outputs),
+            mlat: Arc::default(),
         }
+    }
+
+    /// Multilateration's counters, when it runs.
+    pub fn mlat(&self) -> Option<MlatSnapshot> {
+        self.mlat.lock().map_or(None, |m| m.clone())
     }
 
     /// Every receiver's counters now.

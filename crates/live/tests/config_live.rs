@@ -18,12 +18,14 @@ fn receivers_and_outputs_come_from_the_file() {
         "recv.toml",
         r#"
 poll = "2s"
+mlat = false
 
 [[receiver]]
 name = "north"
 connect = "beast://10.0.0.2:30005"
 lat = 10.5
 lon = -66.9
+alt = 35.5
 
 [[receiver]]
 name = "island"
@@ -47,7 +49,10 @@ beast_in = "127.0.0.1:30004"
     assert_eq!(receivers[0].name, "north");
     assert_eq!(receivers[0].endpoint.protocol, Protocol::Beast);
     assert!((receivers[0].position.unwrap().lat - 10.5).abs() < 1e-9);
+    assert_eq!(receivers[0].alt_m, Some(35.5));
+    assert_eq!(s.mlat, Some(false));
     assert_eq!(receivers[1].endpoint.protocol, Protocol::Sbs);
+    assert_eq!(receivers[1].alt_m, None);
     assert!(receivers[1].position.is_none());
     assert_eq!(receivers[2].endpoint.protocol, Protocol::AircraftJson);
     assert_eq!(s.outputs.beast.as_deref(), Some("127.0.0.1:30005"));

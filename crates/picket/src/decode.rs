@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use picket_live::input::Input;
+use picket_live::input::{with_rate, Input, InputFormat};
 use picket_modes::message::{DecodeError, Integrity};
 use picket_modes::{DecodeOptions, Decoder};
 use picket_receive::decoded::{write_decoded, write_reception};
@@ -18,11 +18,15 @@ use std::time::Instant;
 /// Arguments of `picket decode`.
 #[derive(Debug, Args)]
 pub(crate) struct DecodeArgs {
-    /// Input file; `-` or nothing reads stdin.
+    /// Input file; `-` or nothing reads stdin; `rtltcp://host:port` reads an rtl_tcp server.
     file: Option<PathBuf>,
-    /// Input format (beast, avr, hex, csv, sbs, jsonl); detected from the first bytes if absent.
+    /// Input format (beast, avr, hex, csv, sbs, jsonl, or IQ samples: iq-u8, iq-s16le,
+    /// iq-s16be); detected from the first bytes if absent.
     #[arg(long)]
-    format: Option<Format>,
+    format: Option<InputFormat>,
+    /// IQ sample rate in MS/s (2.0 to 4.0; default 2.4).
+    #[arg(long, value_name = "MSPS")]
+    rate: Option<String>,
     /// Print only a summary: counts by downlink format and type code, CRC repairs, errors, rate.
     #[arg(long)]
     stats: bool,
@@ -81,12 +85,13 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<ExitCode> {
         ClockKind::Ticks12Mhz
     };
     let config = ReaderConfig::starting(start).with_clock(clock);
-    let mut input = Input::open(args.file.as_deref(), args.format, config)?;
+    let format = with_rate(args.format, args.rate.as_deref())?;
     let options = DecodeOptions {
         fix_one_bit: !args.no_fix,
         fix_two_bits: args.fix_two_bits,
         adsb_version: None,
     };
+    let mut input = Input::open_with(args.file.as_deref(), format, config, options)?;
     let mut decoder = Decoder::new(options);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -260,7 +265,17 @@ fn print_stats(
         "input       {} ({}, {} bytes)",
         input.name, input.format, rs.bytes
     )?;
-    if matches!(input.format, Format::Beast | Format::Avr | Format::Hex) {
+    if let Some(d) = input.demod_stats() {
+        writeln!(
+            out,
+            "demod       {} samples, noise {:.1} dBFS, {} preambles, {} frames ({} clean, {} repaired, {} soft-repaired, {} with a known address), mean signal {:.1} dBFS",
+            d.samples, d.noise_dbfs, d.preambles, d.frames, d.clean, d.repaired, d.soft_repaired, d.recovered, d.mean_signal_dbfs
+        )?;
+    }
+    if matches!(
+        input.format.frames(),
+        Some(Format::Beast | Format::Avr | Format::Hex)
+    ) {
         let note = if start_given {
             "given with --start"
         } else {

@@ -14,7 +14,7 @@ use picket_mlat::geo::Geodetic;
 use picket_mlat::{Fix, Mlat, MlatConfig, ReceiverConfig};
 use picket_receive::json::JsonObject;
 use picket_receive::time::{parse_time, DEFAULT_START};
-use picket_receive::{ClockKind, Format, ReaderConfig, Received};
+use picket_receive::{ReaderConfig, Received};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -50,68 +50,11 @@ pub(crate) struct MlatArgs {
     states: Option<PathBuf>,
 }
 
-/// One `--input`.
-#[derive(Debug, Clone, PartialEq)]
-struct InputSpec {
-    receiver: ReceiverConfig,
-    path: PathBuf,
-    format: Option<Format>,
-    clock: ClockKind,
-}
+/// One `--input`: a recording and its receiver (shared with `picket run`).
+type InputSpec = picket_live::mlat::FileReceiver;
 
 fn parse_input(text: &str) -> Result<InputSpec> {
-    let (mut name, mut lat, mut lon, mut alt, mut path, mut format, mut clock) =
-        (None, None, None, 0.0, None, None, ClockKind::Ticks12Mhz);
-    for part in text.split(',') {
-        let Some((k, v)) = part.split_once('=') else {
-            bail!("--input {text:?}: {part:?} is not key=value");
-        };
-        let num = |v: &str| -> Result<f64> {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .with_context(|| format!("--input {text:?}: {k}={v:?} is not a number"))
-        };
-        match k.trim() {
-            "name" => name = Some(v.trim().to_string()),
-            "lat" => lat = Some(num(v)?),
-            "lon" => lon = Some(num(v)?),
-            "alt" => alt = num(v)?,
-            "path" => path = Some(PathBuf::from(v)),
-            "format" => {
-                format = Some(
-                    v.parse::<Format>()
-                        .map_err(|e| anyhow::anyhow!("--input {text:?}: format {v:?}: {e}"))?,
-                )
-            }
-            "clock" => {
-                clock = match v.trim() {
-                    "12mhz" => ClockKind::Ticks12Mhz,
-                    "gps" => ClockKind::GpsTimeOfDay,
-                    other => bail!("--input {text:?}: clock {other:?} is not 12mhz or gps"),
-                }
-            }
-            other => {
-                bail!("--input {text:?}: unknown key {other:?} (name, lat, lon, alt, path, format, clock)")
-            }
-        }
-    }
-    let (Some(name), Some(lat), Some(lon), Some(path)) = (name, lat, lon, path) else {
-        bail!("--input {text:?}: name, lat, lon and path are required");
-    };
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        bail!("--input {text:?}: position out of range");
-    }
-    Ok(InputSpec {
-        receiver: ReceiverConfig {
-            name,
-            position: Geodetic::new(lat, lon, alt),
-        },
-        path,
-        format,
-        clock,
-    })
+    InputSpec::parse(text)
 }
 
 pub(crate) fn run(args: &MlatArgs) -> Result<ExitCode> {
@@ -173,7 +116,11 @@ pub(crate) fn run(args: &MlatArgs) -> Result<ExitCode> {
             let config = ReaderConfig::starting(start)
                 .with_receiver(i as u16)
                 .with_clock(s.clock);
-            inputs.push(Input::open(Some(&s.path), s.format, config)?);
+            inputs.push(Input::open(
+                Some(&s.path),
+                s.format.map(picket_live::input::InputFormat::Frames),
+                config,
+            )?);
         }
         let mut mlat = Mlat::new(
             specs.iter().map(|s| s.receiver.clone()).collect(),
@@ -313,27 +260,5 @@ impl Run {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn input_specs_parse_and_errors_say_what() {
-        let s = parse_input("name=nome,lat=64.51,lon=-165.44,alt=12,path=/tmp/nome.bin,clock=gps").unwrap();
-        assert_eq!(s.receiver.name, "nome");
-        assert_eq!(s.receiver.position, Geodetic::new(64.51, -165.44, 12.0));
-        assert_eq!(s.path, PathBuf::from("/tmp/nome.bin"));
-        assert_eq!(s.clock, ClockKind::GpsTimeOfDay);
-        let e = parse_input("name=a,lat=x,lon=1,path=f").unwrap_err().to_string();
-        assert!(e.contains("lat=\"x\" is not a number"), "{e}");
-        let e = parse_input("name=a,lat=1,lon=1").unwrap_err().to_string();
-        assert!(e.contains("required"), "{e}");
-        let e = parse_input("name=a,lat=1,lon=1,path=f,colour=red")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("unknown key \"colour\""), "{e}");
     }
 }

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args;
 use picket_live::config::{Overrides, Settings};
 use picket_live::driver::{self, Control, EngineObserver, RunOptions, RunRecorder};
-use picket_receive::Format;
+use picket_live::input::InputFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -22,13 +22,19 @@ pub(crate) struct RunArgs {
     #[arg(long = "input", short = 'i', value_name = "FILE")]
     inputs: Vec<PathBuf>,
     /// Connect to a live receiver: `[NAME=]beast://HOST:PORT`, `avr://…`, `sbs://…` or
-    /// `http://HOST/data/aircraft.json`, optionally `@LAT,LON`; repeatable. Reconnects with
-    /// backoff.
+    /// `http://HOST/data/aircraft.json`, or an rtl_tcp server's I/Q samples
+    /// (`rtltcp://HOST:PORT[?gain=DB&ppm=N&freq=HZ&rate=MSPS]`, demodulated on a thread of its
+    /// own), optionally `@LAT,LON[,ALT]` (ALT: antenna height in metres, for
+    /// multilateration); repeatable. Reconnects with backoff.
     #[arg(long, value_name = "URL", conflicts_with_all = ["inputs", "scenario"])]
     connect: Vec<String>,
-    /// Input format (beast, avr, hex, csv, sbs, jsonl); detected from the first bytes if absent.
+    /// Input format (beast, avr, hex, csv, sbs, jsonl, iq-u8, iq-s16le, iq-s16be); detected
+    /// from the first bytes if absent.
     #[arg(long)]
-    format: Option<Format>,
+    format: Option<InputFormat>,
+    /// IQ sample rate in MS/s (2.0 to 4.0; default 2.4), of --input IQ and rtltcp:// receivers.
+    #[arg(long, value_name = "MSPS")]
+    rate: Option<String>,
     /// UTC start of Beast/AVR recordings whose timestamps have no date (RFC 3339 or Unix
     /// seconds). With --connect: the feed is a recording being replayed, timed by its own
     /// clock instead of arrival.
@@ -108,6 +114,10 @@ pub(crate) struct RunArgs {
     /// restore from it what the detectors need.
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
+    /// Multilaterate (`--mlat` or `--mlat true`; `--mlat false` turns it off). Default: on
+    /// when at least three receivers with positions send timestamped frames (Beast).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    mlat: Option<bool>,
     /// Print no summary at the end.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -117,7 +127,12 @@ impl RunArgs {
     fn overrides(&self) -> Overrides {
         Overrides {
             inputs: self.inputs.clone(),
-            format: self.format.map(|f| f.to_string()),
+            // `--rate` rides on the format's name (`iq-u8@2.0`, or `iq@2.0` when detected).
+            format: match (self.format, &self.rate) {
+                (f, None) => f.map(|f| f.to_string()),
+                (Some(f), Some(r)) => Some(format!("{}@{r}", f.to_string().split('@').next().unwrap_or(""))),
+                (None, Some(r)) => Some(format!("iq@{r}")),
+            },
             start: self.start.clone(),
             gps_clock: self.gps_clock,
             scenario: self.scenario.clone(),
@@ -131,7 +146,11 @@ impl RunArgs {
             aircraft_db: self.aircraft_db.clone(),
             jsonl: self.jsonl.clone(),
             drain_timeout: self.drain_timeout.clone(),
-            connect: self.connect.clone(),
+            connect: self
+                .connect
+                .iter()
+                .map(|c| with_rtltcp_rate(c, self.rate.as_deref()))
+                .collect(),
             beast_out: self.beast_out.clone(),
             avr_out: self.avr_out.clone(),
             sbs_out: self.sbs_out.clone(),
@@ -143,8 +162,26 @@ impl RunArgs {
             poll: self.poll.clone(),
             text: self.text,
             store: self.store.clone(),
+            mlat: self.mlat,
         }
     }
+}
+
+/// `--rate` for an `rtltcp://` receiver: its `rate=` option unless the URL has one.
+fn with_rtltcp_rate(connect: &str, rate: Option<&str>) -> String {
+    let Some(rate) = rate else {
+        return connect.to_string();
+    };
+    if !connect.contains("rtltcp://") || connect.contains("rate=") {
+        return connect.to_string();
+    }
+    // The options go before a trailing `@LAT,LON`.
+    let (url, at) = match connect.rsplit_once('@') {
+        Some((u, p)) if p.contains(',') => (u, format!("@{p}")),
+        _ => (connect, String::new()),
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}rate={rate}{at}")
 }
 
 /// SIGHUP asks for a reload, SIGINT/SIGTERM for a stop (a second one ends the process at

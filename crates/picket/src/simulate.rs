@@ -34,6 +34,10 @@ pub(crate) struct SimulateArgs {
     /// IQ signal-to-noise ratio in dB.
     #[arg(long, default_value_t = 25.0)]
     snr: f64,
+    /// IQ: each frame's level follows its simulated signal level (near aircraft louder, so
+    /// overlapping replies differ in strength); --snr is then the SNR of a -20 dBFS frame.
+    #[arg(long)]
+    iq_levels: bool,
     /// Write the ground truth (states each second, then events) as JSON lines to this file.
     #[arg(long)]
     truth: Option<PathBuf>,
@@ -373,6 +377,7 @@ fn write_iq(sim: &Simulation, args: &SimulateArgs, sink: &mut Sink, progress: bo
         rate,
         format,
         snr_db: args.snr,
+        level_from_signal: args.iq_levels,
         receiver: args.receiver,
         ..IqOptions::default()
     };

@@ -131,7 +131,11 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
             Some(s) => parse_time(s).with_context(|| format!("--start {s:?} is not a time"))?,
             None => DEFAULT_START,
         };
-        let mut input = Input::open(args.file.as_deref(), args.format, ReaderConfig::starting(start))?;
+        let mut input = Input::open(
+            args.file.as_deref(),
+            args.format.map(picket_live::input::InputFormat::Frames),
+            ReaderConfig::starting(start),
+        )?;
         let progress = io::stderr().is_terminal() && input.size.is_some();
         let mut shown = 0u64;
         while let Some(item) = input.next() {

@@ -8,7 +8,10 @@
 //!   that are ignored; jet1090 writes a 56-bit frame as 28 hex digits, the frame then 7
 //!   bytes left over from its buffer: those are dropped and counted in `frames_trimmed`);
 //! - an **observation** when it has `hex` instead, in the field dictionary (readsb names);
-//! - a readsb **snapshot** when it has an `aircraft` array: one observation per aircraft.
+//! - a readsb **snapshot** when it has an `aircraft` array: one observation per aircraft;
+//! - an OpenSky / `traffic` **record** when it has `icao24` (pandas JSON, "records" orient,
+//!   or a whole document in "columns" orient: one observation per row), translated to the
+//!   field dictionary by [`records`](crate::records).
 //!
 //! Times: `time`, else `timestamp`, else `now` (readsb; in a snapshot the document's), less
 //! `seen` (readsb: seconds since the aircraft was last heard) when present; an object with
@@ -29,6 +32,7 @@ use crate::observation::{
 };
 use crate::reader::{count_item, Reader, ReaderConfig, Stamper};
 use crate::received::{Clock, Received, What};
+use crate::records;
 use crate::time::{parse_time, plausible_time};
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
@@ -269,8 +273,26 @@ impl JsonlReader {
             self.stats.other += u64::from(aircraft.is_empty());
             return Ok(());
         }
+        if records::is_columns(&map) {
+            // A whole trajectory in pandas "columns" orient: one observation per row.
+            let rows = records::rows_of_columns(&map);
+            self.stats.other += u64::from(rows.is_empty());
+            for row in rows {
+                let item = match self.observation(&records::to_dictionary(&row), None, arrival) {
+                    Ok(r) => {
+                        count_item(&mut self.stats, &r.what);
+                        Ok(r)
+                    }
+                    Err(kind) => Err(self.error(line, kind)),
+                };
+                self.queue.push_back(item);
+            }
+            return Ok(());
+        }
         let r = if map.contains_key(f::FRAME) {
             self.frame(&map, arrival)?
+        } else if records::is_record(&map) {
+            self.observation(&records::to_dictionary(&map), None, arrival)?
         } else if map.contains_key(f::HEX) {
             self.observation(&map, None, arrival)?
         } else {

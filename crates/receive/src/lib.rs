@@ -61,6 +61,7 @@ pub mod jsonl;
 pub mod observation;
 pub mod reader;
 pub mod received;
+pub mod records;
 pub mod sbs;
 #[cfg(test)]
 mod testutil;

@@ -118,6 +118,66 @@ fn full_flight_jsonl_reads_every_frame() {
     assert!(items.windows(2).all(|w| w[0].time_utc <= w[1].time_utc + 1.0));
 }
 
+fn gunzip(path: &std::path::Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_end(&mut bytes)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn opensky_trajectories_read_as_observations_in_both_pandas_orients() {
+    // (file, rows): "records" orient (an array of objects) and "columns" orient.
+    for (file, rows) in [
+        ("traffic_samples/switzerland.json.gz", 139_098),
+        ("traffic_samples/rega_zh.json.gz", 339),
+        ("traffic_samples/noisy_takeoff.json.gz", 730),
+        ("traffic_samples/noisy_spoofing.json.gz", 8_681),
+    ] {
+        let Some(path) = testdata(file) else { return };
+        let bytes = gunzip(&path);
+        assert_eq!(detect(&bytes), Some(Format::Jsonl), "{file}");
+        let mut r = JsonlReader::new(ReaderConfig::default());
+        let (items, errors) = read_file(&mut r, &bytes);
+        assert!(errors.is_empty(), "{file}: {:?}", &errors[..errors.len().min(5)]);
+        assert_eq!(items.len(), rows, "{file}");
+        assert_eq!(r.stats().observations as usize, rows, "{file}");
+        assert!(
+            items.iter().all(|i| i.time_utc > 1.5e9 && i.time_utc < 1.8e9),
+            "{file}: milliseconds"
+        );
+    }
+    // The first state of REGA1, field by field (values from the file).
+    let Some(path) = testdata("traffic_samples/rega_zh.json.gz") else {
+        return;
+    };
+    let (items, _) = read_file(&mut JsonlReader::new(ReaderConfig::default()), &gunzip(&path));
+    let o = items[0].what.observation().unwrap();
+    assert_eq!(items[0].time_utc, 1_558_732_719.0);
+    assert_eq!(o.hex.to_string(), "4b43ac");
+    assert_eq!(o.flight.as_deref(), Some("REGA1"));
+    assert_eq!(
+        (o.alt_baro, o.alt_geom, o.baro_rate),
+        (Some(1950), Some(2175), Some(768))
+    );
+    assert_eq!((o.lat, o.lon), (Some(47.3665008545), Some(8.5006713867)));
+    assert_eq!((o.on_ground, o.squawk), (Some(false), Some(0o7100)));
+    // Columns orient: row 0 of noisy_takeoff is on the ground at 1,525 ft; row 3 has no
+    // altitude (null).
+    let Some(path) = testdata("traffic_samples/noisy_takeoff.json.gz") else {
+        return;
+    };
+    let (items, _) = read_file(&mut JsonlReader::new(ReaderConfig::default()), &gunzip(&path));
+    let o = items[0].what.observation().unwrap();
+    assert_eq!(
+        (o.on_ground, o.alt_baro, o.flight.as_deref()),
+        (Some(true), Some(1525), Some("AFR181L"))
+    );
+    assert_eq!(items[3].what.observation().unwrap().alt_baro, None);
+}
+
 #[test]
 fn pymodes_csv_files_read_as_frames() {
     for (file, rows) in [

@@ -11,7 +11,7 @@ use picket_world::geo::{LatLon, LocalFrame};
 
 use crate::geo::{along_track_m, cross_track_m, norm180, norm360, FT, G, KT, NM};
 use crate::perf::Performance;
-use crate::scenario::{AircraftSpec, Atmosphere, End, Offset, Phase, RunwayRef, TurnDirection};
+use crate::scenario::{AircraftSpec, Atmosphere, End, Offset, Phase, RunwayRef, Ship, TurnDirection};
 
 /// The kinematic state of one aircraft.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -163,6 +163,25 @@ enum Active {
         joined: bool,
         converting: bool,
     },
+    ShipRecovery {
+        stage: RecoveryStage,
+        /// Pressure altitude of the deck, feet.
+        deck: f64,
+    },
+    ShipLaunch {
+        airborne: bool,
+        deck: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RecoveryStage {
+    /// To the start of the final approach, astern of the ship.
+    Marshal,
+    /// The final approach to the moving deck.
+    Final,
+    /// Arrested, on the deck.
+    Deck,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,6 +300,22 @@ impl Flight {
                         alt_ft: e,
                         gs_kt: 0.0,
                         track: spec.initial.map_or(0.0, |i| i.track),
+                        vrate_fpm: 0.0,
+                        bank_deg: 0.0,
+                        turn_rate: 0.0,
+                        on_ground: true,
+                    },
+                    e,
+                )
+            }
+            (Some(Phase::ShipLaunch { ship, .. }), _) => {
+                let e = elev_baro(atm, ship.deck_ft);
+                (
+                    Kin {
+                        pos: ship.position(spec.start_s),
+                        alt_ft: e,
+                        gs_kt: ship.speed_kt,
+                        track: ship.course,
                         vrate_fpm: 0.0,
                         bank_deg: 0.0,
                         turn_rate: 0.0,
@@ -464,6 +499,14 @@ impl Flight {
             Phase::Intercept { .. } => Active::Intercept {
                 joined: false,
                 converting: false,
+            },
+            Phase::ShipRecovery { ship, .. } => Active::ShipRecovery {
+                stage: RecoveryStage::Marshal,
+                deck: elev_baro(atm, ship.deck_ft),
+            },
+            Phase::ShipLaunch { ship, .. } => Active::ShipLaunch {
+                airborne: !k.on_ground,
+                deck: elev_baro(atm, ship.deck_ft),
             },
         }
     }
@@ -682,6 +725,31 @@ impl Flight {
                     _ => None,
                 }
             }
+            (Active::ShipRecovery { stage, deck }, Phase::ShipRecovery { ship, end }) => {
+                let deck = *deck;
+                self.ground_elev = deck;
+                if *stage == RecoveryStage::Deck && self.ended(*end, t) {
+                    None
+                } else {
+                    Some(ship_recovery(&k, perf, ship, stage, deck, t))
+                }
+            }
+            (Active::ShipLaunch { airborne, deck }, Phase::ShipLaunch { ship, end }) => {
+                let deck = *deck;
+                self.ground_elev = deck;
+                if k.on_ground && *end != End::Never && !self.ended(*end, t) {
+                    // Waiting on the deck, carried by the ship.
+                    Some(Cmd {
+                        track: ship.course,
+                        speed_kt: ship.speed_kt,
+                        vertical: Vertical::Ground(deck),
+                        bank_deg: None,
+                        ground_accel: Some(5.0),
+                    })
+                } else {
+                    ship_launch(&k, perf, ship, airborne, deck)
+                }
+            }
             _ => None,
         };
         if cmd.is_some() {
@@ -689,6 +757,109 @@ impl Flight {
         }
         cmd
     }
+}
+
+/// Glide path to a ship's deck, degrees (carrier approaches fly 3.5).
+const SHIP_GLIDE_DEG: f64 = 3.5;
+/// Start of the final approach astern of the ship, nautical miles.
+const SHIP_FINAL_NM: f64 = 6.0;
+/// Height of the final approach's start above the deck, feet.
+const SHIP_FINAL_FT: f64 = 1_200.0;
+/// Approach ground speed to the deck, knots.
+const SHIP_APPROACH_KT: f64 = 135.0;
+/// Distance from the ship's reference point at which the hook catches, metres.
+const SHIP_TRAP_M: f64 = 100.0;
+
+fn ship_recovery(
+    k: &Kin,
+    perf: &Performance,
+    ship: &Ship,
+    stage: &mut RecoveryStage,
+    deck: f64,
+    t: f64,
+) -> Cmd {
+    let s = ship.position(t);
+    if *stage == RecoveryStage::Marshal {
+        let start = s.destination(ship.course + 180.0, SHIP_FINAL_NM * NM);
+        if k.pos.distance_m(start) > NM {
+            return Cmd {
+                track: k.pos.bearing_to(start),
+                speed_kt: perf.schedule_kt(k.alt_ft).min(250.0),
+                vertical: Vertical::Alt {
+                    target: deck + SHIP_FINAL_FT,
+                    climb: perf.climb_fpm,
+                    descent: perf.descent_fpm,
+                    ff: 0.0,
+                },
+                bank_deg: None,
+                ground_accel: None,
+            };
+        }
+        *stage = RecoveryStage::Final;
+    }
+    if *stage == RecoveryStage::Final && k.pos.distance_m(s) <= SHIP_TRAP_M {
+        *stage = RecoveryStage::Deck;
+    }
+    if *stage == RecoveryStage::Deck {
+        // Arrested: from approach speed to the ship's in about two seconds, then carried.
+        return Cmd {
+            track: ship.course,
+            speed_kt: ship.speed_kt,
+            vertical: Vertical::Ground(deck),
+            bank_deg: None,
+            ground_accel: Some(60.0),
+        };
+    }
+    let dist = k.pos.distance_m(s);
+    // Lead the ship: aim where it will be on arrival.
+    let closure = (k.gs_kt - ship.speed_kt).max(30.0);
+    let aim = ship.position(t + dist / (closure * KT));
+    let slope = SHIP_GLIDE_DEG.to_radians().tan();
+    let glide = deck + dist * slope / FT;
+    Cmd {
+        track: k.pos.bearing_to(aim),
+        speed_kt: SHIP_APPROACH_KT,
+        vertical: Vertical::Alt {
+            target: glide.min(deck + SHIP_FINAL_FT),
+            climb: perf.climb_fpm,
+            descent: 2_000.0,
+            ff: -closure * KT / FT * 60.0 * slope,
+        },
+        bank_deg: None,
+        ground_accel: None,
+    }
+}
+
+fn ship_launch(k: &Kin, perf: &Performance, ship: &Ship, airborne: &mut bool, deck: f64) -> Option<Cmd> {
+    if !*airborne {
+        if k.gs_kt >= perf.vr_kt {
+            *airborne = true;
+        } else {
+            // The catapult: to flying speed in about two seconds along the ship's course.
+            return Some(Cmd {
+                track: ship.course,
+                speed_kt: perf.vr_kt + 20.0,
+                vertical: Vertical::Ground(deck),
+                bank_deg: None,
+                ground_accel: Some(60.0),
+            });
+        }
+    }
+    if k.alt_ft >= deck + 1500.0 {
+        return None;
+    }
+    Some(Cmd {
+        track: ship.course,
+        speed_kt: perf.schedule_kt(k.alt_ft).max(perf.vr_kt + 20.0),
+        vertical: Vertical::Alt {
+            target: deck + 1600.0,
+            climb: perf.climb_fpm,
+            descent: perf.descent_fpm,
+            ff: perf.climb_fpm,
+        },
+        bank_deg: None,
+        ground_accel: None,
+    })
 }
 
 fn takeoff(k: &Kin, perf: &Performance, rw: &RunwayRef, stage: &mut TakeoffStage, elev: f64) -> Option<Cmd> {

@@ -15,7 +15,7 @@ use toml::Spanned;
 use crate::perf::{Category, PerfClass, Performance};
 use crate::scenario::{
     emergency_from_name, AircraftSpec, Atmosphere, BackgroundSpec, ClockSpec, End, InitialState, Offset,
-    Phase, ReceiverSpec, RunwayRef, Scenario, Transponder, TransponderState, TurnDirection, Window,
+    Phase, ReceiverSpec, RunwayRef, Scenario, Ship, Transponder, TransponderState, TurnDirection, Window,
 };
 use crate::time::{parse_duration, parse_rfc3339, parse_scenario_time, UnixNanos};
 
@@ -283,6 +283,14 @@ const PHASE_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("approach", &["airport", "runway"]),
+    (
+        "ship_recovery",
+        &["lat", "lon", "heading", "speed_kt", "alt_ft", "duration", "until"],
+    ),
+    (
+        "ship_launch",
+        &["lat", "lon", "heading", "speed_kt", "alt_ft", "duration", "until"],
+    ),
     ("taxi", &["path", "speed_kt"]),
     ("park", &["lat", "lon", "duration", "until"]),
     (
@@ -582,6 +590,14 @@ fn phase(
             offset: offset(p)?,
             end: end_of(&p.duration, &p.until, start)?,
         },
+        "ship_recovery" => Phase::ShipRecovery {
+            ship: ship(p, &table)?,
+            end: end_of(&p.duration, &p.until, start)?,
+        },
+        "ship_launch" => Phase::ShipLaunch {
+            ship: ship(p, &table)?,
+            end: end_of(&p.duration, &p.until, start)?,
+        },
         "intercept" => Phase::Intercept {
             target: lookup(req(p.target.as_ref(), &table, "target")?)?,
             offset: offset(p)?,
@@ -592,6 +608,17 @@ fn phase(
     };
     out.push(phase);
     Ok(())
+}
+
+/// A ship phase's ship: `lat`/`lon` at the scenario's start, `heading` (its course),
+/// `speed_kt` (default 20) and `alt_ft` (the deck's height above the sea, default 60).
+fn ship(p: &FilePhase, table: &Range<usize>) -> Result<Ship, Bad> {
+    Ok(Ship {
+        at_start: req(lat_lon(&p.lat, &p.lon, table)?, table, "lat` and `lon")?,
+        course: req(num(&p.heading, 0.0, 360.0, "`heading`")?, table, "heading")?,
+        speed_kt: num(&p.speed_kt, 0.0, 40.0, "`speed_kt`")?.unwrap_or(20.0),
+        deck_ft: num(&p.alt_ft, 0.0, 200.0, "`alt_ft`")?.unwrap_or(60.0),
+    })
 }
 
 fn parse_hex(s: &S<String>) -> Result<u32, Bad> {
@@ -719,7 +746,7 @@ fn aircraft(
     let position = lat_lon(&a.lat, &a.lon, &table)?;
     let placed_by_phase = matches!(
         phases.first(),
-        Some(Phase::Takeoff { .. }) | Some(Phase::Park { at: Some(_), .. })
+        Some(Phase::Takeoff { .. }) | Some(Phase::Park { at: Some(_), .. }) | Some(Phase::ShipLaunch { .. })
     );
     let initial = match position {
         Some(position) => {

@@ -124,7 +124,7 @@ impl Performance {
             "MD83", "T154", "T204", "SU95",
         ];
         const TURBOPROP: &[&str] = &[
-            "AT72", "AT76", "AT45", "DH8A", "DH8B", "DH8C", "DH8D", "SF34", "B190", "C208",
+            "AT72", "AT76", "AT45", "DH8A", "DH8B", "DH8C", "DH8D", "SF34", "B190", "C208", "C2",
         ];
         let d = designator.trim().to_ascii_uppercase();
         let d = d.as_str();

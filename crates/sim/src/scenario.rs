@@ -322,6 +322,22 @@ pub enum Phase {
         /// When the phase ends.
         end: End,
     },
+    /// Approach a ship from astern, touch down on its deck and be arrested (a carrier
+    /// recovery), then stay on the deck, moving with the ship, until the phase ends.
+    ShipRecovery {
+        /// The ship.
+        ship: Ship,
+        /// When the stay on deck ends.
+        end: End,
+    },
+    /// Wait on a ship's deck (moving with it) until the phase's end, if it has one, then a
+    /// catapult launch and a climb away to 1,500 ft above the sea.
+    ShipLaunch {
+        /// The ship.
+        ship: Ship,
+        /// When the catapult fires (`End::Never`: at once).
+        end: End,
+    },
     /// Steer to join another aircraft at an offset, then fly in formation with it.
     Intercept {
         /// Index of the target in the scenario's aircraft list.
@@ -350,7 +366,30 @@ impl Phase {
             Phase::Park { .. } => "park",
             Phase::Formation { .. } => "formation",
             Phase::Intercept { .. } => "intercept",
+            Phase::ShipRecovery { .. } => "ship_recovery",
+            Phase::ShipLaunch { .. } => "ship_launch",
         }
+    }
+}
+
+/// A ship steaming on a constant course and speed: an aircraft carrier's moving runway.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ship {
+    /// Position at the scenario's start.
+    pub at_start: LatLon,
+    /// Course over ground, degrees true.
+    pub course: f64,
+    /// Speed over ground, knots.
+    pub speed_kt: f64,
+    /// Height of the deck above the sea, feet.
+    pub deck_ft: f64,
+}
+
+impl Ship {
+    /// Position `t_s` seconds after the scenario's start (a great circle at constant speed).
+    pub fn position(&self, t_s: f64) -> LatLon {
+        self.at_start
+            .destination(self.course, self.speed_kt * crate::geo::KT * t_s)
     }
 }
 

@@ -30,7 +30,7 @@ fn show(events: &[TruthEvent]) -> String {
 fn builtins_parse_and_list() {
     let l = list();
     let names: Vec<&str> = l.iter().map(|i| i.name.as_str()).collect();
-    assert_eq!(names, ["caracas", "orchila", "arctic", "arctic_mlat"]);
+    assert_eq!(names, ["caracas", "orchila", "arctic", "arctic_mlat", "carrier"]);
     for info in &l {
         assert!(info.aircraft >= 1 && !info.description.is_empty());
         assert!(!info.to_string().is_empty());

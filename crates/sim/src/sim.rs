@@ -165,6 +165,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("orchila", include_str!("../scenarios/orchila.toml")),
     ("arctic", include_str!("../scenarios/arctic.toml")),
     ("arctic_mlat", include_str!("../scenarios/arctic_mlat.toml")),
+    ("carrier", include_str!("../scenarios/carrier.toml")),
 ];
 
 impl Scenario {

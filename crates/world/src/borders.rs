@@ -90,6 +90,20 @@ pub fn country_containing(p: LatLon) -> Option<&'static Country> {
     countries().iter().find(|c| c.shape.contains(p))
 }
 
+/// True when `p` is over the sea: a valid position on no country's land. At 1:110m this is
+/// right more than a few kilometres off the coast; small islands are missing (over them it
+/// says sea), and so is Antarctica.
+///
+/// ```
+/// use picket_world::borders::over_sea;
+/// use picket_world::geo::LatLon;
+/// assert!(over_sea(LatLon::new(17.0, -66.0))); // Caribbean Sea
+/// assert!(!over_sea(LatLon::new(47.4, 8.6))); // Zurich
+/// ```
+pub fn over_sea(p: LatLon) -> bool {
+    p.is_valid() && country_containing(p).is_none()
+}
+
 /// ISO 3166-1 alpha-2 code of the country at (`lat`, `lon`); `None` over the sea.
 pub fn country_at(lat: f64, lon: f64) -> Option<&'static str> {
     country_containing(LatLon::new(lat, lon)).map(|c| c.code)

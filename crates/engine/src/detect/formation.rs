@@ -86,6 +86,7 @@ impl Snap {
             alt_baro: Some(self.alt),
             gs: Some(self.gs as f32),
             note,
+            position_source: None,
         }
     }
 }

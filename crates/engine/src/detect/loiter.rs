@@ -565,6 +565,7 @@ fn evidence(key: TrackKey, f: Fix, note: &'static str) -> Evidence {
         alt_baro: f.alt_baro,
         gs: Some(f.gs as f32),
         note,
+        position_source: None,
     }
 }
 

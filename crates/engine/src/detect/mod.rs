@@ -156,6 +156,10 @@ pub struct DetectorStats {
     pub pairs_compared: u64,
     /// Events emitted.
     pub events: u64,
+    /// On-ground flags found to be noise and ignored: a flag that flipped back before speed
+    /// or height confirmed the change, or a ground flag while the altitude said the
+    /// aircraft was well above the field (docs/detectors.md).
+    pub ground_flag_noise: u64,
     /// Aircraft with detector state.
     pub aircraft: usize,
     /// Parked records (on the ground at an airport, not heard any more).
@@ -315,7 +319,8 @@ impl Detectors {
         if changed.contains(Field::Position) {
             st.zone.on_position(p, zones, a, out);
         }
-        st.movement.on_update(p, a, out);
+        st.movement
+            .on_update(p, a, &mut self.stats.ground_flag_noise, out);
         self.stats.events += (out.len() - n) as u64;
     }
 
@@ -335,6 +340,20 @@ impl Detectors {
                 self.parked.insert(a.key, st.movement);
             } else {
                 st.movement.on_retired(now, out);
+            }
+        }
+        self.stats.events += (out.len() - n) as u64;
+    }
+
+    /// The recorded input ended at data time `now` (call after the last [`Detectors::on_tick`]):
+    /// every aircraft still airborne and last heard low at a field, or at a landing site,
+    /// is concluded as landed there, with the detail saying the input ended
+    /// (`MovementBasis::InputEnd`). A live feed never calls this.
+    pub fn finish(&mut self, now: f64, tracker: &Tracker, out: &mut Vec<Event>) {
+        let n = out.len();
+        for a in tracker.aircraft() {
+            if let Some(st) = self.per.get_mut(&a.key) {
+                st.movement.on_finish(&self.params, a, now, out);
             }
         }
         self.stats.events += (out.len() - n) as u64;

@@ -18,12 +18,12 @@ use picket_world::geo::LatLon;
 use serde_json::{Map, Value};
 
 use super::{
-    AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, LoiterShape, MovementBasis, NewAddress,
-    Phase, Place, SCHEMA_VERSION,
+    AircraftSummary, Alert, Confidence, Detail, Event, Evidence, Link, LoiterShape, MovementBasis,
+    NewAddress, Phase, Place, Site, SCHEMA_VERSION,
 };
-use crate::incident::{Entry, Incident};
 use crate::enrich::{Class, Layer};
-use crate::track::TrackKey;
+use crate::incident::{Entry, Incident};
+use crate::track::{PositionSource, TrackKey};
 
 /// Why an event or alert could not be read: the field (a path such as
 /// `detail.links[0].onset`, empty for the whole text) and what is wrong with it.
@@ -198,7 +198,9 @@ fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
                         .collect::<Result<_, _>>()?,
                 };
                 let place = match (e.opt_str("zone")?, e.opt_str("airport")?) {
-                    (Some(_), Some(_)) => return Err(err(e.path("airport"), "a zone or an airport, not both")),
+                    (Some(_), Some(_)) => {
+                        return Err(err(e.path("airport"), "a zone or an airport, not both"))
+                    }
                     (Some(id), None) => Some(Place::Zone {
                         id: id.to_owned(),
                         name: String::new(),
@@ -295,6 +297,9 @@ fn basis_from_name(s: &str) -> Option<MovementBasis> {
         MovementBasis::OnGround,
         MovementBasis::LowAndSlow,
         MovementBasis::LostLow,
+        MovementBasis::TrackStart,
+        MovementBasis::InputEnd,
+        MovementBasis::TouchAndGo,
     ]
     .into_iter()
     .find(|b| b.as_str() == s)
@@ -563,7 +568,27 @@ fn evidence(o: &Obj<'_>) -> Result<Evidence, ParseError> {
         alt_baro: o.opt_int(fields::ALT_BARO)?,
         gs: o.opt_f64(fields::GS)?.map(|x| x as f32),
         note,
+        position_source: match o.opt_str("position_source")? {
+            None => None,
+            Some(s) => Some(
+                position_source_from_name(s)
+                    .ok_or_else(|| err(o.path("position_source"), format!("unknown value {s:?}")))?,
+            ),
+        },
     })
+}
+
+/// A position source from its JSON name (`mlat`, `tisb`, `adsr`, `other`, `adsb`).
+fn position_source_from_name(s: &str) -> Option<PositionSource> {
+    [
+        PositionSource::Mlat,
+        PositionSource::Tisb,
+        PositionSource::Adsr,
+        PositionSource::Other,
+        PositionSource::Adsb,
+    ]
+    .into_iter()
+    .find(|p| p.name() == s)
 }
 
 /// The detail object of an event of `kind` (the kind says which fields it has).
@@ -577,6 +602,24 @@ fn detail(kind: EventKind, d: &Obj<'_>) -> Result<Detail, ParseError> {
             runway: match d.opt_str("runway")? {
                 None => None,
                 Some(s) => Some(intern(s).ok_or_else(|| err(d.path("runway"), TOO_MANY))?),
+            },
+            site: match d.opt_str("site")? {
+                None => None,
+                Some(name) => {
+                    let sea = match name {
+                        "sea" => true,
+                        "place" => false,
+                        _ => return Err(err(d.path("site"), format!("not a site: {name:?}"))),
+                    };
+                    let (lat, lon) = (d.f64(fields::LAT)?, d.f64(fields::LON)?);
+                    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                        return Err(err(d.path(fields::LAT), "not a position"));
+                    }
+                    Some(Site {
+                        position: LatLon::new(lat, lon),
+                        sea,
+                    })
+                }
             },
         },
         EventKind::Dwell => Detail::Dwell {
@@ -688,6 +731,7 @@ mod tests {
                     Detail::Movement {
                         basis: MovementBasis::OnGround,
                         runway: Some("10"),
+                        site: None,
                     }
                 }
                 EventKind::Landing => {
@@ -696,6 +740,7 @@ mod tests {
                     Detail::Movement {
                         basis: MovementBasis::LostLow,
                         runway: None,
+                        site: None,
                     }
                 }
                 EventKind::Dwell => {
@@ -782,12 +827,36 @@ mod tests {
                     alt_baro: (i % 3 != 0).then_some(30_000 - 25 * i as i32),
                     gs: (i % 3 != 1).then_some(480.5),
                     note: if i == 0 { "" } else { "in formation" },
+                    position_source: (i % 2 == 0 && i % 4 != 0).then_some(PositionSource::Mlat),
                 });
             }
             out.push(e);
         }
         // An event with no detail at all.
         out.push(Event::new(EventKind::Emergency, key(1), 0.0, 0.0));
+        // Movements away from airports: at a place, and a possible ship at sea.
+        for (sea, basis) in [
+            (false, MovementBasis::TrackStart),
+            (true, MovementBasis::TouchAndGo),
+        ] {
+            let mut e = Event::new(EventKind::Landing, key(2), 10.0, 20.0);
+            e.detail = Detail::Movement {
+                basis,
+                runway: None,
+                site: Some(Site {
+                    position: LatLon::new(12.5, -66.25),
+                    sea,
+                }),
+            };
+            out.push(e);
+        }
+        let mut e = Event::new(EventKind::Takeoff, key(3), 10.0, 20.0);
+        e.detail = Detail::Movement {
+            basis: MovementBasis::InputEnd,
+            runway: None,
+            site: None,
+        };
+        out.push(e);
         out
     }
 
@@ -834,7 +903,7 @@ mod tests {
                 matched_by: vec!["callsign", "type"],
             }),
             // Every other alert tells an incident, as rules delivering incidents write it.
-            incident: (e.id % 2 == 0).then(|| {
+            incident: e.id.is_multiple_of(2).then(|| {
                 Box::new(Incident {
                     id: e.id,
                     phase: e.phase,
@@ -867,7 +936,7 @@ mod tests {
                         time: e.time,
                         place: None,
                     }],
-                    merged_into: (e.id % 4 == 0).then_some(7),
+                    merged_into: e.id.is_multiple_of(4).then_some(7),
                 })
             }),
             event: e,

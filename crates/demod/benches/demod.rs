@@ -1,0 +1,120 @@
+//! Samples per second of the demodulator on one core (docs/BENCHMARKS.md).
+//!
+//! `cargo bench -p picket-demod --bench demod -- FILE [FORMAT]` demodulates a recording
+//! (FORMAT as `picket decode --format`, default `iq-u8`, 2.4 MS/s); without a file it
+//! renders 10 s of the simulator's dense traffic first (outside the timed loop).
+//! `PICKET_BENCH_ONCE=1` runs one pass of the vectorised kernel, for callgrind.
+
+use picket_demod::{DemodConfig, Demodulator, IqSpec, Kernel};
+use picket_receive::Reader;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let spec: IqSpec = args
+        .get(1)
+        .map_or("iq-u8", String::as_str)
+        .parse()
+        .expect("an IQ format");
+    let bytes = match args.first() {
+        Some(path) => std::fs::read(path).expect("the recording reads"),
+        None => render(spec),
+    };
+    let samples = bytes.len() / spec.sample.bytes_per_sample();
+    // PICKET_BENCH_ONCE=1: one pass of the vector kernel (for callgrind).
+    let once = std::env::var_os("PICKET_BENCH_ONCE").is_some();
+    let kernels: &[Kernel] = if once {
+        &[Kernel::Vector]
+    } else {
+        &[Kernel::Vector, Kernel::Scalar]
+    };
+    for &kernel in kernels {
+        let mut best = f64::MAX;
+        let mut frames = 0;
+        for _ in 0..if once { 1 } else { 5 } {
+            let mut config = DemodConfig::new(spec);
+            config.kernel = kernel;
+            let mut d = Demodulator::new(config);
+            let (t, cpu0) = (Instant::now(), cpu_seconds());
+            for chunk in bytes.chunks(1 << 20) {
+                d.feed(chunk);
+                while d.next().is_some() {}
+            }
+            d.finish();
+            while d.next().is_some() {}
+            // CPU time of the process when /proc gives it (the machine may be shared),
+            // else the wall clock.
+            let spent = match (cpu0, cpu_seconds()) {
+                (Some(a), Some(b)) => b - a,
+                _ => t.elapsed().as_secs_f64(),
+            };
+            best = best.min(spent);
+            frames = d.demod_stats().frames;
+        }
+        println!(
+            "{kernel:?}: {samples} samples, {frames} frames, {:.3} s CPU, {:.1} M samples/s per core",
+            best,
+            samples as f64 / best / 1e6
+        );
+    }
+}
+
+/// User + system CPU seconds of this process (Linux: /proc/self/stat, 100 ticks a second).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+fn render(spec: IqSpec) -> Vec<u8> {
+    use picket_sim::{IqFormat, IqOptions, IqStream, Scenario, Simulation, Window};
+    let s = Scenario::from_toml(
+        r#"
+name = "dense"
+start = "2024-06-14T18:00:00Z"
+duration = "2h"
+seed = 77
+[background]
+flights = 500
+lat = 40.6
+lon = -72.8
+radius_nm = 120
+overflight_share = 1.0
+[[receiver]]
+name = "rx"
+lat = 40.6
+lon = -72.8
+range_nm = 250
+loss_near = 0.0
+loss_at_range = 0.0
+"#,
+        "dense",
+    )
+    .expect("the scenario parses");
+    let sim = Simulation::new(
+        &s,
+        5,
+        Window {
+            from_s: 1800.0,
+            duration_s: Some(10.0),
+        },
+    );
+    let mut iq = IqStream::new(
+        &sim,
+        IqOptions {
+            rate: f64::from(spec.rate_hz),
+            format: IqFormat::U8,
+            snr_db: 20.0,
+            ..IqOptions::default()
+        },
+    );
+    let mut bytes = Vec::new();
+    while iq.fill(&mut bytes, 1 << 16) > 0 {}
+    bytes
+}
