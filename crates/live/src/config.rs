@@ -119,6 +119,8 @@ struct File {
     aircraft_db: Option<OneOrMany>,
     /// How long sinks may take to deliver what is queued at the end.
     drain_timeout: Option<Seconds>,
+    /// History: the store directory (picket-store).
+    store: Option<String>,
     /// One table (`[receiver]`: the position of the one receiver) or an array of live
     /// receivers (`[[receiver]]` with `connect`).
     receiver: Option<Spanned<toml::Value>>,
@@ -343,6 +345,8 @@ pub struct Settings {
     /// Serve the map, the API and the metrics here (beyond loopback only with
     /// `outputs.allow_remote`); the token of state-changing requests is `tokens["http"]`.
     pub http: Option<String>,
+    /// The history store's directory (`--store`, `store`).
+    pub store: Option<PathBuf>,
     /// Multilateration: on, off, or None: on when at least three receivers have positions
     /// and clocks.
     pub mlat: Option<bool>,
@@ -406,6 +410,8 @@ pub struct Overrides {
     pub text: bool,
     /// `--http ADDR`.
     pub http: Option<String>,
+    /// `--store DIR`.
+    pub store: Option<PathBuf>,
     /// `--mlat true|false`.
     pub mlat: Option<bool>,
 }
@@ -854,6 +860,7 @@ impl Settings {
             outputs,
             poll_interval,
             http: flags.http.clone().or(file.http),
+            store: flags.store.clone().or(file.store.as_deref().map(rel)),
             mlat: flags.mlat.or(file.mlat),
             file_receivers,
         })

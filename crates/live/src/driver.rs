@@ -12,8 +12,8 @@
 //! inputs and lets the sinks drain.
 
 use anyhow::{bail, Result};
-use picket_engine::engine::Engine;
-use picket_engine::event::Alert;
+use picket_engine::engine::{Engine, Output};
+use picket_engine::event::{Alert, Event};
 use picket_engine::rules::RuleSet;
 use picket_engine::track::{Field, Ingested};
 use picket_receive::{Observation, ObservationSource, Received, What};
@@ -62,10 +62,29 @@ pub trait EngineObserver: Send + std::fmt::Debug {
     fn on_item(&mut self, item: &Received, ingested: &Ingested);
     /// Alerts, as they go to the sinks.
     fn on_alerts(&mut self, alerts: &[Alert]);
+    /// Every detector event of a step (all phases, those that raised an alert too), with
+    /// the alerts of the same step (which [`EngineObserver::on_alerts`] gets next). Called
+    /// only when there are events.
+    fn on_events(&mut self, _events: &[Event], _alerts: &[Alert]) {}
     /// After a batch (or a quiet wait): the engine at data time `now`.
     fn on_engine(&mut self, engine: &Engine, now: f64);
     /// After rules and zones were reloaded.
     fn on_reload(&mut self, engine: &Engine);
+}
+
+/// Something that records the run from the engine's thread (the history store, which lives
+/// above this crate): it may restore the engine before any input, sees every item with all
+/// the engine produced for it, and is finished after the final tick.
+pub trait RunRecorder: Send + std::fmt::Debug {
+    /// Once, after the engine is built and before any input: opens the record and restores
+    /// the engine (a muted replay of history, say); an error ends the run before it starts.
+    fn start(&mut self, files: &WorldFiles, engine: &mut Engine) -> Result<()>;
+    /// After the engine took `item` (None: a tick without an item, when live feeds are
+    /// silent or at the end): every event, alert, changed and removed aircraft it caused,
+    /// those of the tick just before it included; the engine after it.
+    fn record(&mut self, item: Option<&Received>, out: &Output, engine: &Engine);
+    /// After the final tick (and its [`RunRecorder::record`]): write what is pending.
+    fn finish(&mut self, engine: &Engine, quiet: bool);
 }
 
 /// What the caller wants besides the settings.
@@ -77,6 +96,8 @@ pub struct RunOptions {
     pub text: bool,
     /// Watches the engine (the HTTP server's publisher); called on the engine thread.
     pub observer: Option<Arc<Mutex<dyn EngineObserver>>>,
+    /// Records the run (the history store); called on the engine thread.
+    pub recorder: Option<Arc<Mutex<dyn RunRecorder>>>,
 }
 
 /// Flags the caller sets (from signals) and the run reads.
@@ -189,6 +210,11 @@ fn start_outputs(
     })
 }
 
+/// Locks an observer or recorder (a panic elsewhere does not stop the run).
+fn lock<T: ?Sized>(m: &Arc<Mutex<T>>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Runs `picket run` with these settings until the inputs end or a stop.
 pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -261,6 +287,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     warn_empty_rules(&files, &watch.rules);
     let (db, db_notes) = files.load_db()?;
     let mut pipeline = Pipeline::new(&files, watch, db)?;
+    if let Some(r) = &opts.recorder {
+        lock(r).start(&files, pipeline.engine_mut())?;
+    }
     let sinks = Sinks::start(&settings.sinks, &settings.tokens)?;
     check_sink_names(pipeline.rules(), &sinks)?;
     check_sink_rules(pipeline.rules(), settings)?;
@@ -373,7 +402,12 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
 
     let began = Instant::now();
     let mut counts = Counts::default();
-    let mut alerts: Vec<Alert> = Vec::new();
+    // What the engine produces per step. Without an observer or recorder only its alerts
+    // are filled (the plain `ingest`/`tick` path, no copies of events or keys).
+    let mut out = Output::new();
+    let full = opts.observer.is_some() || opts.recorder.is_some();
+    // Alerts of multilateration's fixes (straight to the sinks; the fixes are not recorded).
+    let mut fix_alerts: Vec<Alert> = Vec::new();
     let mut last_tick = f64::NEG_INFINITY;
     let mut due = next_tick_due(last_tick);
     let mut stopped = false;
@@ -403,10 +437,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             };
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
                 Ok(Some(batch)) => {
-                    let mut observer = opts
-                        .observer
-                        .as_ref()
-                        .map(|o| o.lock().unwrap_or_else(PoisonError::into_inner));
+                    let mut observer = opts.observer.as_ref().map(lock);
+                    let mut recorder = opts.recorder.as_ref().map(lock);
                     engine_counts
                         .items
                         .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
@@ -422,7 +454,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             if let Some(m) = &mlat {
                                 m.publish();
                             }
-                            pipeline.tick(t, &mut alerts);
+                            pipeline.step_tick(t, &mut out, full);
                             last_tick = t;
                             due = next_tick_due(last_tick);
                             engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
@@ -433,12 +465,18 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                                 ingest_fixes(
                                     &mut fix_items,
                                     &mut pipeline,
-                                    &mut alerts,
+                                    &mut fix_alerts,
                                     sbs.as_deref(),
                                     &mut sbs_buf,
                                 );
-                                if !alerts.is_empty() {
-                                    deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+                                if !fix_alerts.is_empty() {
+                                    deliver(
+                                        &mut fix_alerts,
+                                        &pipeline,
+                                        &sinks,
+                                        &mut counts,
+                                        text_out.as_mut(),
+                                    );
                                 }
                             }
                         }
@@ -447,9 +485,12 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             What::ModeAc(_) => counts.mode_ac += 1,
                             What::Observation(_) => counts.observations += 1,
                         }
-                        let ingested = pipeline.ingest(item, &mut alerts);
+                        let ingested = pipeline.step_ingest(item, &mut out, full);
                         if let Some(o) = observer.as_mut() {
                             o.on_item(item, &ingested);
+                        }
+                        if let Some(r) = recorder.as_mut() {
+                            r.record(Some(item), &out, pipeline.engine());
                         }
                         if let Ingested::Updated(u) = ingested {
                             if u.created {
@@ -464,11 +505,21 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                                 }
                             }
                         }
-                        if !alerts.is_empty() {
-                            if let Some(o) = observer.as_mut() {
-                                o.on_alerts(&alerts);
+                        if let Some(o) = observer.as_mut() {
+                            if !out.events.is_empty() {
+                                o.on_events(&out.events, &out.alerts);
                             }
-                            deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+                            if !out.alerts.is_empty() {
+                                o.on_alerts(&out.alerts);
+                            }
+                        }
+                        if full {
+                            out.events.clear();
+                            out.changed.clear();
+                            out.removed.clear();
+                        }
+                        if !out.alerts.is_empty() {
+                            deliver(&mut out.alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
                     }
                     if let Some(o) = observer.as_mut() {
@@ -481,17 +532,25 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     if wall_clock {
                         let now = crate::now_utc().max(counts.last_time);
                         if now >= due {
-                            pipeline.tick(now, &mut alerts);
+                            pipeline.step_tick(now, &mut out, full);
                             last_tick = now;
-                            if let Some(o) = &opts.observer {
-                                o.lock()
-                                    .unwrap_or_else(PoisonError::into_inner)
-                                    .on_alerts(&alerts);
+                            if let Some(r) = &opts.recorder {
+                                lock(r).record(None, &out, pipeline.engine());
                             }
+                            if let Some(o) = &opts.observer {
+                                let mut o = lock(o);
+                                if !out.events.is_empty() {
+                                    o.on_events(&out.events, &out.alerts);
+                                }
+                                o.on_alerts(&out.alerts);
+                            }
+                            out.events.clear();
+                            out.changed.clear();
+                            out.removed.clear();
                             due = next_tick_due(last_tick);
                             engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
                             engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
-                            deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+                            deliver(&mut out.alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
                     }
                     if let Some(o) = &opts.observer {
@@ -513,15 +572,28 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         ingest_fixes(
             &mut fix_items,
             &mut pipeline,
-            &mut alerts,
+            &mut fix_alerts,
             sbs.as_deref(),
             &mut sbs_buf,
         );
-        deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+        deliver(&mut fix_alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
     }
     if counts.first_time.is_some() {
-        pipeline.tick(counts.last_time, &mut alerts);
-        deliver(&mut alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+        pipeline.step_tick(counts.last_time, &mut out, full);
+        if let Some(r) = &opts.recorder {
+            lock(r).record(None, &out, pipeline.engine());
+        }
+        if let Some(o) = &opts.observer {
+            let mut o = lock(o);
+            if !out.events.is_empty() {
+                o.on_events(&out.events, &out.alerts);
+            }
+            o.on_alerts(&out.alerts);
+        }
+        deliver(&mut out.alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+    }
+    if let Some(r) = &opts.recorder {
+        lock(r).finish(pipeline.engine(), opts.quiet);
     }
     control.stop.store(true, Ordering::Relaxed);
     drop(rx);

@@ -2,7 +2,7 @@
 //! files (errors with file and line), ingesting items, ticking data time, reloading.
 
 use anyhow::{anyhow, bail, Context, Result};
-use picket_engine::engine::{Engine, EngineConfig};
+use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_engine::enrich::AircraftDb;
 use picket_engine::event::Alert;
 use picket_engine::rules::RuleSet;
@@ -167,6 +167,25 @@ impl Pipeline {
         self.engine.tick(now, alerts);
     }
 
+    /// Takes one item into `out`: with `full`, every event, alert and aircraft key
+    /// ([`Engine::ingest_into`]); without, the alerts only (the cheaper [`Engine::ingest`]).
+    pub fn step_ingest(&mut self, r: &Received, out: &mut Output, full: bool) -> Ingested {
+        if full {
+            self.engine.ingest_into(r, out)
+        } else {
+            self.engine.ingest(r, &mut out.alerts)
+        }
+    }
+
+    /// Advances data time into `out`, as [`Pipeline::step_ingest`] takes an item.
+    pub fn step_tick(&mut self, now: f64, out: &mut Output, full: bool) {
+        if full {
+            self.engine.tick_into(now, out);
+        } else {
+            self.engine.tick(now, &mut out.alerts);
+        }
+    }
+
     /// Replaces rules and zones; on an error nothing changes.
     pub fn reload(&mut self, watch: Watch) -> Result<()> {
         self.engine
@@ -192,8 +211,13 @@ impl Pipeline {
         }
     }
 
-    /// The engine (to look at its aircraft).
+    /// The engine (to look at its aircraft; the history store reads states from it).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The engine, to restore it from history before the run.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
     }
 }

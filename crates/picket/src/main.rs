@@ -3,8 +3,12 @@
 mod decode;
 mod demo;
 mod demo_driver;
+mod history;
 mod http;
+mod import;
 mod mlat;
+mod query;
+mod replay;
 mod run;
 mod simulate;
 mod track;
@@ -35,6 +39,12 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Multilateration: positions of replies heard by several receivers' recordings.
     Mlat(mlat::MlatArgs),
+    /// Ask the history store: events, aircraft, tracks, deployments, the sky at a time.
+    Query(Box<query::QueryArgs>),
+    /// Feed stored frames through the engine again: the alerts as JSON lines.
+    Replay(replay::ReplayArgs),
+    /// Import public history (readsb traces, traffic/OpenSky) into a store.
+    Import(import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +56,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Mlat(args) => mlat::run(&args),
+        Command::Query(args) => query::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 use picket_live::config::{Overrides, Settings};
-use picket_live::driver::{self, Control, EngineObserver, RunOptions};
+use picket_live::driver::{self, Control, EngineObserver, RunOptions, RunRecorder};
 use picket_live::input::InputFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,6 +110,10 @@ pub(crate) struct RunArgs {
     /// Time the sinks get at the end to deliver what is queued (default 10s).
     #[arg(long, value_name = "DURATION")]
     drain_timeout: Option<String>,
+    /// Keep history in this store directory (frames, states, events, aircraft); on start,
+    /// restore from it what the detectors need.
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
     /// Multilaterate (`--mlat` or `--mlat true`; `--mlat false` turns it off). Default: on
     /// when at least three receivers with positions send timestamped frames (Beast).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -157,6 +161,7 @@ impl RunArgs {
             http: self.http.clone(),
             poll: self.poll.clone(),
             text: self.text,
+            store: self.store.clone(),
             mlat: self.mlat,
         }
     }
@@ -215,6 +220,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         quiet: args.quiet,
         text: args.text,
         observer,
+        // History (picket-store): restores the engine from the store, then records the run.
+        recorder: crate::history::StoreHook::new(&settings, args.quiet)
+            .map(|h| Arc::new(Mutex::new(h)) as Arc<Mutex<dyn RunRecorder>>),
     };
     driver::run(&settings, &options, &control)?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,375 @@
+//! The rows the store keeps beside the raw frames, and how they are made from the engine's
+//! output: thinned states, event reports, aircraft seen.
+
+use std::collections::HashMap;
+
+use picket_engine::engine::Engine;
+use picket_engine::enrich::Class;
+use picket_engine::event::{class_name, layer_name, write_alert, write_event, Alert, Detail, Event, Place};
+use picket_engine::rules::Enrichment;
+use picket_engine::track::{Aircraft, TrackKey};
+use picket_world::geo::LatLon;
+
+/// One stored aircraft state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRow {
+    /// Address as picket writes it (`~` before a non-ICAO one).
+    pub hex: String,
+    /// Data time of the position (Unix seconds).
+    pub t: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Barometric altitude, ft.
+    pub alt_baro: Option<i32>,
+    /// Ground speed, kt.
+    pub gs: Option<f32>,
+    /// Track over ground, degrees.
+    pub track: Option<f32>,
+    /// Barometric vertical rate, ft/min.
+    pub baro_rate: Option<i32>,
+    /// On the ground.
+    pub on_ground: Option<bool>,
+    /// Callsign.
+    pub flight: Option<String>,
+    /// Mode A code, four octal digits.
+    pub squawk: Option<String>,
+}
+
+/// One stored event report (or any later record kind, named by `record`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// `alert` (an event a rule raised) or `event` (a detector's report); open for
+    /// `incident` and later kinds.
+    pub record: String,
+    /// The event's id (the same for every report of one event).
+    pub event_id: String,
+    /// The kind (`landing`, `dwell`, …).
+    pub kind: String,
+    /// `started`, `updated`, `ended`.
+    pub phase: String,
+    /// The subject aircraft.
+    pub hex: Option<String>,
+    /// When the event began.
+    pub onset: Option<f64>,
+    /// Time of this report.
+    pub t: f64,
+    /// When the event ended.
+    pub ended: Option<f64>,
+    /// For lasting events, when what they measure began (a dwell's `since`).
+    pub since: Option<f64>,
+    /// Airport ident or zone id.
+    pub place: Option<String>,
+    /// Airport or zone name.
+    pub place_name: Option<String>,
+    /// ISO code of the country of the place (the airport's, else the position's).
+    pub place_country: Option<String>,
+    /// Where, degrees (the first located evidence, else the aircraft's position).
+    pub lat: Option<f64>,
+    /// Where, degrees.
+    pub lon: Option<f64>,
+    /// The rule that raised it (alerts).
+    pub rule: Option<String>,
+    /// The whole report in the event schema (docs/events.md).
+    pub json: String,
+}
+
+/// One aircraft seen.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AircraftRow {
+    /// Address.
+    pub hex: String,
+    /// First message (data time).
+    pub first_seen: f64,
+    /// Latest message.
+    pub last_seen: f64,
+    /// Callsign.
+    pub flight: Option<String>,
+    /// Registration.
+    pub registration: Option<String>,
+    /// ICAO type designator.
+    pub type_designator: Option<String>,
+    /// Operator.
+    pub operator: Option<String>,
+    /// Country of the address block (name).
+    pub country: Option<String>,
+    /// Its ISO code.
+    pub country_code: Option<String>,
+    /// `military`, `state`, `civil`, `unknown`.
+    pub class: String,
+    /// The layer that decided the class.
+    pub class_layer: String,
+    /// What the layer saw.
+    pub class_detail: String,
+    /// Military or state.
+    pub military: bool,
+}
+
+fn place_parts(place: &Option<Place>) -> (Option<String>, Option<String>, Option<String>) {
+    match place {
+        Some(Place::Airport { ident, name }) => (
+            Some(ident.clone()),
+            Some(name.clone()),
+            picket_world::airports::airport(ident).map(|a| a.country.to_string()),
+        ),
+        Some(Place::Zone { id, name }) => (Some(id.clone()), Some(name.clone()), None),
+        None => (None, None, None),
+    }
+}
+
+fn event_row(record: &str, e: &Event, rule: Option<&str>, at: Option<(f64, f64)>, json: String) -> EventRow {
+    let (place, place_name, mut place_country) = place_parts(&e.place);
+    let located = e.evidence.iter().find_map(|v| Some((v.lat?, v.lon?))).or(at);
+    if place_country.is_none() {
+        if let Some((lat, lon)) = located {
+            place_country = picket_world::borders::country_at(lat, lon).map(str::to_string);
+        }
+    }
+    EventRow {
+        record: record.to_string(),
+        event_id: format!("{:016x}", e.id),
+        kind: e.kind.as_str().to_string(),
+        phase: e.phase.as_str().to_string(),
+        hex: Some(e.subject.to_string()),
+        onset: Some(e.onset),
+        t: e.time,
+        ended: e.ended,
+        since: match e.detail {
+            Detail::Dwell { since, .. } => Some(since),
+            _ => None,
+        },
+        place,
+        place_name,
+        place_country,
+        lat: located.map(|p| p.0),
+        lon: located.map(|p| p.1),
+        rule: rule.map(str::to_string),
+        json,
+    }
+}
+
+/// The row of an alert (its JSON as `write_alert` writes it).
+pub fn alert_row(a: &Alert) -> EventRow {
+    let mut json = String::new();
+    write_alert(&mut json, a);
+    let at = a.aircraft.lat.zip(a.aircraft.lon);
+    event_row("alert", &a.event, Some(&a.rule), at, json)
+}
+
+/// The row of a detector's event (its JSON as `write_event` writes it).
+pub fn event_only_row(e: &Event) -> EventRow {
+    let mut json = String::new();
+    write_event(&mut json, e);
+    event_row("event", e, None, None, json)
+}
+
+/// The row of an aircraft and its enrichment.
+pub fn aircraft_row(a: &Aircraft, e: &Enrichment) -> AircraftRow {
+    AircraftRow {
+        hex: a.key.to_string(),
+        first_seen: a.first_seen,
+        last_seen: a.last_seen,
+        flight: a
+            .callsign
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .filter(|c| !c.is_empty()),
+        registration: e.registration.as_deref().map(str::to_string),
+        type_designator: e.type_designator.as_deref().map(str::to_string),
+        operator: e.operator.as_deref().map(str::to_string),
+        country: e.country.map(|c| c.name.to_string()),
+        country_code: e.country.map(|c| c.iso2.to_string()),
+        class: class_name(e.classification.class).to_string(),
+        class_layer: layer_name(e.classification.layer).to_string(),
+        class_detail: e.classification.detail.to_string(),
+        military: matches!(e.classification.class, Class::Military | Class::State),
+    }
+}
+
+/// When a new position is worth storing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thinning {
+    /// At least one position every this many seconds.
+    pub every_s: f64,
+    /// A turn: the track changed by at least this many degrees.
+    pub turn_deg: f32,
+    /// A level change: the altitude changed by at least this many feet.
+    pub climb_ft: i32,
+}
+
+impl Default for Thinning {
+    fn default() -> Thinning {
+        Thinning {
+            every_s: 10.0,
+            turn_deg: 5.0,
+            climb_ft: 200,
+        }
+    }
+}
+
+impl Thinning {
+    /// Every position (imports: the files are thinned already).
+    pub const ALL: Thinning = Thinning {
+        every_s: 0.0,
+        turn_deg: 0.0,
+        climb_ft: 0,
+    };
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    t: f64,
+    track: Option<f32>,
+    alt: Option<i32>,
+    on_ground: Option<bool>,
+    squawk: Option<u16>,
+    /// The class sent with the aircraft row, and the last_seen it had.
+    class: Class,
+    sent_seen: f64,
+}
+
+/// Decides which states to keep: a position at least every `every_s`, and at every turn,
+/// level change, ground/air change or squawk change.
+#[derive(Debug, Default)]
+pub struct Thinner {
+    params: Option<Thinning>,
+    kept: HashMap<TrackKey, Kept>,
+}
+
+impl Thinner {
+    /// A thinner with these thresholds.
+    pub fn new(params: Thinning) -> Thinner {
+        Thinner {
+            params: Some(params),
+            kept: HashMap::new(),
+        }
+    }
+
+    /// Looks at every aircraft of the engine: states worth keeping go to `states`, aircraft
+    /// seen for the first time (or whose class changed) to `aircraft`.
+    pub fn collect(&mut self, engine: &Engine, states: &mut Vec<StateRow>, aircraft: &mut Vec<AircraftRow>) {
+        let p = self.params.unwrap_or_default();
+        for (a, e) in engine.enriched() {
+            let Some(pos) = a.position.as_ref() else {
+                continue;
+            };
+            let kept = self.kept.get(&a.key);
+            let squawk = a.squawk.map(|s| s.0);
+            let keep = match kept {
+                None => true,
+                Some(k) => {
+                    pos.time > k.t
+                        && (pos.time - k.t >= p.every_s
+                            || turned(k.track, a.track) >= p.turn_deg
+                            || matches!((k.alt, a.alt_baro), (Some(x), Some(y)) if (x - y).abs() >= p.climb_ft)
+                            || k.on_ground != a.on_ground
+                            || k.squawk != squawk)
+                }
+            };
+            let class = e.classification.class;
+            // The aircraft row on first sight, when its class changes and every minute.
+            let send = kept.is_none_or(|k| k.class != class || a.last_seen - k.sent_seen >= 60.0);
+            let sent_seen = match kept {
+                Some(k) if !send => k.sent_seen,
+                _ => a.last_seen,
+            };
+            if send {
+                aircraft.push(aircraft_row(a, e));
+            }
+            if keep {
+                states.push(state_row(a, pos.lat, pos.lon, pos.time));
+                self.kept.insert(
+                    a.key,
+                    Kept {
+                        t: pos.time,
+                        track: a.track,
+                        alt: a.alt_baro,
+                        on_ground: a.on_ground,
+                        squawk,
+                        class,
+                        sent_seen,
+                    },
+                );
+            } else if let Some(k) = self.kept.get_mut(&a.key) {
+                k.class = class;
+                k.sent_seen = sent_seen;
+            }
+        }
+    }
+
+    /// The aircraft row of every aircraft the engine holds (at the end of a run).
+    pub fn all_aircraft(&self, engine: &Engine, aircraft: &mut Vec<AircraftRow>) {
+        for (a, e) in engine.enriched() {
+            aircraft.push(aircraft_row(a, e));
+        }
+    }
+
+    /// Forgets aircraft not seen since `before` (bounded memory).
+    pub fn prune(&mut self, before: f64) {
+        self.kept.retain(|_, k| k.t >= before);
+    }
+}
+
+fn turned(a: Option<f32>, b: Option<f32>) -> f32 {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let d = (a - b).abs() % 360.0;
+            d.min(360.0 - d)
+        }
+        _ => 0.0,
+    }
+}
+
+fn state_row(a: &Aircraft, lat: f64, lon: f64, t: f64) -> StateRow {
+    StateRow {
+        hex: a.key.to_string(),
+        t,
+        lat,
+        lon,
+        alt_baro: a.alt_baro,
+        gs: a.gs,
+        track: a.track,
+        baro_rate: a.baro_rate,
+        on_ground: a.on_ground,
+        flight: a
+            .callsign
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .filter(|c| !c.is_empty()),
+        squawk: a.squawk.map(|s| format!("{:04o}", s.0)),
+    }
+}
+
+/// The 1-degree grid cell of a position (the states' spatial index).
+pub fn cell(lat: f64, lon: f64) -> i64 {
+    let r = ((lat.floor() + 90.0).clamp(0.0, 179.0)) as i64;
+    let c = ((lon.floor() + 180.0).rem_euclid(360.0)) as i64;
+    r * 360 + c
+}
+
+/// Every cell a box touches.
+pub fn cells_of_box(south: f64, west: f64, north: f64, east: f64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let (r0, r1) = ((south.floor() as i64).max(-90), (north.floor() as i64).min(89));
+    let lons: Vec<i64> = if west <= east {
+        (west.floor() as i64..=east.floor() as i64).collect()
+    } else {
+        (west.floor() as i64..180)
+            .chain(-180..=east.floor() as i64)
+            .collect()
+    };
+    for r in r0..=r1 {
+        for &c in &lons {
+            out.push(cell(r as f64 + 0.5, c as f64 + 0.5));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A position as the world crate's type.
+pub fn latlon(lat: f64, lon: f64) -> LatLon {
+    LatLon { lat, lon }
+}

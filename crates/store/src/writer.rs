@@ -1,0 +1,864 @@
+//! Writing: the [`Recorder`] on the pipeline's side, a writer thread behind a bounded queue.
+//!
+//! The pipeline never waits for the disk. [`Recorder::observe`] gathers items, states and
+//! event rows into a batch and offers it to the queue with `try_send`:
+//! - when the queue is full (the disk cannot keep up), the batch's **raw items and states
+//!   are dropped and counted** (`dropped`, `states_dropped`); its event and aircraft rows
+//!   stay with the recorder and ride on the next batch (up to [`MAX_HELD_ROWS`], beyond
+//!   which they are dropped and counted too): events are rare and worth more than frames;
+//! - when writing fails (disk full, I/O error), the writer rolls the open transaction back,
+//!   records the error (`failed`, [`Counters::error`]) and stops writing: every later batch
+//!   is counted as dropped. The pipeline goes on.
+//!
+//! The writer commits at least every `commit_every` (250 ms by default), so a crash (even
+//! kill -9) loses at most that plus what was queued. Raw items go into blocks that never
+//! span a UTC hour; when an hour is over its blocks are merged into one block, and retention
+//! runs.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use picket_engine::engine::Engine;
+use picket_engine::event::{Alert, Event};
+use picket_receive::Received;
+use rusqlite::{params, Connection};
+
+use crate::codec::{decode_block_into, BlockEncoder};
+use crate::db::{lock, open_write, StorePaths, WriterLock};
+use crate::error::{Error, ErrorKind};
+use crate::rows::{alert_row, cell, event_only_row, AircraftRow, EventRow, StateRow, Thinner, Thinning};
+
+/// Event and aircraft rows the recorder holds back while the queue is full, at most.
+pub const MAX_HELD_ROWS: usize = 100_000;
+
+/// How long each kind of record is kept, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retention {
+    /// Raw items older than this (seconds of data time before the newest) are deleted.
+    pub frames_max_age_s: Option<f64>,
+    /// Oldest raw blocks are deleted while the raw items take more than this many bytes.
+    pub frames_max_bytes: Option<u64>,
+    /// States older than this are deleted.
+    pub states_max_age_s: Option<f64>,
+    /// Event reports older than this are deleted.
+    pub events_max_age_s: Option<f64>,
+    /// Aircraft not seen for this long are deleted.
+    pub aircraft_max_age_s: Option<f64>,
+}
+
+impl Retention {
+    /// Keep everything.
+    pub const KEEP_ALL: Retention = Retention {
+        frames_max_age_s: None,
+        frames_max_bytes: None,
+        states_max_age_s: None,
+        events_max_age_s: None,
+        aircraft_max_age_s: None,
+    };
+}
+
+impl Default for Retention {
+    /// Raw frames 30 days or 20 GB, states 180 days, events and aircraft for ever.
+    fn default() -> Retention {
+        Retention {
+            frames_max_age_s: Some(30.0 * 86_400.0),
+            frames_max_bytes: Some(20_000_000_000),
+            states_max_age_s: Some(180.0 * 86_400.0),
+            events_max_age_s: None,
+            aircraft_max_age_s: None,
+        }
+    }
+}
+
+/// How the store writes.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Retention per kind of record.
+    pub retention: Retention,
+    /// Batches the queue holds (a batch is up to [`BATCH_ITEMS`] items).
+    pub queue_batches: usize,
+    /// The writer commits at least this often.
+    pub commit_every: Duration,
+    /// Deflate level of the blocks written at each commit (1-9).
+    pub level: u32,
+    /// Deflate level of the merged block of a finished hour (levels above 1 cost 6 to 15
+    /// times the CPU for 7 % fewer bytes on busy traffic: docs/BENCHMARKS.md).
+    pub sealed_level: u32,
+    /// When states are kept.
+    pub thinning: Thinning,
+    /// Largest database size in pages of 4 KiB (SQLite `max_page_count`); reaching it is
+    /// a full disk. None: no limit but the disk's.
+    pub max_pages: Option<u64>,
+    /// Wait for the writer instead of dropping when the queue is full: for imports and
+    /// tests, never for a live pipeline.
+    pub lossless: bool,
+    /// States come from the engine's aircraft (thinned); false: only what
+    /// [`Recorder::observe_states`] is given (imports keep the file's positions).
+    pub engine_states: bool,
+    /// Facts about the run written to the store's `meta` table at open (key, value), e.g.
+    /// the receivers' positions a replay needs to build the same engine.
+    pub meta: Vec<(String, String)>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions {
+            retention: Retention::default(),
+            queue_batches: 64,
+            commit_every: Duration::from_millis(250),
+            level: 1,
+            sealed_level: 1,
+            thinning: Thinning::default(),
+            max_pages: None,
+            lossless: false,
+            engine_states: true,
+            meta: Vec::new(),
+        }
+    }
+}
+
+/// Items in one batch, at most.
+pub const BATCH_ITEMS: usize = 8192;
+
+/// What the store counted (shared between the recorder and the writer).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Raw items handed to the recorder.
+    pub accepted: AtomicU64,
+    /// Raw items committed.
+    pub written: AtomicU64,
+    /// Raw items dropped (queue full, or writing stopped).
+    pub dropped: AtomicU64,
+    /// States committed.
+    pub states_written: AtomicU64,
+    /// States dropped.
+    pub states_dropped: AtomicU64,
+    /// Event rows committed.
+    pub events_written: AtomicU64,
+    /// Event and aircraft rows dropped.
+    pub events_dropped: AtomicU64,
+    /// Commits.
+    pub commits: AtomicU64,
+    /// Failed writes (the first one stops writing).
+    pub failed: AtomicU64,
+    /// Compressed bytes of raw blocks written (before merging).
+    pub block_bytes: AtomicU64,
+    /// Hours merged.
+    pub hours_sealed: AtomicU64,
+    /// Writing has stopped after an error.
+    pub stopped: AtomicBool,
+    /// The error that stopped writing.
+    pub error: Mutex<Option<String>>,
+}
+
+/// A copy of the counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Raw items handed to the recorder.
+    pub accepted: u64,
+    /// Raw items committed.
+    pub written: u64,
+    /// Raw items dropped.
+    pub dropped: u64,
+    /// States committed.
+    pub states_written: u64,
+    /// States dropped.
+    pub states_dropped: u64,
+    /// Event rows committed.
+    pub events_written: u64,
+    /// Event and aircraft rows dropped.
+    pub events_dropped: u64,
+    /// Commits.
+    pub commits: u64,
+    /// Failed writes.
+    pub failed: u64,
+    /// Compressed raw bytes written.
+    pub block_bytes: u64,
+    /// Hours merged.
+    pub hours_sealed: u64,
+    /// The error that stopped writing.
+    pub error: Option<String>,
+}
+
+impl Counters {
+    /// The counters now.
+    pub fn report(&self) -> Report {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Report {
+            accepted: g(&self.accepted),
+            written: g(&self.written),
+            dropped: g(&self.dropped),
+            states_written: g(&self.states_written),
+            states_dropped: g(&self.states_dropped),
+            events_written: g(&self.events_written),
+            events_dropped: g(&self.events_dropped),
+            commits: g(&self.commits),
+            failed: g(&self.failed),
+            block_bytes: g(&self.block_bytes),
+            hours_sealed: g(&self.hours_sealed),
+            error: self.error.lock().map(|e| e.clone()).unwrap_or(None),
+        }
+    }
+}
+
+/// What goes through the queue.
+#[derive(Debug, Default)]
+struct Batch {
+    items: Vec<Received>,
+    states: Vec<StateRow>,
+    events: Vec<EventRow>,
+    aircraft: Vec<AircraftRow>,
+    /// Answer when everything before is committed.
+    flush: Option<mpsc::SyncSender<()>>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.states.is_empty() && self.events.is_empty() && self.aircraft.is_empty()
+    }
+}
+
+/// The pipeline's side of the store: cheap to call for every item, never blocks.
+#[derive(Debug)]
+pub struct Recorder {
+    tx: Option<SyncSender<Batch>>,
+    counters: Arc<Counters>,
+    writer: Option<JoinHandle<()>>,
+    pending: Batch,
+    batch_time: f64,
+    thinner: Thinner,
+    next_states: f64,
+    next_prune: f64,
+    last_offer: Instant,
+    lossless: bool,
+    engine_states: bool,
+    _lock: WriterLock,
+}
+
+/// Data seconds a batch gathers before it may be offered to the queue.
+const BATCH_SPAN_S: f64 = 0.25;
+/// Wall time between two offers of batches that are not full.
+const OFFER_EVERY: Duration = Duration::from_millis(50);
+
+impl Recorder {
+    /// Opens (or creates) the store in `dir` for writing and starts the writer thread. A
+    /// second writer of the same store is refused ([`ErrorKind::Locked`]).
+    pub fn open(dir: &std::path::Path, options: StoreOptions) -> Result<Recorder, Error> {
+        let paths = StorePaths::of(dir);
+        let lock = lock(&paths)?;
+        let conn = open_write(&paths)?;
+        if let Some(p) = options.max_pages {
+            conn.pragma_update(None, "max_page_count", p)
+                .map_err(|e| Error::sql(ErrorKind::Open, "max_page_count".into(), e))?;
+        }
+        for (k, v) in &options.meta {
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+            .map_err(|e| Error::sql(ErrorKind::Write, "cannot write meta".into(), e))?;
+        }
+        let counters = Arc::new(Counters::default());
+        let (tx, rx) = mpsc::sync_channel::<Batch>(options.queue_batches.max(1));
+        let c = counters.clone();
+        let thinning = options.thinning;
+        let lossless = options.lossless;
+        let engine_states = options.engine_states;
+        let writer = std::thread::Builder::new()
+            .name("picket-store".into())
+            .spawn(move || Writer::new(conn, c, options).run(rx))
+            .map_err(|e| Error::io(ErrorKind::Open, "cannot start the store's writer".into(), e))?;
+        Ok(Recorder {
+            tx: Some(tx),
+            counters,
+            writer: Some(writer),
+            pending: Batch::default(),
+            batch_time: f64::NAN,
+            thinner: Thinner::new(thinning),
+            next_states: f64::NEG_INFINITY,
+            next_prune: f64::NEG_INFINITY,
+            last_offer: Instant::now(),
+            lossless,
+            engine_states,
+            _lock: lock,
+        })
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
+    }
+
+    /// Takes one item the engine has just ingested (None after the final tick) and the
+    /// alerts it caused; once per data second, the states worth keeping.
+    pub fn observe(&mut self, item: Option<&Received>, alerts: &[Alert], engine: &Engine) {
+        for a in alerts {
+            self.pending.events.push(alert_row(a));
+        }
+        let mut due = !alerts.is_empty() || item.is_none();
+        if let Some(r) = item {
+            self.counters.accepted.fetch_add(1, Ordering::Relaxed);
+            let t = r.time_utc;
+            if self.pending.items.is_empty() {
+                self.batch_time = t;
+            }
+            self.pending.items.push(r.clone());
+            if t >= self.next_states {
+                let mut none = Vec::new();
+                let states = if self.engine_states {
+                    &mut self.pending.states
+                } else {
+                    &mut none
+                };
+                self.thinner.collect(engine, states, &mut self.pending.aircraft);
+                self.next_states = t.floor() + 1.0;
+                if t >= self.next_prune {
+                    self.thinner.prune(t - 3600.0);
+                    self.next_prune = t + 600.0;
+                }
+            }
+            // A batch is offered when full, or when it spans a quarter of a data second and
+            // the last offer is 50 ms of wall time old (the clock is read only then).
+            due |= self.pending.items.len() >= BATCH_ITEMS
+                || ((t - self.batch_time >= BATCH_SPAN_S || t.is_nan())
+                    && self.last_offer.elapsed() >= OFFER_EVERY);
+        } else {
+            if self.engine_states {
+                self.thinner
+                    .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
+            }
+            self.thinner.all_aircraft(engine, &mut self.pending.aircraft);
+        }
+        if due {
+            self.offer();
+        }
+    }
+
+    /// Takes detector events that no rule raised (for an engine API that gives them).
+    pub fn observe_events(&mut self, events: &[Event]) {
+        for e in events {
+            self.pending.events.push(event_only_row(e));
+        }
+    }
+
+    /// Takes event rows made elsewhere (imports, incidents, benchmarks).
+    pub fn observe_event_rows(&mut self, rows: Vec<EventRow>) {
+        self.pending.events.extend(rows);
+    }
+
+    /// Takes aircraft rows (imports).
+    pub fn observe_aircraft(&mut self, rows: Vec<AircraftRow>) {
+        self.pending.aircraft.extend(rows);
+    }
+
+    /// Takes states directly (imports: the positions of the file, not the tracker's).
+    pub fn observe_states(&mut self, rows: Vec<StateRow>) {
+        self.pending.states.extend(rows);
+    }
+
+    fn offer(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let Some(tx) = &self.tx else { return };
+        self.last_offer = Instant::now();
+        let batch = std::mem::take(&mut self.pending);
+        if self.lossless {
+            if let Err(mpsc::SendError(b)) = tx.send(batch) {
+                self.counters
+                    .dropped
+                    .fetch_add(b.items.len() as u64, Ordering::Relaxed);
+            }
+            return;
+        }
+        match tx.try_send(batch) {
+            Ok(()) => {}
+            Err(TrySendError::Full(mut b)) | Err(TrySendError::Disconnected(mut b)) => {
+                self.counters
+                    .dropped
+                    .fetch_add(b.items.len() as u64, Ordering::Relaxed);
+                self.counters
+                    .states_dropped
+                    .fetch_add(b.states.len() as u64, Ordering::Relaxed);
+                // Events and aircraft wait for the next batch.
+                let held = b.events.len() + b.aircraft.len();
+                if held > MAX_HELD_ROWS {
+                    self.counters
+                        .events_dropped
+                        .fetch_add(held as u64, Ordering::Relaxed);
+                } else {
+                    self.pending.events = std::mem::take(&mut b.events);
+                    self.pending.aircraft = std::mem::take(&mut b.aircraft);
+                    let mut items = std::mem::take(&mut b.items);
+                    items.clear();
+                    self.pending.items = items;
+                }
+            }
+        }
+    }
+
+    /// Waits (up to `timeout`) until everything offered so far is committed; false if the
+    /// time ran out or writing has stopped.
+    pub fn flush(&mut self, timeout: Duration) -> bool {
+        self.offer();
+        let Some(tx) = &self.tx else { return false };
+        let (ack, done) = mpsc::sync_channel(1);
+        let deadline = Instant::now() + timeout;
+        let mut b = Batch {
+            flush: Some(ack),
+            ..Batch::default()
+        };
+        loop {
+            match tx.try_send(b) {
+                Ok(()) => break,
+                Err(TrySendError::Full(back)) => {
+                    if Instant::now() >= deadline {
+                        return false;
+                    }
+                    b = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(TrySendError::Disconnected(_)) => return false,
+            }
+        }
+        done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_ok()
+            && !self.counters.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Offers what is pending, stops the writer after it has written everything queued, and
+    /// gives the counters.
+    pub fn finish(mut self) -> Report {
+        self.close();
+        self.counters.report()
+    }
+
+    fn close(&mut self) {
+        self.offer();
+        self.tx = None;
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The writer thread's state.
+struct Writer {
+    conn: Connection,
+    counters: Arc<Counters>,
+    options: StoreOptions,
+    encoder: BlockEncoder,
+    encoder_hour: i64,
+    in_tx: bool,
+    tx_items: u64,
+    tx_states: u64,
+    tx_events: u64,
+    last_commit: Instant,
+    /// Hours whose blocks are to be merged.
+    sealed: Vec<i64>,
+    newest: f64,
+    /// The states' insertion counter (their key's last part: two states of one aircraft may
+    /// share a time).
+    seq: i64,
+}
+
+/// Blocks of an hour are merged when they hold fewer items than this on average.
+const MERGE_BELOW_ITEMS: i64 = 50_000;
+
+fn hour_of(t: f64) -> i64 {
+    (t / 3600.0).floor() as i64
+}
+
+impl Writer {
+    fn new(conn: Connection, counters: Arc<Counters>, options: StoreOptions) -> Writer {
+        let newest = conn
+            .query_row("SELECT MAX(t_last) FROM frame_blocks", [], |r| {
+                r.get::<_, Option<f64>>(0)
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(f64::NEG_INFINITY);
+        let seq = conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM states", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_or(0);
+        Writer {
+            seq,
+            conn,
+            counters,
+            options,
+            encoder: BlockEncoder::new(),
+            encoder_hour: i64::MIN,
+            in_tx: false,
+            tx_items: 0,
+            tx_states: 0,
+            tx_events: 0,
+            last_commit: Instant::now(),
+            sealed: Vec::new(),
+            newest,
+        }
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<Batch>) {
+        // Hours left unmerged by an earlier run (it crashed or stopped mid-hour) are merged
+        // when they are over.
+        let unsealed: Vec<i64> = self
+            .conn
+            .prepare("SELECT hour FROM frame_blocks GROUP BY hour HAVING COUNT(*) > 1")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .unwrap_or_default();
+        self.sealed = unsealed;
+        loop {
+            let got = rx.recv_timeout(self.options.commit_every);
+            let stopped = self.counters.stopped.load(Ordering::Relaxed);
+            match got {
+                Ok(mut batch) => {
+                    let flush = batch.flush.take();
+                    if stopped {
+                        self.count_dropped(&batch);
+                    } else if let Err(e) = self.apply(&batch) {
+                        self.fail(e, &batch);
+                    }
+                    if let Some(ack) = flush {
+                        if !self.counters.stopped.load(Ordering::Relaxed) {
+                            if let Err(e) = self.commit() {
+                                self.fail(e, &Batch::default());
+                            }
+                        }
+                        let _ = ack.try_send(());
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    if !self.counters.stopped.load(Ordering::Relaxed) {
+                        if let Err(e) = self.commit().and_then(|()| self.seal_due(true)) {
+                            self.fail(e, &Batch::default());
+                        }
+                    }
+                    return;
+                }
+            }
+            if !self.counters.stopped.load(Ordering::Relaxed)
+                && self.last_commit.elapsed() >= self.options.commit_every
+            {
+                if let Err(e) = self.commit().and_then(|()| self.seal_due(false)) {
+                    self.fail(e, &Batch::default());
+                }
+            }
+        }
+    }
+
+    fn count_dropped(&self, b: &Batch) {
+        let c = &self.counters;
+        c.dropped.fetch_add(b.items.len() as u64, Ordering::Relaxed);
+        c.states_dropped
+            .fetch_add(b.states.len() as u64, Ordering::Relaxed);
+        c.events_dropped
+            .fetch_add((b.events.len() + b.aircraft.len()) as u64, Ordering::Relaxed);
+    }
+
+    /// Stops writing after an error: what the open transaction held is lost and counted.
+    fn fail(&mut self, e: rusqlite::Error, b: &Batch) {
+        let c = &self.counters;
+        c.failed.fetch_add(1, Ordering::Relaxed);
+        c.stopped.store(true, Ordering::Relaxed);
+        if let Ok(mut slot) = c.error.lock() {
+            slot.get_or_insert_with(|| format!("the store stopped writing: {e}"));
+        }
+        self.count_dropped(b);
+        c.dropped
+            .fetch_add(self.tx_items + u64::from(self.encoder.len()), Ordering::Relaxed);
+        c.states_dropped.fetch_add(self.tx_states, Ordering::Relaxed);
+        c.events_dropped.fetch_add(self.tx_events, Ordering::Relaxed);
+        if self.in_tx {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.in_tx = false;
+        self.encoder = BlockEncoder::new();
+        (self.tx_items, self.tx_states, self.tx_events) = (0, 0, 0);
+    }
+
+    fn begin(&mut self) -> rusqlite::Result<()> {
+        if !self.in_tx {
+            self.conn.execute_batch("BEGIN")?;
+            self.in_tx = true;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, b: &Batch) -> rusqlite::Result<()> {
+        if b.is_empty() {
+            return Ok(());
+        }
+        self.begin()?;
+        for r in &b.items {
+            let h = hour_of(r.time_utc);
+            if h != self.encoder_hour && r.time_utc.is_finite() {
+                if !self.encoder.is_empty() {
+                    self.write_block()?;
+                }
+                if self.encoder_hour != i64::MIN && h > self.encoder_hour {
+                    self.sealed.push(self.encoder_hour);
+                }
+                self.encoder_hour = h;
+            }
+            self.encoder.push(r);
+            if r.time_utc > self.newest {
+                self.newest = r.time_utc;
+            }
+        }
+        {
+            let mut s = self.conn.prepare_cached(
+                "INSERT INTO states (hex, t, seq, lat, lon, cell, alt_baro, gs, track, baro_rate, on_ground, flight, squawk)
+                 VALUES (?1, ?2, ?13, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for r in &b.states {
+                self.seq += 1;
+                s.execute(params![
+                    r.hex,
+                    r.t,
+                    r.lat,
+                    r.lon,
+                    cell(r.lat, r.lon),
+                    r.alt_baro,
+                    r.gs.map(f64::from),
+                    r.track.map(f64::from),
+                    r.baro_rate,
+                    r.on_ground,
+                    r.flight,
+                    r.squawk,
+                    self.seq
+                ])?;
+            }
+        }
+        self.tx_states += b.states.len() as u64;
+        {
+            let mut s = self.conn.prepare_cached(
+                "INSERT INTO events (record, event_id, kind, phase, hex, onset, t, ended, since, place, place_name,
+                   place_country, lat, lon, rule, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?;
+            for e in &b.events {
+                s.execute(params![
+                    e.record,
+                    e.event_id,
+                    e.kind,
+                    e.phase,
+                    e.hex,
+                    e.onset,
+                    e.t,
+                    e.ended,
+                    e.since,
+                    e.place,
+                    e.place_name,
+                    e.place_country,
+                    e.lat,
+                    e.lon,
+                    e.rule,
+                    e.json
+                ])?;
+            }
+        }
+        self.tx_events += b.events.len() as u64;
+        {
+            let mut s = self.conn.prepare_cached(
+                "INSERT INTO aircraft (hex, first_seen, last_seen, flight, registration, type, operator, country,
+                   country_code, class, class_layer, class_detail, military)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (hex) DO UPDATE SET
+                   first_seen = MIN(first_seen, excluded.first_seen),
+                   last_seen = MAX(last_seen, excluded.last_seen),
+                   flight = COALESCE(excluded.flight, flight),
+                   registration = COALESCE(excluded.registration, registration),
+                   type = COALESCE(excluded.type, type),
+                   operator = COALESCE(excluded.operator, operator),
+                   country = COALESCE(excluded.country, country),
+                   country_code = COALESCE(excluded.country_code, country_code),
+                   class = excluded.class, class_layer = excluded.class_layer,
+                   class_detail = excluded.class_detail, military = excluded.military",
+            )?;
+            for a in &b.aircraft {
+                s.execute(params![
+                    a.hex,
+                    a.first_seen,
+                    a.last_seen,
+                    a.flight,
+                    a.registration,
+                    a.type_designator,
+                    a.operator,
+                    a.country,
+                    a.country_code,
+                    a.class,
+                    a.class_layer,
+                    a.class_detail,
+                    a.military
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_block(&mut self) -> rusqlite::Result<()> {
+        let n = self.encoder.len();
+        let (t0, t1, raw) = (
+            self.encoder.first_time(),
+            self.encoder.last_time(),
+            self.encoder.raw_len(),
+        );
+        let data = self.encoder.finish(self.options.level);
+        self.conn.prepare_cached(
+            "INSERT INTO frame_blocks (hour, t_first, t_last, items, raw_bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![hour_of(t0), t0, t1, n, raw as i64, data])?;
+        self.counters
+            .block_bytes
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        self.tx_items += u64::from(n);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> rusqlite::Result<()> {
+        if !self.encoder.is_empty() {
+            self.begin()?;
+            self.write_block()?;
+        }
+        if self.in_tx {
+            self.conn.execute_batch("COMMIT")?;
+            self.in_tx = false;
+            let c = &self.counters;
+            c.written.fetch_add(self.tx_items, Ordering::Relaxed);
+            c.states_written.fetch_add(self.tx_states, Ordering::Relaxed);
+            c.events_written.fetch_add(self.tx_events, Ordering::Relaxed);
+            c.commits.fetch_add(1, Ordering::Relaxed);
+            (self.tx_items, self.tx_states, self.tx_events) = (0, 0, 0);
+        }
+        self.last_commit = Instant::now();
+        Ok(())
+    }
+
+    /// Merges the blocks of finished hours (all hours with several blocks when `all`) and
+    /// applies retention.
+    fn seal_due(&mut self, all: bool) -> rusqlite::Result<()> {
+        if all {
+            let hours: Vec<i64> = self
+                .conn
+                .prepare("SELECT hour FROM frame_blocks GROUP BY hour HAVING COUNT(*) > 1")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            self.sealed.extend(hours);
+        }
+        if self.sealed.is_empty() {
+            return Ok(());
+        }
+        let mut hours = std::mem::take(&mut self.sealed);
+        hours.sort_unstable();
+        hours.dedup();
+        for h in hours {
+            self.merge_hour(h)?;
+        }
+        self.retain()
+    }
+
+    fn merge_hour(&mut self, hour: i64) -> rusqlite::Result<()> {
+        let blocks: Vec<(i64, Vec<u8>)> = self
+            .conn
+            .prepare("SELECT id, data FROM frame_blocks WHERE hour = ?1 ORDER BY id")?
+            .query_map([hour], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Merging pays for small blocks (a quiet feed commits a few hundred items at a
+        // time); blocks of busy traffic are large already and merging them would only
+        // cost their decoding, encoding and writing again.
+        let items: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(items), 0) FROM frame_blocks WHERE hour = ?1",
+            [hour],
+            |r| r.get(0),
+        )?;
+        if blocks.len() < 2 || items / blocks.len() as i64 >= MERGE_BELOW_ITEMS {
+            return Ok(());
+        }
+        let mut items = Vec::new();
+        for (_, data) in &blocks {
+            // A block that does not decode is left as it is (it is reported by queries).
+            if decode_block_into(data, &mut items).is_err() {
+                return Ok(());
+            }
+        }
+        let mut enc = BlockEncoder::new();
+        for r in &items {
+            enc.push(r);
+        }
+        let (n, t0, t1, raw) = (enc.len(), enc.first_time(), enc.last_time(), enc.raw_len());
+        let data = enc.finish(self.options.sealed_level);
+        let first_id = blocks[0].0;
+        self.conn.execute_batch("BEGIN")?;
+        let r = (|| {
+            self.conn
+                .execute("DELETE FROM frame_blocks WHERE hour = ?1", [hour])?;
+            self.conn.execute(
+                "INSERT INTO frame_blocks (id, hour, t_first, t_last, items, raw_bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![first_id, hour, t0, t1, n, raw as i64, data],
+            )?;
+            self.conn.execute_batch("COMMIT")
+        })();
+        if r.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        } else {
+            self.counters.hours_sealed.fetch_add(1, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn retain(&mut self) -> rusqlite::Result<()> {
+        let r = self.options.retention;
+        let now = self.newest;
+        if !now.is_finite() {
+            return Ok(());
+        }
+        if let Some(age) = r.frames_max_age_s {
+            self.conn
+                .execute("DELETE FROM frame_blocks WHERE t_last < ?1", [now - age])?;
+        }
+        if let Some(max) = r.frames_max_bytes {
+            loop {
+                let total: i64 = self.conn.query_row(
+                    "SELECT COALESCE(SUM(LENGTH(data)), 0) FROM frame_blocks",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if total as u64 <= max {
+                    break;
+                }
+                let gone = self.conn.execute(
+                    "DELETE FROM frame_blocks WHERE id = (SELECT id FROM frame_blocks ORDER BY t_first LIMIT 1)",
+                    [],
+                )?;
+                if gone == 0 {
+                    break;
+                }
+            }
+        }
+        if let Some(age) = r.states_max_age_s {
+            self.conn
+                .execute("DELETE FROM states WHERE t < ?1", [now - age])?;
+        }
+        if let Some(age) = r.events_max_age_s {
+            self.conn
+                .execute("DELETE FROM events WHERE t < ?1", [now - age])?;
+        }
+        if let Some(age) = r.aircraft_max_age_s {
+            self.conn
+                .execute("DELETE FROM aircraft WHERE last_seen < ?1", [now - age])?;
+        }
+        Ok(())
+    }
+}
