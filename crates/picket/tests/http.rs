@@ -112,9 +112,20 @@ fn run_with_http_in_the_config_serves_what_the_engine_sees() {
     let dir = std::env::temp_dir().join(format!("picket-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("picket.toml");
+    // One alert per event (the default rules deliver incidents, which fold this landing into
+    // the Il-62's story): the landing is then an alert of its own, counted in /metrics.
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        picket_engine::rules::RuleSet::default_rules_per_event_text(),
+    )
+    .unwrap();
     std::fs::write(
         &config,
-        "http = \"127.0.0.1:0\"\n[tokens]\nhttp = \"t0ken\"\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"900s\"\nspeed = 20\n",
+        format!(
+            "http = \"127.0.0.1:0\"\nrules = {:?}\n[tokens]\nhttp = \"t0ken\"\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"900s\"\nspeed = 20\n",
+            rules.display().to_string()
+        ),
     )
     .unwrap();
     let (mut child, addr) = start(&["run", "-q", "-c", config.to_str().unwrap()]);

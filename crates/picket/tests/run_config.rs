@@ -180,8 +180,15 @@ fn a_file_input_ends_with_a_summary() {
     assert!(n >= 5);
     let lines = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
     assert_eq!(frames(&stderr), lines, "{stderr}");
+    // First sightings, and possibly the take-off of a flight first heard as it climbed out.
+    let first_seen = alerts
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"first_seen\""))
+        .count();
+    assert!(first_seen >= 5 && n - first_seen <= 1, "{alerts}");
     assert!(
-        stderr.contains(&format!("alerts      {n}: first_seen {n}")),
+        stderr.contains(&format!("alerts      {n}: "))
+            && stderr.contains(&format!("first_seen {first_seen}")),
         "{stderr}"
     );
     assert!(stderr.contains("aircraft    "), "{stderr}");
@@ -344,8 +351,20 @@ fn several_inputs_are_merged_in_time_order() {
     // The second copy of each frame is the same transmission from another receiver: it is
     // taken once, so the alerts are the same ones (those raised at the same data time may
     // come out in another order).
-    let mut a = alert_keys(&String::from_utf8_lossy(&one.stdout));
-    let mut b = alert_keys(&String::from_utf8_lossy(&two.stdout));
+    // Known difference (docs/detectors.md): a take-off concluded from a track that begins low
+    // near a field (low confidence) depends on where each receiver first decodes a position,
+    // so it is left out of the comparison.
+    let keys = |out: &[u8]| {
+        let text = String::from_utf8_lossy(out);
+        let kept: String = text
+            .lines()
+            .filter(|l| !l.contains("\"basis\":\"track_start\""))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        alert_keys(&kept)
+    };
+    let mut a = keys(&one.stdout);
+    let mut b = keys(&two.stdout);
     a.sort();
     b.sort();
     assert_eq!(a, b);

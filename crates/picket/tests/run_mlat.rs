@@ -103,7 +103,11 @@ fn a_scenario_with_several_receivers_is_multilaterated_and_the_bombers_zone_entr
             .unwrap_or_else(|| panic!("no true zone entry of {hex}: {truth_text}"))
     };
 
-    let out = run(picket().arg("run").args(window));
+    let out = run(picket()
+        .arg("run")
+        .arg("--rules")
+        .arg(per_event_rules())
+        .args(window));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let entries = bomber_entries(&stdout);
@@ -142,6 +146,7 @@ fn recordings_of_several_receivers_given_with_their_positions_are_multilaterated
     let mut cmd = picket();
     // The window's start: the scenario begins at 18:00:00Z.
     cmd.args(["run", "--start", "2019-08-08T18:59:00Z"]);
+    cmd.arg("--rules").arg(per_event_rules());
     for (i, (name, lat, lon, alt_ft)) in RECEIVERS.iter().enumerate() {
         let path = dir.path().join(format!("{name}.beast"));
         run(picket()
@@ -217,7 +222,7 @@ fn live_receivers_each_on_its_own_port_are_multilaterated() {
     let dir = TempDir::new("run-mlat-live");
     let servers: Vec<_> = (0..RECEIVERS.len()).map(serve_receiver).collect();
     let mut cmd = picket();
-    cmd.arg("run");
+    cmd.arg("run").arg("--rules").arg(per_event_rules());
     for ((name, lat, lon, alt_ft), (_, addr)) in RECEIVERS.iter().zip(&servers) {
         cmd.arg("--connect")
             .arg(format!("{name}=beast://{addr}@{lat},{lon},{}", alt_ft * 0.3048));
@@ -262,4 +267,16 @@ fn live_receivers_each_on_its_own_port_are_multilaterated() {
         "{summary}"
     );
     assert!(summary.contains("mlat clock  utqiagvik: ok,"), "{summary}");
+}
+
+/// The default rules with one alert per event (the default delivers incidents, which fold
+/// the zone entries these tests look for into one story): a file for `--rules`.
+fn per_event_rules() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("picket-run-mlat-rules-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        picket_engine::rules::RuleSet::default_rules_per_event_text(),
+    )
+    .unwrap();
+    path
 }

@@ -42,6 +42,9 @@ pub fn filled(seconds: f64) -> Filled {
     );
     let mut config = EngineConfig::default();
     config.tracker.trail_len = picket_server::TRAIL_LEN;
+    // One alert per event: these tests look at each event's alert (the default rules
+    // deliver incidents).
+    config.rules = picket_engine::rules::RuleSet::default_rules_per_event();
     let mut engine = Engine::new(config);
     hub.set_world(engine.zones(), engine.rules());
     let receivers = scenario
