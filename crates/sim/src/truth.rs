@@ -501,8 +501,11 @@ impl<'a> TruthEvents<'a> {
         // still running) within the join window. It needs two sides: wingmen of one operator
         // joining up are a formation only.
         let mut intercept_dir = None;
-        let one_side = same_side(&self.aircraft[a.aircraft], &self.aircraft[b.aircraft]);
-        if join_now && pair.intercept.is_none() && !one_side {
+        // (Sides are compared last: it builds strings, and runs for every pair every second.)
+        if join_now
+            && pair.intercept.is_none()
+            && !same_side(&self.aircraft[a.aircraft], &self.aircraft[b.aircraft])
+        {
             for dir in 0..2 {
                 let ongoing =
                     pair.run_start[dir]
