@@ -170,7 +170,7 @@ fn spawn_demod(
             loop {
                 if n > 0 {
                     if live {
-                        d.feed_at(&buf[..n], now_utc());
+                        d.feed_at(&buf[..n], crate::now_utc());
                     } else {
                         d.feed(&buf[..n]);
                     }
@@ -213,13 +213,6 @@ fn spawn_demod(
         stats: ReaderStats::default(),
         demod: DemodStats::default(),
     })
-}
-
-/// The wall clock as Unix seconds: the arrival time of a live chunk (docs/time.md).
-fn now_utc() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl std::fmt::Debug for Input {
@@ -303,7 +296,7 @@ impl Input {
             InputFormat::Frames(f) => {
                 let mut reader = AnyReader::new(f, config);
                 if live {
-                    reader.feed_at(&buf[..first], now_utc());
+                    reader.feed_at(&buf[..first], crate::now_utc());
                 } else {
                     reader.feed(&buf[..first]);
                 }
@@ -400,7 +393,7 @@ impl Iterator for Input {
                 Ok(n) => {
                     self.bytes_read += n as u64;
                     if self.live {
-                        reader.feed_at(&self.buf[..n], now_utc());
+                        reader.feed_at(&self.buf[..n], crate::now_utc());
                     } else {
                         reader.feed(&self.buf[..n]);
                     }
