@@ -334,6 +334,8 @@ async fn read_stream(
         }
         let batch = drain(&mut reader, stats, &mut bad, now, &feed.pool);
         if batch.items.is_empty() {
+            // A read that ended inside a frame: the buffer goes back to the pool.
+            feed.pool.give(batch.items);
             continue;
         }
         feed.outputs.publish(&batch.items, &mut scratch, None);
@@ -429,7 +431,9 @@ pub async fn run_poller(
                 reader.finish();
                 let mut bad = 0;
                 let batch = drain(&mut reader, &stats, &mut bad, now, &feed.pool);
-                if !batch.items.is_empty() {
+                if batch.items.is_empty() {
+                    feed.pool.give(batch.items);
+                } else {
                     feed.outputs.publish(&batch.items, &mut scratch, None);
                     if feed.tx.send(batch).await.is_err() {
                         return;
