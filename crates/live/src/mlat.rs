@@ -132,8 +132,6 @@ pub struct MlatStage {
     identity: bool,
     fixes: Vec<Fix>,
     shared: Arc<Mutex<Option<MlatSnapshot>>>,
-    /// Fixes given to the engine.
-    pub fixes_out: u64,
 }
 
 impl MlatStage {
@@ -155,7 +153,6 @@ impl MlatStage {
             identity,
             fixes: Vec::new(),
             shared,
-            fixes_out: 0,
         };
         stage.publish();
         stage
@@ -195,7 +192,6 @@ impl MlatStage {
     fn drain(&mut self, out: &mut Vec<Received>) {
         for f in self.fixes.drain(..) {
             out.push(f.to_received());
-            self.fixes_out += 1;
         }
     }
 

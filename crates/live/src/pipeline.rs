@@ -162,11 +162,6 @@ impl Pipeline {
         self.engine.ingest(r, alerts)
     }
 
-    /// Advances data time.
-    pub fn tick(&mut self, now: f64, alerts: &mut Vec<Alert>) {
-        self.engine.tick(now, alerts);
-    }
-
     /// Takes one item into `out`: with `full`, every event, alert and aircraft key
     /// ([`Engine::ingest_into`]); without, the alerts only (the cheaper [`Engine::ingest`]).
     pub fn step_ingest(&mut self, r: &Received, out: &mut Output, full: bool) -> Ingested {
