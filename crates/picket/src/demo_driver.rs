@@ -1,9 +1,9 @@
 //! The demo's engine driver: one thread that owns the `Engine`, plays scenario windows
 //! paced to a speed-up, and publishes into the server's hub.
 //!
-//! This is the seam to the live run-time: when `picket run` gets its own engine-owning
-//! driver, it calls the same three `Publisher` methods (`on_item`, `on_alerts`,
-//! `publish`) and this module shrinks to the scenario player.
+//! It feeds the `Publisher` as the live run-time does for `picket run --http` (`http.rs`):
+//! `on_item`, `on_events` and `on_alerts` with what `Engine::ingest_into`/`tick_into` put in
+//! an `Output` (every event of every phase, and the alerts), and `publish`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use picket_engine::engine::{Engine, EngineConfig};
-use picket_engine::event::Alert;
+use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_engine::rules::{RuleSet, DEFAULT_RULES};
 use picket_server::{Command, Hub, Publisher, ReceiverInfo};
 use picket_sim::{Simulation, Window};
@@ -62,7 +61,7 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
     let mut engine = new_engine();
     hub.set_world(engine.zones(), engine.rules());
     let mut publisher = Publisher::new(hub, Vec::new());
-    let mut alerts: Vec<Alert> = Vec::new();
+    let mut out = Output::new();
     let mut last_data = f64::NEG_INFINITY;
     let mut shift = 0.0;
     let mut next_tick = f64::NEG_INFINITY;
@@ -133,15 +132,20 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
                     std::thread::sleep((due - now).min(next_publish - now).min(Duration::from_millis(50)));
                 }
                 if t >= next_tick {
-                    engine.tick(t, &mut alerts);
+                    engine.tick_into(t, &mut out);
                     next_tick = t.floor() + 1.0;
                 }
-                let result = engine.ingest(&item, &mut alerts);
+                // What the tick and the item produced go to the publisher together, as the
+                // live driver hands them over: every event first, then the alerts.
+                let result = engine.ingest_into(&item, &mut out);
                 publisher.on_item(&item, &result);
-                if !alerts.is_empty() {
-                    publisher.on_alerts(&alerts);
-                    alerts.clear();
+                if !out.events.is_empty() {
+                    publisher.on_events(&out.events, &out.alerts);
                 }
+                if !out.alerts.is_empty() {
+                    publisher.on_alerts(&out.alerts);
+                }
+                out.clear();
                 last_data = last_data.max(t);
             }
             // The next window starts a little later in data time.

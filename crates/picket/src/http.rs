@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use picket_engine::engine::Engine;
-use picket_engine::event::{Alert, Event, Phase};
+use picket_engine::event::{Alert, Event};
 use picket_engine::track::Ingested;
 use picket_live::driver::EngineObserver;
 use picket_live::stats::LiveStats;
@@ -44,16 +44,7 @@ impl EngineObserver for HttpObserver {
     }
 
     fn on_events(&mut self, events: &[Event], alerts: &[Alert]) {
-        // The timeline shows what began and what ended; an event that raised an alert is
-        // there as that alert, and the updates of a lasting one would crowd it out.
-        for e in events {
-            let raised = alerts
-                .iter()
-                .any(|a| a.event.id == e.id && a.event.phase == e.phase);
-            if e.phase != Phase::Updated && !raised {
-                self.publisher.hub().push_event(e);
-            }
-        }
+        self.publisher.on_events(events, alerts);
     }
 
     fn on_engine(&mut self, engine: &Engine, now: f64) {

@@ -31,10 +31,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use picket_engine::event::{class_name, layer_name};
 use picket_engine::track::TrackKey;
-use picket_modes::Icao;
 use picket_receive::json::JsonObject;
+use picket_receive::observation::parse_hex_address;
 use serde::Deserialize;
 
 pub mod assets;
@@ -206,16 +205,10 @@ pub async fn serve(
         .await
 }
 
-/// Reads an address as readsb writes it (`3c6444`, `~3c6444` for non-ICAO).
-pub fn parse_hex(text: &str) -> Option<TrackKey> {
-    let (non_icao, digits) = match text.strip_prefix('~') {
-        Some(d) => (true, d),
-        None => (false, text),
-    };
-    if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let a = Icao(u32::from_str_radix(digits, 16).ok()?);
+/// The track key of an address as readsb writes it (`3c6444`, `~3c6444` for non-ICAO, in
+/// either case), read by picket-receive's `parse_hex_address`.
+pub fn track_key(text: &str) -> Option<TrackKey> {
+    let (a, non_icao) = parse_hex_address(text)?;
     Some(if non_icao {
         TrackKey::non_icao(a)
     } else {
@@ -240,7 +233,7 @@ async fn receiver_json(State(s): State<AppState>) -> Response {
 }
 
 async fn aircraft(State(s): State<AppState>, Path(hex): Path<String>) -> Result<Response, ApiError> {
-    let key = parse_hex(&hex.to_ascii_lowercase()).ok_or(ApiError::NOT_FOUND)?;
+    let key = track_key(&hex).ok_or(ApiError::NOT_FOUND)?;
     let snap = s.hub.snapshot();
     let e = snap.get(key).ok_or(ApiError::NOT_FOUND)?;
     let receivers = s.hub.receivers();
@@ -263,12 +256,7 @@ async fn aircraft(State(s): State<AppState>, Path(hex): Path<String>) -> Result<
             a.bool("watched", !en.watch.is_empty());
         }
     }
-    if let Some(en) = &e.enrichment {
-        let mut c = o.object("classification");
-        c.str("class", class_name(en.classification.class))
-            .str("layer", layer_name(en.classification.layer))
-            .str("why", &en.classification.detail);
-    }
+    // The classification (class, layer, detail) is the aircraft's own, written once above.
     {
         let mut arr = o.array("receivers");
         for id in &e.receivers {
@@ -412,9 +400,7 @@ impl EventParams {
         };
         let aircraft = match self.aircraft.or(self.hex) {
             None => None,
-            Some(h) => {
-                Some(parse_hex(&h.to_ascii_lowercase()).ok_or(bad("aircraft: 6 hex digits expected"))?)
-            }
+            Some(h) => Some(track_key(&h).ok_or(bad("aircraft: 6 hex digits expected"))?),
         };
         Ok(EventQuery {
             kinds: self

@@ -118,7 +118,7 @@ pub fn render(s: &AppState) -> String {
             &mut out,
             "picket_events_total",
             "counter",
-            "Detector events that raised alerts, by kind (every phase).",
+            "Detector events by kind (every phase; whether or not a rule raised an alert).",
         );
         for (kind, n) in &m.events_by_kind {
             f.labelled("kind", kind, n);

@@ -2,15 +2,16 @@
 //! aircraft changed, and publishes snapshots, alerts and counters.
 //!
 //! Whatever drives the engine (the demo's scenario player, the live run-time) calls
-//! [`Publisher::on_item`] after each `Engine::ingest`, [`Publisher::on_alerts`] with the
-//! alerts, and [`Publisher::publish`] a few times a second. Unchanged aircraft keep the
+//! [`Publisher::on_item`] after each `Engine::ingest_into`, [`Publisher::on_events`] with
+//! every event of the engine's `Output` (of the ingest and of the ticks), then
+//! [`Publisher::on_alerts`] with its alerts, and [`Publisher::publish`] a few times a second. Unchanged aircraft keep the
 //! `Arc` of their previous entry, so a publication costs a copy only for what changed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use picket_engine::engine::Engine;
-use picket_engine::event::Alert;
+use picket_engine::event::{Alert, Event, Phase};
 use picket_engine::track::{Dropped, Ingested, TrackKey};
 use picket_receive::{Received, What};
 
@@ -152,10 +153,29 @@ impl Publisher {
         }
     }
 
-    /// Keeps and streams alerts, counting them by event kind and rule.
+    /// Counts every detector event by kind (all phases, whether a rule raised an alert or
+    /// not: the engine's `Output::events`), and keeps and streams for the timeline those
+    /// that began or ended without raising an alert. `alerts`: the alerts of the same step
+    /// (an event that raised one is on the timeline as that alert, through
+    /// [`Publisher::on_alerts`]; the updates of a lasting event would crowd it out).
+    pub fn on_events(&mut self, events: &[Event], alerts: &[Alert]) {
+        for e in events {
+            *self.events_by_kind.entry(e.kind.as_str()).or_default() += 1;
+            if e.phase == Phase::Updated {
+                continue;
+            }
+            let raised = alerts
+                .iter()
+                .any(|a| a.event.id == e.id && a.event.phase == e.phase);
+            if !raised {
+                self.hub.push_event(e);
+            }
+        }
+    }
+
+    /// Keeps and streams alerts, counting them by rule.
     pub fn on_alerts(&mut self, alerts: &[Alert]) {
         for a in alerts {
-            *self.events_by_kind.entry(a.event.kind.as_str()).or_default() += 1;
             *self.alerts_by_rule.entry(a.rule.clone()).or_default() += 1;
             for k in a.event.aircraft() {
                 self.changed.insert(k);

@@ -130,14 +130,36 @@ async fn aircraft_json_has_readsbs_fields_names_and_units() {
             "{}",
             a["type"]
         );
-        // seen/seen_pos: seconds before now, never negative; messages: a count.
-        assert!(num(a, "seen") >= 0.0);
-        if o.contains_key("lat") {
-            assert!((-90.0..=90.0).contains(&num(a, "lat")));
-            assert!((-180.0..=180.0).contains(&num(a, "lon")));
-            assert!(num(a, "seen_pos") >= 0.0);
+        // seen/seen_pos: the seconds between the snapshot's time and the aircraft's last
+        // message / last position (to the 0.1 s readsb writes); messages: its count.
+        let state = &snap
+            .get(picket_server::track_key(hex).unwrap())
+            .unwrap_or_else(|| panic!("{hex} is in the snapshot"))
+            .state;
+        let seen = num(a, "seen");
+        assert!(
+            seen >= 0.0 && (seen - (snap.now - state.last_seen)).abs() < 0.06,
+            "{hex}: seen {seen}, now {} last message {}",
+            snap.now,
+            state.last_seen
+        );
+        match &state.position {
+            Some(p) => {
+                assert!((num(a, "lat") - p.lat).abs() < 1e-5, "{hex}");
+                assert!((num(a, "lon") - p.lon).abs() < 1e-5, "{hex}");
+                let seen_pos = num(a, "seen_pos");
+                assert!(
+                    seen_pos >= seen - 0.06 && (seen_pos - (snap.now - p.time)).abs() < 0.06,
+                    "{hex}: seen_pos {seen_pos}, seen {seen}"
+                );
+            }
+            None => assert!(!o.contains_key("lat") && !o.contains_key("seen_pos"), "{hex}"),
         }
-        assert!(a["messages"].as_u64().unwrap() > 0);
+        assert_eq!(
+            a["messages"].as_u64(),
+            Some(u64::from(state.counts.total)),
+            "{hex}"
+        );
         if let Some(r) = a.get("rssi") {
             assert!(r.as_f64().unwrap() < 0.0, "rssi is dBFS, negative: {r}");
         }
@@ -185,7 +207,7 @@ async fn aircraft_json_has_readsbs_fields_names_and_units() {
         .iter()
         .find(|a| a["hex"] == IL62)
         .expect("the Il-62M is listed");
-    let e = snap.get(picket_server::parse_hex(IL62).unwrap()).unwrap();
+    let e = snap.get(picket_server::track_key(IL62).unwrap()).unwrap();
     let s = &e.state;
     assert_eq!(
         il62["flight"].as_str().unwrap().trim_end(),
@@ -263,9 +285,11 @@ async fn aircraft_detail_has_state_enrichment_layer_trail_and_receivers() {
     assert_eq!(a["country"], "RU");
     assert_eq!(a["country_name"], "Russia");
     assert_eq!(a["military"], true);
-    assert_eq!(j["classification"]["class"], "military");
-    assert!(!j["classification"]["layer"].as_str().unwrap().is_empty());
-    assert!(!j["classification"]["why"].as_str().unwrap().is_empty());
+    // The classification is written once, in the aircraft.
+    assert_eq!(a["classification"]["class"], "military");
+    assert!(!a["classification"]["layer"].as_str().unwrap().is_empty());
+    assert!(!a["classification"]["detail"].as_str().unwrap().is_empty());
+    assert!(j.get("classification").is_none(), "{j}");
     let trail = j["trail"].as_array().unwrap();
     assert!(trail.len() > 5, "a recent trail: {}", trail.len());
     let times: Vec<f64> = trail.iter().map(|p| p[0].as_f64().unwrap()).collect();
@@ -298,9 +322,14 @@ async fn aircraft_detail_has_state_enrichment_layer_trail_and_receivers() {
 async fn events_filter_by_kind_aircraft_airport_zone_and_time() {
     let f = filled(300.0);
     let app = app(&f.hub, ServerConfig::default());
-    let all = get_json(&app, "/api/events").await;
+    let all = get_json(&app, "/api/events?limit=5000").await;
     let all = all["events"].as_array().unwrap().clone();
-    assert_eq!(all.len() as u64, f.alerts);
+    // Every alert is there; beside them, the events no rule raised (their starts and ends).
+    let alerts = all.iter().filter(|e| e.get("rule").is_some()).count();
+    assert_eq!(alerts as u64, f.alerts);
+    assert!(all
+        .iter()
+        .all(|e| e.get("rule").is_some() || e["phase"] != "updated"));
     let seqs: Vec<u64> = all.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first");
 
@@ -325,8 +354,15 @@ async fn events_filter_by_kind_aircraft_airport_zone_and_time() {
         .unwrap()
         .iter()
         .all(|e| e["hex"] == AN124));
-    let two = get_json(&app, "/api/events?kind=landing,first_seen").await;
-    assert_eq!(two["events"].as_array().unwrap().len(), all.len());
+    let kinds: HashSet<&str> = all.iter().filter_map(|e| e["kind"].as_str()).collect();
+    let two: Vec<&str> = kinds.iter().copied().take(2).collect();
+    let both = get_json(&app, &format!("/api/events?kind={}", two.join(","))).await;
+    assert_eq!(
+        both["events"].as_array().unwrap().len(),
+        all.iter()
+            .filter(|e| two.contains(&e["kind"].as_str().unwrap()))
+            .count()
+    );
     let zone = get_json(&app, "/api/events?zone=alaska_adiz").await;
     assert!(zone["events"].as_array().unwrap().is_empty());
     let t = l["time"].as_f64().unwrap();
@@ -519,7 +555,23 @@ async fn metrics_parse_strictly_and_count_what_happened() {
         m["picket_aircraft_tracked"] as usize,
         f.hub.snapshot().aircraft.len()
     );
-    assert_eq!(m["picket_events_total{kind=\"landing\"}"], 1.0);
+    // Every detector event is counted by kind, those no rule raised an alert for too.
+    let events: BTreeMap<String, f64> = m
+        .iter()
+        .filter_map(|(k, v)| {
+            let kind = k
+                .strip_prefix("picket_events_total{kind=\"")?
+                .strip_suffix("\"}")?;
+            Some((kind.to_owned(), *v))
+        })
+        .collect();
+    let expected: BTreeMap<String, f64> = f
+        .events_by_kind
+        .iter()
+        .map(|(k, n)| ((*k).to_owned(), *n as f64))
+        .collect();
+    assert_eq!(events, expected);
+    assert!(m["picket_events_total{kind=\"landing\"}"] >= 1.0);
     assert_eq!(m["picket_alerts_total{rule=\"military\"}"] as u64, f.alerts);
     assert!(m["picket_receiver_frames_total{receiver=\"avila\"}"] > 0.0);
     assert!(m["picket_receiver_frames_per_second{receiver=\"avila\"}"] > 0.0);
@@ -545,6 +597,41 @@ async fn metrics_parse_strictly_and_count_what_happened() {
     );
     assert_eq!(m["picket_sink_retries_total{sink=\"web\\\"hook\\\\1\\nx\"}"], 2.0);
     assert_eq!(m["picket_pipeline_lag_seconds"], 0.25);
+}
+
+/// `picket_events_total` counts every detector event by kind, not only those that raised
+/// alerts: under a rule that raises landings only, the first sightings are counted too.
+#[tokio::test(flavor = "current_thread")]
+async fn metrics_count_the_events_no_rule_raised() {
+    let rules = picket_engine::rules::RuleSet::load(
+        "[[rule]]\nname = \"landings\"\nwhen = \"military\"\nevents = [\"landing\"]\n",
+        "landings.toml",
+    )
+    .unwrap();
+    let f = common::filled_with(300.0, rules);
+    let app = app(&f.hub, ServerConfig::default());
+    let m = parse_prometheus(&get(&app, "/metrics").await.1);
+    assert_eq!(f.alerts, 1, "the landing alone raised an alert");
+    assert_eq!(m["picket_alerts_total{rule=\"landings\"}"], 1.0);
+    assert_eq!(m["picket_events_total{kind=\"landing\"}"], 1.0);
+    let first_seen = f.events_by_kind["first_seen"];
+    assert!(first_seen >= 3, "the driver saw first sightings: {first_seen}");
+    assert_eq!(
+        m["picket_events_total{kind=\"first_seen\"}"], first_seen as f64,
+        "first sightings raised no alert and are counted all the same"
+    );
+    // They are on the timeline as events (no rule), the landing as its alert.
+    let j = get_json(&app, "/api/events?limit=5000").await;
+    let list = j["events"].as_array().unwrap();
+    let seen = list.iter().filter(|e| e["kind"] == "first_seen").count();
+    assert_eq!(seen as u64, first_seen, "every first sighting is on the timeline");
+    assert!(list
+        .iter()
+        .filter(|e| e["kind"] == "first_seen")
+        .all(|e| e.get("rule").is_none()));
+    assert!(list
+        .iter()
+        .any(|e| e["kind"] == "landing" && e["rule"] == "landings"));
 }
 
 #[test]

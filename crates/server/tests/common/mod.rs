@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use picket_engine::engine::{Engine, EngineConfig};
+use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_server::{router, AppState, Hub, Publisher, ReceiverInfo, ServerConfig};
 use picket_sim::{Scenario, Simulation, Window};
 use tower::ServiceExt;
@@ -25,11 +25,21 @@ pub struct Filled {
     pub publisher: Publisher,
     pub frames: u64,
     pub alerts: u64,
+    /// Every detector event the engine produced, by kind (all phases), as the driver
+    /// counted them from the engine's `Output`.
+    pub events_by_kind: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// Plays caracas from +4640 s for `seconds` of data time through the engine into a hub,
 /// publishing once per data second.
 pub fn filled(seconds: f64) -> Filled {
+    // One alert per event: these tests look at each event's alert (the default rules
+    // deliver incidents).
+    filled_with(seconds, picket_engine::rules::RuleSet::default_rules_per_event())
+}
+
+/// [`filled`] under the given rules.
+pub fn filled_with(seconds: f64, rules: picket_engine::rules::RuleSet) -> Filled {
     let hub = Arc::new(Hub::new());
     let scenario = Scenario::builtin("caracas").unwrap();
     let sim = Simulation::new(
@@ -42,9 +52,7 @@ pub fn filled(seconds: f64) -> Filled {
     );
     let mut config = EngineConfig::default();
     config.tracker.trail_len = picket_server::TRAIL_LEN;
-    // One alert per event: these tests look at each event's alert (the default rules
-    // deliver incidents).
-    config.rules = picket_engine::rules::RuleSet::default_rules_per_event();
+    config.rules = rules;
     let mut engine = Engine::new(config);
     hub.set_world(engine.zones(), engine.rules());
     let receivers = scenario
@@ -60,23 +68,30 @@ pub fn filled(seconds: f64) -> Filled {
         })
         .collect();
     let mut publisher = Publisher::new(hub.clone(), receivers);
-    let mut alerts = Vec::new();
+    // Driven as the demo and the live run-time drive it: `ingest_into`/`tick_into`, every
+    // event to `on_events`, then the alerts to `on_alerts`.
+    let mut out = Output::new();
     let (mut frames, mut n_alerts) = (0, 0);
+    let mut events_by_kind = std::collections::BTreeMap::new();
     let mut next = f64::NEG_INFINITY;
     let mut last = 0.0;
     for h in sim.frames() {
         let r = h.received;
         if r.time_utc >= next {
-            engine.tick(r.time_utc, &mut alerts);
+            engine.tick_into(r.time_utc, &mut out);
             publisher.publish(&engine, r.time_utc, 0.0);
             next = r.time_utc.floor() + 1.0;
         }
-        let result = engine.ingest(&r, &mut alerts);
+        let result = engine.ingest_into(&r, &mut out);
         publisher.on_item(&r, &result);
         frames += 1;
-        n_alerts += alerts.len() as u64;
-        publisher.on_alerts(&alerts);
-        alerts.clear();
+        n_alerts += out.alerts.len() as u64;
+        for e in &out.events {
+            *events_by_kind.entry(e.kind.as_str()).or_default() += 1;
+        }
+        publisher.on_events(&out.events, &out.alerts);
+        publisher.on_alerts(&out.alerts);
+        out.clear();
         last = r.time_utc;
     }
     publisher.publish(&engine, last, 0.0);
@@ -86,6 +101,7 @@ pub fn filled(seconds: f64) -> Filled {
         publisher,
         frames,
         alerts: n_alerts,
+        events_by_kind,
     }
 }
 
