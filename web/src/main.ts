@@ -85,8 +85,9 @@ interface AircraftDetail {
     track?: number;
     squawk?: string;
     watched?: boolean;
+    /** Written once, in the aircraft: the class, the layer that set it, and why. */
+    classification?: { class: string; layer: string; detail: string };
   };
-  classification?: { class: string; layer: string; why: string };
   receivers: { id: number; name?: string }[];
   trail: [number, number, number, number | "ground" | null][];
   events: RecordJson[];
@@ -112,7 +113,11 @@ const picketState = {
     return selected;
   },
   firstAircraftAt: 0,
+  /** When the aircraft layer first rendered aircraft (performance.now()). */
+  firstDrawnAt: 0,
   mapReadyAt: 0,
+  /** The server accepts state-changing requests (it has a token configured). */
+  actions: false,
   map: null as maplibregl.Map | null,
   streamOpens: 0,
   messages: 0,
@@ -339,105 +344,141 @@ async function loadBaseMap(): Promise<FeatureCollection<Geometry>> {
   return feature(topo, topo.objects[key]) as unknown as FeatureCollection<Geometry>;
 }
 
-async function setupMap() {
-  const config = await (await fetch("api/config")).json().catch(() => ({}));
-  const sources: maplibregl.StyleSpecification["sources"] = {
-    world: { type: "geojson", data: emptyCollection() },
-  };
-  const layers: maplibregl.LayerSpecification[] = [
-    { id: "sea", type: "background", paint: { "background-color": "#0d2235" } },
-  ];
-  if (config.tile_url) {
-    sources.tiles = {
-      type: "raster",
-      tiles: [config.tile_url],
-      tileSize: 256,
-      attribution: config.tile_attribution || "",
-    };
-    layers.push({ id: "tiles", type: "raster", source: "tiles" });
-  } else {
-    layers.push(
+/**
+ * The whole style at once, every source empty: the map is "loaded" as soon as MapLibre has
+ * read it, and the aircraft layer exists from the start, so the first aircraft are drawn
+ * without waiting for the base map (1:50m countries, parsed after the first aircraft are on
+ * the screen), the zones or the airports.
+ */
+function initialStyle(): maplibregl.StyleSpecification {
+  const empty = (): maplibregl.GeoJSONSourceSpecification => ({ type: "geojson", data: emptyCollection() });
+  return {
+    version: 8,
+    sources: { world: empty(), zones: empty(), airports: empty(), trails: empty(), evidence: empty(), planes: empty() },
+    layers: [
+      { id: "sea", type: "background", paint: { "background-color": "#0d2235" } },
       { id: "land", type: "fill", source: "world", paint: { "fill-color": "#1f3b2f" } },
       { id: "borders", type: "line", source: "world", paint: { "line-color": "#4c6b5c", "line-width": 0.7 } },
-    );
-  }
+      { id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff5252", "fill-opacity": 0.06 } },
+      {
+        id: "zones-line",
+        type: "line",
+        source: "zones",
+        paint: { "line-color": "#ff5252", "line-width": 1.4, "line-dasharray": [3, 2] },
+      },
+      {
+        id: "airports",
+        type: "circle",
+        source: "airports",
+        paint: {
+          "circle-radius": ["case", ["get", "military"], 5, 3.5],
+          "circle-color": ["case", ["get", "military"], "#8e24aa", "#90a4ae"],
+          "circle-stroke-color": "#111",
+          "circle-stroke-width": 1,
+        },
+      },
+      {
+        id: "trails",
+        type: "line",
+        source: "trails",
+        paint: { "line-color": ["get", "colour"], "line-width": 1.5, "line-opacity": 0.8 },
+      },
+      {
+        id: "evidence-line",
+        type: "line",
+        source: "evidence",
+        filter: ["==", ["geometry-type"], "LineString"],
+        paint: { "line-color": "#00e5ff", "line-width": 2.5 },
+      },
+      {
+        id: "evidence-points",
+        type: "circle",
+        source: "evidence",
+        filter: ["==", ["geometry-type"], "Point"],
+        paint: { "circle-radius": 6, "circle-color": "#00e5ff", "circle-stroke-color": "#003", "circle-stroke-width": 1.5 },
+      },
+      {
+        id: "planes",
+        type: "symbol",
+        source: "planes",
+        layout: {
+          "icon-image": ["get", "icon"],
+          "icon-rotate": ["get", "rot"],
+          "icon-rotation-alignment": "map",
+          "icon-allow-overlap": true,
+          "icon-ignore-placement": true,
+          "symbol-sort-key": ["get", "z"],
+        },
+      },
+    ],
+  };
+}
+
+/** Resolves when the first aircraft are on the screen (the aircraft layer rendered some). */
+let firstDrawn: Promise<void>;
+
+function watchFirstDraw() {
+  firstDrawn = new Promise<void>((resolve) => {
+    const check = () => {
+      if (!document.body.dataset.aircraft || document.body.dataset.aircraft === "0") return;
+      try {
+        if (map.queryRenderedFeatures({ layers: ["planes"] }).length === 0) return;
+      } catch {
+        return; // the style is not read yet
+      }
+      picketState.firstDrawnAt = performance.now();
+      document.body.dataset.drawn = "1";
+      map.off("render", check);
+      resolve();
+    };
+    map.on("render", check);
+  });
+}
+
+/** The online tiles, when configured, in place of the offline land and borders. */
+async function applyConfig() {
+  const config = await (await fetch("api/config")).json().catch(() => ({}));
+  picketState.actions = Boolean(config.actions);
+  renderFeed();
+  if (!config.tile_url) return false;
+  map.addSource("tiles", {
+    type: "raster",
+    tiles: [config.tile_url],
+    tileSize: 256,
+    attribution: config.tile_attribution || "",
+  });
+  map.addLayer({ id: "tiles", type: "raster", source: "tiles" }, "land");
+  for (const l of ["land", "borders"]) map.setLayoutProperty(l, "visibility", "none");
+  return true;
+}
+
+async function setupMap() {
   map = new maplibregl.Map({
     container: "map",
-    style: { version: 8, sources, layers },
+    style: initialStyle(),
     center: [-66.9, 10.9],
     zoom: 6,
     attributionControl: false,
     fadeDuration: 0,
   });
   picketState.map = map;
+  // Icons are drawn when a layer first asks for them (only the ones in use).
+  map.on("styleimagemissing", (e) => {
+    const [shape, colour] = e.id.split("-");
+    if (SHAPES.includes(shape) && COLOURS[colour] && !map.hasImage(e.id)) {
+      map.addImage(e.id, icon(shape, COLOURS[colour]), { pixelRatio: 1.6 });
+    }
+  });
+  watchFirstDraw();
+  // The stream starts while the style loads, and the aircraft are drawn as soon as the
+  // style is read: the planes source is in it.
+  connect();
+  map.once("style.load", () => scheduleRedraw());
   map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }));
-  // The stream starts while the style loads: the first aircraft are there when it is.
-  connect();
-  await new Promise<void>((resolve) => map.on("load", () => resolve()));
+  await new Promise<void>((resolve) => map.once("load", () => resolve()));
   picketState.mapReadyAt = performance.now();
-
-  for (const s of SHAPES) {
-    for (const [name, colour] of Object.entries(COLOURS)) {
-      map.addImage(`${s}-${name}`, icon(s, colour), { pixelRatio: 1.6 });
-    }
-  }
-  map.addSource("zones", { type: "geojson", data: emptyCollection() });
-  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff5252", "fill-opacity": 0.06 } });
-  map.addLayer({
-    id: "zones-line",
-    type: "line",
-    source: "zones",
-    paint: { "line-color": "#ff5252", "line-width": 1.4, "line-dasharray": [3, 2] },
-  });
-  map.addSource("airports", { type: "geojson", data: emptyCollection() });
-  map.addLayer({
-    id: "airports",
-    type: "circle",
-    source: "airports",
-    paint: {
-      "circle-radius": ["case", ["get", "military"], 5, 3.5],
-      "circle-color": ["case", ["get", "military"], "#8e24aa", "#90a4ae"],
-      "circle-stroke-color": "#111",
-      "circle-stroke-width": 1,
-    },
-  });
-  map.addSource("trails", { type: "geojson", data: emptyCollection() });
-  map.addLayer({
-    id: "trails",
-    type: "line",
-    source: "trails",
-    paint: { "line-color": ["get", "colour"], "line-width": 1.5, "line-opacity": 0.8 },
-  });
-  map.addSource("evidence", { type: "geojson", data: emptyCollection() });
-  map.addLayer({
-    id: "evidence-line",
-    type: "line",
-    source: "evidence",
-    filter: ["==", ["geometry-type"], "LineString"],
-    paint: { "line-color": "#00e5ff", "line-width": 2.5 },
-  });
-  map.addLayer({
-    id: "evidence-points",
-    type: "circle",
-    source: "evidence",
-    filter: ["==", ["geometry-type"], "Point"],
-    paint: { "circle-radius": 6, "circle-color": "#00e5ff", "circle-stroke-color": "#003", "circle-stroke-width": 1.5 },
-  });
-  map.addSource("planes", { type: "geojson", data: emptyCollection() });
-  map.addLayer({
-    id: "planes",
-    type: "symbol",
-    source: "planes",
-    layout: {
-      "icon-image": ["get", "icon"],
-      "icon-rotate": ["get", "rot"],
-      "icon-rotation-alignment": "map",
-      "icon-allow-overlap": true,
-      "icon-ignore-placement": true,
-      "symbol-sort-key": ["get", "z"],
-    },
-  });
+  const online = applyConfig().catch(() => false);
 
   map.on("click", "planes", (e) => {
     const f = e.features?.[0];
@@ -461,8 +502,12 @@ async function setupMap() {
     loadAirportsSoon();
   });
 
-  loadBaseMap()
-    .then((world) => (map.getSource("world") as maplibregl.GeoJSONSource | undefined)?.setData(world))
+  // The base map after the first aircraft are drawn (MapLibre's worker would otherwise cut
+  // the 1:50m countries into tiles before the aircraft), or after 2 s of an empty sky.
+  Promise.race([firstDrawn, new Promise((r) => setTimeout(r, 2000))])
+    .then(() => online)
+    .then((tiles) => (tiles ? undefined : loadBaseMap()))
+    .then((world) => world && (map.getSource("world") as maplibregl.GeoJSONSource | undefined)?.setData(world))
     .catch(() => setStatus("base map unavailable"));
   loadZones();
   loadAirports();
@@ -628,10 +673,68 @@ function renderFeed() {
       el("div", "where", where(r)),
       el("time", "when", utc(r.time)),
     );
+    if (r.acked) {
+      li.classList.add("acked");
+      li.append(el("span", "ack-state", "acknowledged"));
+    } else if (picketState.actions) {
+      const b = el("button", "ack", "Acknowledge") as HTMLButtonElement;
+      b.title = "Acknowledge this alert (needs the server's token)";
+      b.addEventListener("click", (ev) => {
+        ev.stopPropagation();
+        b.disabled = true;
+        acknowledge(r.id).finally(() => (b.disabled = false));
+      });
+      li.append(b);
+    }
     li.addEventListener("click", () => focusRecord(r));
     ol.append(li);
   }
   $("#feed .empty").hidden = alerts.length > 0;
+}
+
+// ---------- acknowledging ----------
+
+const TOKEN_KEY = "picket-token";
+
+/**
+ * The token for state-changing requests, from the user only: `?token=` in the page's
+ * address (taken into this tab's sessionStorage and removed from the address) or a prompt.
+ * The served files never hold it.
+ */
+function takeTokenFromUrl() {
+  const u = new URL(location.href);
+  const t = u.searchParams.get("token");
+  if (t === null) return;
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  u.searchParams.delete("token");
+  history.replaceState(null, "", u.pathname + u.search + u.hash);
+}
+
+function token(): string | null {
+  let t = sessionStorage.getItem(TOKEN_KEY);
+  if (!t) {
+    t = window.prompt("The server's token (picket's --token), to acknowledge alerts:");
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  }
+  return t || null;
+}
+
+/** Acknowledges every record of the event `id` on the server, then marks them here. */
+async function acknowledge(id: string) {
+  const t = token();
+  if (!t) return;
+  const res = await fetch(`api/alerts/${id}/ack`, { method: "POST", headers: { Authorization: `Bearer ${t}` } });
+  if (res.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    setStatus("the token was refused; acknowledge again to enter it");
+    return;
+  }
+  if (!res.ok) {
+    setStatus(`acknowledging failed: ${res.status}`);
+    return;
+  }
+  for (const r of records) if (r.id === id) r.acked = true;
+  renderFeed();
 }
 
 /** Groups records by event id: one entry per event with its start, updates and end. */
@@ -773,8 +876,9 @@ function fillPanel(a: AircraftDetail["aircraft"], d?: AircraftDetail) {
   text(".speed", a.gs !== undefined ? `${Math.round(a.gs)} kt` : undefined);
   text(".track", a.track !== undefined ? `${Math.round(a.track)}°` : undefined);
   text(".squawk", a.squawk);
-  text(".classification", d?.classification ? `${d.classification.class} (by ${d.classification.layer.replace(/_/g, " ")})` : undefined);
-  text(".why", d?.classification?.why);
+  const c = d?.aircraft.classification;
+  text(".classification", c ? `${c.class} (by ${c.layer.replace(/_/g, " ")})` : undefined);
+  text(".why", c?.detail);
   text(".receivers", d ? d.receivers.map((r) => r.name || `#${r.id}`).join(", ") : undefined);
   const ol = $("#panel .aircraft-events");
   ol.replaceChildren();
@@ -856,6 +960,7 @@ function wire() {
 }
 
 async function main() {
+  takeTokenFromUrl();
   wire();
   await setupMap();
   scheduleRedraw();

@@ -1,6 +1,8 @@
 // The map's browser benchmarks (docs/BENCHMARKS.md, "The map and the API"); not a test.
 //   node bench.mjs 1000    time from navigation to the first aircraft, with 1,000 aircraft
 //   node bench.mjs 10000   the same, the share the stream sends, and frame times while panning
+// Every run also reads the stream itself (from node, not the page) for a few seconds with a
+// small viewport, the page's view and the whole world: bytes and messages per second.
 // Serves the crowd with `cargo run --release -p picket-server --example crowd` (or
 // PICKET_CROWD_CMD), in Debian's headless Chromium (SwiftShader: WebGL on the CPU).
 import { spawn } from "node:child_process";
@@ -35,14 +37,64 @@ const ctx = await chromium.launchPersistentContext(profile, {
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
 const result = { aircraft: n };
+const STREAM_SECONDS = 8;
+
+/** Reads an SSE stream: the hello's size, then bytes, messages and aircraft per second. */
+async function streamRate(u) {
+  const ctl = new AbortController();
+  const res = await fetch(u, { signal: ctl.signal });
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = "";
+  let hello = null;
+  let t0 = 0;
+  let bytes = 0;
+  let messages = 0;
+  let aircraft = 0;
+  let end = Infinity;
+  try {
+    while (Date.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf("\n\n")) >= 0) {
+        const msg = buf.slice(0, i + 2);
+        buf = buf.slice(i + 2);
+        const size = Buffer.byteLength(msg);
+        if (!hello) {
+          const data = JSON.parse(msg.split("\n").find((l) => l.startsWith("data: ")).slice(6));
+          hello = { bytes: size, aircraft: data.aircraft.length };
+          t0 = Date.now();
+          end = t0 + STREAM_SECONDS * 1000;
+          continue;
+        }
+        bytes += size;
+        messages++;
+        const line = msg.split("\n").find((l) => l.startsWith("data: "));
+        if (msg.includes("event: aircraft") && line) aircraft += JSON.parse(line.slice(6)).updated.length;
+      }
+    }
+  } finally {
+    ctl.abort();
+  }
+  const secs = (Date.now() - t0) / 1000;
+  return {
+    hello,
+    bytes_per_s: Math.round(bytes / secs),
+    messages_per_s: +(messages / secs).toFixed(2),
+    aircraft_updates_per_s: Math.round(aircraft / secs),
+  };
+}
 try {
   const page = ctx.pages()[0] || (await ctx.newPage());
   await page.goto(url);
   await page.waitForFunction(() => window.picket && window.picket.firstAircraftAt > 0, null, { timeout: 60_000 });
   result.first_aircraft_ms = Math.round(await page.evaluate(() => window.picket.firstAircraftAt));
-  // Drawn: the next frame after the first aircraft arrived.
-  await page.waitForFunction(() => Number(document.body.dataset.aircraft || 0) > 0, null, { timeout: 60_000 });
-  result.first_drawn_ms = Math.round(await page.evaluate(() => performance.now()));
+  // Drawn: the page's own mark, taken in the render frame in which the aircraft layer first
+  // rendered aircraft (queryRenderedFeatures finds them).
+  await page.waitForFunction(() => window.picket.firstDrawnAt > 0, null, { timeout: 60_000 });
+  result.first_drawn_ms = Math.round(await page.evaluate(() => window.picket.firstDrawnAt));
   result.map_ready_ms = Math.round(await page.evaluate(() => window.picket.mapReadyAt));
   result.nav = await page.evaluate(() => {
     const n = performance.getEntriesByType("navigation")[0];
@@ -87,6 +139,22 @@ try {
         };
         requestAnimationFrame(step);
       }),
+  );
+  // The stream's cost per viewport, read from node for STREAM_SECONDS after its `hello`.
+  const view = await page.evaluate(() => {
+    const b = window.picket.map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  });
+  const boxes = {
+    small: [-67.5, 10.5, -66.3, 11.3], // about a zoom-9 window over Caracas
+    page_view: view,
+    world: [-180, -90, 180, 90],
+  };
+  result.stream = {};
+  await Promise.all(
+    Object.entries(boxes).map(async ([name, box]) => {
+      result.stream[name] = await streamRate(`${url}api/stream?bbox=${box.map((v) => v.toFixed(3)).join(",")}`);
+    }),
   );
 } finally {
   await ctx.close();

@@ -1,6 +1,7 @@
 // The browser test: runs the README's demo command, opens the map in Debian's headless
 // Chromium (driven by playwright-core; no browser is downloaded), waits for the caracas
-// aircraft, finds the landing alert in the feed, clicks it and checks the aircraft panel.
+// aircraft, finds the landing alert in the feed, clicks it and checks the aircraft panel,
+// then acknowledges the alert with the token the user gives in the address (`?token=`).
 // Asserts on the page's DOM and state, never on pixels; saves a screenshot under target/.
 //
 // Environment: PICKET_DEMO_CMD replaces the command (default: the README's
@@ -29,7 +30,9 @@ const CARACAS = ["1514c0", "150d8a"]; // the Il-62M and the An-124 of the scenar
 const LANDING_HEX = "1514c0"; // lands first, in the demo's first minute
 
 const command = process.env.PICKET_DEMO_CMD || "cargo run --release -p picket -- demo";
-const full = `${command} --duration 240s --http 127.0.0.1:0`;
+// The token the page gets from the user (here in the address) to acknowledge alerts.
+const TOKEN = `web-test-${process.pid}-${Date.now()}`;
+const full = `${command} --duration 240s --http 127.0.0.1:0 --token ${TOKEN}`;
 console.log(`web test: running ${full}`);
 const demo = spawn("sh", ["-c", `exec ${full}`], { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
 let demoExited = null;
@@ -96,7 +99,9 @@ try {
     offsite.push(u);
     return route.abort();
   });
-  await page.goto(url);
+  await page.goto(`${url}?token=${TOKEN}`);
+  // The page keeps the token in the tab's sessionStorage and takes it out of the address.
+  if ((await page.evaluate(() => location.search)).includes("token")) fail("the token stays in the address");
   await until("map ready (WebGL through SwiftShader)", 60, () =>
     page.evaluate(() => document.body.dataset.ready === "1"),
   );
@@ -137,6 +142,25 @@ try {
   await page.locator("#search").fill("");
   await until("search closed", 10, () => page.evaluate(() => document.querySelector("#search-results").hidden));
   await page.locator('#tabs button[data-tab="feed"]').click();
+
+  // Acknowledge the landing alert: the button sends the token, the feed marks the alert,
+  // and the server has it acknowledged.
+  const served = await page.evaluate(async () => {
+    const files = ["", "app.js", "app.css", "index.html"];
+    return (await Promise.all(files.map(async (f) => (await fetch(f)).text()))).join("\n");
+  });
+  if (served.includes(TOKEN)) fail("a served file holds the token");
+  const landingId = await page.locator(alert).first().getAttribute("data-id");
+  await page.locator(`${alert} button.ack`).first().click();
+  await until("the landing alert marked acknowledged", 20, () =>
+    page.locator(`#alerts li.alert.acked[data-id="${landingId}"]`).count(),
+  );
+  const acked = await page.evaluate(async (id) => {
+    const j = await (await fetch("api/events?kind=landing&limit=5000")).json();
+    return j.events.filter((e) => e.id === id).map((e) => e.acked);
+  }, landingId);
+  if (acked.length === 0 || !acked.every(Boolean)) fail(`the server does not have the landing acknowledged: ${JSON.stringify(acked)}`);
+  console.log(`web test: landing alert ${landingId} acknowledged`);
 
   mkdirSync(join(root, "target"), { recursive: true });
   const shot = join(root, "target", "web-demo.png");
