@@ -322,10 +322,20 @@ function trailsGeoJson(): FeatureCollection<LineString> {
   return { type: "FeatureCollection", features };
 }
 
+/** New aircraft data arrived while the map was moving: drawn at the move's end. */
+let heldWhileMoving = false;
+
 function redraw() {
   dirty = false;
   const src = map.getSource("planes") as maplibregl.GeoJSONSource | undefined;
   if (!src) return;
+  // While the map moves (a drag, a zoom, a fly-to) the aircraft layer is not re-cut: with
+  // thousands of aircraft that work (in MapLibre's worker, then uploading the new tiles)
+  // would take the frames the move needs. The data is kept and drawn at the move's end.
+  if (map.isMoving() && picketState.firstDrawnAt) {
+    heldWhileMoving = true;
+    return;
+  }
   src.setData(planesGeoJson());
   (map.getSource("trails") as maplibregl.GeoJSONSource).setData(trailsGeoJson());
   document.body.dataset.aircraft = String(planes.size);
@@ -498,6 +508,10 @@ async function setupMap() {
     map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
   }
   map.on("moveend", () => {
+    if (heldWhileMoving) {
+      heldWhileMoving = false;
+      scheduleRedraw();
+    }
     reconnectSoon();
     loadAirportsSoon();
   });
