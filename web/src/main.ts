@@ -622,7 +622,10 @@ function connect() {
     for (const r of m.records) addRecord(r);
     renderFeed();
     setStatus(`live · ${utc(now)}`);
-    scheduleRedraw();
+    // The first aircraft go to the map at once, not a frame later (the style may not be
+    // read yet: then its `style.load` draws them).
+    if (!picketState.firstDrawnAt && map.getSource("planes")) redraw();
+    else scheduleRedraw();
   });
   es.addEventListener("aircraft", (ev) => {
     const m = JSON.parse((ev as MessageEvent).data) as { now: number; updated: Plane[]; removed: string[] };
