@@ -55,6 +55,70 @@ async fn only_the_web_files_are_served() {
     }
 }
 
+/// The web files are revalidated, not downloaded again: each has an entity tag of its own,
+/// and a request naming it gets 304 without a body; another tag gets the file.
+#[tokio::test(flavor = "current_thread")]
+async fn web_files_answer_304_to_their_own_etag() {
+    let hub = Arc::new(Hub::new());
+    let app = app(&hub, ServerConfig::default());
+    let fetch = |path: &'static str, tag: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut b = Request::builder().uri(path);
+            if let Some(t) = tag {
+                b = b.header("if-none-match", t);
+            }
+            let r = app.oneshot(b.body(Body::empty()).unwrap()).await.unwrap();
+            let status = r.status();
+            let etag = r.headers().get("etag").map(|v| v.to_str().unwrap().to_owned());
+            let cache = r
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            (status, etag, cache, body.len())
+        }
+    };
+    let mut tags = std::collections::HashSet::new();
+    for path in [
+        "/index.html",
+        "/app.js",
+        "/app.css",
+        "/world.json",
+        "/licenses.txt",
+    ] {
+        let (status, etag, cache, len) = fetch(path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(len > 0, "{path}");
+        assert_eq!(
+            cache.as_deref(),
+            Some("no-cache"),
+            "{path}: revalidated each time"
+        );
+        let etag = etag.unwrap_or_else(|| panic!("{path}: no ETag"));
+        assert!(
+            etag.len() == 18 && etag.starts_with('"') && etag.ends_with('"'),
+            "{etag}"
+        );
+        assert!(tags.insert(etag.clone()), "{path}: its ETag is another file's");
+
+        let (status, again, _, len) = fetch(path, Some(etag.clone())).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(len, 0, "{path}: 304 has no body");
+        assert_eq!(again.as_ref(), Some(&etag));
+        let (status, _, _, _) = fetch(path, Some(format!("\"0\", W/{etag}"))).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}: a list, a weak tag");
+
+        let (status, _, _, len) = fetch(path, Some("\"0123456789abcdef\"".into())).await;
+        assert_eq!(status, StatusCode::OK, "{path}: another tag gets the file");
+        assert!(len > 0);
+    }
+    // `/` is index.html, tag and all.
+    let (_, root, _, _) = fetch("/", None).await;
+    let (_, index, _, _) = fetch("/index.html", None).await;
+    assert_eq!(root, index);
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn actions_need_the_token() {
     let f = filled(300.0);
