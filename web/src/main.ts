@@ -115,6 +115,8 @@ const picketState = {
   firstAircraftAt: 0,
   /** When the aircraft layer first rendered aircraft (performance.now()). */
   firstDrawnAt: 0,
+  /** When the stand-in canvas first showed aircraft, before the layer could. */
+  firstPaintAt: 0,
   mapReadyAt: 0,
   /** The server accepts state-changing requests (it has a token configured). */
   actions: false,
@@ -322,11 +324,80 @@ function trailsGeoJson(): FeatureCollection<LineString> {
   return { type: "FeatureCollection", features };
 }
 
+// ---------- the first aircraft, before MapLibre's worker has them ----------
+
+/**
+ * A plain 2D canvas over the map that shows the aircraft from the stream's first message
+ * until MapLibre's own layer renders them: that layer waits for MapLibre's worker to start
+ * (parse its code), cut the tile and lay the symbols out, which on a slow machine takes
+ * seconds. Same icons, positions (`map.project`) and turns; redrawn as the map moves;
+ * removed at the aircraft layer's first render.
+ */
+let quick: HTMLCanvasElement | null = null;
+const quickIcons = new Map<string, HTMLCanvasElement>();
+
+function quickIcon(key: string): HTMLCanvasElement {
+  let c = quickIcons.get(key);
+  if (!c) {
+    const [shape, colour] = key.split("-");
+    c = document.createElement("canvas");
+    c.width = c.height = 32;
+    c.getContext("2d")!.putImageData(icon(shape, COLOURS[colour]), 0, 0);
+    quickIcons.set(key, c);
+  }
+  return c;
+}
+
+function drawQuick() {
+  if (picketState.firstDrawnAt) {
+    quick?.remove();
+    quick = null;
+    return;
+  }
+  const box = map.getContainer();
+  const w = box.clientWidth;
+  const h = box.clientHeight;
+  const dpr = window.devicePixelRatio || 1;
+  if (!quick) {
+    quick = document.createElement("canvas");
+    quick.className = "quick-planes";
+    box.append(quick);
+  }
+  if (quick.width !== Math.round(w * dpr) || quick.height !== Math.round(h * dpr)) {
+    quick.width = Math.round(w * dpr);
+    quick.height = Math.round(h * dpr);
+    quick.style.width = `${w}px`;
+    quick.style.height = `${h}px`;
+  }
+  const g = quick.getContext("2d")!;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+  const bearing = map.getBearing();
+  let shown = 0;
+  for (const p of planes.values()) {
+    if (p.lat === undefined || p.lon === undefined) continue;
+    const pt = map.project([p.lon, p.lat]);
+    if (pt.x < -20 || pt.y < -20 || pt.x > w + 20 || pt.y > h + 20) continue;
+    g.save();
+    g.translate(pt.x, pt.y);
+    g.rotate((((p.track ?? 0) - bearing) * Math.PI) / 180);
+    // The map's icons are 32 px at pixel ratio 1.6: 20 CSS pixels.
+    g.drawImage(quickIcon(`${shapeOf(p.cat)}-${colourOf(p)}`), -10, -10, 20, 20);
+    g.restore();
+    shown++;
+  }
+  if (shown > 0 && !picketState.firstPaintAt) {
+    picketState.firstPaintAt = performance.now();
+    document.body.dataset.painted = "1";
+  }
+}
+
 /** New aircraft data arrived while the map was moving: drawn at the move's end. */
 let heldWhileMoving = false;
 
 function redraw() {
   dirty = false;
+  if (!picketState.firstDrawnAt) drawQuick();
   const src = map.getSource("planes") as maplibregl.GeoJSONSource | undefined;
   if (!src) return;
   // While the map moves (a drag, a zoom, a fly-to) the aircraft layer is not re-cut: with
@@ -438,6 +509,7 @@ function watchFirstDraw() {
       }
       picketState.firstDrawnAt = performance.now();
       document.body.dataset.drawn = "1";
+      drawQuick(); // the stand-in goes
       map.off("render", check);
       resolve();
     };
@@ -480,6 +552,9 @@ async function setupMap() {
     }
   });
   watchFirstDraw();
+  map.on("move", () => {
+    if (quick) drawQuick();
+  });
   // The stream starts while the style loads, and the aircraft are drawn as soon as the
   // style is read: the planes source is in it.
   connect();
@@ -622,9 +697,9 @@ function connect() {
     for (const r of m.records) addRecord(r);
     renderFeed();
     setStatus(`live · ${utc(now)}`);
-    // The first aircraft go to the map at once, not a frame later (the style may not be
-    // read yet: then its `style.load` draws them).
-    if (!picketState.firstDrawnAt && map.getSource("planes")) redraw();
+    // The first aircraft go to the map at once, not a frame later (drawn on the stand-in
+    // canvas at once; the style may not be read yet: then its `style.load` sets them).
+    if (!picketState.firstDrawnAt) redraw();
     else scheduleRedraw();
   });
   es.addEventListener("aircraft", (ev) => {

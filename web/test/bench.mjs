@@ -142,6 +142,8 @@ try {
   await page.waitForFunction(() => window.__benchDrawnAt > 0, null, { timeout: 60_000 });
   result.first_drawn_ms = Math.round(await page.evaluate(() => window.__benchDrawnAt));
   result.page_first_drawn_ms = Math.round(await page.evaluate(() => window.picket.firstDrawnAt || 0)) || undefined;
+  // The page's stand-in canvas (aircraft drawn before MapLibre's worker has them).
+  result.first_painted_ms = Math.round(await page.evaluate(() => window.picket.firstPaintAt || 0)) || undefined;
   result.marks = await page.evaluate(() => window.__benchMarks);
   const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
   result.main_thread_to_first_draw_ms = {

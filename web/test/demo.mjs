@@ -110,6 +110,10 @@ try {
     page.evaluate((hexes) => hexes.filter((h) => window.picket.planes.has(h)), CARACAS).then((v) => (v.length ? v : null)),
   );
   console.log(`web test: caracas aircraft on the map: ${seen.join(", ")}`);
+  // MapLibre's aircraft layer has drawn them, and the stand-in canvas of the first moments
+  // is gone.
+  await until("aircraft layer drawn", 60, () => page.evaluate(() => document.body.dataset.drawn === "1"));
+  await until("stand-in canvas removed", 10, () => page.evaluate(() => !document.querySelector("canvas.quick-planes")));
 
   const alert = `#alerts li.alert[data-kind="landing"][data-hex="${LANDING_HEX}"]`;
   await until("landing alert in the feed", 150, () => page.locator(alert).count());
