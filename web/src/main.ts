@@ -534,12 +534,32 @@ async function applyConfig() {
   return true;
 }
 
+/** Where the page opens. */
+const START = { center: [-66.9, 10.9] as [number, number], zoom: 6 };
+
+/**
+ * The box the map will show at START in the #map element (MapLibre's 512-pixel Web
+ * Mercator world), so that the stream can be asked for before the map exists.
+ */
+function startBounds(): [number, number, number, number] {
+  const box = $("#map");
+  const world = 512 * 2 ** START.zoom;
+  const dlon = (box.clientWidth / world) * 360;
+  const y = (lat: number) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+  const lat = (v: number) => (360 / Math.PI) * Math.atan(Math.exp(v)) - 90;
+  const dy = (box.clientHeight / 2 / world) * 2 * Math.PI;
+  const y0 = y(START.center[1]);
+  return [START.center[0] - dlon / 2, lat(y0 - dy), START.center[0] + dlon / 2, lat(y0 + dy)];
+}
+
 async function setupMap() {
+  // The stream first: its request goes out while MapLibre sets itself up.
+  connect();
   map = new maplibregl.Map({
     container: "map",
     style: initialStyle(),
-    center: [-66.9, 10.9],
-    zoom: 6,
+    center: START.center,
+    zoom: START.zoom,
     attributionControl: false,
     fadeDuration: 0,
   });
@@ -555,9 +575,7 @@ async function setupMap() {
   map.on("move", () => {
     if (quick) drawQuick();
   });
-  // The stream starts while the style loads, and the aircraft are drawn as soon as the
-  // style is read: the planes source is in it.
-  connect();
+  // The aircraft are drawn as soon as the style is read: the planes source is in it.
   map.once("style.load", () => scheduleRedraw());
   map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-left");
   map.addControl(new maplibregl.ScaleControl({ unit: "nautical" }));
@@ -657,13 +675,10 @@ let reconnectTimer = 0;
 
 function filterQuery(): string {
   const q = new URLSearchParams();
-  if (map) {
-    const b = map.getBounds();
+  {
+    const b = map ? map.getBounds() : null;
+    const [w, s, e, n] = b ? [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] : startBounds();
     // A margin around the view, so aircraft come in from the edges.
-    const w = b.getWest(),
-      e = b.getEast(),
-      s = b.getSouth(),
-      n = b.getNorth();
     const dx = (e - w) * 0.2,
       dy = (n - s) * 0.2;
     const west = Math.max(-180, w - dx),
