@@ -113,6 +113,11 @@ pub struct Demodulator {
     reader_stats: ReaderStats,
     stats: DemodStats,
     noise: f32,
+    /// Magnitudes converted since the noise floor last moved: their sum and count.
+    noise_sum: u64,
+    noise_count: u64,
+    /// Whether `noise` holds an estimate yet (the first block's mean seeds it).
+    noise_seeded: bool,
     signal_sum: f64,
     /// The last sample (absolute) of the frame read last.
     tail_until: u64,
@@ -171,6 +176,9 @@ impl Demodulator {
                 ..DemodStats::default()
             },
             noise: 0.0,
+            noise_sum: 0,
+            noise_count: 0,
+            noise_seeded: false,
             signal_sum: 0.0,
             tail_until: 0,
             anchor: 0.0,
@@ -248,18 +256,10 @@ impl Demodulator {
                 (Sample::S16Le, _) => convert_s16(now, false, dst),
                 (Sample::S16Be, _) => convert_s16(now, true, dst),
             }
-            // The noise floor: a running mean of the block means (cheap and vectorised).
-            let sum: u64 = dst.iter().map(|&m| u64::from(m)).sum();
-            if n > 0 {
-                let mean = sum as f32 / n as f32;
-                self.noise = if self.stats.samples == 0 {
-                    mean
-                } else {
-                    let w = (n as f32 / 262_144.0).min(1.0);
-                    self.noise + (mean - self.noise) * w
-                };
-                self.stats.samples += n as u64;
-            }
+            // The noise floor's sums (cheap and vectorised); the estimate moves in `process`.
+            self.noise_sum += dst.iter().map(|&m| u64::from(m)).sum::<u64>();
+            self.noise_count += n as u64;
+            self.stats.samples += n as u64;
             self.len += n;
             bytes = rest;
         }
@@ -267,6 +267,7 @@ impl Demodulator {
 
     /// Demodulates what is buffered; at the end (`last`), everything.
     fn process(&mut self, last: bool) {
+        self.update_noise();
         let span = self.tables.span;
         if last {
             // Quiet padding, so that frames near the end can be sliced.
@@ -291,6 +292,26 @@ impl Demodulator {
             self.base += keep_from as u64;
         }
         self.stats.noise_dbfs = dbfs(self.noise);
+    }
+
+    /// The noise floor: a running mean of the means of the samples converted since the last
+    /// block was demodulated, each weighing by its count. It moves here, once per block,
+    /// never per input chunk: a block is a fixed run of samples, so the estimate (and every
+    /// threshold drawn from it) is the same however the input was split.
+    fn update_noise(&mut self) {
+        if self.noise_count == 0 {
+            return;
+        }
+        let mean = self.noise_sum as f32 / self.noise_count as f32;
+        self.noise = if self.noise_seeded {
+            let w = (self.noise_count as f32 / 262_144.0).min(1.0);
+            self.noise + (mean - self.noise) * w
+        } else {
+            self.noise_seeded = true;
+            mean
+        };
+        self.noise_sum = 0;
+        self.noise_count = 0;
     }
 
     fn threshold(&self) -> i16 {
