@@ -496,7 +496,7 @@ impl Demodulator {
                     let doubtful = [e.first, e.second]
                         .into_iter()
                         .flatten()
-                        .all(|b| weak.contains(&b));
+                        .all(|b| weak.as_slice().contains(&b));
                     if !doubtful || !self.steady(nbits) {
                         return None;
                     }
@@ -531,9 +531,10 @@ impl Demodulator {
         if !matches!(df, 17 | 18) || !self.steady(nbits) {
             return None;
         }
-        let weak = self.weakest(nbits, SOFT_REPAIR_BITS);
+        let mut weak = self.weakest(nbits, SOFT_REPAIR_BITS);
         // The DF field decides the length: a repair there would be a different frame.
-        let weak: Vec<u8> = weak.into_iter().filter(|&b| b >= 5).collect();
+        weak.retain(|b| b >= 5);
+        let weak = weak.as_slice();
         // The residual is linear in the bits: flipping a set of bits XORs their syndromes.
         let residual = frame.crc_residual();
         for mask in 1u32..(1 << weak.len()) {
@@ -574,19 +575,21 @@ impl Demodulator {
     fn interrogator_code(&mut self, frame: Frame, code: u8, known: bool) -> Option<Frame> {
         // Doubtful: among the least confident and below half the frame's median confidence
         // (a strong, clean reply has no doubtful bits however its ranks fall).
-        let mut sorted = self.confidence[..56].to_vec();
-        sorted.sort_unstable();
-        let half_median = sorted[28] / 2;
-        let weak: Vec<u8> = self
-            .weakest(56, WEAK_BITS_FOR_REPAIR)
-            .into_iter()
-            .filter(|&b| self.confidence[usize::from(b)] < half_median)
-            .collect();
+        // On the stack: this runs for every DF11 whose parity reads as a code.
+        let mut ranked = [0i32; 56];
+        ranked.copy_from_slice(&self.confidence[..56]);
+        let half_median = *ranked.select_nth_unstable(28).1 / 2;
+        let mut weak = self.weakest(56, WEAK_BITS_FOR_REPAIR);
+        weak.retain(|b| self.confidence[usize::from(b)] < half_median);
+        let weak = weak.as_slice();
         // The parity bits the code sets: bit i of the residual is bit 55 - i of the frame.
-        let set: Vec<u8> = (0..7u8)
-            .filter(|i| code & (1 << i) != 0)
-            .map(|i| 55 - i)
-            .collect();
+        let mut set = [0u8; 7];
+        let mut set_len = 0;
+        for i in (0..7u8).filter(|i| code & (1 << i) != 0) {
+            set[set_len] = 55 - i;
+            set_len += 1;
+        }
+        let set = &set[..set_len];
         let doubtful = set.iter().filter(|b| weak.contains(b)).count();
         if doubtful == set.len() && set.len() <= 2 && self.config.decode.fix_one_bit {
             // One or two doubtful parity bits explain the whole code: an error, repaired
@@ -614,15 +617,26 @@ impl Demodulator {
         doubtful <= nbits / 8
     }
 
-    /// The `count` least confident bits (positions).
-    fn weakest(&self, nbits: usize, count: usize) -> Vec<u8> {
-        let mut idx: Vec<u8> = (0..nbits as u8).collect();
-        if count < nbits {
-            idx.select_nth_unstable_by_key(count, |&b| (self.confidence[usize::from(b)], b));
-            idx.truncate(count);
+    /// The `count` (at most [`WEAK_BITS_FOR_REPAIR`]) least confident bits, weakest first.
+    fn weakest(&self, nbits: usize, count: usize) -> WeakBits {
+        let mut idx = [0u8; LONG_BITS];
+        for (i, b) in idx.iter_mut().enumerate() {
+            *b = i as u8;
         }
-        idx.sort_unstable_by_key(|&b| (self.confidence[usize::from(b)], b));
-        idx
+        let idx = &mut idx[..nbits];
+        let key = |b: &u8| (self.confidence[usize::from(*b)], *b);
+        let n = count.min(nbits).min(WEAK_BITS_FOR_REPAIR);
+        if n < nbits {
+            idx.select_nth_unstable_by_key(n, key);
+        }
+        let weakest = &mut idx[..n];
+        weakest.sort_unstable_by_key(key);
+        let mut out = WeakBits {
+            bits: [0; WEAK_BITS_FOR_REPAIR],
+            len: n,
+        };
+        out.bits[..n].copy_from_slice(weakest);
+        out
     }
 
     /// Remembers the address of a clean or repaired DF11, DF17 or DF18 with an ICAO address.
@@ -631,6 +645,33 @@ impl Demodulator {
         if df == 11 || df == 17 || (df == 18 && frame.bits_6_8() == 0) {
             self.known.insert(address);
         }
+    }
+}
+
+/// A frame's least confident bit positions, weakest first: a fixed array, so that judging a
+/// frame allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct WeakBits {
+    bits: [u8; WEAK_BITS_FOR_REPAIR],
+    len: usize,
+}
+
+impl WeakBits {
+    fn as_slice(&self) -> &[u8] {
+        &self.bits[..self.len]
+    }
+
+    /// Keeps the positions `keep` accepts, in order.
+    fn retain(&mut self, keep: impl Fn(u8) -> bool) {
+        let mut n = 0;
+        for i in 0..self.len {
+            let b = self.bits[i];
+            if keep(b) {
+                self.bits[n] = b;
+                n += 1;
+            }
+        }
+        self.len = n;
     }
 }
 
