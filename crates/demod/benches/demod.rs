@@ -72,31 +72,12 @@ fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// The simulator's dense traffic scenario (one copy, shared with the tests).
+const DENSE: &str = include_str!("../../sim/scenarios/bench/dense.toml");
+
 fn render(spec: IqSpec) -> Vec<u8> {
     use picket_sim::{IqFormat, IqOptions, IqStream, Scenario, Simulation, Window};
-    let s = Scenario::from_toml(
-        r#"
-name = "dense"
-start = "2024-06-14T18:00:00Z"
-duration = "2h"
-seed = 77
-[background]
-flights = 500
-lat = 40.6
-lon = -72.8
-radius_nm = 120
-overflight_share = 1.0
-[[receiver]]
-name = "rx"
-lat = 40.6
-lon = -72.8
-range_nm = 250
-loss_near = 0.0
-loss_at_range = 0.0
-"#,
-        "dense",
-    )
-    .expect("the scenario parses");
+    let s = Scenario::from_toml(DENSE, "dense.toml").expect("the scenario parses");
     let sim = Simulation::new(
         &s,
         5,

@@ -10,30 +10,11 @@ use std::collections::HashMap;
 
 /// About 250 aircraft in 120 NM around one receiver that loses nothing.
 fn scenario() -> Scenario {
-    Scenario::from_toml(
-        r#"
-name = "dense"
-start = "2024-06-14T18:00:00Z"
-duration = "2h"
-seed = 77
-[background]
-flights = 500
-lat = 40.6
-lon = -72.8
-radius_nm = 120
-overflight_share = 1.0
-[[receiver]]
-name = "rx"
-lat = 40.6
-lon = -72.8
-range_nm = 250
-loss_near = 0.0
-loss_at_range = 0.0
-"#,
-        "dense",
-    )
-    .unwrap()
+    Scenario::from_toml(DENSE, "dense.toml").unwrap()
 }
+
+/// The simulator's dense traffic scenario (one copy, shared with the benchmark).
+const DENSE: &str = include_str!("../../sim/scenarios/bench/dense.toml");
 
 struct Outcome {
     sent: usize,
