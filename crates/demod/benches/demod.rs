@@ -38,7 +38,7 @@ fn main() {
             let mut config = DemodConfig::new(spec);
             config.kernel = kernel;
             let mut d = Demodulator::new(config);
-            let (t, cpu0) = (Instant::now(), cpu_seconds());
+            let (t, cpu0) = (Instant::now(), picket_bench::process_cpu_s());
             for chunk in bytes.chunks(1 << 20) {
                 d.feed(chunk);
                 while d.next().is_some() {}
@@ -47,7 +47,7 @@ fn main() {
             while d.next().is_some() {}
             // CPU time of the process when /proc gives it (the machine may be shared),
             // else the wall clock.
-            let spent = match (cpu0, cpu_seconds()) {
+            let spent = match (cpu0, picket_bench::process_cpu_s()) {
                 (Some(a), Some(b)) => b - a,
                 _ => t.elapsed().as_secs_f64(),
             };
@@ -60,16 +60,6 @@ fn main() {
             samples as f64 / best / 1e6
         );
     }
-}
-
-/// User + system CPU seconds of this process (Linux: /proc/self/stat, 100 ticks a second).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
 }
 
 /// The simulator's dense traffic scenario (one copy, shared with the tests).
