@@ -12,7 +12,7 @@ import argparse, collections, json, os, subprocess, sys, tempfile
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--picket", default="target/release/picket")
-ap.add_argument("--scenario", default=os.path.join(os.path.dirname(__file__), "dense.toml"))
+ap.add_argument("--scenario", default=os.path.join(os.path.dirname(__file__), "..", "..", "crates", "sim", "scenarios", "bench", "dense.toml"))
 ap.add_argument("--from-s", default="1800")
 ap.add_argument("--seconds", default="10")
 ap.add_argument("--snr", default="30,24,18,15,12,10,8,6")

@@ -38,7 +38,7 @@ fn main() {
             let mut config = DemodConfig::new(spec);
             config.kernel = kernel;
             let mut d = Demodulator::new(config);
-            let (t, cpu0) = (Instant::now(), cpu_seconds());
+            let (t, cpu0) = (Instant::now(), picket_bench::process_cpu_s());
             for chunk in bytes.chunks(1 << 20) {
                 d.feed(chunk);
                 while d.next().is_some() {}
@@ -47,7 +47,7 @@ fn main() {
             while d.next().is_some() {}
             // CPU time of the process when /proc gives it (the machine may be shared),
             // else the wall clock.
-            let spent = match (cpu0, cpu_seconds()) {
+            let spent = match (cpu0, picket_bench::process_cpu_s()) {
                 (Some(a), Some(b)) => b - a,
                 _ => t.elapsed().as_secs_f64(),
             };
@@ -62,41 +62,12 @@ fn main() {
     }
 }
 
-/// User + system CPU seconds of this process (Linux: /proc/self/stat, 100 ticks a second).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
+/// The simulator's dense traffic scenario (one copy, shared with the tests).
+const DENSE: &str = include_str!("../../sim/scenarios/bench/dense.toml");
 
 fn render(spec: IqSpec) -> Vec<u8> {
     use picket_sim::{IqFormat, IqOptions, IqStream, Scenario, Simulation, Window};
-    let s = Scenario::from_toml(
-        r#"
-name = "dense"
-start = "2024-06-14T18:00:00Z"
-duration = "2h"
-seed = 77
-[background]
-flights = 500
-lat = 40.6
-lon = -72.8
-radius_nm = 120
-overflight_share = 1.0
-[[receiver]]
-name = "rx"
-lat = 40.6
-lon = -72.8
-range_nm = 250
-loss_near = 0.0
-loss_at_range = 0.0
-"#,
-        "dense",
-    )
-    .expect("the scenario parses");
+    let s = Scenario::from_toml(DENSE, "dense.toml").expect("the scenario parses");
     let sim = Simulation::new(
         &s,
         5,

@@ -113,6 +113,11 @@ pub struct Demodulator {
     reader_stats: ReaderStats,
     stats: DemodStats,
     noise: f32,
+    /// Magnitudes converted since the noise floor last moved: their sum and count.
+    noise_sum: u64,
+    noise_count: u64,
+    /// Whether `noise` holds an estimate yet (the first block's mean seeds it).
+    noise_seeded: bool,
     signal_sum: f64,
     /// The last sample (absolute) of the frame read last.
     tail_until: u64,
@@ -171,6 +176,9 @@ impl Demodulator {
                 ..DemodStats::default()
             },
             noise: 0.0,
+            noise_sum: 0,
+            noise_count: 0,
+            noise_seeded: false,
             signal_sum: 0.0,
             tail_until: 0,
             anchor: 0.0,
@@ -248,18 +256,10 @@ impl Demodulator {
                 (Sample::S16Le, _) => convert_s16(now, false, dst),
                 (Sample::S16Be, _) => convert_s16(now, true, dst),
             }
-            // The noise floor: a running mean of the block means (cheap and vectorised).
-            let sum: u64 = dst.iter().map(|&m| u64::from(m)).sum();
-            if n > 0 {
-                let mean = sum as f32 / n as f32;
-                self.noise = if self.stats.samples == 0 {
-                    mean
-                } else {
-                    let w = (n as f32 / 262_144.0).min(1.0);
-                    self.noise + (mean - self.noise) * w
-                };
-                self.stats.samples += n as u64;
-            }
+            // The noise floor's sums (cheap and vectorised); the estimate moves in `process`.
+            self.noise_sum += dst.iter().map(|&m| u64::from(m)).sum::<u64>();
+            self.noise_count += n as u64;
+            self.stats.samples += n as u64;
             self.len += n;
             bytes = rest;
         }
@@ -267,6 +267,7 @@ impl Demodulator {
 
     /// Demodulates what is buffered; at the end (`last`), everything.
     fn process(&mut self, last: bool) {
+        self.update_noise();
         let span = self.tables.span;
         if last {
             // Quiet padding, so that frames near the end can be sliced.
@@ -291,6 +292,26 @@ impl Demodulator {
             self.base += keep_from as u64;
         }
         self.stats.noise_dbfs = dbfs(self.noise);
+    }
+
+    /// The noise floor: a running mean of the means of the samples converted since the last
+    /// block was demodulated, each weighing by its count. It moves here, once per block,
+    /// never per input chunk: a block is a fixed run of samples, so the estimate (and every
+    /// threshold drawn from it) is the same however the input was split.
+    fn update_noise(&mut self) {
+        if self.noise_count == 0 {
+            return;
+        }
+        let mean = self.noise_sum as f32 / self.noise_count as f32;
+        self.noise = if self.noise_seeded {
+            let w = (self.noise_count as f32 / 262_144.0).min(1.0);
+            self.noise + (mean - self.noise) * w
+        } else {
+            self.noise_seeded = true;
+            mean
+        };
+        self.noise_sum = 0;
+        self.noise_count = 0;
     }
 
     fn threshold(&self) -> i16 {
@@ -475,7 +496,7 @@ impl Demodulator {
                     let doubtful = [e.first, e.second]
                         .into_iter()
                         .flatten()
-                        .all(|b| weak.contains(&b));
+                        .all(|b| weak.as_slice().contains(&b));
                     if !doubtful || !self.steady(nbits) {
                         return None;
                     }
@@ -510,9 +531,10 @@ impl Demodulator {
         if !matches!(df, 17 | 18) || !self.steady(nbits) {
             return None;
         }
-        let weak = self.weakest(nbits, SOFT_REPAIR_BITS);
+        let mut weak = self.weakest(nbits, SOFT_REPAIR_BITS);
         // The DF field decides the length: a repair there would be a different frame.
-        let weak: Vec<u8> = weak.into_iter().filter(|&b| b >= 5).collect();
+        weak.retain(|b| b >= 5);
+        let weak = weak.as_slice();
         // The residual is linear in the bits: flipping a set of bits XORs their syndromes.
         let residual = frame.crc_residual();
         for mask in 1u32..(1 << weak.len()) {
@@ -553,19 +575,21 @@ impl Demodulator {
     fn interrogator_code(&mut self, frame: Frame, code: u8, known: bool) -> Option<Frame> {
         // Doubtful: among the least confident and below half the frame's median confidence
         // (a strong, clean reply has no doubtful bits however its ranks fall).
-        let mut sorted = self.confidence[..56].to_vec();
-        sorted.sort_unstable();
-        let half_median = sorted[28] / 2;
-        let weak: Vec<u8> = self
-            .weakest(56, WEAK_BITS_FOR_REPAIR)
-            .into_iter()
-            .filter(|&b| self.confidence[usize::from(b)] < half_median)
-            .collect();
+        // On the stack: this runs for every DF11 whose parity reads as a code.
+        let mut ranked = [0i32; 56];
+        ranked.copy_from_slice(&self.confidence[..56]);
+        let half_median = *ranked.select_nth_unstable(28).1 / 2;
+        let mut weak = self.weakest(56, WEAK_BITS_FOR_REPAIR);
+        weak.retain(|b| self.confidence[usize::from(b)] < half_median);
+        let weak = weak.as_slice();
         // The parity bits the code sets: bit i of the residual is bit 55 - i of the frame.
-        let set: Vec<u8> = (0..7u8)
-            .filter(|i| code & (1 << i) != 0)
-            .map(|i| 55 - i)
-            .collect();
+        let mut set = [0u8; 7];
+        let mut set_len = 0;
+        for i in (0..7u8).filter(|i| code & (1 << i) != 0) {
+            set[set_len] = 55 - i;
+            set_len += 1;
+        }
+        let set = &set[..set_len];
         let doubtful = set.iter().filter(|b| weak.contains(b)).count();
         if doubtful == set.len() && set.len() <= 2 && self.config.decode.fix_one_bit {
             // One or two doubtful parity bits explain the whole code: an error, repaired
@@ -593,15 +617,26 @@ impl Demodulator {
         doubtful <= nbits / 8
     }
 
-    /// The `count` least confident bits (positions).
-    fn weakest(&self, nbits: usize, count: usize) -> Vec<u8> {
-        let mut idx: Vec<u8> = (0..nbits as u8).collect();
-        if count < nbits {
-            idx.select_nth_unstable_by_key(count, |&b| (self.confidence[usize::from(b)], b));
-            idx.truncate(count);
+    /// The `count` (at most [`WEAK_BITS_FOR_REPAIR`]) least confident bits, weakest first.
+    fn weakest(&self, nbits: usize, count: usize) -> WeakBits {
+        let mut idx = [0u8; LONG_BITS];
+        for (i, b) in idx.iter_mut().enumerate() {
+            *b = i as u8;
         }
-        idx.sort_unstable_by_key(|&b| (self.confidence[usize::from(b)], b));
-        idx
+        let idx = &mut idx[..nbits];
+        let key = |b: &u8| (self.confidence[usize::from(*b)], *b);
+        let n = count.min(nbits).min(WEAK_BITS_FOR_REPAIR);
+        if n < nbits {
+            idx.select_nth_unstable_by_key(n, key);
+        }
+        let weakest = &mut idx[..n];
+        weakest.sort_unstable_by_key(key);
+        let mut out = WeakBits {
+            bits: [0; WEAK_BITS_FOR_REPAIR],
+            len: n,
+        };
+        out.bits[..n].copy_from_slice(weakest);
+        out
     }
 
     /// Remembers the address of a clean or repaired DF11, DF17 or DF18 with an ICAO address.
@@ -610,6 +645,33 @@ impl Demodulator {
         if df == 11 || df == 17 || (df == 18 && frame.bits_6_8() == 0) {
             self.known.insert(address);
         }
+    }
+}
+
+/// A frame's least confident bit positions, weakest first: a fixed array, so that judging a
+/// frame allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct WeakBits {
+    bits: [u8; WEAK_BITS_FOR_REPAIR],
+    len: usize,
+}
+
+impl WeakBits {
+    fn as_slice(&self) -> &[u8] {
+        &self.bits[..self.len]
+    }
+
+    /// Keeps the positions `keep` accepts, in order.
+    fn retain(&mut self, keep: impl Fn(u8) -> bool) {
+        let mut n = 0;
+        for i in 0..self.len {
+            let b = self.bits[i];
+            if keep(b) {
+                self.bits[n] = b;
+                n += 1;
+            }
+        }
+        self.len = n;
     }
 }
 

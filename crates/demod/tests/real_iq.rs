@@ -101,6 +101,22 @@ fn modes1_gives_every_frame_antirez_dump1090_finds() {
     assert!(got.len() >= 217);
 }
 
+/// A real recording read in blocks of any size gives the same frames at the same times
+/// (the noise floor moves per block of samples, never per input chunk).
+#[test]
+fn modes1_gives_the_same_frames_however_it_is_split() {
+    let Some(dir) = shared() else { return };
+    let bytes = std::fs::read(dir.join("antirez_dump1090/modes1.bin")).unwrap();
+    let spec: IqSpec = "iq-u8@2.0".parse().unwrap();
+    let (whole, _) = demodulate(&bytes, spec, Kernel::Vector, bytes.len());
+    assert!(whole.len() >= 217, "{}", whole.len());
+    // 64 KiB, 4097 samples, an odd byte count (samples split across chunks).
+    for chunk in [1 << 16, 2 * 4097, 4097] {
+        let (got, _) = demodulate(&bytes, spec, Kernel::Vector, chunk);
+        assert!(got == whole, "chunks of {chunk} bytes");
+    }
+}
+
 #[test]
 fn dump1090_rs_captures_give_what_readsb_finds() {
     let Some(dir) = shared() else { return };

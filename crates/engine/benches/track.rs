@@ -31,21 +31,11 @@ use synthetic::{flight_frames, Flight, Rng};
 
 type Item = (f64, Frame, Option<f32>);
 
-/// CPU time of this thread in seconds (Linux: utime + stime of /proc/thread-self/stat, in
-/// 10 ms ticks), so that frames per second per core stay meaningful on a shared machine.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / 100.0)
-}
-
 /// Wall and CPU time of a closure.
 fn timed(f: impl FnOnce()) -> (f64, Option<f64>) {
-    let (wall, cpu) = (Instant::now(), cpu_seconds());
+    let (wall, cpu) = (Instant::now(), picket_bench::thread_cpu_s());
     f();
-    let cpu = match (cpu, cpu_seconds()) {
+    let cpu = match (cpu, picket_bench::thread_cpu_s()) {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };

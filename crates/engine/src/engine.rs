@@ -210,22 +210,16 @@ impl Sink for Vec<Alert> {
     fn removed(&mut self, _: TrackKey) {}
 }
 
-/// An [`Output`] with the lengths of its key lists at the start of the call, so keys are
-/// deduplicated within the call only (a scan of the call's own keys: a few at most).
+/// An [`Output`] filled by the engine's steps. Its key lists need no deduplication: an
+/// ingest changes one aircraft, and a tick retires each tracked aircraft at most once (the
+/// tracker holds one slot per key).
 struct OutputSink<'a> {
     out: &'a mut Output,
-    changed_from: usize,
-    removed_from: usize,
 }
 
 impl<'a> OutputSink<'a> {
     fn new(out: &'a mut Output) -> OutputSink<'a> {
-        let (changed_from, removed_from) = (out.changed.len(), out.removed.len());
-        OutputSink {
-            out,
-            changed_from,
-            removed_from,
-        }
+        OutputSink { out }
     }
 }
 
@@ -237,14 +231,10 @@ impl Sink for OutputSink<'_> {
         self.out.events.push(e.clone());
     }
     fn changed(&mut self, key: TrackKey) {
-        if !self.out.changed[self.changed_from..].contains(&key) {
-            self.out.changed.push(key);
-        }
+        self.out.changed.push(key);
     }
     fn removed(&mut self, key: TrackKey) {
-        if !self.out.removed[self.removed_from..].contains(&key) {
-            self.out.removed.push(key);
-        }
+        self.out.removed.push(key);
     }
 }
 

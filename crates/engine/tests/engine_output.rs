@@ -163,7 +163,7 @@ fn output_alerts_are_the_plain_alerts_and_events_are_all_of_them() {
 }
 
 #[test]
-fn changed_keys_are_deduplicated_within_a_call_only() {
+fn changed_keys_are_appended_across_calls() {
     let mut e = engine();
     let mut out = Output::new();
     let items = inbound(0xae0001, "RCH471", T0, 90.0, 3);

@@ -20,15 +20,6 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Instant;
 use tokio::io::AsyncReadExt;
 
-/// CPU time of this thread in seconds (Linux: utime + stime of /proc/thread-self/stat).
-fn thread_cpu_s() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    let mut f = stat.get(stat.rfind(')')? + 2..)?.split(' ');
-    let utime: u64 = f.nth(11)?.parse().ok()?;
-    let stime: u64 = f.next()?.parse().ok()?;
-    Some((utime + stime) as f64 / 100.0)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     match args.first().map(String::as_str) {
@@ -58,7 +49,7 @@ fn decode(path: &str, repeats: usize) {
         let mut decoder = Decoder::default();
         let mut buf = vec![0u8; 64 * 1024];
         let (mut frames, mut decoded) = (0u64, 0u64);
-        let cpu0 = thread_cpu_s().unwrap_or(0.0);
+        let cpu0 = picket_bench::thread_cpu_s().unwrap_or(0.0);
         let t0 = Instant::now();
         loop {
             let n = s.read(&mut buf).await.unwrap();
@@ -79,7 +70,7 @@ fn decode(path: &str, repeats: usize) {
             frames,
             decoded,
             t0.elapsed().as_secs_f64(),
-            thread_cpu_s().unwrap_or(0.0) - cpu0,
+            picket_bench::thread_cpu_s().unwrap_or(0.0) - cpu0,
         )
     });
     sender.join().unwrap();

@@ -26,14 +26,7 @@ pub(crate) mod sinks;
 pub mod source;
 pub mod stats;
 
-/// ISO 8601 UTC with milliseconds and a `Z`.
-pub fn format_utc(t: f64) -> String {
-    let p = picket_receive::time::UtcParts::from_unix(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        p.year, p.month, p.day, p.hour, p.minute, p.second, p.millis
-    )
-}
+pub use picket_receive::time::format_utc;
 
 /// The wall clock as Unix seconds: the arrival time of live data (docs/time.md).
 pub fn now_utc() -> f64 {

@@ -69,7 +69,7 @@ fn solver_alone() {
         ("4 receivers + altitude", true),
     ] {
         let rounds = 1000;
-        let (t0, c0) = (Instant::now(), cpu_s());
+        let (t0, c0) = (Instant::now(), picket_bench::process_cpu_s().unwrap_or(f64::NAN));
         let mut ok = 0;
         for _ in 0..rounds {
             for (a, s) in &cases {
@@ -78,7 +78,10 @@ fn solver_alone() {
                 }
             }
         }
-        let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_s() - c0);
+        let (wall, cpu) = (
+            t0.elapsed().as_secs_f64(),
+            picket_bench::process_cpu_s().unwrap_or(f64::NAN) - c0,
+        );
         let dt = if cpu.is_finite() && cpu > 0.0 { cpu } else { wall };
         let n = rounds * cases.len();
         println!(
@@ -183,7 +186,7 @@ fn pipeline(n: usize, r_km: f64) {
     // for one run, the time is the mean.
     const RUNS: u32 = 5;
     let mut fixes = Vec::with_capacity(20_000);
-    let (t0, c0) = (Instant::now(), cpu_s());
+    let (t0, c0) = (Instant::now(), picket_bench::process_cpu_s().unwrap_or(f64::NAN));
     for _ in 0..RUNS {
         fixes.clear();
         let mut mlat = Mlat::new(receivers.clone(), MlatConfig::default());
@@ -195,7 +198,7 @@ fn pipeline(n: usize, r_km: f64) {
     let wall = t0.elapsed().as_secs_f64() / f64::from(RUNS);
     // Per core: the process's CPU time when the system tells it (other work shares the
     // cores), else wall time.
-    let cpu = (cpu_s() - c0) / f64::from(RUNS);
+    let cpu = (picket_bench::process_cpu_s().unwrap_or(f64::NAN) - c0) / f64::from(RUNS);
     let dt = if cpu.is_finite() && cpu > 0.0 { cpu } else { wall };
     let mut raw = Vec::new();
     let mut smooth = Vec::new();
@@ -236,24 +239,4 @@ fn pipeline(n: usize, r_km: f64) {
         dt,
         wall
     );
-}
-
-/// User + system CPU time of this process, s (Linux `/proc/self/stat`, 100 ticks a second),
-/// NaN elsewhere.
-fn cpu_s() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return f64::NAN;
-    };
-    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-        return f64::NAN;
-    };
-    // After the command name: state is field 3, utime 14 and stime 15.
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    match (
-        f.get(11).and_then(|v| v.parse::<f64>().ok()),
-        f.get(12).and_then(|v| v.parse::<f64>().ok()),
-    ) {
-        (Some(u), Some(s)) => (u + s) / 100.0,
-        _ => f64::NAN,
-    }
 }

@@ -254,7 +254,7 @@ fn finds_more_than_dump1090_mutability_and_nothing_unsent() {
         eprintln!("skipping: dump1090-mutability is not installed (scripts/test.sh installs it)");
         return;
     };
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/demod/dense.toml");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../sim/scenarios/bench/dense.toml");
     let window = ["--from", "1800", "--duration", "1500ms"];
     let truth = picket()
         .args(["simulate", scenario, "--format", "hex"])

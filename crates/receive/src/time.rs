@@ -2,7 +2,8 @@
 //! receiver clocks to UTC, and picket's one vocabulary of dates and durations: the one
 //! date-time reader (strict RFC 3339 for flags, configuration and scenarios
 //! ([`parse_rfc3339`]); the shapes data files use, on the same code ([`parse_time`])), and
-//! the one duration grammar ([`parse_duration`]: `90s`, `15m`, `1h15m`, `2d`, `500ms`).
+//! the one duration grammar ([`parse_duration`]: `90s`, `15m`, `1h15m`, `2d`, `500ms`), and
+//! the one writer of data times ([`format_utc`]).
 
 use crate::received::{Clock, ClockKind, MASK48};
 
@@ -550,6 +551,17 @@ pub fn format_rfc3339(ns: UnixNanos) -> String {
     )
 }
 
+/// Writes Unix seconds as RFC 3339 UTC to the millisecond (`2019-03-23T14:00:00.250Z`),
+/// rounded to the nearest millisecond as [`UtcParts::from_unix`] rounds: the one way every
+/// crate writes a data time for people (tables, exports, logs, templates).
+pub fn format_utc(t: f64) -> String {
+    let p = UtcParts::from_unix(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        p.year, p.month, p.day, p.hour, p.minute, p.second, p.millis
+    )
+}
+
 /// Longest duration accepted: 100 years (longer ones are typing mistakes, and would not fit
 /// a `std::time::Duration` made from them in every unit).
 pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
@@ -816,6 +828,18 @@ mod tests {
         assert_eq!(format_duration(9000.0), "2h30m");
         assert_eq!(format_duration(-4.0), "0s");
         assert_eq!(format_duration(f64::NAN), "0s");
+    }
+
+    #[test]
+    fn seconds_are_written_to_the_rounded_millisecond() {
+        assert_eq!(format_utc(1_553_349_600.25), "2019-03-23T14:00:00.250Z");
+        assert_eq!(format_utc(0.0), "1970-01-01T00:00:00.000Z");
+        // 0.9996 s rounds up into the next second, minute, hour and day.
+        assert_eq!(format_utc(86_399.999_6), "1970-01-02T00:00:00.000Z");
+        assert_eq!(format_utc(-0.001), "1969-12-31T23:59:59.999Z");
+        // What it writes reads back.
+        let back = parse_rfc3339_seconds(&format_utc(1_700_000_000.123)).unwrap();
+        assert!((back - 1_700_000_000.123).abs() < 1e-6, "{back}");
     }
 
     #[test]

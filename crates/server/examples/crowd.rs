@@ -131,15 +131,6 @@ fn item(t: f64, f: Frame) -> Received {
     }
 }
 
-/// User + system CPU time of this process, seconds (Linux: /proc/self/stat, 100 ticks/s).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -182,14 +173,14 @@ fn main() {
         let runs = 50;
         let mut write = Vec::new();
         let mut bytes = 0;
-        let cpu0 = cpu_seconds();
+        let cpu0 = picket_bench::process_cpu_s();
         for _ in 0..runs {
             let t = Instant::now();
             let s = readsb::aircraft_json(&snap);
             write.push(t.elapsed().as_secs_f64() * 1e3);
             bytes = s.len();
         }
-        if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
+        if let (Some(a), Some(b)) = (cpu0, picket_bench::process_cpu_s()) {
             println!(
                 "aircraft.json write: {:.2} ms of CPU time per write (mean of {runs})",
                 (b - a) * 1e3 / f64::from(runs)

@@ -25,6 +25,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use picket_engine::track::TrackKey;
 use picket_receive::json::{JsonArray, JsonObject};
+use picket_world::geo::{in_box, LatLon};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -100,13 +101,8 @@ impl Filter {
         let Some(p) = &e.state.position else {
             return false;
         };
-        if let Some([west, south, east, north]) = self.bbox {
-            let in_lon = if west <= east {
-                p.lon >= west && p.lon <= east
-            } else {
-                p.lon >= west || p.lon <= east
-            };
-            if p.lat < south || p.lat > north || !in_lon {
+        if let Some(bbox) = self.bbox {
+            if !in_box(LatLon::new(p.lat, p.lon), bbox) {
                 return false;
             }
         }

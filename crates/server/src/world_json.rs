@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use picket_engine::rules::{EventFilter, RuleSet};
 use picket_receive::json::JsonObject;
 use picket_world::airports::{airports, AirportKind};
-use picket_world::geo::{LatLon, Ring, Shape};
+use picket_world::geo::{in_box, LatLon, Ring, Shape};
 use picket_world::zones::Zone;
 
 /// Points of a circle drawn as a polygon.
@@ -152,7 +152,6 @@ pub fn airports_in(bbox: [f64; 4], limit: usize) -> String {
     let mut out = String::new();
     let mut o = JsonObject::new(&mut out);
     let mut arr = o.array("airports");
-    let [west, south, east, north] = bbox;
     let mut n = 0;
     for a in airports() {
         if n >= limit {
@@ -160,12 +159,7 @@ pub fn airports_in(bbox: [f64; 4], limit: usize) -> String {
         }
         let keep = a.military || matches!(a.kind, AirportKind::Large | AirportKind::Medium);
         let p = a.position;
-        let in_lon = if west <= east {
-            p.lon >= west && p.lon <= east
-        } else {
-            p.lon >= west || p.lon <= east
-        };
-        if !keep || p.lat < south || p.lat > north || !in_lon {
+        if !keep || !in_box(p, bbox) {
             continue;
         }
         n += 1;

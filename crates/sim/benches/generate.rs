@@ -29,25 +29,6 @@ use picket_sim::{Scenario, Simulation, Window};
 /// The benchmark scenario, embedded so the bench runs from any directory.
 const BUSY: &str = include_str!("../scenarios/bench/busy.toml");
 
-/// CPU time of this thread in seconds (Linux: utime + stime of /proc/thread-self/stat,
-/// fields 14 and 15, in 10 ms ticks); None elsewhere.
-fn thread_cpu_s() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // The command name (field 2) may hold spaces: count fields after its closing bracket.
-    let mut f = stat.get(stat.rfind(')')? + 2..)?.split(' ');
-    let utime: u64 = f.nth(11)?.parse().ok()?;
-    let stime: u64 = f.next()?.parse().ok()?;
-    Some((utime + stime) as f64 / 100.0)
-}
-
-/// The 1-minute load average, to note beside each figure.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
-}
-
 fn scenario(name: &str) -> Option<Scenario> {
     if let Some(s) = Scenario::builtin(name) {
         return Some(s);
@@ -78,15 +59,15 @@ fn measure(name: &str, seconds: Option<f64>) {
     };
     let sim = Simulation::new(&scenario, scenario.seed, window);
     let (from, to) = sim.window_s();
-    let load = load_average();
-    let (wall0, cpu0) = (Instant::now(), thread_cpu_s());
+    let load = picket_bench::load_average();
+    let (wall0, cpu0) = (Instant::now(), picket_bench::thread_cpu_s());
     let mut frames = 0u64;
     for heard in sim.frames() {
         black_box(&heard);
         frames += 1;
     }
     let wall = wall0.elapsed().as_secs_f64();
-    let cpu = match (cpu0, thread_cpu_s()) {
+    let cpu = match (cpu0, picket_bench::thread_cpu_s()) {
         (Some(a), Some(b)) if b > a => Some(b - a),
         _ => None,
     };

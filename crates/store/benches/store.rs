@@ -24,21 +24,14 @@ use picket_sim::{Scenario, Simulation, Window};
 use picket_store::codec::{decode_block, BlockEncoder};
 use picket_store::{Area, EventRow, Filter, History, Recorder, StateRow, StoreOptions};
 
-/// CPU time of this thread in seconds (utime + stime of /proc/thread-self/stat).
-fn cpu() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
-        return f64::NAN;
-    };
-    let after = stat.rsplit_once(')').map_or("", |x| x.1);
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    (t(11) + t(12)) / 100.0
-}
-
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
-    let (w, c) = (Instant::now(), cpu());
+    let (w, c) = (Instant::now(), picket_bench::thread_cpu_s().unwrap_or(f64::NAN));
     let v = f();
-    (v, w.elapsed().as_secs_f64(), cpu() - c)
+    (
+        v,
+        w.elapsed().as_secs_f64(),
+        picket_bench::thread_cpu_s().unwrap_or(f64::NAN) - c,
+    )
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -6,7 +6,6 @@
 
 use std::fmt::Write;
 
-use picket_receive::time::UtcParts;
 use serde_json::{json, Map, Value};
 
 use crate::query::{Deployment, EventHit, Track};
@@ -45,14 +44,8 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// RFC 3339 UTC with milliseconds.
-pub fn utc(t: f64) -> String {
-    let p = UtcParts::from_unix(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        p.year, p.month, p.day, p.hour, p.minute, p.second, p.millis
-    )
-}
+/// RFC 3339 UTC with milliseconds (picket's one formatter, in `picket_receive::time`).
+pub use picket_receive::time::format_utc as utc;
 
 /// `3d 12h 5m` style.
 pub fn duration(s: f64) -> String {

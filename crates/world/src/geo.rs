@@ -68,6 +68,19 @@ pub fn normalize_lon(lon: f64) -> f64 {
     }
 }
 
+/// Whether `p` lies in the box `[west, south, east, north]` (degrees, edges included; the
+/// GeoJSON bbox order, as map clients send it). A box whose west edge is east of its east
+/// edge crosses the antimeridian: it holds the longitudes from `west` to 180 and from -180
+/// to `east`.
+pub fn in_box(p: LatLon, [west, south, east, north]: [f64; 4]) -> bool {
+    let in_lon = if west <= east {
+        p.lon >= west && p.lon <= east
+    } else {
+        p.lon >= west || p.lon <= east
+    };
+    in_lon && p.lat >= south && p.lat <= north
+}
+
 /// A position in degrees of latitude (north positive) and longitude (east positive).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LatLon {
@@ -486,6 +499,26 @@ impl Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_box_takes_edges_and_boxes_across_the_antimeridian() {
+        let b = [-10.0, 40.0, 5.0, 50.0];
+        assert!(in_box(LatLon::new(45.0, 0.0), b));
+        assert!(in_box(LatLon::new(40.0, -10.0), b), "edges are inside");
+        assert!(in_box(LatLon::new(50.0, 5.0), b));
+        assert!(!in_box(LatLon::new(39.99, 0.0), b));
+        assert!(!in_box(LatLon::new(45.0, 5.01), b));
+        // West 170, east -170: the 20 degrees around 180.
+        let across = [170.0, -10.0, -170.0, 10.0];
+        assert!(in_box(LatLon::new(0.0, 179.0), across));
+        assert!(in_box(LatLon::new(0.0, -179.0), across));
+        assert!(in_box(LatLon::new(0.0, 180.0), across));
+        assert!(!in_box(LatLon::new(0.0, 0.0), across));
+        assert!(!in_box(LatLon::new(0.0, 169.0), across));
+        // Not a number is nowhere.
+        assert!(!in_box(LatLon::new(f64::NAN, 0.0), b));
+        assert!(!in_box(LatLon::new(45.0, f64::NAN), b));
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
