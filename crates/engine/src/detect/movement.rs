@@ -197,6 +197,9 @@ pub(crate) struct Movement {
     stale_speed: bool,
     /// The track has had a message with a position and an altitude (its beginning is past).
     located: bool,
+    /// The aircraft left the ground in this record (a take-off was reported or is waiting
+    /// for a position): its beginning is no take-off seen from the air.
+    left_ground: bool,
     /// A beginning that may still turn out to be a take-off.
     start: Option<Start>,
     /// The highest altitude of the last [`DESCENT_WINDOW_S`], and when.
@@ -249,6 +252,7 @@ impl Default for Movement {
             fast_since: None,
             stale_speed: false,
             located: false,
+            left_ground: false,
             start: None,
             high: None,
             pass: None,
@@ -565,6 +569,7 @@ impl Movement {
         }
         self.state = State::Air;
         if let State::Ground(g) = previous {
+            self.left_ground = true;
             // A record restored after a silence takes off only from where it was.
             let here = self.attribute(p, a, t);
             let airport = match (g.confirmed, g.airport, here) {
@@ -672,7 +677,14 @@ impl Movement {
         }
         if !self.located {
             self.located = true;
-            if self.state == State::Unknown && a.on_ground != Some(true) {
+            // Not yet known, or airborne by messages heard before the first position (how
+            // many arrive before it depends on the receivers, not on the flight).
+            let begins = match self.state {
+                State::Unknown => true,
+                State::Air => !self.left_ground,
+                State::Ground(_) => false,
+            };
+            if begins && a.on_ground != Some(true) {
                 self.start = self.start_here(p, pos, alt, gs, t);
             }
         } else if let Some(s) = self.start {
@@ -1693,6 +1705,62 @@ mod tests {
             m.on_update(&p, &b, &mut 0, &mut out);
         }
         assert!(out.is_empty(), "{out:?}");
+    }
+
+    /// The flight of a track that begins low past the field's runway: an airborne flag and
+    /// an altitude before the first position (an even CPR frame waiting for its odd one),
+    /// a speed, then positions climbing away. Each message is taken `copies` times (two
+    /// receivers whose copies are both taken, or a message repeated before the position).
+    fn climb_out_heard(copies: usize) -> Vec<Event> {
+        let p = DetectorParams::DEFAULT;
+        let ap = svmi().position;
+        let elev = svmi().elevation_ft.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut a = heard(0x0d8031, 0.0);
+        let mut m = Movement::default();
+        a.alt_baro = Some(elev + 250);
+        a.on_ground = Some(false);
+        carried(&mut a, 0.0, &[Field::AltBaro, Field::OnGround]);
+        for _ in 0..copies {
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        a.gs = Some(165.0);
+        carried(&mut a, 0.2, &[Field::Gs]);
+        for _ in 0..copies {
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        for k in 0..60 {
+            let t = 0.5 + f64::from(k);
+            let here = ap.destination(270.0, 2_000.0 + f64::from(k) * 85.0);
+            fly(&mut a, t, here.lat, here.lon, elev + 250 + 25 * k, 165.0, 270.0);
+            for _ in 0..copies {
+                m.on_update(&p, &a, &mut 0, &mut out);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_take_off_from_the_track_start_does_not_depend_on_how_often_a_message_is_heard() {
+        let once = climb_out_heard(1);
+        assert_eq!(once.len(), 1, "{once:?}");
+        let e = &once[0];
+        assert_eq!(
+            (e.kind, e.onset, e.airport(), basis(e)),
+            (EventKind::Takeoff, 0.5, Some("SVMI"), MovementBasis::TrackStart)
+        );
+        // Twice: the airborne flag is confirmed by its copy before the first position; the
+        // beginning is still a take-off seen from the air, the same one.
+        let twice = climb_out_heard(2);
+        assert_eq!(
+            twice
+                .iter()
+                .map(|e| (e.kind, e.onset, e.time, e.airport().map(str::to_string)))
+                .collect::<Vec<_>>(),
+            once.iter()
+                .map(|e| (e.kind, e.onset, e.time, e.airport().map(str::to_string)))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
