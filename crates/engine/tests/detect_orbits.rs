@@ -3,83 +3,23 @@
 //! shape and size soon after the pattern is flown; straight flights, climb-outs and
 //! approaches give none.
 //!
-//! The samples are OpenSky "pandas records" (a JSON array of state vectors: `timestamp` in
-//! ms, `icao24`, `latitude`, `longitude`, `altitude` ft, `groundspeed` kt, `track`,
-//! `callsign`), read here by a small test-only loader that turns each record into an
-//! observation line for picket's JSON lines reader.
+//! The samples are OpenSky state vectors as the `traffic` library exports them (pandas
+//! "records" JSON), read by picket's JSON reader through the shared test-data reader
+//! (`shared_data::traffic_sample`, the one the ground-quality tests use).
 
 mod shared_data;
-use shared_data::shared_file;
-
-use std::io::Read;
 
 use picket_engine::detect::{Detectors, Traits};
 use picket_engine::event::{Detail, Event, LoiterShape, Phase};
 use picket_engine::track::{Aircraft, Ingested, Tracker, TrackerConfig};
-use picket_receive::jsonl::JsonlReader;
-use picket_receive::{Reader, ReaderConfig, Received};
+use picket_receive::Received;
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::zones::builtin_zones;
 
-/// The records of an OpenSky pandas-records file (gzip), as observation lines in time order.
+/// The items of a `traffic_samples` file, in time order (the reader the ground-quality
+/// tests use: picket's JSON reader takes the OpenSky exports as they are).
 fn opensky_records(name: &str) -> Option<Vec<Received>> {
-    let path = shared_file(&format!("traffic_samples/{name}.json.gz"));
-    if path.is_none() && std::env::var_os("PICKET_REQUIRE_TESTDATA").is_some_and(|v| v == "1") {
-        panic!("traffic_samples/{name}.json.gz is required (PICKET_REQUIRE_TESTDATA=1)");
-    }
-    let bytes = std::fs::read(path?).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let records: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-    let mut rows: Vec<(f64, String)> = Vec::new();
-    for r in &records {
-        let (Some(ms), Some(hex)) = (r["timestamp"].as_f64(), r["icao24"].as_str()) else {
-            continue;
-        };
-        let mut o = serde_json::Map::new();
-        o.insert("time".into(), (ms / 1000.0).into());
-        o.insert("hex".into(), hex.into());
-        for (from, to) in [
-            ("latitude", "lat"),
-            ("longitude", "lon"),
-            ("altitude", "alt_baro"),
-            ("groundspeed", "gs"),
-            ("track", "track"),
-            ("callsign", "flight"),
-        ] {
-            if !r[from].is_null() {
-                let v = match to {
-                    "alt_baro" => r[from].as_f64().map(|a| (a.round() as i64).into()),
-                    // OpenSky writes some tracks below 0 (-76 for 284); the field dictionary's
-                    // track is 0..360 and the readers refuse other values.
-                    "track" => r[from].as_f64().map(|t| t.rem_euclid(360.0).into()),
-                    _ => Some(r[from].clone()),
-                };
-                if let Some(v) = v {
-                    o.insert(to.into(), v);
-                }
-            }
-        }
-        rows.push((ms / 1000.0, serde_json::Value::Object(o).to_string()));
-    }
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut lines = String::new();
-    for (_, l) in rows {
-        lines.push_str(&l);
-        lines.push('\n');
-    }
-    let mut reader = JsonlReader::new(ReaderConfig::default());
-    reader.feed(lines.as_bytes());
-    reader.finish();
-    let mut out = Vec::new();
-    while let Some(item) = reader.next() {
-        if let Ok(r) = item {
-            out.push(r);
-        }
-    }
-    Some(out)
+    shared_data::traffic_sample(name)
 }
 
 /// The loiter events of the detectors over `items`.
