@@ -479,7 +479,7 @@ fn event(o: &Obj<'_>) -> Result<Event, ParseError> {
             .map(|(i, v)| o.item_key("others", i, v))
             .collect::<Result<_, _>>()?,
     };
-    let place = place(&o)?;
+    let place = place(o)?;
     let evidence = match o.opt_array("evidence")? {
         None => Vec::new(),
         Some(items) => items
