@@ -60,6 +60,9 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Every phase, in declaration order (the reader finds a name's phase among them).
+    pub const ALL: [Phase; 3] = [Phase::Started, Phase::Updated, Phase::Ended];
+
     /// The JSON name: `started`, `updated`, `ended`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -103,6 +106,9 @@ pub enum Confidence {
 }
 
 impl Confidence {
+    /// Every confidence, lowest first.
+    pub const ALL: [Confidence; 3] = [Confidence::Low, Confidence::Medium, Confidence::High];
+
     /// The JSON name: `low`, `medium`, `high`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -171,7 +177,18 @@ pub enum MovementBasis {
 }
 
 impl MovementBasis {
-    /// The JSON name: `on_ground`, `low_and_slow`, `lost_low`.
+    /// Every basis, in declaration order.
+    pub const ALL: [MovementBasis; 6] = [
+        MovementBasis::OnGround,
+        MovementBasis::LowAndSlow,
+        MovementBasis::LostLow,
+        MovementBasis::TrackStart,
+        MovementBasis::InputEnd,
+        MovementBasis::TouchAndGo,
+    ];
+
+    /// The JSON name: `on_ground`, `low_and_slow`, `lost_low`, `track_start`, `input_end`,
+    /// `touch_and_go`.
     pub const fn as_str(self) -> &'static str {
         match self {
             MovementBasis::OnGround => "on_ground",
@@ -221,6 +238,14 @@ pub enum LoiterShape {
 }
 
 impl LoiterShape {
+    /// Every shape, in declaration order.
+    pub const ALL: [LoiterShape; 4] = [
+        LoiterShape::Circle,
+        LoiterShape::Racetrack,
+        LoiterShape::FigureEight,
+        LoiterShape::Irregular,
+    ];
+
     /// The JSON name: `circle`, `racetrack`, `figure_eight`, `irregular`.
     pub const fn as_str(self) -> &'static str {
         match self {

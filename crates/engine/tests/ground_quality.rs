@@ -34,15 +34,11 @@
 
 mod shared_data;
 
-use std::io::Read;
-use std::path::Path;
-
 use picket_engine::detect::{DetectorStats, Detectors, Traits};
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::event::{Detail, Event, Phase};
 use picket_engine::track::{Aircraft, Ingested, Tracker, TrackerConfig};
-use picket_receive::jsonl::JsonlReader;
-use picket_receive::{Reader, ReaderConfig, Received};
+use picket_receive::Received;
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::geo::LatLon;
 use picket_world::zones::builtin_zones;
@@ -189,27 +185,9 @@ const MATCH_S: f64 = 180.0;
 /// Largest distance between a truth site and a reported one, metres.
 const SITE_M: f64 = 2_000.0;
 
-/// The items of a gzip-compressed trajectory file, in time order (the exports are flight
-/// by flight), or `None` when the file is absent (and allowed to be).
+/// The items of a trajectory file of `traffic_samples`, in time order (the shared reader).
 fn items(name: &str) -> Option<Vec<Received>> {
-    let rel = format!("traffic_samples/{name}.json.gz");
-    shared_data::shared_file(&rel).map(|path| read(&path))
-}
-
-fn read(path: &Path) -> Vec<Received> {
-    let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_end(&mut bytes)
-        .unwrap();
-    let mut reader = JsonlReader::new(ReaderConfig::default());
-    reader.feed(&bytes);
-    reader.finish();
-    let mut out = Vec::new();
-    while let Some(item) = reader.next() {
-        out.push(item.unwrap_or_else(|e| panic!("{}: {e}", path.display())));
-    }
-    out.sort_by(|a, b| a.time_utc.total_cmp(&b.time_utc));
-    out
+    shared_data::traffic_sample(name)
 }
 
 /// Every event of the detectors over `items`, ticking each data second, then the end of

@@ -117,6 +117,8 @@ struct File {
     builtin_zones: Option<bool>,
     /// Aircraft database files (tar1090-db CSV, optionally .gz, or plane-alert-db CSV).
     aircraft_db: Option<OneOrMany>,
+    /// The user's callsign tables (the layout of the built-in callsigns.csv).
+    callsigns: Option<OneOrMany>,
     /// How long sinks may take to deliver what is queued at the end.
     drain_timeout: Option<Seconds>,
     /// History: the store directory (picket-store).
@@ -332,6 +334,8 @@ pub struct Settings {
     pub builtin_zones: bool,
     /// Aircraft database files.
     pub aircraft_db: Vec<PathBuf>,
+    /// The user's callsign tables.
+    pub callsigns: Vec<PathBuf>,
     /// Sinks.
     pub sinks: Vec<SinkSpec>,
     /// Token values by name.
@@ -394,6 +398,7 @@ pub struct Overrides {
     pub rules: Option<PathBuf>,
     pub zones: Vec<PathBuf>,
     pub aircraft_db: Vec<PathBuf>,
+    pub callsigns: Vec<PathBuf>,
     pub jsonl: Option<PathBuf>,
     pub drain_timeout: Option<String>,
     /// `--connect`, each `[NAME=]URL[@LAT,LON]`.
@@ -741,6 +746,14 @@ impl Settings {
         } else {
             flags.aircraft_db.clone()
         };
+        let callsigns = if flags.callsigns.is_empty() {
+            file.callsigns
+                .clone()
+                .map(|z| z.into_vec().iter().map(|p| rel(p)).collect())
+                .unwrap_or_default()
+        } else {
+            flags.callsigns.clone()
+        };
 
         // Tokens.
         let mut tokens = BTreeMap::new();
@@ -854,6 +867,7 @@ impl Settings {
             zones,
             builtin_zones: file.builtin_zones.unwrap_or(true),
             aircraft_db,
+            callsigns,
             sinks,
             tokens,
             drain_timeout,

@@ -274,6 +274,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         zones: settings.zones.clone(),
         builtin_zones: settings.builtin_zones,
         aircraft_db: settings.aircraft_db.clone(),
+        callsigns: settings.callsigns.clone(),
         receivers: match settings.receiver {
             Some(r) => std::iter::once(r).chain(live_positions).collect(),
             None if !live_positions.is_empty() => live_positions,

@@ -26,6 +26,8 @@ pub struct WorldFiles {
     pub builtin_zones: bool,
     /// Aircraft database files.
     pub aircraft_db: Vec<PathBuf>,
+    /// The user's callsign tables (rows read before the built-in table's).
+    pub callsigns: Vec<PathBuf>,
     /// The receivers' positions (the first is the tracker's reference).
     pub receivers: Vec<LatLon>,
     /// The receiver's range, NM.
@@ -86,6 +88,9 @@ impl WorldFiles {
         for p in &self.aircraft_db {
             notes.push(load_db_file(&mut db, p)?);
         }
+        for p in &self.callsigns {
+            notes.push(load_callsign_file(&mut db, p)?);
+        }
         Ok((db, notes))
     }
 }
@@ -123,6 +128,26 @@ pub fn load_db_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
         report.source.name(),
         report.merged,
         report.skipped
+    ))
+}
+
+/// Reads a user's callsign table (the layout of the built-in `callsigns.csv`:
+/// `prefix,class,country,operator,source`) into `db`; its rows are read before the
+/// built-in table's. Returns a line for the log.
+pub fn load_callsign_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read callsign table {name}"))?;
+    let report = db.load_callsigns(&bytes);
+    if report.loaded == 0 && report.skipped > 0 {
+        let e = &report.errors[0];
+        bail!("{name}:{}: {} (no row could be read)", e.line, e.message);
+    }
+    for e in report.errors.iter().take(3) {
+        eprintln!("picket: {name}:{}: {}; line skipped", e.line, e.message);
+    }
+    Ok(format!(
+        "{name}: {} callsign rows ({} lines skipped)",
+        report.loaded, report.skipped
     ))
 }
 

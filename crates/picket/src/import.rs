@@ -35,6 +35,9 @@ pub(crate) struct ImportArgs {
     /// Aircraft database file; repeatable.
     #[arg(long = "aircraft-db", value_name = "FILE")]
     aircraft_db: Vec<PathBuf>,
+    /// A callsign table of your own (as for `picket run`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    callsigns: Vec<PathBuf>,
     /// No progress and no summary.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -77,6 +80,7 @@ pub(crate) fn run(args: &ImportArgs) -> Result<ExitCode> {
         zones: Vec::new(),
         builtin_zones: true,
         aircraft_db: args.aircraft_db.clone(),
+        callsigns: args.callsigns.clone(),
         receivers: Vec::new(),
         range_nm: None,
 

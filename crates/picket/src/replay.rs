@@ -38,6 +38,9 @@ pub(crate) struct ReplayArgs {
     /// Aircraft database file; repeatable.
     #[arg(long = "aircraft-db", value_name = "FILE")]
     aircraft_db: Vec<PathBuf>,
+    /// A callsign table of your own (as for `picket run`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    callsigns: Vec<PathBuf>,
     /// Receiver position (default: the receivers the run recorded in the store).
     #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     receiver: Option<String>,
@@ -74,6 +77,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<ExitCode> {
         zones: args.zones.clone(),
         builtin_zones: true,
         aircraft_db: args.aircraft_db.clone(),
+        callsigns: args.callsigns.clone(),
         receivers,
         range_nm,
 

@@ -69,6 +69,10 @@ pub(crate) struct RunArgs {
     /// Aircraft database: tar1090-db CSV (optionally .gz) or plane-alert-db CSV; repeatable.
     #[arg(long = "aircraft-db", value_name = "FILE")]
     aircraft_db: Vec<PathBuf>,
+    /// A callsign table of your own (CSV: prefix,class,country,operator,source, the layout
+    /// of the built-in table), read before the built-in one; repeatable.
+    #[arg(long, value_name = "FILE")]
+    callsigns: Vec<PathBuf>,
     /// Receiver position, degrees.
     #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     receiver: Option<String>,
@@ -144,6 +148,7 @@ impl RunArgs {
             rules: self.rules.clone(),
             zones: self.zones.clone(),
             aircraft_db: self.aircraft_db.clone(),
+            callsigns: self.callsigns.clone(),
             jsonl: self.jsonl.clone(),
             drain_timeout: self.drain_timeout.clone(),
             connect: self

@@ -42,6 +42,9 @@ pub(crate) struct TrackArgs {
     /// An aircraft database: tar1090-db CSV (`aircraft.csv`, `.gz` accepted) or plane-alert-db CSV.
     #[arg(long)]
     aircraft_db: Option<PathBuf>,
+    /// A callsign table of your own (as for `picket run`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    callsigns: Vec<PathBuf>,
     /// Receiver position LAT,LON for local CPR decoding.
     #[arg(long)]
     receiver: Option<String>,
@@ -67,6 +70,12 @@ pub(crate) fn run(args: &TrackArgs) -> Result<ExitCode> {
     let mut db = AircraftDb::with_builtin();
     if let Some(path) = &args.aircraft_db {
         eprintln!("picket: {}", picket_live::pipeline::load_db_file(&mut db, path)?);
+    }
+    for path in &args.callsigns {
+        eprintln!(
+            "picket: {}",
+            picket_live::pipeline::load_callsign_file(&mut db, path)?
+        );
     }
     // Tracking needs no detectors nor rules: the tracker alone, and enrichment computed
     // only for the aircraft a table prints.

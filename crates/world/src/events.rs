@@ -134,6 +134,17 @@ pub enum EmergencyKind {
 }
 
 impl EmergencyKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EmergencyKind; 7] = [
+        EmergencyKind::General,
+        EmergencyKind::Lifeguard,
+        EmergencyKind::MinimumFuel,
+        EmergencyKind::NoCommunications,
+        EmergencyKind::UnlawfulInterference,
+        EmergencyKind::Downed,
+        EmergencyKind::Reserved,
+    ];
+
     /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {

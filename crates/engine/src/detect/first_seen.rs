@@ -51,12 +51,19 @@ pub(crate) struct Reported {
 
 impl FirstSeen {
     /// Takes a message of `a`.
+    /// The common case inline: already reported today; the rest out of line.
+    #[inline]
     pub(crate) fn on_update(&mut self, reported: &mut Reported, a: &Aircraft, out: &mut Vec<Event>) {
         let t = a.last_seen;
-        // The common case, cheaply: already reported today.
         if self.done && t >= self.day as f64 * DAY_S && t < (self.day + 1) as f64 * DAY_S {
             return;
         }
+        self.on_other(reported, a, t, out);
+    }
+
+    /// A message of an aircraft not yet reported today (or of a new day).
+    #[inline(never)]
+    fn on_other(&mut self, reported: &mut Reported, a: &Aircraft, t: f64, out: &mut Vec<Event>) {
         let day = utc_day(t);
         if day != self.day || self.messages == 0 {
             if day < self.day {

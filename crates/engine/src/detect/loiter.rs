@@ -10,9 +10,10 @@
 //! the same track (within [`TRACK_MATCH_DEG`]) and altitude (within [`ALT_MATCH_FT`]), after
 //! [`LAP_MIN_TURN_DEG`] of turning and [`MIN_LAP_S`] to [`MAX_LAP_S`] of time. Laps that
 //! follow each other make a pattern, whose onset is the start of its first lap; a loiter is
-//! raised when the pattern has two laps and has lasted half of
-//! [`DetectorParams::loiter_min_duration`], or has lasted all of it (a single long lap: a
-//! refuelling track is raised at the end of its first lap). Its shape comes from the latest lap: the principal axis of
+//! raised once the pattern has lasted half of [`DetectorParams::loiter_min_duration`] when
+//! it has two laps, or laps at least that long (a refuelling track is raised at the end of
+//! its first lap), or one lap the aircraft is still flying (`Pattern::established`); or
+//! when it has lasted all of it. Its shape comes from the latest lap: the principal axis of
 //! its points gives the orientation, length and width; the net turn over the lap separates
 //! circles and racetracks (one way round: 360 degrees) from figure-eights (none). It is
 //! updated after each further [`DetectorParams::loiter_min_turn_deg`] of turn, and ends
@@ -62,6 +63,9 @@ const MARKS: usize = 16;
 /// flying straight, and keeps no track (it is rebuilt from the history when it turns).
 /// Every pattern turns more than this in 32 minutes, even a racetrack with 150 km legs.
 pub(crate) const GATE_DEG: f64 = 90.0;
+/// Longest time (s) since the latest return for which an established pattern is raised at
+/// a point that returns to nothing (half a lap at most).
+const RAISE_GAP_S: f64 = 120.0;
 /// Metres per degree of latitude.
 const M_PER_DEG: f64 = 111_195.0;
 
@@ -204,6 +208,52 @@ struct Pattern {
 }
 
 impl Pattern {
+    /// Whether the pattern, its latest lap closed at `closed`, is one to raise at `now`
+    /// (the aircraft at `f`). Nothing before half of
+    /// [`DetectorParams::loiter_min_duration`] (10 minutes); then, while the aircraft is on
+    /// its laps (a return now, or at most half a lap or [`RAISE_GAP_S`] ago): two laps, or
+    /// one lap of at least that half (a lap that long is a pattern flown for that long: a
+    /// calibration pattern of 25 km legs, a refuelling track), or one lap and the whole
+    /// minimum duration. And one lap that the aircraft is still flying: less than a lap
+    /// since it closed, inside its outline and at its height (a single loop followed by a
+    /// departure is not).
+    fn established(&self, p: &DetectorParams, closed: f64, now: f64, f: &Fix) -> bool {
+        let min = p.loiter_min_duration.as_secs_f64();
+        let since = now - self.onset;
+        if since < min / 2.0 {
+            return false;
+        }
+        let laps = (closed - self.onset) / self.period.max(1.0);
+        let gap = now - closed;
+        let on_it = gap <= (0.5 * self.period).min(RAISE_GAP_S);
+        if on_it && (laps >= 1.9 || self.period >= min / 2.0 || since >= min) {
+            return true;
+        }
+        laps >= 0.9 && gap <= self.period && self.inside(f)
+    }
+
+    /// Whether `f` is inside the pattern's outline (its length around the centre, with the
+    /// return tolerance) and within its altitude band.
+    fn inside(&self, f: &Fix) -> bool {
+        let d = self.shape.centre.distance_m(LatLon::new(f.lat, f.lon));
+        let alt_ok = match (self.alt_band, f.alt_baro) {
+            (Some((lo, hi)), Some(a)) => a >= lo - ALT_MATCH_FT && a <= hi + ALT_MATCH_FT,
+            _ => true,
+        };
+        d <= 0.5 * self.shape.length_m + TOL_MIN_M && alt_ok
+    }
+
+    /// Raises the pattern's event at the time of `f`.
+    fn raise(&mut self, key: TrackKey, f: Fix, turned: f64, out: &mut Vec<Event>) {
+        let mut e = Event::new(EventKind::Loiter, key, self.onset, f.t);
+        e.confidence = Confidence::High;
+        e.detail = self.detail(turned);
+        e.push_evidence(evidence(key, f, "lap closed"));
+        out.push(e.clone());
+        self.event = Some(e);
+        self.reported_turn = turned;
+    }
+
     fn detail(&self, turned: f64) -> Detail {
         let s = &self.shape;
         Detail::Loiter {
@@ -333,9 +383,20 @@ impl Loiter {
         let Some(points) = self.points.as_deref() else {
             return;
         };
-        let Some(lap) = find_lap(points) else { return };
-        let (start_t, first, per_laps) = lap;
         let now = f.t;
+        let Some(lap) = find_lap(points) else {
+            // No return at this point (a figure-eight crosses its earlier lap only here and
+            // there; a circle drifts off it for a moment): a pattern that is established is
+            // raised now rather than at its next return.
+            let turned = self.turned;
+            if let Some(pat) = self.pattern.as_deref_mut() {
+                if pat.event.is_none() && pat.established(p, pat.last_lap, now, &f) {
+                    pat.raise(key, f, turned, out);
+                }
+            }
+            return;
+        };
+        let (start_t, first, per_laps) = lap;
         let laps: Vec<Pt> = points.iter().skip(first).copied().collect();
         let shape = shape_of(&laps);
         let band = laps
@@ -375,30 +436,22 @@ impl Loiter {
                 (x, y) => x.or(y),
             };
         }
-        let detail = pat.detail(turned);
-        // Two laps make a pattern in half the minimum duration; one long lap in the whole.
-        let min = p.loiter_min_duration.as_secs_f64();
-        let laps_closed = (now - pat.onset) / pat.period.max(1.0);
-        let due = if laps_closed >= 1.9 { min / 2.0 } else { min };
-        match &mut pat.event {
-            None if now - pat.onset >= due => {
-                let mut e = Event::new(EventKind::Loiter, key, pat.onset, now);
-                e.confidence = Confidence::High;
-                e.detail = detail;
-                e.push_evidence(evidence(key, f, "lap closed"));
-                out.push(e.clone());
-                pat.event = Some(e);
-                pat.reported_turn = turned;
+        if pat.event.is_none() {
+            if pat.established(p, now, now, &f) {
+                pat.raise(key, f, turned, out);
             }
-            Some(e) if turned - pat.reported_turn >= p.loiter_min_turn_deg => {
-                pat.reported_turn = turned;
+            return;
+        }
+        if turned - pat.reported_turn >= p.loiter_min_turn_deg {
+            let detail = pat.detail(turned);
+            pat.reported_turn = turned;
+            if let Some(e) = &mut pat.event {
                 e.phase = Phase::Updated;
                 e.time = now;
                 e.detail = detail;
                 e.push_evidence(evidence(key, f, "still circling"));
                 out.push(e.clone());
             }
-            _ => {}
         }
     }
 

@@ -206,6 +206,9 @@ struct PerAircraft {
     dark: dark::Dark,
     loiter: Loiter,
     history: History,
+    /// The sine and cosine of the track last dead-reckoned, and that track's bits: the
+    /// track changes once per distinct velocity, the snapshot is made every second.
+    track_trig: Option<(u32, f64, f64)>,
 }
 
 /// All the detectors, with their per-aircraft and pairwise state.
@@ -388,7 +391,7 @@ impl Detectors {
             let Some(st) = per.get_mut(&a.key) else { continue };
             st.dark.on_tick(p, zones, a, now, out);
             st.movement.on_tick(p, a, st.traits.of_interest, now, out);
-            let snap = snap_of(p, a, &st.movement, t);
+            let snap = snap_of(p, a, &st.movement, &mut st.track_trig, t);
             if let Some(k) = sample_k {
                 match snap {
                     Some(s) if s.airborne => {
@@ -442,7 +445,13 @@ impl Detectors {
 
 /// The aircraft at data second `t` for the pairwise detectors: located, with speed, track
 /// and altitude no older than the pair skew, its position moved on to `t` by its velocity.
-fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Snap> {
+fn snap_of(
+    p: &DetectorParams,
+    a: &Aircraft,
+    m: &Movement,
+    trig: &mut Option<(u32, f64, f64)>,
+    t: f64,
+) -> Option<Snap> {
     let skew = p.pair_max_time_skew.as_secs_f64();
     let pos = a.position.as_ref()?;
     let age = t - pos.time;
@@ -450,13 +459,21 @@ fn snap_of(p: &DetectorParams, a: &Aircraft, m: &Movement, t: f64) -> Option<Sna
         return None;
     }
     let alt = a.alt_baro.filter(|_| a.is_fresh(Field::AltBaro, t, 60.0))?;
-    let (gs, track) = (f64::from(a.gs?), f64::from(a.track?));
+    let track32 = a.track?;
+    let (gs, track) = (f64::from(a.gs?), f64::from(track32));
     // Dead reckoning over a few seconds: flat-earth steps are exact to metres.
     let d = gs * 1852.0 / 3600.0 * age;
-    let tr = track.to_radians();
-    let dlat = (d * tr.cos() / EARTH_RADIUS_M).to_degrees();
+    let (sin_tr, cos_tr) = match *trig {
+        Some((bits, s, c)) if bits == track32.to_bits() => (s, c),
+        _ => {
+            let (s, c) = track.to_radians().sin_cos();
+            *trig = Some((track32.to_bits(), s, c));
+            (s, c)
+        }
+    };
+    let dlat = (d * cos_tr / EARTH_RADIUS_M).to_degrees();
     let cos_here = pos.lat.to_radians().cos();
-    let dlon = (d * tr.sin() / (EARTH_RADIUS_M * cos_here.max(1e-6))).to_degrees();
+    let dlon = (d * sin_tr / (EARTH_RADIUS_M * cos_here.max(1e-6))).to_degrees();
     let lat = (pos.lat + dlat).clamp(-90.0, 90.0);
     let lon = picket_world::geo::normalize_lon(pos.lon + dlon);
     Some(Snap {

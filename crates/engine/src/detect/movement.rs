@@ -119,6 +119,10 @@ pub(crate) const SEA_CLIMB_FT: i32 = 400;
 /// Seconds after its lowest point that a pass at sea is forgotten if it neither ends nor
 /// climbs away (a patrol flown low for a long time).
 pub(crate) const SEA_WINDOW_S: f64 = 180.0;
+/// Longest a pass at sea lasts from the descent into it, however often it finds a new lowest
+/// point (a deck approach, even a helicopter's hover beside a ship, takes a few minutes; a
+/// patrol drifting down a few feet at a time does not become one).
+pub(crate) const SEA_PASS_MAX_S: f64 = 600.0;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Ground {
@@ -159,6 +163,9 @@ struct Start {
 /// The lowest point of a low, slow pass over the sea.
 #[derive(Debug, Clone, Copy)]
 struct SeaPass {
+    /// When the pass began (the descent reached the low, slow band).
+    began: f64,
+    /// When it was at its lowest.
     time: f64,
     alt: i32,
     gs: Option<f32>,
@@ -190,6 +197,9 @@ pub(crate) struct Movement {
     stale_speed: bool,
     /// The track has had a message with a position and an altitude (its beginning is past).
     located: bool,
+    /// The aircraft left the ground in this record (a take-off was reported or is waiting
+    /// for a position): its beginning is no take-off seen from the air.
+    left_ground: bool,
     /// A beginning that may still turn out to be a take-off.
     start: Option<Start>,
     /// The highest altitude of the last [`DESCENT_WINDOW_S`], and when.
@@ -218,6 +228,14 @@ struct Unplaced {
     basis: MovementBasis,
 }
 
+impl SeaPass {
+    /// Whether the pass is still evidence at `t`: its lowest point recent and the pass
+    /// itself not older than [`SEA_PASS_MAX_S`].
+    fn current(&self, t: f64) -> bool {
+        t - self.time <= SEA_WINDOW_S && t - self.began <= SEA_PASS_MAX_S
+    }
+}
+
 impl Default for Movement {
     fn default() -> Self {
         Movement {
@@ -234,6 +252,7 @@ impl Default for Movement {
             fast_since: None,
             stale_speed: false,
             located: false,
+            left_ground: false,
             start: None,
             high: None,
             pass: None,
@@ -550,6 +569,7 @@ impl Movement {
         }
         self.state = State::Air;
         if let State::Ground(g) = previous {
+            self.left_ground = true;
             // A record restored after a silence takes off only from where it was.
             let here = self.attribute(p, a, t);
             let airport = match (g.confirmed, g.airport, here) {
@@ -657,7 +677,14 @@ impl Movement {
         }
         if !self.located {
             self.located = true;
-            if self.state == State::Unknown && a.on_ground != Some(true) {
+            // Not yet known, or airborne by messages heard before the first position (how
+            // many arrive before it depends on the receivers, not on the flight).
+            let begins = match self.state {
+                State::Unknown => true,
+                State::Air => !self.left_ground,
+                State::Ground(_) => false,
+            };
+            if begins && a.on_ground != Some(true) {
                 self.start = self.start_here(p, pos, alt, gs, t);
             }
         } else if let Some(s) = self.start {
@@ -683,16 +710,7 @@ impl Movement {
                 );
                 e.evidence.insert(
                     0,
-                    Evidence {
-                        time: s.time,
-                        position_source: None,
-                        hex: a.key,
-                        lat: Some(s.position.lat),
-                        lon: Some(s.position.lon),
-                        alt_baro: Some(s.alt),
-                        gs: s.gs,
-                        note: "track began low",
-                    },
+                    low_point(a, s.time, s.position, s.alt, s.gs, "track began low"),
                 );
                 out.push(e);
                 if self.state == State::Unknown {
@@ -704,14 +722,26 @@ impl Movement {
         let low_slow = alt <= SEA_MAX_ALT_FT && gs.is_some_and(|v| v <= SEA_MAX_SPEED_KT);
         // A pass begins with a descent into it (not with the climb after a launch).
         let descended = self.high.is_some_and(|(h, _)| h - alt >= PLACE_DESCENT_FT);
+        if self.pass.is_some_and(|ps| !ps.current(t)) {
+            // Low for too long without coming down or climbing away: a patrol, not an
+            // approach. Only a new descent begins another pass.
+            self.pass = None;
+        }
         if low_slow && !self.on_ground() && (self.pass.is_some() || descended) && self.far_at_sea(pos, t) {
-            if self.pass.is_none_or(|ps| alt < ps.alt) {
-                self.pass = Some(SeaPass {
-                    time: t,
-                    alt,
-                    gs,
-                    position: pos,
-                });
+            match &mut self.pass {
+                Some(ps) if alt >= ps.alt => {}
+                Some(ps) => {
+                    (ps.time, ps.alt, ps.gs, ps.position) = (t, alt, gs, pos);
+                }
+                None => {
+                    self.pass = Some(SeaPass {
+                        began: t,
+                        time: t,
+                        alt,
+                        gs,
+                        position: pos,
+                    });
+                }
             }
         } else if let Some(ps) = self.pass {
             if alt - ps.alt >= SEA_CLIMB_FT {
@@ -730,20 +760,16 @@ impl Movement {
                 );
                 e.evidence.insert(
                     0,
-                    Evidence {
-                        time: ps.time,
-                        position_source: None,
-                        hex: a.key,
-                        lat: Some(ps.position.lat),
-                        lon: Some(ps.position.lon),
-                        alt_baro: Some(ps.alt),
-                        gs: ps.gs,
-                        note: "lowest point over the sea",
-                    },
+                    low_point(
+                        a,
+                        ps.time,
+                        ps.position,
+                        ps.alt,
+                        ps.gs,
+                        "lowest point over the sea",
+                    ),
                 );
                 out.push(e);
-            } else if t - ps.time > SEA_WINDOW_S {
-                self.pass = None;
             }
         }
     }
@@ -801,7 +827,9 @@ impl Movement {
             return (alt - ap.elevation_ft.unwrap_or(0) <= p.airport_max_height_ft)
                 .then_some(Where::Airport(ap));
         }
-        if self.pass.is_some() && alt <= SEA_MAX_ALT_FT {
+        // The pass must still be evidence when the track ends: low and slow to the last.
+        let slow_to_sea = fresh_gs(a, last).is_none_or(|v| v <= SEA_MAX_SPEED_KT);
+        if self.pass.is_some_and(|ps| ps.current(last)) && alt <= SEA_MAX_ALT_FT && slow_to_sea {
             return Some(Where::Site(Site {
                 position: pos,
                 sea: true,
@@ -976,6 +1004,27 @@ impl Movement {
     pub(crate) fn on_retired(&mut self, now: f64, out: &mut Vec<Event>) {
         let last = self.last_heard;
         self.end_dwell(last, now, out);
+    }
+}
+
+/// The evidence of a remembered point of the track (where it began, its lowest point).
+fn low_point(
+    a: &Aircraft,
+    time: f64,
+    position: LatLon,
+    alt: i32,
+    gs: Option<f32>,
+    note: &'static str,
+) -> Evidence {
+    Evidence {
+        time,
+        position_source: None,
+        hex: a.key,
+        lat: Some(position.lat),
+        lon: Some(position.lon),
+        alt_baro: Some(alt),
+        gs,
+        note,
     }
 }
 
@@ -1473,6 +1522,88 @@ mod tests {
         assert!(out.is_empty(), "{out:?}");
     }
 
+    /// After [`sea_approach`] to 500 ft, flies on west at 150 kt for `secs` seconds, the
+    /// altitude drifting down a foot every two minutes (each a new lowest point, less than
+    /// [`SEA_WINDOW_S`] apart). Returns the last position and time.
+    fn low_patrol(a: &mut Aircraft, m: &mut Movement, secs: u32, out: &mut Vec<Event>) -> (LatLon, f64) {
+        let p = DetectorParams::DEFAULT;
+        let from = sea_approach(a, m, 0.0, 500, out);
+        let mut here = from;
+        let mut t = 119.0;
+        for k in 1..=secs {
+            here = from.destination(270.0, f64::from(k) * 77.0);
+            t = 119.0 + f64::from(k);
+            let alt = 500 - (k / 120) as i32;
+            fly(a, t, here.lat, here.lon, alt, 150.0, 270.0);
+            m.on_update(&p, a, &mut 0, out);
+        }
+        (here, t)
+    }
+
+    #[test]
+    fn a_long_low_patrol_over_the_sea_lands_nowhere_unless_it_comes_down_within_a_pass() {
+        let p = DetectorParams::DEFAULT;
+        // 40 minutes low over the sea, then silent: the descent into the patrol was 40
+        // minutes ago, so the silence is no ship landing (nor at the end of the input).
+        let mut out = Vec::new();
+        let mut a = heard(0xae0011, 0.0);
+        let mut m = Movement::default();
+        let (_, last) = low_patrol(&mut a, &mut m, 2_400, &mut out);
+        let mut finished = m.clone();
+        for now in 0..400 {
+            m.on_tick(&p, &a, false, last + f64::from(now), &mut out);
+        }
+        finished.on_finish(&p, &a, last + 1.0, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // The same patrol climbing away at its end: no touch-and-go.
+        let mut b = heard(0xae0012, 0.0);
+        let mut m = Movement::default();
+        let (from, t0) = low_patrol(&mut b, &mut m, 2_400, &mut out);
+        for k in 1..60 {
+            let here = from.destination(270.0, f64::from(k) * 77.0);
+            fly(
+                &mut b,
+                t0 + f64::from(k),
+                here.lat,
+                here.lon,
+                480 + 20 * k,
+                150.0,
+                270.0,
+            );
+            m.on_update(&p, &b, &mut 0, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+        // Coming down from the patrol to a deck and going silent is a landing: the evidence
+        // (the descent, low and slow, the silence) is within the new pass.
+        let mut c = heard(0xae0013, 0.0);
+        let mut m = Movement::default();
+        let (from, t0) = low_patrol(&mut c, &mut m, 2_400, &mut out);
+        let mut deck = from;
+        for k in 1..40 {
+            deck = from.destination(270.0, f64::from(k) * 72.0);
+            fly(
+                &mut c,
+                t0 + f64::from(k),
+                deck.lat,
+                deck.lon,
+                (480 - 15 * k).max(60),
+                140.0,
+                270.0,
+            );
+            m.on_update(&p, &c, &mut 0, &mut out);
+        }
+        let end = t0 + 39.0;
+        for now in 0..400 {
+            m.on_tick(&p, &c, false, end + f64::from(now), &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(
+            (out[0].kind, basis(&out[0]), out[0].onset, out[0].airport()),
+            (EventKind::Landing, MovementBasis::LostLow, end, None)
+        );
+        assert!(site(&out[0]).is_some_and(|s| s.sea && s.position.distance_m(deck) < 1.0));
+    }
+
     #[test]
     fn a_helicopter_landing_away_from_airports_lands_at_a_place() {
         let p = DetectorParams::DEFAULT;
@@ -1574,6 +1705,62 @@ mod tests {
             m.on_update(&p, &b, &mut 0, &mut out);
         }
         assert!(out.is_empty(), "{out:?}");
+    }
+
+    /// The flight of a track that begins low past the field's runway: an airborne flag and
+    /// an altitude before the first position (an even CPR frame waiting for its odd one),
+    /// a speed, then positions climbing away. Each message is taken `copies` times (two
+    /// receivers whose copies are both taken, or a message repeated before the position).
+    fn climb_out_heard(copies: usize) -> Vec<Event> {
+        let p = DetectorParams::DEFAULT;
+        let ap = svmi().position;
+        let elev = svmi().elevation_ft.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut a = heard(0x0d8031, 0.0);
+        let mut m = Movement::default();
+        a.alt_baro = Some(elev + 250);
+        a.on_ground = Some(false);
+        carried(&mut a, 0.0, &[Field::AltBaro, Field::OnGround]);
+        for _ in 0..copies {
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        a.gs = Some(165.0);
+        carried(&mut a, 0.2, &[Field::Gs]);
+        for _ in 0..copies {
+            m.on_update(&p, &a, &mut 0, &mut out);
+        }
+        for k in 0..60 {
+            let t = 0.5 + f64::from(k);
+            let here = ap.destination(270.0, 2_000.0 + f64::from(k) * 85.0);
+            fly(&mut a, t, here.lat, here.lon, elev + 250 + 25 * k, 165.0, 270.0);
+            for _ in 0..copies {
+                m.on_update(&p, &a, &mut 0, &mut out);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_take_off_from_the_track_start_does_not_depend_on_how_often_a_message_is_heard() {
+        let once = climb_out_heard(1);
+        assert_eq!(once.len(), 1, "{once:?}");
+        let e = &once[0];
+        assert_eq!(
+            (e.kind, e.onset, e.airport(), basis(e)),
+            (EventKind::Takeoff, 0.5, Some("SVMI"), MovementBasis::TrackStart)
+        );
+        // Twice: the airborne flag is confirmed by its copy before the first position; the
+        // beginning is still a take-off seen from the air, the same one.
+        let twice = climb_out_heard(2);
+        assert_eq!(
+            twice
+                .iter()
+                .map(|e| (e.kind, e.onset, e.time, e.airport().map(str::to_string)))
+                .collect::<Vec<_>>(),
+            once.iter()
+                .map(|e| (e.kind, e.onset, e.time, e.airport().map(str::to_string)))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

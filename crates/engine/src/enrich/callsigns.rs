@@ -203,7 +203,22 @@ mod tests {
         }
         for r in t.rules() {
             assert!(!r.source.is_empty() && !r.operator.is_empty(), "{r:?}");
+            // Every source is one the file's header explains: an ICAO designator says how it
+            // was checked, anything else is a tactical callsign.
+            let icao = r.source.starts_with("ICAO Doc 8585 [");
+            assert!(icao || r.source.starts_with("tactical"), "{r:?}");
+            if icao {
+                assert_eq!(r.prefix.len(), 3, "ICAO designators have three letters: {r:?}");
+                assert!(
+                    r.source.contains("[checked: L") || r.source.contains("[not in L1]"),
+                    "{r:?}"
+                );
+            }
         }
+        // SAM is a US special air mission callsign; the ICAO designator SAM is a Colombian
+        // airline's, so the row must not claim Doc 8585.
+        let sam = t.rules().iter().find(|r| r.prefix == "SAM").unwrap();
+        assert!(sam.source.starts_with("tactical"), "{sam:?}");
     }
 
     #[test]

@@ -65,6 +65,24 @@ pub enum Layer {
     Fallback,
 }
 
+impl Class {
+    /// Every class, in declaration order.
+    pub const ALL: [Class; 4] = [Class::Civil, Class::Military, Class::State, Class::Unknown];
+}
+
+impl Layer {
+    /// Every layer, strongest first (the order [`classify`] tries them in).
+    pub const ALL: [Layer; 7] = [
+        Layer::Override,
+        Layer::AircraftDb,
+        Layer::AddressBlock,
+        Layer::Registration,
+        Layer::Callsign,
+        Layer::Type,
+        Layer::Fallback,
+    ];
+}
+
 /// A classification and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classification {

@@ -134,15 +134,31 @@ impl Alert {
     }
 }
 
+/// The member of `all` whose name is `s`: the one reading of every name table (each enum
+/// has its names in one `match` and its members in one `ALL` array).
+fn by_name<T: Copy>(all: &[T], name: fn(T) -> &'static str, s: &str) -> Option<T> {
+    all.iter().copied().find(|&x| name(x) == s)
+}
+
 fn shape_from_name(s: &str) -> Option<LoiterShape> {
-    [
-        LoiterShape::Circle,
-        LoiterShape::Racetrack,
-        LoiterShape::FigureEight,
-        LoiterShape::Irregular,
-    ]
-    .into_iter()
-    .find(|x| x.as_str() == s)
+    by_name(&LoiterShape::ALL, LoiterShape::as_str, s)
+}
+
+/// The place of an event or of an incident's timeline entry: `zone` (with `zone_name`) or
+/// `airport` (with `airport_name`), not both; a timeline entry carries no names.
+fn place(o: &Obj<'_>) -> Result<Option<Place>, ParseError> {
+    Ok(match (o.opt_str("zone")?, o.opt_str("airport")?) {
+        (Some(_), Some(_)) => return Err(err(o.path("airport"), "a zone or an airport, not both")),
+        (Some(id), None) => Some(Place::Zone {
+            id: id.to_owned(),
+            name: o.opt_string("zone_name")?.unwrap_or_default(),
+        }),
+        (None, Some(ident)) => Some(Place::Airport {
+            ident: ident.to_owned(),
+            name: o.opt_string("airport_name")?.unwrap_or_default(),
+        }),
+        (None, None) => None,
+    })
 }
 
 /// 16 hex digits, as ids are written.
@@ -197,20 +213,7 @@ fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
                         .map(|(j, k)| e.item_key("others", j, k))
                         .collect::<Result<_, _>>()?,
                 };
-                let place = match (e.opt_str("zone")?, e.opt_str("airport")?) {
-                    (Some(_), Some(_)) => {
-                        return Err(err(e.path("airport"), "a zone or an airport, not both"))
-                    }
-                    (Some(id), None) => Some(Place::Zone {
-                        id: id.to_owned(),
-                        name: String::new(),
-                    }),
-                    (None, Some(ident)) => Some(Place::Airport {
-                        ident: ident.to_owned(),
-                        name: String::new(),
-                    }),
-                    (None, None) => None,
-                };
+                let place = place(&e)?;
                 Ok(Entry {
                     event: id_of(&e, "event")?,
                     kind: e.name("kind", |s| s.parse().ok())?,
@@ -243,24 +246,12 @@ fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
 
 /// The class of a JSON name (`civil`, `military`, `state`, `unknown`).
 pub fn class_from_name(name: &str) -> Option<Class> {
-    [Class::Civil, Class::Military, Class::State, Class::Unknown]
-        .into_iter()
-        .find(|c| super::class_name(*c) == name)
+    by_name(&Class::ALL, super::class_name, name)
 }
 
 /// The layer of a JSON name (`override`, `aircraft_db`, ...).
 pub fn layer_from_name(name: &str) -> Option<Layer> {
-    [
-        Layer::Override,
-        Layer::AircraftDb,
-        Layer::AddressBlock,
-        Layer::Registration,
-        Layer::Callsign,
-        Layer::Type,
-        Layer::Fallback,
-    ]
-    .into_iter()
-    .find(|l| super::layer_name(*l) == name)
+    by_name(&Layer::ALL, super::layer_name, name)
 }
 
 /// A track key from its JSON text: 6 hex digits, `~` first for a non-ICAO address.
@@ -281,42 +272,19 @@ pub fn track_key_from_str(s: &str) -> Option<TrackKey> {
 }
 
 fn phase_from_name(s: &str) -> Option<Phase> {
-    [Phase::Started, Phase::Updated, Phase::Ended]
-        .into_iter()
-        .find(|p| p.as_str() == s)
+    by_name(&Phase::ALL, Phase::as_str, s)
 }
 
 fn confidence_from_name(s: &str) -> Option<Confidence> {
-    [Confidence::Low, Confidence::Medium, Confidence::High]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+    by_name(&Confidence::ALL, Confidence::as_str, s)
 }
 
 fn basis_from_name(s: &str) -> Option<MovementBasis> {
-    [
-        MovementBasis::OnGround,
-        MovementBasis::LowAndSlow,
-        MovementBasis::LostLow,
-        MovementBasis::TrackStart,
-        MovementBasis::InputEnd,
-        MovementBasis::TouchAndGo,
-    ]
-    .into_iter()
-    .find(|b| b.as_str() == s)
+    by_name(&MovementBasis::ALL, MovementBasis::as_str, s)
 }
 
 fn emergency_from_name(s: &str) -> Option<EmergencyKind> {
-    [
-        EmergencyKind::General,
-        EmergencyKind::Lifeguard,
-        EmergencyKind::MinimumFuel,
-        EmergencyKind::NoCommunications,
-        EmergencyKind::UnlawfulInterference,
-        EmergencyKind::Downed,
-        EmergencyKind::Reserved,
-    ]
-    .into_iter()
-    .find(|e| e.as_str() == s)
+    by_name(&EmergencyKind::ALL, EmergencyKind::as_str, s)
 }
 
 /// Four octal digits, as the writer prints a squawk.
@@ -501,11 +469,7 @@ fn event(o: &Obj<'_>) -> Result<Event, ParseError> {
             format!("version {schema}, this reader knows version {SCHEMA_VERSION}"),
         ));
     }
-    let id_text = o.str("id")?;
-    if id_text.len() != 16 {
-        return Err(err("id", "not 16 hex digits"));
-    }
-    let id = u64::from_str_radix(id_text, 16).map_err(|_| err("id", "not 16 hex digits"))?;
+    let id = id_of(o, "id")?;
     let kind: EventKind = o.name("kind", |s| s.parse().ok())?;
     let others = match o.opt_array("others")? {
         None => Vec::new(),
@@ -515,18 +479,7 @@ fn event(o: &Obj<'_>) -> Result<Event, ParseError> {
             .map(|(i, v)| o.item_key("others", i, v))
             .collect::<Result<_, _>>()?,
     };
-    let place = match (o.opt_str("zone")?, o.opt_str("airport")?) {
-        (Some(_), Some(_)) => return Err(err("airport", "an event has a zone or an airport, not both")),
-        (Some(id), None) => Some(Place::Zone {
-            id: id.to_owned(),
-            name: o.opt_string("zone_name")?.unwrap_or_default(),
-        }),
-        (None, Some(ident)) => Some(Place::Airport {
-            ident: ident.to_owned(),
-            name: o.opt_string("airport_name")?.unwrap_or_default(),
-        }),
-        (None, None) => None,
-    };
+    let place = place(o)?;
     let evidence = match o.opt_array("evidence")? {
         None => Vec::new(),
         Some(items) => items
@@ -580,15 +533,7 @@ fn evidence(o: &Obj<'_>) -> Result<Evidence, ParseError> {
 
 /// A position source from its JSON name (`mlat`, `tisb`, `adsr`, `other`, `adsb`).
 fn position_source_from_name(s: &str) -> Option<PositionSource> {
-    [
-        PositionSource::Mlat,
-        PositionSource::Tisb,
-        PositionSource::Adsr,
-        PositionSource::Other,
-        PositionSource::Adsb,
-    ]
-    .into_iter()
-    .find(|p| p.name() == s)
+    by_name(&PositionSource::ALL, PositionSource::name, s)
 }
 
 /// The detail object of an event of `kind` (the kind says which fields it has).
@@ -1051,5 +996,48 @@ mod tests {
         let b = intern(&String::from("a note read back")).unwrap();
         assert!(std::ptr::eq(a, b));
         assert_eq!(intern(&"x".repeat(MAX_INTERNED_LEN + 1)), None);
+    }
+
+    /// Each name table read both ways: every member's name reads back to it, names are
+    /// distinct, and a name no member has reads as nothing.
+    #[test]
+    fn every_enum_name_reads_back_to_its_member() {
+        fn check<T: Copy + PartialEq + std::fmt::Debug>(
+            all: &[T],
+            name: fn(T) -> &'static str,
+            read: fn(&str) -> Option<T>,
+        ) {
+            let mut names = HashSet::new();
+            for &x in all {
+                assert!(names.insert(name(x)), "{x:?}: name {} twice", name(x));
+                assert_eq!(read(name(x)), Some(x));
+            }
+            assert_eq!(read("no_such_name"), None);
+        }
+        check(&Phase::ALL, Phase::as_str, phase_from_name);
+        check(&Confidence::ALL, Confidence::as_str, confidence_from_name);
+        check(&MovementBasis::ALL, MovementBasis::as_str, basis_from_name);
+        check(&LoiterShape::ALL, LoiterShape::as_str, shape_from_name);
+        check(&EmergencyKind::ALL, EmergencyKind::as_str, emergency_from_name);
+        check(
+            &PositionSource::ALL,
+            PositionSource::name,
+            position_source_from_name,
+        );
+        check(&Class::ALL, super::super::class_name, class_from_name);
+        check(&Layer::ALL, super::super::layer_name, layer_from_name);
+    }
+
+    #[test]
+    fn an_event_or_a_timeline_entry_with_a_zone_and_an_airport_is_refused() {
+        let line = r#"{"schema":1,"id":"0000000000000001","kind":"landing","phase":"started","hex":"4ca011","onset":1.0,"time":2.0,"zone":"z","airport":"SVMI","confidence":"low","detail":{"basis":"lost_low"},"evidence":[]}"#;
+        let e = Event::from_json(line).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("airport", "a zone or an airport, not both")
+        );
+        let ok = line.replace(r#""zone":"z","#, "");
+        let ev = Event::from_json(&ok).unwrap();
+        assert!(matches!(ev.place, Some(Place::Airport { ref ident, .. }) if ident == "SVMI"));
     }
 }

@@ -123,6 +123,15 @@ pub enum PositionSource {
 }
 
 impl PositionSource {
+    /// Every source, least trusted first.
+    pub const ALL: [PositionSource; 5] = [
+        PositionSource::Other,
+        PositionSource::Mlat,
+        PositionSource::Tisb,
+        PositionSource::Adsr,
+        PositionSource::Adsb,
+    ];
+
     /// The field dictionary's name: `adsb`, `tisb`, `adsr`, `mlat`, `other`.
     pub const fn name(self) -> &'static str {
         match self {
