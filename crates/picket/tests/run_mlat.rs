@@ -175,6 +175,53 @@ fn recordings_of_several_receivers_given_with_their_positions_are_multilaterated
 }
 
 #[test]
+fn a_multilaterated_run_recorded_in_a_store_replays_to_the_same_alerts() {
+    let dir = TempDir::new("run-mlat-store");
+    let store = dir.path().join("store");
+    let live = dir.path().join("live.jsonl");
+    let rules = per_event_rules();
+    let out = run(picket()
+        .arg("run")
+        .arg("--rules")
+        .arg(&rules)
+        .args(["--scenario", "arctic_mlat", "--from", FROM, "--duration", "15s"])
+        .arg("--store")
+        .arg(&store)
+        .arg("--jsonl")
+        .arg(&live));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The fixes went through the run like any item: counted, and recorded.
+    let fixes = mlat_fixes(&stderr);
+    assert!(fixes > 10, "{stderr}");
+    assert!(
+        stderr.contains(&format!("({fixes} of them mlat fixes)")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!(" {fixes} mlat fixes, ")), "{stderr}");
+    let a = std::fs::read_to_string(&live).unwrap();
+    let entries = bomber_entries(&a);
+    assert!(
+        entries.iter().any(|e| e.2.iter().any(|s| s == "mlat")),
+        "the window holds a zone entry on mlat positions: {a}"
+    );
+
+    let replayed = dir.path().join("replay.jsonl");
+    let out = run(picket()
+        .args(["replay", "--store"])
+        .arg(&store)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--jsonl")
+        .arg(&replayed));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!(" {fixes} mlat fixes, ")), "{stderr}");
+    let b = std::fs::read_to_string(&replayed).unwrap();
+    assert_eq!(a, b, "the replay's alerts differ from the run's");
+}
+
+#[test]
 fn mlat_on_with_too_few_positioned_receivers_is_an_error() {
     let out = picket()
         .args(["run", "--mlat"])
