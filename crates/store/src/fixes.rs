@@ -117,13 +117,16 @@ pub(crate) fn insert(conn: &Connection, rows: &[FixRow]) -> rusqlite::Result<()>
     Ok(())
 }
 
+/// Rows that do not read back: (row id, why).
+pub(crate) type BadRows = Vec<(i64, String)>;
+
 /// The fixes whose time is in `[from, to]`, in the order they were recorded; rows that do
 /// not read back are given as (row id, why).
 pub(crate) fn read(
     conn: &Connection,
     from: f64,
     to: f64,
-) -> rusqlite::Result<(Vec<FixRow>, Vec<(i64, String)>)> {
+) -> rusqlite::Result<(Vec<FixRow>, BadRows)> {
     let exists: i64 = conn.query_row(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fixes'",
         [],

@@ -54,7 +54,7 @@ use super::first_seen::{utc_day, DAY_S};
 use super::zone::position_evidence;
 use crate::enrich::country;
 use crate::event::{Confidence, Detail, Event, Evidence, MovementBasis, Phase, Place, Site};
-use crate::track::{Aircraft, Field};
+use crate::track::{Aircraft, Field, PositionSource};
 
 /// Consecutive messages needed to change between ground and air.
 pub(crate) const CONFIRM_MESSAGES: u32 = 2;
@@ -152,6 +152,8 @@ struct Start {
     alt: i32,
     gs: Option<f32>,
     position: LatLon,
+    /// Where the position came from.
+    source: PositionSource,
     airport: Option<&'static Airport>,
     sea: bool,
 }
@@ -163,6 +165,8 @@ struct SeaPass {
     alt: i32,
     gs: Option<f32>,
     position: LatLon,
+    /// Where the position came from.
+    source: PositionSource,
 }
 
 /// One aircraft's ground/air state and its open dwell.
@@ -627,11 +631,11 @@ impl Movement {
     /// recent highest altitude (the descent before a landing at a place) and low passes
     /// over the sea.
     fn follow(&mut self, p: &DetectorParams, a: &Aircraft, t: f64, out: &mut Vec<Event>) {
-        let Some(pos) = a
+        let Some((pos, source)) = a
             .position
             .as_ref()
             .filter(|pos| pos.time == t)
-            .map(|pos| pos.latlon())
+            .map(|pos| (pos.latlon(), pos.source))
         else {
             return;
         };
@@ -658,7 +662,7 @@ impl Movement {
         if !self.located {
             self.located = true;
             if self.state == State::Unknown && a.on_ground != Some(true) {
-                self.start = self.start_here(p, pos, alt, gs, t);
+                self.start = self.start_here(p, pos, source, alt, gs, t);
             }
         } else if let Some(s) = self.start {
             if t - s.time > START_WINDOW_S || self.on_ground() {
@@ -685,7 +689,7 @@ impl Movement {
                     0,
                     Evidence {
                         time: s.time,
-                        position_source: None,
+                        position_source: Evidence::label(s.source),
                         hex: a.key,
                         lat: Some(s.position.lat),
                         lon: Some(s.position.lon),
@@ -711,6 +715,7 @@ impl Movement {
                     alt,
                     gs,
                     position: pos,
+                    source,
                 });
             }
         } else if let Some(ps) = self.pass {
@@ -732,7 +737,7 @@ impl Movement {
                     0,
                     Evidence {
                         time: ps.time,
-                        position_source: None,
+                        position_source: Evidence::label(ps.source),
                         hex: a.key,
                         lat: Some(ps.position.lat),
                         lon: Some(ps.position.lon),
@@ -753,6 +758,7 @@ impl Movement {
         &mut self,
         p: &DetectorParams,
         pos: LatLon,
+        source: PositionSource,
         alt: i32,
         gs: Option<f32>,
         t: f64,
@@ -765,6 +771,7 @@ impl Movement {
             alt,
             gs,
             position: pos,
+            source,
             airport,
             sea,
         };
