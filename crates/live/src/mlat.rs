@@ -158,6 +158,18 @@ impl MlatStage {
         stage
     }
 
+    /// Adds a receiver that joined during the run (an mlat-client feeder); its items carry
+    /// `station.id`.
+    pub fn add_station(&mut self, station: &Station) {
+        let id = usize::from(station.id);
+        if self.index.len() <= id {
+            self.index.resize(id + 1, None);
+        }
+        let k = self.mlat.add_receiver(station.config.clone());
+        self.index[id] = u16::try_from(k).ok();
+        self.identity &= id == k;
+    }
+
     /// Takes one item; the fixes it completes are appended to `out` as MLAT observations.
     ///
     /// The one cost for items that are not Mode S frames is a match.
