@@ -243,6 +243,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     .iter()
                     .map(|(p, a)| format!("{} input on {a}", p.scheme())),
             );
+            if let Some(a) = &settings.outputs.mlat_server {
+                parts.push(format!("mlat-client input on {a}"));
+            }
             source_desc = parts.join(", ");
             (None, Vec::new())
         }
@@ -269,7 +272,16 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             });
         }
     }
-    let mlat_on = crate::mlat::enabled(settings.mlat, &stations, "this run")?;
+    // mlat-client feeders join during the run: multilateration is on from the start.
+    let mlat_server = match &settings.source {
+        SourceSetting::Live { .. } => settings.outputs.mlat_server.clone(),
+        _ => None,
+    };
+    let mlat_on = if mlat_server.is_some() && settings.mlat != Some(false) {
+        true
+    } else {
+        crate::mlat::enabled(settings.mlat, &stations, "this run")?
+    };
     let scenario_count = scenario_receivers.len();
     let files = WorldFiles {
         rules: settings.rules.clone(),
@@ -325,6 +337,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         stop: Arc::clone(&control.stop),
     };
     let mut receiver_stats = Vec::new();
+    let joining = crate::mlat_server::Joining::default();
+    let mlat_server_stats = Arc::new(crate::mlat_server::ServerStats::default());
     let producer = match source {
         Some(src) => {
             // A replay does not wait for anyone, but a peer we push to should see it whole.
@@ -381,6 +395,27 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 }
                 handle.spawn(connect::run_listener(listener, *protocol, id, st, feed.clone()));
             }
+            if let Some(addr) = &mlat_server {
+                let a = serve::check_bind(addr, settings.outputs.allow_remote)?;
+                let std = std::net::TcpListener::bind(a)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+                std.set_nonblocking(true)?;
+                let local = std.local_addr()?;
+                let _g = handle.enter();
+                let listener = tokio::net::TcpListener::from_std(std)?;
+                if !opts.quiet {
+                    eprintln!("picket: mlat-server input on {local}");
+                }
+                // Feeders' ids come after every configured receiver's.
+                let first = u16::try_from(live_specs.len() + listens.len())?;
+                handle.spawn(crate::mlat_server::run_listener(
+                    listener,
+                    first,
+                    joining.clone(),
+                    Arc::clone(&mlat_server_stats),
+                    feed.clone(),
+                ));
+            }
             Producer::Live
         }
     };
@@ -390,11 +425,16 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut mlat = mlat_on.then(|| crate::mlat::MlatStage::new(&stations, Arc::clone(&live.mlat)));
     if let (Some(_), false) = (&mlat, opts.quiet) {
         let names: Vec<&str> = stations.iter().map(|s| s.config.name.as_str()).collect();
-        eprintln!(
-            "picket: multilateration over {} receivers: {}",
-            names.len(),
-            names.join(", ")
-        );
+        if !names.is_empty() {
+            eprintln!(
+                "picket: multilateration over {} receivers: {}",
+                names.len(),
+                names.join(", ")
+            );
+        }
+        if mlat_server.is_some() {
+            eprintln!("picket: multilateration over the mlat-clients that join");
+        }
     }
     let mut fix_items: Vec<Received> = Vec::new();
     let _ = control.stats.set(live.clone());
@@ -437,6 +477,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             };
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
                 Ok(Some(batch)) => {
+                    if let Some(m) = &mut mlat {
+                        joining.drain(|s| m.add_station(&s));
+                    }
                     let mut observer = opts.observer.as_ref().map(lock);
                     let mut recorder = opts.recorder.as_ref().map(lock);
                     engine_counts
@@ -576,6 +619,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             counts: &counts,
             reports: &reports,
             live: &live,
+            mlat_server: mlat_server.is_some().then_some(&*mlat_server_stats),
             elapsed,
             stopped,
         };
@@ -895,6 +939,7 @@ struct Summary<'a> {
     counts: &'a Counts,
     reports: &'a [SinkReport],
     live: &'a LiveStats,
+    mlat_server: Option<&'a crate::mlat_server::ServerStats>,
     elapsed: f64,
     stopped: bool,
 }
@@ -947,6 +992,16 @@ impl Summary<'_> {
                 r.last_heard
                     .map_or_else(|| "never".to_string(), crate::format_utc),
                 if r.connected { "connected" } else { "not connected" }
+            ));
+        }
+        if let Some(m) = self.mlat_server {
+            let g = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+            line(format!(
+                "mlat-server {} mlat-clients joined, {} refused; {} frames, {} bad lines",
+                g(&m.clients),
+                g(&m.denied),
+                g(&m.frames),
+                g(&m.bad_lines)
             ));
         }
         for o in self.live.outputs() {
