@@ -367,6 +367,9 @@ fn hex(m: &[u8]) -> String {
     m.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A feeder, an aircraft and a CPR format (odd).
+type PositionKey = (usize, [u8; 3], bool);
+
 /// What a feeder's mlat-client sends (the protocol's facts; the client is the test's own):
 /// a JSON handshake line, then JSON lines, plain or in zlib packets.
 struct Feeder {
@@ -494,7 +497,7 @@ fn mlat_clients_of_several_feeders_are_multilaterated() {
     }
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
     // The last even and odd position of each (feeder, aircraft): a pair is a sync message.
-    let mut last: std::collections::HashMap<(usize, [u8; 3], bool), (u64, Vec<u8>)> = Default::default();
+    let mut last: std::collections::HashMap<PositionKey, (u64, Vec<u8>)> = Default::default();
     let start = std::time::Instant::now();
     for (i, f) in feeders.iter_mut().enumerate() {
         let seen: Vec<String> = recordings[i]
