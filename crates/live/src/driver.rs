@@ -478,7 +478,12 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
                 Ok(Some(batch)) => {
                     if let Some(m) = &mut mlat {
-                        joining.drain(|s| m.add_station(&s));
+                        joining.drain(|(s, results)| {
+                            m.add_station(&s);
+                            if let Some(to) = results {
+                                m.send_results(s.id, to);
+                            }
+                        });
                     }
                     let mut observer = opts.observer.as_ref().map(lock);
                     let mut recorder = opts.recorder.as_ref().map(lock);

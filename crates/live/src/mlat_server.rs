@@ -25,7 +25,9 @@
 //! own clock (the clock-domain rule: its counter values are only compared with another
 //! receiver's through the pair relation fitted on beacons). Its messages become frames with
 //! its counter as their clock, given to the engine like a Beast receiver's, so the same
-//! clock synchronisation and solver locate them. Results are not sent back.
+//! clock synchronisation and solver locate them. A client that asked (`return_results`)
+//! gets the fixes it took part in as `result` lines in the `ecef` format:
+//! `{"result":{"@":TIME,"addr":HEX,"ecef":[X,Y,Z],"cov":null,"n":N,"nd":N}}`.
 //!
 //! The parsing is sans-IO ([`handshake`], [`Session`], [`Inflater`]); tokio only carries
 //! the bytes ([`run_listener`]).
@@ -81,6 +83,8 @@ pub struct Handshake {
     pub position: Geodetic,
     /// How the client's lines come.
     pub compress: Compression,
+    /// The client wants the fixes it takes part in (`return_results`).
+    pub return_results: bool,
     /// The answer line (with its newline).
     pub reply: String,
 }
@@ -140,12 +144,18 @@ pub fn handshake(line: &[u8]) -> Result<Handshake, String> {
     } else {
         return Err(deny("no mutually usable compression type (none, zlib)".into()));
     };
+    let return_results = v["return_results"].as_bool().unwrap_or(false);
+    if return_results && !matches!(v["return_result_format"].as_str(), None | Some("ecef")) {
+        return Err(deny(
+            "return_result_format: picket gives results as \"ecef\" only".into(),
+        ));
+    }
     let reply = serde_json::json!({
         "compress": if compress == Compression::Zlib { "zlib" } else { "none" },
         "reconnect_in": 10,
         "selective_traffic": true,
         "heartbeat": true,
-        "return_results": false,
+        "return_results": return_results,
         "rate_reports": false,
         "motd": "picket multilateration",
     });
@@ -153,6 +163,7 @@ pub fn handshake(line: &[u8]) -> Result<Handshake, String> {
         user,
         position: Geodetic::new(lat, lon, alt),
         compress,
+        return_results,
         reply: format!("{reply}\n"),
     })
 }
@@ -349,16 +360,19 @@ impl Inflater {
     }
 }
 
+/// A receiver that connected, and where its results go if it asked for them.
+pub type Joined = (Station, Option<tokio::sync::mpsc::Sender<String>>);
+
 /// Receivers that connected and are not yet in the engine's multilateration.
 #[derive(Debug, Clone, Default)]
 pub struct Joining {
-    stations: Arc<Mutex<Vec<Station>>>,
+    stations: Arc<Mutex<Vec<Joined>>>,
     any: Arc<AtomicBool>,
 }
 
 impl Joining {
     /// A receiver joins (before any of its items is sent).
-    pub fn push(&self, s: Station) {
+    pub fn push(&self, s: Joined) {
         if let Ok(mut v) = self.stations.lock() {
             v.push(s);
         }
@@ -366,7 +380,7 @@ impl Joining {
     }
 
     /// Calls `f` with each receiver that joined since the last call (cheap when none did).
-    pub fn drain(&self, mut f: impl FnMut(Station)) {
+    pub fn drain(&self, mut f: impl FnMut(Joined)) {
         if self.any.swap(false, Ordering::Acquire) {
             if let Ok(mut v) = self.stations.lock() {
                 for s in v.drain(..) {
@@ -440,13 +454,17 @@ async fn serve_client(
         "picket: mlat-client {name} joined at {:.4},{:.4}",
         hs.position.lat, hs.position.lon
     );
-    joining.push(Station {
-        id,
-        config: ReceiverConfig {
-            name: hs.user.clone(),
-            position: hs.position,
+    let (results_tx, mut results) = tokio::sync::mpsc::channel::<String>(256);
+    joining.push((
+        Station {
+            id,
+            config: ReceiverConfig {
+                name: hs.user.clone(),
+                position: hs.position,
+            },
         },
-    });
+        hs.return_results.then_some(results_tx),
+    ));
     let mut session = Session::new(id);
     let mut inflater = (hs.compress == Compression::Zlib).then(Inflater::default);
     let mut buf = vec![0u8; 64 * 1024];
@@ -504,6 +522,9 @@ async fn serve_client(
                 }
                 debug_assert!(items.len() < BATCH);
             }
+            Some(line) = results.recv() => {
+                w.write_all(line.as_bytes()).await.map_err(|e| e.to_string())?;
+            }
             _ = heartbeat.tick() => {
                 if last_read.elapsed() > READ_TIMEOUT {
                     return Err("silent for 150 s".into());
@@ -530,6 +551,12 @@ mod tests {
         let v: Value = serde_json::from_str(hs.reply.trim()).unwrap();
         assert_eq!(v["compress"], "zlib");
         assert_eq!(v["heartbeat"], true);
+        assert_eq!(v["return_results"], false);
+        let asks = HS.replace("\"return_results\":false", "\"return_results\":true");
+        let hs2 = handshake(asks.as_bytes()).unwrap();
+        assert!(hs2.return_results && hs2.reply.contains("\"return_results\":true"));
+        let old = asks.replace("\"ecef\"", "\"old\"");
+        assert!(handshake(old.as_bytes()).unwrap_err().contains("ecef"));
         assert!(hs.reply.ends_with('\n'));
         let plain = HS.replace(r#"["none","zlib","zlib2"]"#, r#"["none"]"#);
         assert_eq!(handshake(plain.as_bytes()).unwrap().compress, Compression::None);

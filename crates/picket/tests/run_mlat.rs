@@ -376,10 +376,18 @@ struct Feeder {
     s: std::net::TcpStream,
     zlib: Option<flate2::Compress>,
     lines: String,
+    /// What the server sent after the handshake.
+    heard: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Feeder {
-    fn connect(addr: &str, name: &str, lat: f64, lon: f64, alt_m: f64, zlib: bool) -> Feeder {
+    fn connect(
+        addr: &str,
+        name: &str,
+        (lat, lon, alt_m): (f64, f64, f64),
+        zlib: bool,
+        results: bool,
+    ) -> Feeder {
         use std::io::Write;
         let mut s = std::net::TcpStream::connect(addr).unwrap();
         let compress = if zlib {
@@ -388,7 +396,7 @@ impl Feeder {
             r#"["none"]"#
         };
         let hs = format!(
-            r#"{{"version":2,"client_version":"test","compress":{compress},"selective_traffic":true,"heartbeat":true,"return_results":false,"udp_transport":false,"return_result_format":"ecef","user":"{name}","lat":{lat},"lon":{lon},"alt":{alt_m},"clock_type":"dump1090","privacy":false}}"#
+            r#"{{"version":2,"client_version":"test","compress":{compress},"selective_traffic":true,"heartbeat":true,"return_results":{results},"udp_transport":false,"return_result_format":"ecef","user":"{name}","lat":{lat},"lon":{lon},"alt":{alt_m},"clock_type":"dump1090","privacy":false}}"#
         );
         s.write_all(format!("{hs}\n").as_bytes()).unwrap();
         let mut reply = String::new();
@@ -397,16 +405,21 @@ impl Feeder {
             .unwrap();
         let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
         assert_eq!(v["compress"], if zlib { "zlib" } else { "none" }, "{reply}");
-        // Whatever the server sends next (start_sending, heartbeats) is read and dropped.
-        let mut r = s.try_clone().unwrap();
+        assert_eq!(v["return_results"], results, "{reply}");
+        // What the server sends next (start_sending, results, heartbeats): plain lines.
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (r, into) = (s.try_clone().unwrap(), heard.clone());
         std::thread::spawn(move || {
-            let mut sink = [0u8; 4096];
-            while matches!(r.read(&mut sink), Ok(n) if n > 0) {}
+            for line in BufReader::new(r).lines() {
+                let Ok(line) = line else { break };
+                into.lock().unwrap().push(line);
+            }
         });
         Feeder {
             s,
             zlib: zlib.then(|| flate2::Compress::new(flate2::Compression::new(1), true)),
             lines: String::new(),
+            heard,
         }
     }
 
@@ -483,7 +496,7 @@ fn mlat_clients_of_several_feeders_are_multilaterated() {
         .iter()
         .enumerate()
         .map(|(i, (name, lat, lon, alt_ft))| {
-            Feeder::connect(&addr, name, *lat, *lon, alt_ft * 0.3048, i % 2 == 0)
+            Feeder::connect(&addr, name, (*lat, *lon, alt_ft * 0.3048), i % 2 == 0, i < 3)
         })
         .collect();
     // All messages in the order they were heard (each receiver's time from its first frame),
@@ -556,6 +569,23 @@ fn mlat_clients_of_several_feeders_are_multilaterated() {
         let text = std::fs::read_to_string(&events).unwrap_or_default();
         !bomber_entries(&text).is_empty()
     });
+    // The feeders that asked get the bombers' positions back, in ECEF metres.
+    let results = |f: &Feeder| -> Vec<serde_json::Value> {
+        f.heard
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v.get("result").cloned())
+            .collect()
+    };
+    let have_results = wait_for(Duration::from_secs(10), || {
+        feeders[..3].iter().any(|f| {
+            results(f)
+                .iter()
+                .any(|r| BOMBERS.contains(&r["addr"].as_str().unwrap_or("")))
+        })
+    });
     let ok = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -564,6 +594,37 @@ fn mlat_clients_of_several_feeders_are_multilaterated() {
     assert!(child.wait().unwrap().success());
     let summary = err.all();
     let text = std::fs::read_to_string(&events).unwrap_or_default();
+    assert!(have_results, "no result of a bomber to the feeders that asked");
+    for f in &feeders[..3] {
+        for r in results(f) {
+            let e: Vec<f64> = r["ecef"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let g = picket_world::geo::wgs84::Geodetic::from_ecef([e[0], e[1], e[2]]);
+            // Inside the receivers' region, at an aircraft's height.
+            assert!(
+                (66.0..76.0).contains(&g.lat) && (-175.0..-140.0).contains(&g.lon),
+                "{r}"
+            );
+            assert!((-500.0..16_000.0).contains(&g.alt_m), "{r}");
+            assert!(r["n"].as_u64().unwrap() >= 3, "{r}");
+        }
+    }
+    for f in &feeders[3..] {
+        assert!(results(f).is_empty(), "results only to the feeders that asked");
+    }
+    assert!(
+        feeders.iter().all(|f| f
+            .heard
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("start_sending"))),
+        "every feeder is asked for the aircraft it has seen"
+    );
     assert!(located, "no zone entry of a bomber:\n{text}\n{summary}");
     for (hex, _, sources) in bomber_entries(&text) {
         assert!(
