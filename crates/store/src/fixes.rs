@@ -122,11 +122,7 @@ pub(crate) type BadRows = Vec<(i64, String)>;
 
 /// The fixes whose time is in `[from, to]`, in the order they were recorded; rows that do
 /// not read back are given as (row id, why).
-pub(crate) fn read(
-    conn: &Connection,
-    from: f64,
-    to: f64,
-) -> rusqlite::Result<(Vec<FixRow>, BadRows)> {
+pub(crate) fn read(conn: &Connection, from: f64, to: f64) -> rusqlite::Result<(Vec<FixRow>, BadRows)> {
     let exists: i64 = conn.query_row(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fixes'",
         [],
