@@ -70,9 +70,7 @@ use crate::detect::{DetectorStats, Detectors, Traits};
 use crate::enrich::AircraftDb;
 use crate::event::{Alert, Event};
 use crate::rules::{Enrichment, EventFacts, Reported, RuleError, RuleSet, RuleState, RuleStats, Subject};
-use crate::track::{
-    Aircraft, Field, Ingested, PositionSource, TrackKey, Tracker, TrackerConfig, TrackerStats,
-};
+use crate::track::{Aircraft, Field, Ingested, TrackKey, Tracker, TrackerConfig, TrackerStats};
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -487,9 +485,8 @@ impl Engine {
     /// them are judged on their final state).
     fn judge<S: Sink>(&mut self, now: f64, retired: &[Aircraft], sink: &mut S) {
         let unknown = Enrichment::unknown();
-        for mut e in self.events.drain(..) {
+        for e in self.events.drain(..) {
             self.stats.events += 1;
-            label_position_sources(&mut e, &self.tracker);
             sink.event(&e);
             let (a, per) = match self.tracker.get(e.subject) {
                 Some(a) => (a, self.per.get(&e.subject)),
@@ -647,21 +644,5 @@ fn take_reported(p: &mut PerAircraft, o: &Observation) {
     }
     if let Some(t) = keep(&o.type_code) {
         p.type_designator = Some(t);
-    }
-}
-
-/// Labels evidence positions that a detector left unlabelled and that are the aircraft's
-/// current position, when that position is not its own ADS-B (a multilateration fix, say).
-fn label_position_sources(e: &mut Event, tracker: &Tracker) {
-    for ev in &mut e.evidence {
-        let (None, Some(lat), Some(lon)) = (ev.position_source, ev.lat, ev.lon) else {
-            continue;
-        };
-        let Some(p) = tracker.get(ev.hex).and_then(|a| a.position.as_ref()) else {
-            continue;
-        };
-        if p.source != PositionSource::Adsb && p.lat == lat && p.lon == lon {
-            ev.position_source = Some(p.source);
-        }
     }
 }

@@ -142,6 +142,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// The label of a position of this source in evidence: None for the aircraft's own
+    /// ADS-B, the source otherwise (multilateration, TIS-B, ...).
+    pub const fn label(source: PositionSource) -> Option<PositionSource> {
+        match source {
+            PositionSource::Adsb => None,
+            s => Some(s),
+        }
+    }
+
     /// Evidence with no position, altitude or speed.
     pub const fn at(time: f64, hex: TrackKey, note: &'static str) -> Evidence {
         Evidence {
@@ -543,6 +552,9 @@ pub struct AircraftSummary {
     pub lon: Option<f64>,
     /// Barometric altitude at the time of the event, ft.
     pub alt_baro: Option<i32>,
+    /// Where `lat`/`lon` came from (`"position_source"`: `adsb`, `mlat`, ..., or `none`
+    /// without a position).
+    pub position_source: Option<PositionSource>,
 }
 
 /// A watch-list entry seen under an address it was not listed with.
@@ -624,7 +636,11 @@ pub fn write_alert(out: &mut String, a: &Alert) {
         }
         ac.opt_fixed(fields::LAT, s.lat, 6)
             .opt_fixed(fields::LON, s.lon, 6)
-            .opt_num(fields::ALT_BARO, s.alt_baro);
+            .opt_num(fields::ALT_BARO, s.alt_baro)
+            .str(
+                "position_source",
+                s.position_source.map_or("none", PositionSource::name),
+            );
     }
     if let Some(n) = &a.new_address_of {
         let mut no = o.object("new_address_of");
@@ -1000,6 +1016,7 @@ mod tests {
                 lat: None,
                 lon: None,
                 alt_baro: Some(33000),
+                position_source: None,
             },
             new_address_of: Some(NewAddress {
                 entry: "tu-160 pair".into(),
@@ -1017,6 +1034,7 @@ mod tests {
         assert_eq!(v["aircraft"]["class_layer"], "callsign");
         assert_eq!(v["aircraft"]["alt_baro"], 33000);
         assert!(v["aircraft"].get("lat").is_none());
+        assert_eq!(v["aircraft"]["position_source"], "none");
         assert!(v["aircraft"].get("operator").is_none());
         assert_eq!(v["new_address_of"]["previous"][0], "156f00");
         assert_eq!(v["new_address_of"]["matched_by"][1], "type");

@@ -478,6 +478,7 @@ fn bare(hex: TrackKey) -> AircraftSummary {
         lat: None,
         lon: None,
         alt_baro: None,
+        position_source: None,
     }
 }
 
@@ -726,6 +727,7 @@ mod tests {
             lat: Some(at.0),
             lon: Some(at.1),
             alt_baro: Some(30_000),
+            position_source: None,
         }
     }
 

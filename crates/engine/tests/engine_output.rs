@@ -5,7 +5,7 @@
 use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_engine::event::{write_alert, write_event, Alert, Event, Phase};
 use picket_engine::rules::RuleSet;
-use picket_engine::track::TrackKey;
+use picket_engine::track::{PositionSource, TrackKey};
 use picket_modes::Icao;
 use picket_receive::{Clock, Observation, ObservationSource, Received, What};
 use picket_world::events::{DetectorParams, EventKind};
@@ -240,4 +240,68 @@ fn next_tick_due_is_at_once_before_the_first_tick_and_then_each_second() {
     assert_eq!(e.next_tick_due(), Some(T0 + 1.0));
     e.tick_into(f64::NAN, &mut out);
     assert_eq!(e.next_tick_due(), Some(T0 + 1.0));
+}
+
+/// Positions from multilateration are labelled `mlat` wherever they show: in the evidence of
+/// every detector (the formation's is a snapshot moved on by the aircraft's velocity, never
+/// the tracker's position itself) and in the alert's aircraft.
+#[test]
+fn mlat_positions_are_labelled_in_evidence_and_in_the_alerts_aircraft() {
+    let mut engine = engine();
+    let mut out = Output::new();
+    let mut events = Vec::new();
+    let mut alerts = Vec::new();
+    let mut next = f64::NEG_INFINITY;
+    for (t, mut o) in traffic() {
+        if o.hex.0 >> 16 == 0xae {
+            o.source = ObservationSource::Mlat;
+        }
+        if t >= next {
+            engine.tick_into(t, &mut out);
+            next = t.floor() + 1.0;
+        }
+        engine.ingest_into(&received(t, o), &mut out);
+        events.append(&mut out.events);
+        alerts.append(&mut out.alerts);
+        out.clear();
+    }
+    let mlat = |k: TrackKey| k.address().0 >> 16 == 0xae;
+    let formation: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Formation && e.phase == Phase::Started)
+        .collect();
+    assert!(!formation.is_empty(), "a formation of the two mlat aircraft");
+    let mut checked = 0;
+    for e in events.iter().filter(|e| !e.evidence.is_empty()) {
+        for ev in e.evidence.iter().filter(|ev| ev.lat.is_some()) {
+            // The airliner's positions come from a JSON state: another tool's, `other`.
+            let want = Some(if mlat(ev.hex) {
+                PositionSource::Mlat
+            } else {
+                PositionSource::Other
+            });
+            assert_eq!(ev.position_source, want, "{:?} evidence {ev:?}", e.kind);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked}");
+    let mut line = String::new();
+    write_event(&mut line, formation[0]);
+    assert_eq!(line.matches("\"position_source\":\"mlat\"").count(), 2, "{line}");
+    for a in &alerts {
+        let Some(source) = a.aircraft.position_source else {
+            continue;
+        };
+        assert_eq!(source == PositionSource::Mlat, mlat(a.aircraft.hex), "{a:?}");
+        line.clear();
+        write_alert(&mut line, a);
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["aircraft"]["position_source"], source.name(), "{line}");
+    }
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.aircraft.position_source == Some(PositionSource::Mlat)),
+        "alerts of the mlat aircraft"
+    );
 }

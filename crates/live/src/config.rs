@@ -164,6 +164,7 @@ struct OutputTable {
     sbs: Option<String>,
     beast_in: Option<String>,
     avr_in: Option<String>,
+    mlat_server: Option<String>,
     beast_push: Option<OneOrMany>,
     allow_remote: Option<bool>,
 }
@@ -372,6 +373,8 @@ pub struct OutputSettings {
     pub beast_push: Vec<String>,
     /// Accept pushed input: (protocol, address).
     pub listen: Vec<(Protocol, String)>,
+    /// Accept mlat-client connections (the protocol it speaks to mlat-server) here.
+    pub mlat_server: Option<String>,
     /// Binds other than loopback are allowed.
     pub allow_remote: bool,
 }
@@ -408,6 +411,8 @@ pub struct Overrides {
     pub sbs_out: Option<String>,
     pub beast_in: Option<String>,
     pub avr_in: Option<String>,
+    /// `--mlat-server`: accept mlat-client connections here.
+    pub mlat_server: Option<String>,
     pub beast_push: Vec<String>,
     pub allow_remote: bool,
     pub poll: Option<String>,
@@ -631,6 +636,7 @@ impl Settings {
                 flags.beast_push.clone()
             },
             listen,
+            mlat_server: flags.mlat_server.clone().or(out.mlat_server),
             allow_remote: flags.allow_remote || out.allow_remote.unwrap_or(false),
         };
         let poll_interval = match &flags.poll {
@@ -706,13 +712,18 @@ impl Settings {
             }
         } else if !files.is_empty() {
             Source::Files(files)
-        } else if !outputs.listen.is_empty() {
+        } else if !outputs.listen.is_empty() || outputs.mlat_server.is_some() {
             Source::Live {
                 receivers: Vec::new(),
             }
         } else {
             bail!("no input: give --input FILE, --scenario NAME, --connect URL, or [input] or [[receiver]] in the configuration file");
         };
+        if outputs.mlat_server.is_some() && !matches!(source, Source::Live { .. }) {
+            bail!(
+                "--mlat-server (mlat_server) is live input: it cannot be combined with files or a scenario"
+            );
+        }
         if !outputs.listen.is_empty() && !matches!(source, Source::Live { .. }) {
             bail!("pushed input (--beast-in, --avr-in, beast_in, avr_in) is live input: it cannot be combined with files or a scenario");
         }

@@ -118,6 +118,8 @@ struct Counts {
     frames: u64,
     mode_ac: u64,
     observations: u64,
+    /// Multilateration's fixes (counted among the observations too).
+    fixes: u64,
     alerts: BTreeMap<EventKind, u64>,
     first_time: Option<f64>,
     last_time: f64,
@@ -241,6 +243,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     .iter()
                     .map(|(p, a)| format!("{} input on {a}", p.scheme())),
             );
+            if let Some(a) = &settings.outputs.mlat_server {
+                parts.push(format!("mlat-client input on {a}"));
+            }
             source_desc = parts.join(", ");
             (None, Vec::new())
         }
@@ -267,7 +272,16 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             });
         }
     }
-    let mlat_on = crate::mlat::enabled(settings.mlat, &stations, "this run")?;
+    // mlat-client feeders join during the run: multilateration is on from the start.
+    let mlat_server = match &settings.source {
+        SourceSetting::Live { .. } => settings.outputs.mlat_server.clone(),
+        _ => None,
+    };
+    let mlat_on = if mlat_server.is_some() && settings.mlat != Some(false) {
+        true
+    } else {
+        crate::mlat::enabled(settings.mlat, &stations, "this run")?
+    };
     let scenario_count = scenario_receivers.len();
     let files = WorldFiles {
         rules: settings.rules.clone(),
@@ -324,6 +338,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         stop: Arc::clone(&control.stop),
     };
     let mut receiver_stats = Vec::new();
+    let joining = crate::mlat_server::Joining::default();
+    let mlat_server_stats = Arc::new(crate::mlat_server::ServerStats::default());
     let producer = match source {
         Some(src) => {
             // A replay does not wait for anyone, but a peer we push to should see it whole.
@@ -380,6 +396,27 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 }
                 handle.spawn(connect::run_listener(listener, *protocol, id, st, feed.clone()));
             }
+            if let Some(addr) = &mlat_server {
+                let a = serve::check_bind(addr, settings.outputs.allow_remote)?;
+                let std = std::net::TcpListener::bind(a)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+                std.set_nonblocking(true)?;
+                let local = std.local_addr()?;
+                let _g = handle.enter();
+                let listener = tokio::net::TcpListener::from_std(std)?;
+                if !opts.quiet {
+                    eprintln!("picket: mlat-server input on {local}");
+                }
+                // Feeders' ids come after every configured receiver's.
+                let first = u16::try_from(live_specs.len() + listens.len())?;
+                handle.spawn(crate::mlat_server::run_listener(
+                    listener,
+                    first,
+                    joining.clone(),
+                    Arc::clone(&mlat_server_stats),
+                    feed.clone(),
+                ));
+            }
             Producer::Live
         }
     };
@@ -389,11 +426,16 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut mlat = mlat_on.then(|| crate::mlat::MlatStage::new(&stations, Arc::clone(&live.mlat)));
     if let (Some(_), false) = (&mlat, opts.quiet) {
         let names: Vec<&str> = stations.iter().map(|s| s.config.name.as_str()).collect();
-        eprintln!(
-            "picket: multilateration over {} receivers: {}",
-            names.len(),
-            names.join(", ")
-        );
+        if !names.is_empty() {
+            eprintln!(
+                "picket: multilateration over {} receivers: {}",
+                names.len(),
+                names.join(", ")
+            );
+        }
+        if mlat_server.is_some() {
+            eprintln!("picket: multilateration over the mlat-clients that join");
+        }
     }
     let mut fix_items: Vec<Received> = Vec::new();
     let _ = control.stats.set(live.clone());
@@ -407,8 +449,6 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     // are filled (the plain `ingest`/`tick` path, no copies of events or keys).
     let mut out = Output::new();
     let full = opts.observer.is_some() || opts.recorder.is_some();
-    // Alerts of multilateration's fixes (straight to the sinks; the fixes are not recorded).
-    let mut fix_alerts: Vec<Alert> = Vec::new();
     let mut last_tick = f64::NEG_INFINITY;
     let mut due = next_tick_due(last_tick);
     let mut stopped = false;
@@ -438,89 +478,42 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             };
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
                 Ok(Some(batch)) => {
+                    if let Some(m) = &mut mlat {
+                        joining.drain(|(s, results)| {
+                            m.add_station(&s);
+                            if let Some(to) = results {
+                                m.send_results(s.id, to);
+                            }
+                        });
+                    }
                     let mut observer = opts.observer.as_ref().map(lock);
                     let mut recorder = opts.recorder.as_ref().map(lock);
                     engine_counts
                         .items
                         .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
+                    let mut step = Step {
+                        pipeline: &mut pipeline,
+                        out: &mut out,
+                        full,
+                        counts: &mut counts,
+                        sinks: &sinks,
+                        text_out: text_out.as_mut(),
+                        sbs: sbs.as_deref(),
+                        sbs_buf: &mut sbs_buf,
+                        engine_counts: &engine_counts,
+                        last_tick: &mut last_tick,
+                        due: &mut due,
+                        observer: observer.as_deref_mut(),
+                        recorder: recorder.as_deref_mut(),
+                    };
                     for item in &batch.items {
-                        let t = item.time_utc;
-                        if counts.first_time.is_none() {
-                            counts.first_time = Some(t);
-                        }
-                        if t > counts.last_time {
-                            counts.last_time = t;
-                        }
-                        if t >= due {
-                            if let Some(m) = &mlat {
-                                m.publish();
-                            }
-                            pipeline.step_tick(t, &mut out, full);
-                            last_tick = t;
-                            due = next_tick_due(last_tick);
-                            engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
-                        }
+                        step.item(item, mlat.as_ref());
+                        // The fixes this frame completes: items of their own, after it.
                         if let Some(m) = &mut mlat {
                             m.ingest(item, &mut fix_items);
-                            if !fix_items.is_empty() {
-                                ingest_fixes(
-                                    &mut fix_items,
-                                    &mut pipeline,
-                                    &mut fix_alerts,
-                                    sbs.as_deref(),
-                                    &mut sbs_buf,
-                                );
-                                if !fix_alerts.is_empty() {
-                                    deliver(
-                                        &mut fix_alerts,
-                                        &pipeline,
-                                        &sinks,
-                                        &mut counts,
-                                        text_out.as_mut(),
-                                    );
-                                }
+                            for f in fix_items.drain(..) {
+                                step.fix(&f, Some(m));
                             }
-                        }
-                        match item.what {
-                            What::ModeS(_) => counts.frames += 1,
-                            What::ModeAc(_) => counts.mode_ac += 1,
-                            What::Observation(_) => counts.observations += 1,
-                        }
-                        let ingested = pipeline.step_ingest(item, &mut out, full);
-                        if let Some(o) = observer.as_mut() {
-                            o.on_item(item, &ingested);
-                        }
-                        if let Some(r) = recorder.as_mut() {
-                            r.record(Some(item), &out, pipeline.engine());
-                        }
-                        if let Ingested::Updated(u) = ingested {
-                            if u.created {
-                                counts
-                                    .aircraft
-                                    .insert(u.key.address().0 | (u32::from(!u.key.is_icao()) << 24));
-                            }
-                            if let Some(f) = &sbs {
-                                if f.has_clients() && !u.changed.is_empty() {
-                                    sbs_line(&pipeline, item, u.key, u.changed, &mut sbs_buf);
-                                    f.publish(sbs_buf.as_bytes());
-                                }
-                            }
-                        }
-                        if let Some(o) = observer.as_mut() {
-                            if !out.events.is_empty() {
-                                o.on_events(&out.events, &out.alerts);
-                            }
-                            if !out.alerts.is_empty() {
-                                o.on_alerts(&out.alerts);
-                            }
-                        }
-                        if full {
-                            out.events.clear();
-                            out.changed.clear();
-                            out.removed.clear();
-                        }
-                        if !out.alerts.is_empty() {
-                            deliver(&mut out.alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
                         }
                     }
                     if let Some(o) = observer.as_mut() {
@@ -570,14 +563,26 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     stopped |= control.stop.load(Ordering::Relaxed);
     if let Some(m) = &mut mlat {
         m.finish(&mut fix_items);
-        ingest_fixes(
-            &mut fix_items,
-            &mut pipeline,
-            &mut fix_alerts,
-            sbs.as_deref(),
-            &mut sbs_buf,
-        );
-        deliver(&mut fix_alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+        let mut observer = opts.observer.as_ref().map(lock);
+        let mut recorder = opts.recorder.as_ref().map(lock);
+        let mut step = Step {
+            pipeline: &mut pipeline,
+            out: &mut out,
+            full,
+            counts: &mut counts,
+            sinks: &sinks,
+            text_out: text_out.as_mut(),
+            sbs: sbs.as_deref(),
+            sbs_buf: &mut sbs_buf,
+            engine_counts: &engine_counts,
+            last_tick: &mut last_tick,
+            due: &mut due,
+            observer: observer.as_deref_mut(),
+            recorder: recorder.as_deref_mut(),
+        };
+        for f in fix_items.drain(..) {
+            step.fix(&f, Some(m));
+        }
     }
     if counts.first_time.is_some() {
         pipeline.step_tick(counts.last_time, &mut out, full);
@@ -620,6 +625,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             counts: &counts,
             reports: &reports,
             live: &live,
+            mlat_server: mlat_server.is_some().then_some(&*mlat_server_stats),
             elapsed,
             stopped,
         };
@@ -653,23 +659,101 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
     src
 }
 
-/// Gives multilateration's fixes (MLAT observations) to the engine, and their position
-/// changes to the SBS output.
-fn ingest_fixes(
-    fixes: &mut Vec<Received>,
-    pipeline: &mut Pipeline,
-    alerts: &mut Vec<Alert>,
-    sbs: Option<&Fanout>,
-    sbs_buf: &mut String,
-) {
-    for f in fixes.drain(..) {
-        if let Ingested::Updated(u) = pipeline.ingest(&f, alerts) {
-            if let Some(out) = sbs {
-                if out.has_clients() && !u.changed.is_empty() {
-                    sbs_line(pipeline, &f, u.key, u.changed, sbs_buf);
-                    out.publish(sbs_buf.as_bytes());
+/// The engine thread's per-item work, borrowed for one batch: every item goes through
+/// [`Step::item`], whether a receiver heard it or multilateration made it (a fix), so the
+/// tick rule, the counters, the recorder, the observer, the SBS output and the sinks see
+/// them alike.
+struct Step<'a> {
+    pipeline: &'a mut Pipeline,
+    out: &'a mut Output,
+    full: bool,
+    counts: &'a mut Counts,
+    sinks: &'a Sinks,
+    text_out: Option<&'a mut std::io::Stdout>,
+    sbs: Option<&'a Fanout>,
+    sbs_buf: &'a mut String,
+    engine_counts: &'a crate::stats::EngineCounters,
+    last_tick: &'a mut f64,
+    due: &'a mut f64,
+    observer: Option<&'a mut (dyn EngineObserver + 'static)>,
+    recorder: Option<&'a mut (dyn RunRecorder + 'static)>,
+}
+
+impl Step<'_> {
+    /// A fix of multilateration (an MLAT observation), counted as one more item.
+    fn fix(&mut self, fix: &Received, mlat: Option<&crate::mlat::MlatStage>) {
+        self.engine_counts.items.fetch_add(1, Ordering::Relaxed);
+        self.engine_counts.fixes.fetch_add(1, Ordering::Relaxed);
+        self.counts.fixes += 1;
+        self.item(fix, mlat);
+    }
+
+    /// One item: the tick when a data second begins (before the item), the engine, then
+    /// everyone who watches it.
+    fn item(&mut self, item: &Received, mlat: Option<&crate::mlat::MlatStage>) {
+        let t = item.time_utc;
+        let counts = &mut *self.counts;
+        if counts.first_time.is_none() {
+            counts.first_time = Some(t);
+        }
+        if t > counts.last_time {
+            counts.last_time = t;
+        }
+        if t >= *self.due {
+            if let Some(m) = mlat {
+                m.publish();
+            }
+            self.pipeline.step_tick(t, self.out, self.full);
+            *self.last_tick = t;
+            *self.due = next_tick_due(*self.last_tick);
+            self.engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
+        }
+        match item.what {
+            What::ModeS(_) => counts.frames += 1,
+            What::ModeAc(_) => counts.mode_ac += 1,
+            What::Observation(_) => counts.observations += 1,
+        }
+        let ingested = self.pipeline.step_ingest(item, self.out, self.full);
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.on_item(item, &ingested);
+        }
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.record(Some(item), self.out, self.pipeline.engine());
+        }
+        if let Ingested::Updated(u) = ingested {
+            if u.created {
+                counts
+                    .aircraft
+                    .insert(u.key.address().0 | (u32::from(!u.key.is_icao()) << 24));
+            }
+            if let Some(f) = self.sbs {
+                if f.has_clients() && !u.changed.is_empty() {
+                    sbs_line(self.pipeline, item, u.key, u.changed, self.sbs_buf);
+                    f.publish(self.sbs_buf.as_bytes());
                 }
             }
+        }
+        if let Some(o) = self.observer.as_deref_mut() {
+            if !self.out.events.is_empty() {
+                o.on_events(&self.out.events, &self.out.alerts);
+            }
+            if !self.out.alerts.is_empty() {
+                o.on_alerts(&self.out.alerts);
+            }
+        }
+        if self.full {
+            self.out.events.clear();
+            self.out.changed.clear();
+            self.out.removed.clear();
+        }
+        if !self.out.alerts.is_empty() {
+            deliver(
+                &mut self.out.alerts,
+                self.pipeline,
+                self.sinks,
+                counts,
+                self.text_out.as_deref_mut(),
+            );
         }
     }
 }
@@ -861,6 +945,7 @@ struct Summary<'a> {
     counts: &'a Counts,
     reports: &'a [SinkReport],
     live: &'a LiveStats,
+    mlat_server: Option<&'a crate::mlat_server::ServerStats>,
     elapsed: f64,
     stopped: bool,
 }
@@ -894,6 +979,9 @@ impl Summary<'_> {
             "frames      {} Mode S, {} Mode A/C, {} observations",
             c.frames, c.mode_ac, c.observations
         );
+        if c.fixes > 0 {
+            input.push_str(&format!(" ({} of them mlat fixes)", c.fixes));
+        }
         if let Some((errors, bytes)) = self.read_errors {
             input.push_str(&format!(", {errors} read errors, {bytes} bytes"));
         }
@@ -910,6 +998,16 @@ impl Summary<'_> {
                 r.last_heard
                     .map_or_else(|| "never".to_string(), crate::format_utc),
                 if r.connected { "connected" } else { "not connected" }
+            ));
+        }
+        if let Some(m) = self.mlat_server {
+            let g = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+            line(format!(
+                "mlat-server {} mlat-clients joined, {} refused; {} frames, {} bad lines",
+                g(&m.clients),
+                g(&m.denied),
+                g(&m.frames),
+                g(&m.bad_lines)
             ));
         }
         for o in self.live.outputs() {

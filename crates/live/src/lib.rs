@@ -19,6 +19,7 @@ pub mod connect;
 pub mod driver;
 pub mod input;
 pub mod mlat;
+pub mod mlat_server;
 pub mod pipeline;
 pub(crate) mod rtltcp;
 pub mod serve;

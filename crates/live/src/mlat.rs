@@ -122,6 +122,16 @@ pub fn enabled(setting: Option<bool>, stations: &[Station], about: &str) -> Resu
     }
 }
 
+/// A fix as the `result` line mlat-server sends an mlat-client (its `ecef` format: the
+/// position in ECEF metres, the receivers in the solution; no covariance).
+pub fn result_line(f: &Fix) -> String {
+    let [x, y, z] = Geodetic::new(f.lat, f.lon, f.raw_alt_m).to_ecef();
+    format!(
+        "{{\"result\":{{\"@\":{:.3},\"addr\":\"{:06x}\",\"ecef\":[{:.0},{:.0},{:.0}],\"cov\":null,\"n\":{},\"nd\":{}}}}}\n",
+        f.time_utc, f.address.0, x, y, z, f.receivers, f.receivers
+    )
+}
+
 /// The multilateration stage of a run.
 #[derive(Debug)]
 pub struct MlatStage {
@@ -130,6 +140,11 @@ pub struct MlatStage {
     index: Vec<Option<u16>>,
     /// Every id is its own index (no copy of the item needed).
     identity: bool,
+    /// Index in `mlat`'s list → receiver id.
+    ids: Vec<u16>,
+    /// Receivers that want the fixes they took part in (mlat-clients that asked for
+    /// results), by index in `mlat`'s list: a line of the protocol's `result` each.
+    results: Vec<(usize, tokio::sync::mpsc::Sender<String>)>,
     fixes: Vec<Fix>,
     shared: Arc<Mutex<Option<MlatSnapshot>>>,
 }
@@ -151,11 +166,34 @@ impl MlatStage {
             mlat,
             index,
             identity,
+            ids: stations.iter().map(|s| s.id).collect(),
+            results: Vec::new(),
             fixes: Vec::new(),
             shared,
         };
         stage.publish();
         stage
+    }
+
+    /// Adds a receiver that joined during the run (an mlat-client feeder); its items carry
+    /// `station.id`.
+    pub fn add_station(&mut self, station: &Station) {
+        let id = usize::from(station.id);
+        if self.index.len() <= id {
+            self.index.resize(id + 1, None);
+        }
+        let k = self.mlat.add_receiver(station.config.clone());
+        self.index[id] = u16::try_from(k).ok();
+        self.identity &= id == k;
+        self.ids.push(station.id);
+    }
+
+    /// Sends the receiver with this id the fixes it takes part in, as lines of the
+    /// mlat-client protocol's `result` (dropped when it does not keep up).
+    pub fn send_results(&mut self, id: u16, to: tokio::sync::mpsc::Sender<String>) {
+        if let Some(k) = self.ids.iter().position(|&i| i == id) {
+            self.results.push((k, to));
+        }
     }
 
     /// Takes one item; the fixes it completes are appended to `out` as MLAT observations.
@@ -190,6 +228,18 @@ impl MlatStage {
     }
 
     fn drain(&mut self, out: &mut Vec<Received>) {
+        if !self.results.is_empty() {
+            self.results.retain(|(_, to)| !to.is_closed());
+            for f in &self.fixes {
+                let mut line = None;
+                for (k, to) in &self.results {
+                    if *k < 64 && f.receiver_mask & (1u64 << k) != 0 {
+                        let l = line.get_or_insert_with(|| result_line(f));
+                        let _ = to.try_send(l.clone());
+                    }
+                }
+            }
+        }
         for f in self.fixes.drain(..) {
             out.push(f.to_received());
         }

@@ -192,8 +192,10 @@ pub struct OutputSnapshot {
 /// The engine thread's counters.
 #[derive(Debug, Default)]
 pub struct EngineCounters {
-    /// Items ingested.
+    /// Items ingested (multilateration's fixes included).
     pub items: AtomicU64,
+    /// Multilateration's fixes ingested.
+    pub fixes: AtomicU64,
     /// Ticks run (data-time or, on a silent live feed, wall-clock ones).
     pub ticks: AtomicU64,
     /// Ticks run because the feeds were silent when one was due.

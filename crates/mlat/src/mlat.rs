@@ -252,6 +252,22 @@ impl LocalClock {
     }
 }
 
+impl Rx {
+    fn new(config: ReceiverConfig) -> Rx {
+        Rx {
+            ecef: config.position.to_ecef(),
+            config,
+            clock: LocalClock::default(),
+            stats: ReceiverStats::default(),
+            bad_streak: 0,
+            good_streak: 0,
+            jump_until: f64::NEG_INFINITY,
+            sigma_s: 100e-9,
+            skew_s: 0.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Rx {
     config: ReceiverConfig,
@@ -327,20 +343,7 @@ impl Mlat {
     /// A process for these receivers: `Received::receiver` indexes this list.
     pub fn new(receivers: Vec<ReceiverConfig>, cfg: MlatConfig) -> Mlat {
         let n = receivers.len();
-        let rx = receivers
-            .into_iter()
-            .map(|config| Rx {
-                ecef: config.position.to_ecef(),
-                config,
-                clock: LocalClock::default(),
-                stats: ReceiverStats::default(),
-                bad_streak: 0,
-                good_streak: 0,
-                jump_until: f64::NEG_INFINITY,
-                sigma_s: 100e-9,
-                skew_s: 0.0,
-            })
-            .collect();
+        let rx = receivers.into_iter().map(Rx::new).collect();
         Mlat {
             cfg,
             rx,
@@ -356,6 +359,24 @@ impl Mlat {
             next_health: None,
             now: f64::NEG_INFINITY,
         }
+    }
+
+    /// Adds a receiver (one that connected during the run); its index, the next in
+    /// configuration order. The pairs of the others keep what they learnt.
+    pub fn add_receiver(&mut self, config: ReceiverConfig) -> usize {
+        let n = self.rx.len();
+        let mut pairs = vec![PairClock::default(); (n + 1) * n / 2];
+        // The upper triangle of n + 1 receivers: row i gains one pair at its end.
+        for i in 0..n {
+            for j in i + 1..n {
+                let old = self.pair_index(i, j);
+                let new = i * (2 * (n + 1) - i - 1) / 2 + (j - i - 1);
+                pairs[new] = std::mem::take(&mut self.pairs[old]);
+            }
+        }
+        self.pairs = pairs;
+        self.rx.push(Rx::new(config));
+        n
     }
 
     /// The counters.
@@ -1157,5 +1178,37 @@ mod tests {
             (1, 1, 1, 1)
         );
         assert!(out.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod add_receiver_tests {
+    use super::*;
+    use crate::geo::Geodetic;
+
+    #[test]
+    fn a_receiver_added_later_keeps_the_pairs_of_the_others() {
+        let rc = |name: &str, lat: f64| ReceiverConfig {
+            name: name.into(),
+            position: Geodetic::new(lat, -160.0, 0.0),
+        };
+        let mut m = Mlat::new(
+            vec![rc("a", 70.0), rc("b", 70.5), rc("c", 71.0)],
+            MlatConfig::default(),
+        );
+        // Mark each pair so that its place can be followed.
+        for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+            let k = m.pair_index(i, j);
+            m.pairs[k].accepted = (10 * i + j) as u64;
+        }
+        assert_eq!(m.add_receiver(rc("d", 71.5)), 3);
+        assert_eq!(m.pairs.len(), 6);
+        for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+            assert_eq!(m.pair(i, j).unwrap().accepted, (10 * i + j) as u64, "{i}-{j}");
+        }
+        for i in 0..3 {
+            assert_eq!(m.pair(i, 3).unwrap().accepted, 0);
+        }
+        assert_eq!(m.receivers().last().unwrap().0, "d");
     }
 }

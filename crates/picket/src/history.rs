@@ -142,8 +142,9 @@ impl RunRecorder for StoreHook {
         let c = r.finish();
         if !quiet || c.error.is_some() {
             eprintln!(
-                "store       {} items written, {} dropped; {} states; {} events; {} commits{}",
+                "store       {} items written, {} mlat fixes, {} dropped; {} states; {} events; {} commits{}",
                 c.written,
+                c.fixes_written,
                 c.dropped,
                 c.states_written,
                 c.events_written,

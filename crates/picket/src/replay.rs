@@ -120,7 +120,7 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<ExitCode> {
         }
     };
     let read = history
-        .for_each_item(from, to, |r| {
+        .for_each_item_and_fix(from, to, |r| {
             if let Some(speed) = args.speed {
                 let (t0, w0) = *pace.get_or_insert((r.time_utc, Instant::now()));
                 let due = w0 + Duration::from_secs_f64(((r.time_utc - t0) / speed).clamp(0.0, 1e9));
@@ -144,9 +144,10 @@ pub(crate) fn run(args: &ReplayArgs) -> Result<ExitCode> {
             eprintln!("picket: replay: block {id} skipped: {why}");
         }
         eprintln!(
-            "replay      {} items from {} blocks, {} alerts ({:.3} s wall)",
+            "replay      {} items from {} blocks, {} mlat fixes, {} alerts ({:.3} s wall)",
             read.items,
             read.blocks,
+            read.fixes,
             written,
             began.elapsed().as_secs_f64()
         );

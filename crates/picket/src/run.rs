@@ -101,6 +101,10 @@ pub(crate) struct RunArgs {
     /// Accept pushed AVR input on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]
     avr_in: Option<String>,
+    /// Accept mlat-client connections on HOST:PORT (the protocol mlat-client speaks to
+    /// mlat-server): each feeder is one more receiver of the multilateration.
+    #[arg(long, value_name = "HOST:PORT")]
+    mlat_server: Option<String>,
     /// Allow outputs, listeners and --http on addresses other than loopback.
     #[arg(long)]
     allow_remote: bool,
@@ -161,6 +165,7 @@ impl RunArgs {
             sbs_out: self.sbs_out.clone(),
             beast_in: self.beast_in.clone(),
             avr_in: self.avr_in.clone(),
+            mlat_server: self.mlat_server.clone(),
             beast_push: self.beast_push.clone(),
             allow_remote: self.allow_remote,
             http: self.http.clone(),

@@ -672,3 +672,93 @@ fn adding_a_known_receiver_again_keeps_its_counters() {
     assert_eq!(r.name, "avila again");
     assert_eq!(r.frames, before);
 }
+
+/// An aircraft located by multilateration is labelled so in the state of
+/// `/api/aircraft/{hex}` (`position_source`), in aircraft.json (readsb's `mlat` list of the
+/// fields it made) and in its alerts (the aircraft's `position_source`, the evidence's); one
+/// with another tool's positions is not.
+#[tokio::test(flavor = "current_thread")]
+async fn mlat_positions_are_labelled_in_the_state_aircraft_json_and_alerts() {
+    use picket_engine::engine::{Engine, EngineConfig};
+    use picket_modes::Icao;
+    use picket_receive::{Clock, Observation, ObservationSource, Received, What};
+    use picket_server::{Hub, Publisher};
+    use std::sync::Arc;
+
+    let hub = Arc::new(Hub::new());
+    let mut config = EngineConfig::default();
+    config.tracker.trail_len = picket_server::TRAIL_LEN;
+    config.rules = picket_engine::rules::RuleSet::default_rules_per_event();
+    let mut engine = Engine::new(config);
+    hub.set_world(engine.zones(), engine.rules());
+    let mut publisher = Publisher::new(hub.clone(), Vec::new());
+    let mut alerts = Vec::new();
+    let t0 = 1_565_290_000.0;
+    // Two military aircraft (US address block) side by side: one located by picket's
+    // multilateration, one by another tool's JSON states.
+    let (located, other) = (0xae0101u32, 0xae0102u32);
+    let mut next = f64::NEG_INFINITY;
+    for k in 0..30 {
+        for (hex, source, dlat) in [
+            (located, ObservationSource::Mlat, 0.0),
+            (other, ObservationSource::JsonState, 0.5),
+        ] {
+            let t = t0 + f64::from(k);
+            if t >= next {
+                engine.tick(t, &mut alerts);
+                publisher.publish(&engine, t, 0.0);
+                next = t.floor() + 1.0;
+            }
+            let o = Observation {
+                lat: Some(70.0 + dlat + 0.01 * f64::from(k)),
+                lon: Some(-160.0),
+                alt_baro: Some(33_000),
+                gs: Some(450.0),
+                track: Some(0.0),
+                ..Observation::new(Icao(hex), source)
+            };
+            let r = Received {
+                time_utc: t,
+                clock: Clock::None,
+                signal: None,
+                receiver: 0,
+                what: What::Observation(Box::new(o)),
+            };
+            let result = engine.ingest(&r, &mut alerts);
+            publisher.on_item(&r, &result);
+            publisher.on_alerts(&alerts);
+            alerts.clear();
+        }
+    }
+    publisher.publish(&engine, t0 + 30.0, 0.0);
+    let app = app(&hub, ServerConfig::default());
+
+    let j = get_json(&app, "/data/aircraft.json").await;
+    let list = j["aircraft"].as_array().unwrap();
+    let entry = |hex: u32| {
+        list.iter()
+            .find(|a| a["hex"] == format!("{hex:06x}"))
+            .unwrap_or_else(|| panic!("{hex:06x} in {list:?}"))
+            .clone()
+    };
+    assert_eq!(entry(located)["mlat"], serde_json::json!(["lat", "lon"]));
+    assert_eq!(entry(other)["mlat"], serde_json::json!([]));
+
+    let j = get_json(&app, &format!("/api/aircraft/{located:06x}")).await;
+    assert_eq!(j["aircraft"]["position_source"], "mlat", "{j}");
+    let events = j["events"].as_array().unwrap();
+    assert!(!events.is_empty(), "its alerts: {j}");
+    for e in events {
+        assert_eq!(e["aircraft"]["position_source"], "mlat", "{e}");
+        for ev in e["evidence"].as_array().unwrap() {
+            if ev.get("lat").is_some() {
+                assert_eq!(ev["position_source"], "mlat", "{e}");
+            }
+        }
+    }
+    let j = get_json(&app, &format!("/api/aircraft/{other:06x}")).await;
+    assert_eq!(j["aircraft"]["position_source"], "other", "{j}");
+    for e in j["events"].as_array().unwrap() {
+        assert_eq!(e["aircraft"]["position_source"], "other", "{e}");
+    }
+}

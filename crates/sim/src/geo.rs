@@ -3,6 +3,7 @@
 //! The simulator flies aircraft on the same sphere the rest of picket measures on, so the
 //! ground truth and the detectors agree on every distance.
 
+use picket_world::geo::wgs84::{self, Geodetic};
 pub use picket_world::geo::LatLon;
 use picket_world::geo::EARTH_RADIUS_M;
 
@@ -58,17 +59,9 @@ pub fn slant_m(a: LatLon, ha: f64, b: LatLon, hb: f64) -> f64 {
 /// of [`slant_m`] is good for ranges and losses but differs from the real Earth by up to a
 /// few hundred metres over hundreds of kilometres, far more than clock jitter.)
 pub fn ellipsoid_slant_m(a: LatLon, ha: f64, b: LatLon, hb: f64) -> f64 {
-    const A: f64 = 6_378_137.0;
-    const F: f64 = 1.0 / 298.257_223_563;
-    let e2 = F * (2.0 - F);
-    let xyz = |p: LatLon, h: f64| {
-        let (sl, cl) = p.lat.to_radians().sin_cos();
-        let (so, co) = p.lon.to_radians().sin_cos();
-        let n = A / (1.0 - e2 * sl * sl).sqrt();
-        ((n + h) * cl * co, (n + h) * cl * so, (n * (1.0 - e2) + h) * sl)
-    };
-    let (u, v) = (xyz(a, ha), xyz(b, hb));
-    ((u.0 - v.0).powi(2) + (u.1 - v.1).powi(2) + (u.2 - v.2).powi(2)).sqrt()
+    let u = Geodetic::new(a.lat, a.lon, ha).to_ecef();
+    let v = Geodetic::new(b.lat, b.lon, hb).to_ecef();
+    wgs84::distance(&u, &v)
 }
 
 /// Radio line-of-sight range in nautical miles between two heights in feet (4/3 earth radius).
@@ -96,5 +89,15 @@ mod tests {
         assert!((slant_m(a, 0.0, a, 10_000.0) - 10_000.0).abs() < 1e-6);
         // 30,000 ft aircraft, ground receiver: about 213 nm.
         assert!((radio_horizon_nm(30_000.0, 0.0) - 213.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn ellipsoid_slant_uses_the_wgs84_ellipsoid() {
+        // Two points on the equator a quarter turn apart: the chord of the semi-major axis.
+        let d = ellipsoid_slant_m(LatLon::new(0.0, 0.0), 0.0, LatLon::new(0.0, 90.0), 0.0);
+        assert!((d - wgs84::A * 2f64.sqrt()).abs() < 1e-6, "{d}");
+        // Equator to pole: from the semi-major to the semi-minor axis.
+        let d = ellipsoid_slant_m(LatLon::new(0.0, 0.0), 0.0, LatLon::new(90.0, 0.0), 0.0);
+        assert!((d - wgs84::A.hypot(wgs84::B)).abs() < 1e-6, "{d}");
     }
 }

@@ -194,6 +194,7 @@ pub fn open_write(paths: &StorePaths) -> Result<Connection, Error> {
         check(&conn, &paths.db)?;
     }
     conn.execute_batch(SCHEMA)
+        .and_then(|()| conn.execute_batch(crate::fixes::SCHEMA))
         .map_err(|e| corrupt_or(e, ctx("cannot create the schema")))?;
     let version: Option<String> = conn
         .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0))

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use crate::codec::decode_block_into;
 use crate::db::{open_read, StorePaths};
 use crate::error::{read_err, Error};
+use crate::fixes::Anchors;
 
 /// A store opened read-only (any number of readers, beside one writer).
 #[derive(Debug)]
@@ -24,8 +25,11 @@ pub struct ReadReport {
     pub blocks: u64,
     /// Items given.
     pub items: u64,
-    /// Blocks that could not be decoded (skipped), with their ids and why.
+    /// Blocks that could not be decoded (skipped), with their ids and why (and fixes that
+    /// do not read back, with their row ids).
     pub bad_blocks: Vec<(i64, String)>,
+    /// Multilateration's fixes given (by [`History::for_each_item_and_fix`]).
+    pub fixes: u64,
 }
 
 /// What the store holds, in numbers.
@@ -123,6 +127,36 @@ impl History {
                 }
             }
         }
+        Ok(report)
+    }
+
+    /// Calls `f` with every raw item and every multilateration fix whose time is in
+    /// `[from, to]`, each fix right after the item it followed in the run (see
+    /// [`crate::fixes`]): what the engine of the run took, in its order.
+    pub fn for_each_item_and_fix(
+        &self,
+        from: f64,
+        to: f64,
+        mut f: impl FnMut(&Received),
+    ) -> Result<ReadReport, Error> {
+        let (fixes, bad) = crate::fixes::read(&self.conn, from, to).map_err(read_err)?;
+        let mut fixes = fixes.into_iter().peekable();
+        let mut anchors = Anchors::default();
+        let mut given = 0u64;
+        let mut report = self.for_each_item(from, to, |r| {
+            let at = anchors.item(r.time_utc);
+            while let Some(x) = fixes.next_if(|x| x.after < at) {
+                given += 1;
+                f(&x.item);
+            }
+            f(r);
+        })?;
+        for x in fixes {
+            given += 1;
+            f(&x.item);
+        }
+        report.fixes = given;
+        report.bad_blocks.extend(bad);
         Ok(report)
     }
 

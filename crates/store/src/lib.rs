@@ -4,6 +4,8 @@
 //!   every alert and the aircraft seen go to a writer thread behind a bounded queue; the
 //!   pipeline never waits for the disk (see [`writer`] for the policy when it cannot keep
 //!   up, and on a full disk).
+//! - [`fixes`]: multilateration's fixes, items the run made itself, in their own table
+//!   with their place in the item stream (a replay feeds them where the run did).
 //! - [`History`]: a store opened read-only: raw items for replay, the queries of
 //!   [`query`], checks of a damaged file.
 //! - [`replay`]: the [`Driver`] that feeds items to an engine as `picket run` does, and the
@@ -41,6 +43,7 @@ pub mod codec;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod fixes;
 pub mod history;
 pub mod import;
 pub mod parquet;

@@ -131,7 +131,7 @@ pub fn restore(history: &History, engine: &mut Engine, o: RestoreOptions) -> Res
     let mut driver = Driver::new();
     let mut alerts = Vec::new();
     let mut muted = 0u64;
-    let read = history.for_each_item(from, to, |r| {
+    let read = history.for_each_item_and_fix(from, to, |r| {
         driver.feed(engine, r, &mut alerts);
         muted += alerts.len() as u64;
         alerts.clear();

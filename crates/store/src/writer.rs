@@ -29,6 +29,7 @@ use rusqlite::{params, Connection};
 use crate::codec::{decode_block_into, BlockEncoder};
 use crate::db::{lock, open_write, StorePaths, WriterLock};
 use crate::error::{Error, ErrorKind};
+use crate::fixes::{is_fix, Anchors, FixRow};
 use crate::rows::{alert_row, cell, event_only_row, AircraftRow, EventRow, StateRow, Thinner, Thinning};
 
 /// Event and aircraft rows the recorder holds back while the queue is full, at most.
@@ -132,6 +133,9 @@ pub struct Counters {
     pub written: AtomicU64,
     /// Raw items dropped (queue full, or writing stopped).
     pub dropped: AtomicU64,
+    /// Multilateration's fixes committed (raw items too: counted in `accepted` and
+    /// `dropped`, not in `written`).
+    pub fixes_written: AtomicU64,
     /// States committed.
     pub states_written: AtomicU64,
     /// States dropped.
@@ -163,6 +167,8 @@ pub struct Report {
     pub written: u64,
     /// Raw items dropped.
     pub dropped: u64,
+    /// Multilateration's fixes committed.
+    pub fixes_written: u64,
     /// States committed.
     pub states_written: u64,
     /// States dropped.
@@ -191,6 +197,7 @@ impl Counters {
             accepted: g(&self.accepted),
             written: g(&self.written),
             dropped: g(&self.dropped),
+            fixes_written: g(&self.fixes_written),
             states_written: g(&self.states_written),
             states_dropped: g(&self.states_dropped),
             events_written: g(&self.events_written),
@@ -208,6 +215,7 @@ impl Counters {
 #[derive(Debug, Default)]
 struct Batch {
     items: Vec<Received>,
+    fixes: Vec<FixRow>,
     states: Vec<StateRow>,
     events: Vec<EventRow>,
     aircraft: Vec<AircraftRow>,
@@ -217,7 +225,11 @@ struct Batch {
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.items.is_empty() && self.states.is_empty() && self.events.is_empty() && self.aircraft.is_empty()
+        self.items.is_empty()
+            && self.fixes.is_empty()
+            && self.states.is_empty()
+            && self.events.is_empty()
+            && self.aircraft.is_empty()
     }
 }
 
@@ -228,6 +240,8 @@ pub struct Recorder {
     counters: Arc<Counters>,
     writer: Option<JoinHandle<()>>,
     pending: Batch,
+    /// Where the items stand, for the fixes' anchors.
+    anchors: Anchors,
     batch_time: f64,
     thinner: Thinner,
     next_states: f64,
@@ -276,6 +290,7 @@ impl Recorder {
             counters,
             writer: Some(writer),
             pending: Batch::default(),
+            anchors: Anchors::default(),
             batch_time: f64::NAN,
             thinner: Thinner::new(thinning),
             next_states: f64::NEG_INFINITY,
@@ -302,10 +317,18 @@ impl Recorder {
         if let Some(r) = item {
             self.counters.accepted.fetch_add(1, Ordering::Relaxed);
             let t = r.time_utc;
-            if self.pending.items.is_empty() {
+            if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
                 self.batch_time = t;
             }
-            self.pending.items.push(r.clone());
+            if is_fix(r) {
+                self.pending.fixes.push(FixRow {
+                    after: self.anchors.current(),
+                    item: r.clone(),
+                });
+            } else {
+                self.anchors.item(t);
+                self.pending.items.push(r.clone());
+            }
             if t >= self.next_states {
                 let mut none = Vec::new();
                 let states = if self.engine_states {
@@ -370,7 +393,7 @@ impl Recorder {
             if let Err(mpsc::SendError(b)) = tx.send(batch) {
                 self.counters
                     .dropped
-                    .fetch_add(b.items.len() as u64, Ordering::Relaxed);
+                    .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
             }
             return;
         }
@@ -379,7 +402,7 @@ impl Recorder {
             Err(TrySendError::Full(mut b)) | Err(TrySendError::Disconnected(mut b)) => {
                 self.counters
                     .dropped
-                    .fetch_add(b.items.len() as u64, Ordering::Relaxed);
+                    .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
                 self.counters
                     .states_dropped
                     .fetch_add(b.states.len() as u64, Ordering::Relaxed);
@@ -395,6 +418,8 @@ impl Recorder {
                     let mut items = std::mem::take(&mut b.items);
                     items.clear();
                     self.pending.items = items;
+                    b.fixes.clear();
+                    self.pending.fixes = std::mem::take(&mut b.fixes);
                 }
             }
         }
@@ -460,6 +485,7 @@ struct Writer {
     encoder_hour: i64,
     in_tx: bool,
     tx_items: u64,
+    tx_fixes: u64,
     tx_states: u64,
     tx_events: u64,
     last_commit: Instant,
@@ -501,6 +527,7 @@ impl Writer {
             encoder_hour: i64::MIN,
             in_tx: false,
             tx_items: 0,
+            tx_fixes: 0,
             tx_states: 0,
             tx_events: 0,
             last_commit: Instant::now(),
@@ -560,7 +587,8 @@ impl Writer {
 
     fn count_dropped(&self, b: &Batch) {
         let c = &self.counters;
-        c.dropped.fetch_add(b.items.len() as u64, Ordering::Relaxed);
+        c.dropped
+            .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
         c.states_dropped
             .fetch_add(b.states.len() as u64, Ordering::Relaxed);
         c.events_dropped
@@ -576,8 +604,10 @@ impl Writer {
             slot.get_or_insert_with(|| format!("the store stopped writing: {e}"));
         }
         self.count_dropped(b);
-        c.dropped
-            .fetch_add(self.tx_items + u64::from(self.encoder.len()), Ordering::Relaxed);
+        c.dropped.fetch_add(
+            self.tx_items + self.tx_fixes + u64::from(self.encoder.len()),
+            Ordering::Relaxed,
+        );
         c.states_dropped.fetch_add(self.tx_states, Ordering::Relaxed);
         c.events_dropped.fetch_add(self.tx_events, Ordering::Relaxed);
         if self.in_tx {
@@ -585,7 +615,7 @@ impl Writer {
         }
         self.in_tx = false;
         self.encoder = BlockEncoder::new();
-        (self.tx_items, self.tx_states, self.tx_events) = (0, 0, 0);
+        (self.tx_items, self.tx_fixes, self.tx_states, self.tx_events) = (0, 0, 0, 0);
     }
 
     fn begin(&mut self) -> rusqlite::Result<()> {
@@ -617,6 +647,8 @@ impl Writer {
                 self.newest = r.time_utc;
             }
         }
+        crate::fixes::insert(&self.conn, &b.fixes)?;
+        self.tx_fixes += b.fixes.len() as u64;
         {
             let mut s = self.conn.prepare_cached(
                 "INSERT INTO states (hex, t, seq, lat, lon, cell, alt_baro, gs, track, baro_rate, on_ground, flight, squawk)
@@ -737,10 +769,11 @@ impl Writer {
             self.in_tx = false;
             let c = &self.counters;
             c.written.fetch_add(self.tx_items, Ordering::Relaxed);
+            c.fixes_written.fetch_add(self.tx_fixes, Ordering::Relaxed);
             c.states_written.fetch_add(self.tx_states, Ordering::Relaxed);
             c.events_written.fetch_add(self.tx_events, Ordering::Relaxed);
             c.commits.fetch_add(1, Ordering::Relaxed);
-            (self.tx_items, self.tx_states, self.tx_events) = (0, 0, 0);
+            (self.tx_items, self.tx_fixes, self.tx_states, self.tx_events) = (0, 0, 0, 0);
         }
         self.last_commit = Instant::now();
         Ok(())
@@ -827,6 +860,7 @@ impl Writer {
         if let Some(age) = r.frames_max_age_s {
             self.conn
                 .execute("DELETE FROM frame_blocks WHERE t_last < ?1", [now - age])?;
+            self.conn.execute("DELETE FROM fixes WHERE t < ?1", [now - age])?;
         }
         if let Some(max) = r.frames_max_bytes {
             loop {

@@ -37,7 +37,7 @@ use super::history::History;
 use super::intercept;
 use super::KeyHasher;
 use crate::event::{Confidence, Detail, Event, Evidence, Link, Phase};
-use crate::track::TrackKey;
+use crate::track::{PositionSource, TrackKey};
 
 /// An aircraft at the pass's second.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,8 @@ pub(crate) struct Snap {
     pub(crate) gs: f64,
     pub(crate) track: f64,
     pub(crate) airborne: bool,
+    /// Where the position came from (evidence says when it is not ADS-B).
+    pub(crate) source: PositionSource,
     /// A lower bound of cos(latitude) of `pos`, for [`may_be_within`].
     pub(crate) cos_lat: f64,
 }
@@ -86,7 +88,7 @@ impl Snap {
             alt_baro: Some(self.alt),
             gs: Some(self.gs as f32),
             note,
-            position_source: None,
+            position_source: Evidence::label(self.source),
         }
     }
 }
@@ -635,6 +637,7 @@ mod tests {
             gs: 400.0,
             track: 0.0,
             airborne: true,
+            source: PositionSource::Adsb,
             cos_lat: lat.to_radians().cos(),
         }
     }

@@ -31,7 +31,7 @@ use picket_world::geo::{bearing_difference, LatLon};
 
 use super::history::{History, SAMPLE_S};
 use crate::event::{Confidence, Detail, Event, Evidence, LoiterShape, Phase};
-use crate::track::TrackKey;
+use crate::track::{PositionSource, TrackKey};
 
 /// Most points kept (the decimated track).
 const MAX_POINTS: usize = 1024;
@@ -305,6 +305,8 @@ pub(crate) struct Fix {
     pub(crate) gs: f64,
     pub(crate) track: f64,
     pub(crate) airborne: bool,
+    /// Where the position came from (evidence says when it is not ADS-B).
+    pub(crate) source: PositionSource,
 }
 
 impl Loiter {
@@ -618,7 +620,7 @@ fn evidence(key: TrackKey, f: Fix, note: &'static str) -> Evidence {
         alt_baro: f.alt_baro,
         gs: Some(f.gs as f32),
         note,
-        position_source: None,
+        position_source: Evidence::label(f.source),
     }
 }
 
@@ -662,6 +664,7 @@ mod tests {
             gs,
             track,
             airborne: true,
+            source: PositionSource::Adsb,
         }
     }
 

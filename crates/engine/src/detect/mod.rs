@@ -410,6 +410,7 @@ impl Detectors {
                             gs: s.gs,
                             track: s.track,
                             airborne: true,
+                            source: s.source,
                         };
                         st.loiter.feed(p, a.key, fix, &st.history, k, out);
                     }
@@ -483,6 +484,7 @@ fn snap_of(
         gs,
         track,
         airborne: !m.on_ground() && a.on_ground != Some(true),
+        source: pos.source,
         // cos(lat) moves by at most the latitude change in radians: a lower bound of the
         // snapshot's cosine without a second call.
         cos_lat: (cos_here - dlat.abs().to_radians()).max(0.0),

@@ -54,7 +54,7 @@ use super::first_seen::{utc_day, DAY_S};
 use super::zone::position_evidence;
 use crate::enrich::country;
 use crate::event::{Confidence, Detail, Event, Evidence, MovementBasis, Phase, Place, Site};
-use crate::track::{Aircraft, Field};
+use crate::track::{Aircraft, Field, PositionSource};
 
 /// Consecutive messages needed to change between ground and air.
 pub(crate) const CONFIRM_MESSAGES: u32 = 2;
@@ -156,6 +156,8 @@ struct Start {
     alt: i32,
     gs: Option<f32>,
     position: LatLon,
+    /// Where the position came from.
+    source: PositionSource,
     airport: Option<&'static Airport>,
     sea: bool,
 }
@@ -170,6 +172,8 @@ struct SeaPass {
     alt: i32,
     gs: Option<f32>,
     position: LatLon,
+    /// Where the position came from.
+    source: PositionSource,
 }
 
 /// One aircraft's ground/air state and its open dwell.
@@ -647,11 +651,11 @@ impl Movement {
     /// recent highest altitude (the descent before a landing at a place) and low passes
     /// over the sea.
     fn follow(&mut self, p: &DetectorParams, a: &Aircraft, t: f64, out: &mut Vec<Event>) {
-        let Some(pos) = a
+        let Some((pos, source)) = a
             .position
             .as_ref()
             .filter(|pos| pos.time == t)
-            .map(|pos| pos.latlon())
+            .map(|pos| (pos.latlon(), pos.source))
         else {
             return;
         };
@@ -685,7 +689,7 @@ impl Movement {
                 State::Ground(_) => false,
             };
             if begins && a.on_ground != Some(true) {
-                self.start = self.start_here(p, pos, alt, gs, t);
+                self.start = self.start_here(p, pos, source, alt, gs, t);
             }
         } else if let Some(s) = self.start {
             if t - s.time > START_WINDOW_S || self.on_ground() {
@@ -710,7 +714,7 @@ impl Movement {
                 );
                 e.evidence.insert(
                     0,
-                    low_point(a, s.time, s.position, s.alt, s.gs, "track began low"),
+                    low_point(a, s.time, s.position, s.source, s.alt, s.gs, "track began low"),
                 );
                 out.push(e);
                 if self.state == State::Unknown {
@@ -731,7 +735,7 @@ impl Movement {
             match &mut self.pass {
                 Some(ps) if alt >= ps.alt => {}
                 Some(ps) => {
-                    (ps.time, ps.alt, ps.gs, ps.position) = (t, alt, gs, pos);
+                    (ps.time, ps.alt, ps.gs, ps.position, ps.source) = (t, alt, gs, pos, source);
                 }
                 None => {
                     self.pass = Some(SeaPass {
@@ -740,6 +744,7 @@ impl Movement {
                         alt,
                         gs,
                         position: pos,
+                        source,
                     });
                 }
             }
@@ -764,6 +769,7 @@ impl Movement {
                         a,
                         ps.time,
                         ps.position,
+                        ps.source,
                         ps.alt,
                         ps.gs,
                         "lowest point over the sea",
@@ -779,6 +785,7 @@ impl Movement {
         &mut self,
         p: &DetectorParams,
         pos: LatLon,
+        source: PositionSource,
         alt: i32,
         gs: Option<f32>,
         t: f64,
@@ -791,6 +798,7 @@ impl Movement {
             alt,
             gs,
             position: pos,
+            source,
             airport,
             sea,
         };
@@ -1012,13 +1020,14 @@ fn low_point(
     a: &Aircraft,
     time: f64,
     position: LatLon,
+    source: PositionSource,
     alt: i32,
     gs: Option<f32>,
     note: &'static str,
 ) -> Evidence {
     Evidence {
         time,
-        position_source: None,
+        position_source: Evidence::label(source),
         hex: a.key,
         lat: Some(position.lat),
         lon: Some(position.lon),

@@ -16,7 +16,7 @@ use picket_world::events::{DetectorParams, EventKind};
 use picket_world::zones::Zone;
 
 use crate::event::{Confidence, Detail, Event, Evidence, Place};
-use crate::track::{Aircraft, PositionSource};
+use crate::track::Aircraft;
 
 /// Highest speed assumed between two positions when deciding that a boundary cannot have
 /// been reached yet: 600 m/s (about 1,170 kt, faster than any aircraft at the altitudes
@@ -62,7 +62,7 @@ pub(crate) fn position_evidence(a: &Aircraft, note: &'static str) -> Evidence {
         alt_baro: a.alt_baro,
         gs: a.gs,
         note,
-        position_source: p.map(|p| p.source).filter(|s| *s != PositionSource::Adsb),
+        position_source: p.and_then(|p| Evidence::label(p.source)),
     }
 }
 

@@ -95,6 +95,13 @@ impl Alert {
             lat: ac.opt_f64(fields::LAT)?,
             lon: ac.opt_f64(fields::LON)?,
             alt_baro: ac.opt_int(fields::ALT_BARO)?,
+            position_source: match ac.opt_str("position_source")? {
+                None | Some("none") => None,
+                Some(s) => Some(
+                    position_source_from_name(s)
+                        .ok_or_else(|| err(ac.path("position_source"), format!("unknown value {s:?}")))?,
+                ),
+            },
         };
         let new_address_of = match o.opt_obj("new_address_of")? {
             None => None,
@@ -194,6 +201,7 @@ fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
                     lat: None,
                     lon: None,
                     alt_baro: None,
+                    position_source: None,
                 })
             })
             .collect::<Result<_, ParseError>>()?,
@@ -841,6 +849,7 @@ mod tests {
                 lat: Some(71.411001),
                 lon: None,
                 alt_baro: Some(33_000),
+                position_source: Some(PositionSource::Mlat),
             },
             new_address_of: (e.kind == EventKind::FirstSeen).then(|| NewAddress {
                 entry: "tu-160 pair".into(),
@@ -870,6 +879,7 @@ mod tests {
                         lat: None,
                         lon: None,
                         alt_baro: None,
+                        position_source: None,
                     }],
                     timeline: vec![Entry {
                         event: e.id,

@@ -468,6 +468,7 @@ pub(crate) fn summary(s: &Subject<'_>) -> AircraftSummary {
         lat: a.position.as_ref().map(|p| p.lat),
         lon: a.position.as_ref().map(|p| p.lon),
         alt_baro: a.alt_baro,
+        position_source: a.position.as_ref().map(|p| p.source),
     }
 }
 

@@ -598,6 +598,7 @@ pub(crate) mod tests {
                 lat: Some(10.6),
                 lon: Some(-66.99),
                 alt_baro: Some(200),
+                position_source: None,
             },
             new_address_of: None,
             incident: None,
