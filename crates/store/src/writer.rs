@@ -307,13 +307,9 @@ impl Recorder {
             }
             self.pending.items.push(r.clone());
             if t >= self.next_states {
-                let mut none = Vec::new();
-                let states = if self.engine_states {
-                    &mut self.pending.states
-                } else {
-                    &mut none
-                };
-                self.thinner.collect(engine, states, &mut self.pending.aircraft);
+                let states = self.engine_states.then_some(&mut self.pending.states);
+                self.thinner
+                    .collect(engine, states, Some(&mut self.pending.aircraft));
                 self.next_states = t.floor() + 1.0;
                 if t >= self.next_prune {
                     self.thinner.prune(t - 3600.0);
@@ -326,11 +322,8 @@ impl Recorder {
                 || ((t - self.batch_time >= BATCH_SPAN_S || t.is_nan())
                     && self.last_offer.elapsed() >= OFFER_EVERY);
         } else {
-            if self.engine_states {
-                self.thinner
-                    .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
-            }
-            self.thinner.all_aircraft(engine, &mut self.pending.aircraft);
+            let states = self.engine_states.then_some(&mut self.pending.states);
+            self.thinner.finish(engine, states, &mut self.pending.aircraft);
         }
         if due {
             self.offer();
