@@ -7,6 +7,7 @@ import "./style.css";
 import { feature } from "topojson-client";
 import type { Topology } from "topojson-specification";
 import type { Feature, FeatureCollection, Geometry, LineString, Point } from "geojson";
+import { installTimeline } from "./timeline";
 
 // ---------- types of the server's JSON ----------
 
@@ -466,6 +467,7 @@ async function setupMap() {
     .catch(() => setStatus("base map unavailable"));
   loadZones();
   loadAirports();
+  installTimeline(map, Boolean(config.history));
 }
 
 async function loadZones() {
