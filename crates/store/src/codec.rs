@@ -117,6 +117,9 @@ pub struct BlockEncoder {
     refs: Vec<u8>,
     /// New signal levels of the dictionary, in order (f32 bits, little-endian).
     signal_dict: Vec<u8>,
+    /// Levels beyond the dictionary (f32 bits, little-endian; stored as four byte planes:
+    /// the sign and exponent bytes, nearly constant, then compress apart from the noise).
+    signal_escapes: Vec<u8>,
     /// Distinct frames of the block so far, and the number of each.
     frames: KeyMap,
     distinct: u32,
@@ -152,6 +155,30 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
         v >>= 7;
     }
     out.push(v as u8);
+}
+
+/// Four-byte values as four planes: every value's first byte, then every second byte, ...
+fn planes(v: &[u8]) -> Vec<u8> {
+    let n = v.len() / 4;
+    let mut out = vec![0u8; n * 4];
+    for (i, w) in v.chunks_exact(4).enumerate() {
+        for (p, &b) in w.iter().enumerate() {
+            out[p * n + i] = b;
+        }
+    }
+    out
+}
+
+/// The inverse of [`planes`] (a length not a multiple of four is cut to one).
+fn unplanes(v: &[u8]) -> Vec<u8> {
+    let n = v.len() / 4;
+    let mut out = vec![0u8; n * 4];
+    for i in 0..n {
+        for p in 0..4 {
+            out[i * 4 + p] = v[p * n + i];
+        }
+    }
+    out
 }
 
 fn zigzag(v: i64) -> u64 {
@@ -200,6 +227,7 @@ impl BlockEncoder {
             + self.observations.len()
             + self.refs.len()
             + self.signal_dict.len()
+            + self.signal_escapes.len()
     }
 
     /// Each column's name, bytes before compression and bytes when compressed on its own at
@@ -215,18 +243,23 @@ impl BlockEncoder {
             .collect()
     }
 
-    fn columns(&self) -> [(&'static str, &Vec<u8>); 10] {
+    fn columns(&self) -> [(&'static str, std::borrow::Cow<'_, [u8]>); 11] {
+        use std::borrow::Cow::Borrowed;
         [
-            ("kinds", &self.kinds),
-            ("receivers", &self.receivers),
-            ("times", &self.times),
-            ("clocks", &self.clocks),
-            ("signals", &self.signals),
-            ("bodies", &self.bodies),
-            ("residuals", &self.residuals),
-            ("observations", &self.observations),
-            ("refs", &self.refs),
-            ("signal_dict", &self.signal_dict),
+            ("kinds", Borrowed(&self.kinds[..])),
+            ("receivers", Borrowed(&self.receivers[..])),
+            ("times", Borrowed(&self.times[..])),
+            ("clocks", Borrowed(&self.clocks[..])),
+            ("signals", Borrowed(&self.signals[..])),
+            ("bodies", Borrowed(&self.bodies[..])),
+            ("residuals", Borrowed(&self.residuals[..])),
+            ("observations", Borrowed(&self.observations[..])),
+            ("refs", Borrowed(&self.refs[..])),
+            ("signal_dict", Borrowed(&self.signal_dict[..])),
+            (
+                "signal_escapes",
+                std::borrow::Cow::Owned(planes(&self.signal_escapes)),
+            ),
         ]
     }
 
@@ -299,7 +332,7 @@ impl BlockEncoder {
             };
             self.signals.push(code);
             if code == 0 {
-                self.signal_dict.extend_from_slice(&bits.to_le_bytes());
+                self.signal_escapes.extend_from_slice(&bits.to_le_bytes());
             }
         }
         match &r.what {
@@ -342,7 +375,7 @@ impl BlockEncoder {
         put_varint(&mut raw, u64::from(self.count));
         for (_, col) in self.columns() {
             put_varint(&mut raw, col.len() as u64);
-            raw.extend_from_slice(col);
+            raw.extend_from_slice(&col);
         }
         let mut out = vec![VERSION];
         let mut z = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::new(level));
@@ -435,6 +468,7 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
         "observations",
         "refs",
         "signal_dict",
+        "signal_escapes",
     ];
     let names = if v2 { &names[..] } else { &names[..8] };
     let mut cols: Vec<Col<'_>> = Vec::with_capacity(names.len());
@@ -444,11 +478,15 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
         cols.push(Col { name, b, at: 0 });
     }
     if !v2 {
-        for name in ["refs", "signal_dict"] {
+        for name in ["refs", "signal_dict", "signal_escapes"] {
             cols.push(Col { name, b: &[], at: 0 });
         }
     }
-    let [kinds, receivers, times, clocks, signals, bodies, residuals, observations, refs, signal_dict] =
+    let escapes = cols.last().map(|c| unplanes(c.b)).unwrap_or_default();
+    if let Some(c) = cols.last_mut() {
+        c.b = &escapes;
+    }
+    let [kinds, receivers, times, clocks, signals, bodies, residuals, observations, refs, signal_dict, signal_escapes] =
         &mut cols[..]
     else {
         return Err(bad("bad column count"));
@@ -499,7 +537,7 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
             } else {
                 let code = usize::from(signals.take(1)?[0]);
                 if code == 0 {
-                    Some(level(signal_dict)?)
+                    Some(level(signal_escapes)?)
                 } else if code <= levels.len() {
                     Some(levels[code - 1])
                 } else if code == levels.len() + 1 {

@@ -300,7 +300,7 @@ impl Recorder {
         }
         let mut due = !alerts.is_empty() || item.is_none();
         if let Some(r) = item {
-            self.counters.accepted.fetch_add(1, Ordering::Relaxed);
+            // Counted into `accepted` when the batch is offered (no atomic per item).
             let t = r.time_utc;
             if self.pending.items.is_empty() {
                 self.batch_time = t;
@@ -356,7 +356,16 @@ impl Recorder {
         if self.pending.is_empty() {
             return;
         }
-        let Some(tx) = &self.tx else { return };
+        self.counters
+            .accepted
+            .fetch_add(self.pending.items.len() as u64, Ordering::Relaxed);
+        let Some(tx) = &self.tx else {
+            self.counters
+                .dropped
+                .fetch_add(self.pending.items.len() as u64, Ordering::Relaxed);
+            self.pending.items.clear();
+            return;
+        };
         self.last_offer = Instant::now();
         let batch = std::mem::take(&mut self.pending);
         if self.lossless {
