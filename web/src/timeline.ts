@@ -145,7 +145,8 @@ export function installTimeline(map: maplibregl.Map, hasHistory: boolean): void 
     inFlight = true;
     try {
       const t = timelineState.t;
-      const r = await fetch(`api/history/snapshot?t=${t.toFixed(3)}&window=${WINDOW_S}`);
+      // Rounded up to the millisecond: the moment's own positions are included.
+      const r = await fetch(`api/history/snapshot?t=${(Math.ceil(t * 1000) / 1000).toFixed(3)}&window=${WINDOW_S}`);
       if (r.ok) {
         const j = (await r.json()) as { aircraft: PastAircraft[] };
         (map.getSource("history-planes") as maplibregl.GeoJSONSource).setData(collection(j.aircraft));
@@ -192,12 +193,15 @@ export function installTimeline(map: maplibregl.Map, hasHistory: boolean): void 
     if (!on) return;
     timer = window.setInterval(() => {
       const next = timelineState.t + (timelineState.speed * STEP_MS) / 1000;
-      if (next >= timelineState.to) {
-        show(timelineState.to);
-        setPlaying(false);
-      } else {
+      if (next < timelineState.to) {
         show(next);
+        return;
       }
+      // At the end of the span: the store may have grown since (picket still running).
+      show(timelineState.to);
+      void refreshRange().then(() => {
+        if (timelineState.t >= timelineState.to) setPlaying(false);
+      });
     }, STEP_MS);
   }
 
@@ -215,7 +219,8 @@ export function installTimeline(map: maplibregl.Map, hasHistory: boolean): void 
     setLive(false);
     // The store grows while picket runs: the span is read again every 30 s.
     rangeTimer = window.setInterval(() => void refreshRange(), 30_000);
-    show(timelineState.t > 0 ? timelineState.t : timelineState.from);
+    // First opened: a minute into the span, when every aircraft has a stored position.
+    show(timelineState.t > 0 ? timelineState.t : Math.min(timelineState.from + WINDOW_S, timelineState.to));
   }
 
   function close(): void {
