@@ -38,7 +38,8 @@ if command -v npm >/dev/null 2>&1; then
   # The committed bundle is what the sources and the lock file build, byte for byte.
   bash scripts/build-web.sh >/dev/null
   git diff --exit-code --stat -- crates/server/assets || { echo "crates/server/assets is stale: run scripts/build-web.sh and commit"; exit 1; }
-  (cd web/test && npm ci --no-audit --no-fund --loglevel=error && node demo.mjs)
+  # Then the history timeline over a store (timeline.mjs: the release binary the demo built).
+  (cd web/test && npm ci --no-audit --no-fund --loglevel=error && node demo.mjs && node timeline.mjs)
 elif [ "${PICKET_REQUIRE_TESTDATA:-}" = 1 ]; then
   echo "web test: FAILED: npm is missing (PICKET_REQUIRE_TESTDATA=1)"; exit 1
 else

@@ -7,6 +7,7 @@ import "./style.css";
 import { feature } from "topojson-client";
 import type { Topology } from "topojson-specification";
 import type { Feature, FeatureCollection, Geometry, LineString, Point } from "geojson";
+import { installTimeline } from "./timeline";
 
 // ---------- types of the server's JSON ----------
 
@@ -522,6 +523,7 @@ async function applyConfig() {
   const config = await (await fetch("api/config")).json().catch(() => ({}));
   picketState.actions = Boolean(config.actions);
   renderFeed();
+  installTimeline(map, Boolean(config.history));
   if (!config.tile_url) return false;
   map.addSource("tiles", {
     type: "raster",

@@ -5,12 +5,14 @@
 use anyhow::{anyhow, Result};
 use picket_engine::engine::{Engine, Output};
 use picket_engine::event::{Alert, Event};
+use picket_engine::track::{TrackKey, TrailPoint};
 use picket_live::config::{Settings, Source};
 use picket_live::driver::RunRecorder;
 use picket_live::pipeline::WorldFiles;
 use picket_receive::Received;
+use picket_server::{EventQuery, HistoryError, HistorySource, PastAircraft};
 use picket_store::rows::alert_row;
-use picket_store::{restore, History, Recorder, RestoreOptions, StoreOptions};
+use picket_store::{restore, Filter, History, Recorder, RestoreOptions, StoreOptions};
 use std::path::PathBuf;
 
 /// The run's recorder: the store directory until the run starts, then the open store.
@@ -152,5 +154,173 @@ impl RunRecorder for StoreHook {
                 c.error.map(|e| format!("; {e}")).unwrap_or_default()
             );
         }
+    }
+}
+
+/// The store as the HTTP server's history (the map's timeline, older events, trails): a
+/// read connection opened at the first request (the run's recorder creates the store) and
+/// kept, one request at a time.
+#[derive(Debug)]
+pub(crate) struct StoreHistory {
+    dir: PathBuf,
+    conn: std::sync::Mutex<Option<History>>,
+}
+
+impl StoreHistory {
+    pub(crate) fn new(dir: PathBuf) -> StoreHistory {
+        StoreHistory {
+            dir,
+            conn: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&History) -> Result<T, picket_store::Error>) -> Result<T, HistoryError> {
+        let mut g = self
+            .conn
+            .lock()
+            .map_err(|_| HistoryError("history poisoned".into()))?;
+        if g.is_none() {
+            *g = Some(History::open(&self.dir).map_err(|e| HistoryError(e.to_string()))?);
+        }
+        let h = g.as_ref().ok_or_else(|| HistoryError("no store".into()))?;
+        f(h).map_err(|e| HistoryError(e.to_string()))
+    }
+}
+
+impl HistorySource for StoreHistory {
+    fn available(&self) -> bool {
+        true
+    }
+
+    fn events(&self, q: &EventQuery) -> Result<Vec<String>, HistoryError> {
+        let f = Filter {
+            from: q.since,
+            to: q.until,
+            hex: q.aircraft.map(|k| vec![k.to_string()]).unwrap_or_default(),
+            kinds: q.kinds.clone(),
+            all_events: true,
+            ..Filter::default()
+        };
+        let mut hits = self.with(|h| h.events(&f))?;
+        hits.retain(|hit| {
+            let e = &hit.event;
+            q.until.is_none_or(|u| e.t < u)
+                && q.rule.as_ref().is_none_or(|r| e.rule.as_ref() == Some(r))
+                && q.airport.as_ref().is_none_or(|a| e.place.as_ref() == Some(a))
+                && q.zone.as_ref().is_none_or(|z| e.place.as_ref() == Some(z))
+        });
+        hits.sort_by(|a, b| b.event.t.total_cmp(&a.event.t));
+        Ok(hits.into_iter().take(q.limit).map(|h| h.event.json).collect())
+    }
+
+    fn trail(&self, aircraft: TrackKey, from: f64, to: f64) -> Result<Vec<TrailPoint>, HistoryError> {
+        let rows = self.with(|h| h.states_of(&aircraft.to_string(), from, to))?;
+        Ok(rows
+            .into_iter()
+            .filter(|s| s.t < to)
+            .map(|s| TrailPoint {
+                time: s.t,
+                lat: s.lat as f32,
+                lon: s.lon as f32,
+                alt_baro: s.alt_baro,
+                on_ground: s.on_ground == Some(true),
+            })
+            .collect())
+    }
+
+    fn range(&self) -> Result<Option<(f64, f64)>, HistoryError> {
+        self.with(|h| {
+            let states = h.state_span()?;
+            let frames = h.frame_span()?;
+            Ok(match (states, frames) {
+                (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+                (a, b) => a.or(b),
+            })
+        })
+    }
+
+    fn snapshot(&self, t: f64, window_s: f64, limit: usize) -> Result<Vec<PastAircraft>, HistoryError> {
+        let rows = self.with(|h| h.sky_at(t, window_s, &Filter::default()))?;
+        Ok(rows
+            .into_iter()
+            .take(limit)
+            .map(|s| PastAircraft {
+                hex: s.hex,
+                t: s.t,
+                lat: s.lat,
+                lon: s.lon,
+                alt_baro: s.alt_baro,
+                gs: s.gs,
+                track: s.track,
+                on_ground: s.on_ground,
+                flight: s.flight,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picket_store::StateRow;
+    use std::time::Duration;
+
+    fn state(hex: &str, t: f64, lon: f64) -> StateRow {
+        StateRow {
+            hex: hex.into(),
+            t,
+            lat: 10.6,
+            lon,
+            alt_baro: Some(3_000),
+            gs: Some(150.0),
+            track: Some(90.0),
+            baro_rate: None,
+            on_ground: Some(false),
+            flight: Some("RFF7076".into()),
+            squawk: None,
+        }
+    }
+
+    #[test]
+    fn the_timeline_reads_the_sky_at_a_past_moment_from_the_store() {
+        let dir = std::env::temp_dir().join(format!("picket-storehistory-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let history = StoreHistory::new(dir.clone());
+        let t0 = 1_553_350_000.0;
+        let mut rec = Recorder::open(
+            &dir,
+            StoreOptions {
+                lossless: true,
+                engine_states: false,
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap();
+        // 1514c0 every 10 s for 2 minutes moving east; 150d8a only in the first 30 s.
+        let mut rows: Vec<StateRow> = (0..12)
+            .map(|i| state("1514c0", t0 + f64::from(i) * 10.0, -67.0 + f64::from(i) * 0.01))
+            .collect();
+        rows.extend((0..3).map(|i| state("150d8a", t0 + f64::from(i) * 10.0, -66.0)));
+        rec.observe_states(rows);
+        assert!(rec.flush(Duration::from_secs(60)));
+        drop(rec);
+
+        assert!(history.available());
+        assert_eq!(history.range().unwrap(), Some((t0, t0 + 110.0)));
+        // At +25 s both, each at its latest position before; at +95 s only 1514c0.
+        let sky = history.snapshot(t0 + 25.0, 60.0, 100).unwrap();
+        let got: Vec<(&str, f64)> = sky.iter().map(|a| (a.hex.as_str(), a.t)).collect();
+        assert_eq!(got, [("150d8a", t0 + 20.0), ("1514c0", t0 + 20.0)]);
+        assert!((sky[1].lon - (-66.98)).abs() < 1e-9);
+        assert_eq!(sky[1].flight.as_deref(), Some("RFF7076"));
+        let later = history.snapshot(t0 + 95.0, 60.0, 100).unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].t, t0 + 90.0);
+        assert_eq!(history.snapshot(t0 + 95.0, 60.0, 0).unwrap().len(), 0);
+        let trail = history
+            .trail(TrackKey::icao(picket_modes::Icao(0x1514c0)), t0, t0 + 30.0)
+            .unwrap();
+        assert_eq!(trail.len(), 3);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -100,6 +100,7 @@ pub(crate) fn start(
     reload: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     stats: Arc<OnceLock<LiveStats>>,
+    store: Option<std::path::PathBuf>,
 ) -> Result<HttpObserver> {
     let addr = addr
         .parse()
@@ -109,13 +110,18 @@ pub(crate) fn start(
     let local = listener.local_addr()?;
     let hub = Arc::new(Hub::new());
     let commands = hub.take_commands();
-    let app = router(AppState::new(
+    let mut state = AppState::new(
         hub.clone(),
         ServerConfig {
             token,
             ..ServerConfig::default()
         },
-    ));
+    );
+    if let Some(dir) = store {
+        // The map's timeline and older events come from the run's store.
+        state = state.with_history(Arc::new(crate::history::StoreHistory::new(dir)));
+    }
+    let app = router(state);
     std::thread::Builder::new()
         .name("picket-http".into())
         .spawn(move || {

@@ -221,6 +221,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
                 control.reload.clone(),
                 control.stop.clone(),
                 control.stats.clone(),
+                settings.store.clone(),
             )?;
             Some(Arc::new(Mutex::new(o)) as Arc<Mutex<dyn EngineObserver>>)
         }

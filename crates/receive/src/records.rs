@@ -21,6 +21,8 @@
 //! | `onground` | `on_ground` | |
 //! | `squawk` | `squawk` | a number (`7100`) or a string (`"7000"`) |
 //! | `alert`, `spi` | same | |
+//! | `registration` | `registration` | |
+//! | `typecode` | `type` | |
 //!
 //! `null` values are absent values. Other members (`origin`, `last_position`, `hour`,
 //! `flight_id`...) are left out. Records are in the file's order, which in these exports
@@ -35,8 +37,10 @@ use crate::fields as f;
 pub const ICAO24: &str = "icao24";
 
 /// Renames of record members to the field dictionary; the values need no conversion.
-const RENAMES: [(&str, &str); 9] = [
+const RENAMES: [(&str, &str); 11] = [
     ("callsign", f::FLIGHT),
+    ("registration", f::REGISTRATION),
+    ("typecode", f::TYPE),
     ("altitude", f::ALT_BARO),
     ("geoaltitude", f::ALT_GEOM),
     ("groundspeed", f::GS),

@@ -38,6 +38,29 @@ impl fmt::Display for HistoryError {
 
 impl std::error::Error for HistoryError {}
 
+/// One aircraft as the store last placed it before a past moment (the map's timeline).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PastAircraft {
+    /// Address as picket writes it (`~` before a non-ICAO one).
+    pub hex: String,
+    /// Data time of the position (Unix seconds), at most the moment asked for.
+    pub t: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Barometric altitude, ft.
+    pub alt_baro: Option<i32>,
+    /// Ground speed, kt.
+    pub gs: Option<f32>,
+    /// Track over ground, degrees.
+    pub track: Option<f32>,
+    /// On the ground.
+    pub on_ground: Option<bool>,
+    /// Callsign.
+    pub flight: Option<String>,
+}
+
 /// Past events and positions, older than what the hub keeps in memory.
 pub trait HistorySource: Send + Sync + fmt::Debug {
     /// True when there is a store behind it.
@@ -49,6 +72,17 @@ pub trait HistorySource: Send + Sync + fmt::Debug {
 
     /// Positions of one aircraft in `[from, to)`, oldest first.
     fn trail(&self, aircraft: TrackKey, from: f64, to: f64) -> Result<Vec<TrailPoint>, HistoryError>;
+
+    /// First and last data time of what is stored (None: nothing yet).
+    fn range(&self) -> Result<Option<(f64, f64)>, HistoryError> {
+        Ok(None)
+    }
+
+    /// The sky at a past moment: each aircraft's latest stored position in
+    /// `(t - window_s, t]`, at most `limit`.
+    fn snapshot(&self, _t: f64, _window_s: f64, _limit: usize) -> Result<Vec<PastAircraft>, HistoryError> {
+        Ok(Vec::new())
+    }
 }
 
 /// No store: nothing beyond what the hub keeps.

@@ -45,7 +45,7 @@ pub mod readsb;
 pub mod stream;
 pub mod world_json;
 
-pub use history::{EventQuery, HistoryError, HistorySource, NoHistory};
+pub use history::{EventQuery, HistoryError, HistorySource, NoHistory, PastAircraft};
 pub use hub::{AircraftEntry, Change, Command, Hub, Metrics, ReceiverInfo, Record, SinkInfo, Snapshot};
 pub use publish::{Publisher, TRAIL_LEN};
 
@@ -158,6 +158,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/aircraft/{hex}", get(aircraft))
         .route("/api/search", get(search))
         .route("/api/events", get(events))
+        .route("/api/history/range", get(history_range))
+        .route("/api/history/snapshot", get(history_snapshot))
         .route("/api/zones", get(zones))
         .route("/api/rules", get(rules))
         .route("/api/rules/reload", post(reload_rules))
@@ -466,6 +468,80 @@ async fn events(State(s): State<AppState>, Query(p): Query<EventParams>) -> Resu
         for e in older.iter().take(hq.limit) {
             arr.raw(e);
         }
+    }
+    drop(arr);
+    o.finish();
+    Ok(json(out))
+}
+
+fn no_history() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no history: picket runs without --store")
+}
+
+fn history_failed(_e: HistoryError) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "history unavailable")
+}
+
+/// The span of data time the store holds: `{"from":…,"to":…}` (nulls when empty).
+async fn history_range(State(s): State<AppState>) -> Result<Response, ApiError> {
+    if !s.history.available() {
+        return Err(no_history());
+    }
+    let span = s.history.range().map_err(history_failed)?;
+    let mut out = String::new();
+    let mut o = JsonObject::new(&mut out);
+    o.opt_fixed("from", span.map(|x| x.0), 3);
+    o.opt_fixed("to", span.map(|x| x.1), 3);
+    o.finish();
+    Ok(json(out))
+}
+
+#[derive(Debug, Deserialize)]
+struct SnapshotParams {
+    t: Option<f64>,
+    window: Option<f64>,
+    limit: Option<usize>,
+}
+
+/// The sky at a past moment `t`: every aircraft's latest stored position within `window`
+/// seconds before it (60 by default, at most an hour).
+async fn history_snapshot(
+    State(s): State<AppState>,
+    Query(p): Query<SnapshotParams>,
+) -> Result<Response, ApiError> {
+    if !s.history.available() {
+        return Err(no_history());
+    }
+    let t = p.t.filter(|t| t.is_finite()).ok_or(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "t: a Unix time in seconds",
+    ))?;
+    let window = p.window.unwrap_or(60.0);
+    if !(window > 0.0 && window <= 3600.0) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "window: seconds, above 0 and at most 3600",
+        ));
+    }
+    let limit = p.limit.unwrap_or(20_000).min(100_000);
+    let aircraft = s.history.snapshot(t, window, limit).map_err(history_failed)?;
+    let mut out = String::new();
+    let mut o = JsonObject::new(&mut out);
+    o.fixed("t", t, 3);
+    let mut arr = o.array("aircraft");
+    for a in aircraft.iter().take(limit) {
+        let mut j = arr.object();
+        j.str("hex", &a.hex)
+            .fixed("seen", a.t, 3)
+            .fixed("lat", a.lat, 6)
+            .fixed("lon", a.lon, 6);
+        j.opt_num("alt_baro", a.alt_baro);
+        j.opt_fixed("gs", a.gs.map(f64::from), 1);
+        j.opt_fixed("track", a.track.map(f64::from), 1);
+        if let Some(g) = a.on_ground {
+            j.bool("on_ground", g);
+        }
+        j.opt_str("flight", a.flight.as_deref());
     }
     drop(arr);
     o.finish();

@@ -97,6 +97,27 @@ fn main() {
             );
         }
     }
+    // Where the bytes go: each column of the first block compressed on its own.
+    let columns = |items: &[Received]| {
+        let mut enc = BlockEncoder::new();
+        let chunk = &items[..items.len().min(500_000)];
+        for r in chunk {
+            enc.push(r);
+        }
+        let line: Vec<String> = enc
+            .column_sizes(1)
+            .into_iter()
+            .map(|(name, raw, z)| {
+                format!(
+                    "{name} {:.2}/{:.2}",
+                    raw as f64 / chunk.len() as f64,
+                    z as f64 / chunk.len() as f64
+                )
+            })
+            .collect();
+        println!("  columns, bytes/frame raw/deflated: {}", line.join(", "));
+    };
+    columns(&items);
     // The simulator's signal level is a continuous f32 (about 3 bytes of noise a frame); a
     // Beast receiver sends one byte. The same frames with the signal as that byte gives it:
     let beast: Vec<Received> = items
@@ -122,6 +143,7 @@ fn main() {
         "encode level 1, signal as a Beast byte: {:.2} bytes/frame",
         bytes as f64 / n as f64
     );
+    columns(&beast);
     drop(beast);
     drop(items);
 

@@ -10,7 +10,14 @@
 //!   for an address/parity reply, so it repeats instead of being noise; the parity is
 //!   recomputed from the data on decoding;
 //! - observations (imports, SBS or JSON sources) as their JSON line in the field
-//!   dictionary, without the time.
+//!   dictionary, without the time;
+//! - (version 2) a Mode S frame equal to one already in the block (the same transmission
+//!   heard by another receiver, or an aircraft repeating its identity, velocity or
+//!   all-call reply) as a reference to it: the number of distinct frames since, a byte or
+//!   two in a column of its own, instead of its body and residual;
+//! - (version 2) signal levels through a dictionary of the block's first 255 distinct
+//!   levels: one byte for each level a receiver reports as a byte (Beast, AVR with
+//!   levels), the level's four bytes only for levels beyond the dictionary.
 //!
 //! Decoding gives back exactly the items encoded (the round trip is tested), which is what
 //! makes replay give the same events to the byte.
@@ -23,8 +30,41 @@ use picket_receive::json::JsonObject;
 use picket_receive::jsonl::{write_observation_fields, JsonlReader};
 use picket_receive::{Clock, Reader, ReaderConfig, Received, What};
 
-/// Format version written as the block's first byte.
-const VERSION: u8 = 1;
+/// Format version written as the block's first byte (version 1 blocks still decode).
+const VERSION: u8 = 2;
+
+/// Distinct frames a block's reference table holds before it is cleared (bounded memory).
+const MAX_DISTINCT: usize = 1 << 20;
+
+/// A Mode S frame as a table key: its length then its bytes.
+type FrameKey = [u8; 15];
+
+fn frame_key(b: &[u8]) -> FrameKey {
+    let mut k = [0u8; 15];
+    k[0] = b.len() as u8;
+    k[1..=b.len()].copy_from_slice(b);
+    k
+}
+
+/// A fast hash for frame keys (the keys are not chosen by an adversary to the store, and a
+/// bad spread costs time, never correctness).
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type KeyMap = std::collections::HashMap<FrameKey, u32, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Why a block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +96,8 @@ const C_TICKS: u8 = 1 << 4;
 const C_GPS: u8 = 2 << 4;
 const C_MASK: u8 = 3 << 4;
 const F_RECEIVER: u8 = 1 << 6;
+/// Version 2: the frame is a reference to an earlier one of the block.
+const F_REPEAT: u8 = 1 << 7;
 
 /// Columns being filled.
 #[derive(Debug, Default, Clone)]
@@ -71,6 +113,18 @@ pub struct BlockEncoder {
     bodies: Vec<u8>,
     residuals: Vec<u8>,
     observations: Vec<u8>,
+    /// References to earlier frames (distinct frames back).
+    refs: Vec<u8>,
+    /// New signal levels of the dictionary, in order (f32 bits, little-endian).
+    signal_dict: Vec<u8>,
+    /// Levels beyond the dictionary (f32 bits, little-endian; stored as four byte planes:
+    /// the sign and exponent bytes, nearly constant, then compress apart from the noise).
+    signal_escapes: Vec<u8>,
+    /// Distinct frames of the block so far, and the number of each.
+    frames: KeyMap,
+    distinct: u32,
+    /// Signal levels (f32 bits) and their dictionary code.
+    levels: std::collections::HashMap<u32, u8>,
     prev_time_bits: u64,
     prev_receiver: u16,
     prev_clock: Vec<u64>,
@@ -101,6 +155,30 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
         v >>= 7;
     }
     out.push(v as u8);
+}
+
+/// Four-byte values as four planes: every value's first byte, then every second byte, ...
+fn planes(v: &[u8]) -> Vec<u8> {
+    let n = v.len() / 4;
+    let mut out = vec![0u8; n * 4];
+    for (i, w) in v.chunks_exact(4).enumerate() {
+        for (p, &b) in w.iter().enumerate() {
+            out[p * n + i] = b;
+        }
+    }
+    out
+}
+
+/// The inverse of [`planes`] (a length not a multiple of four is cut to one).
+fn unplanes(v: &[u8]) -> Vec<u8> {
+    let n = v.len() / 4;
+    let mut out = vec![0u8; n * 4];
+    for i in 0..n {
+        for p in 0..4 {
+            out[i * 4 + p] = v[p * n + i];
+        }
+    }
+    out
 }
 
 fn zigzag(v: i64) -> u64 {
@@ -147,6 +225,42 @@ impl BlockEncoder {
             + self.bodies.len()
             + self.residuals.len()
             + self.observations.len()
+            + self.refs.len()
+            + self.signal_dict.len()
+            + self.signal_escapes.len()
+    }
+
+    /// Each column's name, bytes before compression and bytes when compressed on its own at
+    /// `level` (to see where the bytes go; the block compresses the columns together).
+    pub fn column_sizes(&self, level: u32) -> Vec<(&'static str, usize, usize)> {
+        self.columns()
+            .iter()
+            .map(|(name, col)| {
+                let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(level));
+                let _ = z.write_all(col);
+                (*name, col.len(), z.finish().map_or(0, |v| v.len()))
+            })
+            .collect()
+    }
+
+    fn columns(&self) -> [(&'static str, std::borrow::Cow<'_, [u8]>); 11] {
+        use std::borrow::Cow::Borrowed;
+        [
+            ("kinds", Borrowed(&self.kinds[..])),
+            ("receivers", Borrowed(&self.receivers[..])),
+            ("times", Borrowed(&self.times[..])),
+            ("clocks", Borrowed(&self.clocks[..])),
+            ("signals", Borrowed(&self.signals[..])),
+            ("bodies", Borrowed(&self.bodies[..])),
+            ("residuals", Borrowed(&self.residuals[..])),
+            ("observations", Borrowed(&self.observations[..])),
+            ("refs", Borrowed(&self.refs[..])),
+            ("signal_dict", Borrowed(&self.signal_dict[..])),
+            (
+                "signal_escapes",
+                std::borrow::Cow::Owned(planes(&self.signal_escapes)),
+            ),
+        ]
     }
 
     /// Appends one item.
@@ -204,11 +318,38 @@ impl BlockEncoder {
         }
         if let Some(s) = r.signal {
             kind |= F_SIGNAL;
-            self.signals.extend_from_slice(&s.to_bits().to_le_bytes());
+            let bits = s.to_bits();
+            // Code 0: the level follows in four bytes; 1..=255: the dictionary's entry.
+            let next = self.levels.len() + 1;
+            let code = match self.levels.get(&bits) {
+                Some(&c) => c,
+                None if next <= 255 => {
+                    self.levels.insert(bits, next as u8);
+                    self.signal_dict.extend_from_slice(&bits.to_le_bytes());
+                    next as u8
+                }
+                None => 0,
+            };
+            self.signals.push(code);
+            if code == 0 {
+                self.signal_escapes.extend_from_slice(&bits.to_le_bytes());
+            }
         }
         match &r.what {
             What::ModeS(f) => {
                 let b = f.as_bytes();
+                let key = frame_key(b);
+                if let Some(&n) = self.frames.get(&key) {
+                    kind |= F_REPEAT;
+                    put_varint(&mut self.refs, u64::from(self.distinct - n));
+                    self.kinds.push(kind);
+                    return;
+                }
+                if self.frames.len() >= MAX_DISTINCT {
+                    self.frames.clear();
+                }
+                self.frames.insert(key, self.distinct);
+                self.distinct += 1;
                 let n = b.len();
                 self.bodies.extend_from_slice(&b[..n - 3]);
                 let res = f.crc_residual();
@@ -232,26 +373,24 @@ impl BlockEncoder {
     pub fn finish(&mut self, level: u32) -> Vec<u8> {
         let mut raw = Vec::with_capacity(self.raw_len() + 64);
         put_varint(&mut raw, u64::from(self.count));
-        for col in [
-            &self.kinds,
-            &self.receivers,
-            &self.times,
-            &self.clocks,
-            &self.signals,
-            &self.bodies,
-            &self.residuals,
-            &self.observations,
-        ] {
+        for (_, col) in self.columns() {
             put_varint(&mut raw, col.len() as u64);
-            raw.extend_from_slice(col);
+            raw.extend_from_slice(&col);
         }
         let mut out = vec![VERSION];
         let mut z = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::new(level));
         // Writing to a Vec cannot fail.
         let _ = z.write_all(&raw);
         let _ = z.finish();
+        // Emptied, keeping the allocations.
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.clear();
+        let mut levels = std::mem::take(&mut self.levels);
+        levels.clear();
         *self = BlockEncoder {
             scratch: std::mem::take(&mut self.scratch),
+            frames,
+            levels,
             ..BlockEncoder::default()
         };
         out
@@ -304,9 +443,10 @@ pub fn decode_block(block: &[u8]) -> Result<Vec<Received>, BlockError> {
 /// Decodes a block, appending its items to `out` (nothing is appended on an error).
 pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), BlockError> {
     let (&version, body) = block.split_first().ok_or_else(|| bad("empty block"))?;
-    if version != VERSION {
+    if version != 1 && version != VERSION {
         return Err(bad(format!("unknown block version {version}")));
     }
+    let v2 = version >= 2;
     let mut raw = Vec::with_capacity(body.len() * 4);
     flate2::read::DeflateDecoder::new(body)
         .read_to_end(&mut raw)
@@ -326,14 +466,29 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
         "bodies",
         "residuals",
         "observations",
+        "refs",
+        "signal_dict",
+        "signal_escapes",
     ];
+    let names = if v2 { &names[..] } else { &names[..8] };
     let mut cols: Vec<Col<'_>> = Vec::with_capacity(names.len());
-    for name in names {
+    for &name in names {
         let n = head.varint()? as usize;
         let b = head.take(n)?;
         cols.push(Col { name, b, at: 0 });
     }
-    let [kinds, receivers, times, clocks, signals, bodies, residuals, observations] = &mut cols[..] else {
+    if !v2 {
+        for name in ["refs", "signal_dict", "signal_escapes"] {
+            cols.push(Col { name, b: &[], at: 0 });
+        }
+    }
+    let escapes = cols.last().map(|c| unplanes(c.b)).unwrap_or_default();
+    if let Some(c) = cols.last_mut() {
+        c.b = &escapes;
+    }
+    let [kinds, receivers, times, clocks, signals, bodies, residuals, observations, refs, signal_dict, signal_escapes] =
+        &mut cols[..]
+    else {
         return Err(bad("bad column count"));
     };
     if kinds.b.len() != count {
@@ -345,6 +500,8 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
         let mut time_bits = 0u64;
         let mut prev_clock: Vec<u64> = Vec::new();
         let mut prev_timed: Vec<Option<(f64, u64)>> = Vec::new();
+        let mut distinct: Vec<FrameKey> = Vec::new();
+        let mut levels: Vec<f32> = Vec::new();
         for _ in 0..count {
             let kind = kinds.take(1)?[0];
             if kind & F_RECEIVER != 0 {
@@ -369,11 +526,30 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
                 },
                 _ => return Err(bad("unknown clock kind")),
             };
-            let signal = if kind & F_SIGNAL != 0 {
-                let b = signals.take(4)?;
-                Some(f32::from_bits(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-            } else {
+            let level = |c: &mut Col<'_>| -> Result<f32, BlockError> {
+                let b = c.take(4)?;
+                Ok(f32::from_bits(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            };
+            let signal = if kind & F_SIGNAL == 0 {
                 None
+            } else if !v2 {
+                Some(level(signals)?)
+            } else {
+                let code = usize::from(signals.take(1)?[0]);
+                if code == 0 {
+                    Some(level(signal_escapes)?)
+                } else if code <= levels.len() {
+                    Some(levels[code - 1])
+                } else if code == levels.len() + 1 {
+                    let l = level(signal_dict)?;
+                    levels.push(l);
+                    Some(l)
+                } else {
+                    return Err(bad(format!(
+                        "signal code {code} beyond the dictionary's {}",
+                        levels.len()
+                    )));
+                }
             };
             let base = match clock {
                 Clock::Ticks12Mhz(c) => {
@@ -387,6 +563,18 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
                 *slot(&mut prev_timed, usize::from(receiver)) = Some((time_utc, c));
             }
             let what = match kind & 7 {
+                K_SHORT | K_LONG if v2 && kind & F_REPEAT != 0 => {
+                    let back = refs.varint()?;
+                    let k = usize::try_from(back)
+                        .ok()
+                        .and_then(|b| distinct.len().checked_sub(b))
+                        .and_then(|i| distinct.get(i))
+                        .ok_or_else(|| {
+                            bad(format!("reference {back} back among {} frames", distinct.len()))
+                        })?;
+                    let n = usize::from(k[0]);
+                    What::ModeS(Frame::new(&k[1..=n]).map_err(|e| bad(format!("bad frame: {e:?}")))?)
+                }
                 K_SHORT | K_LONG => {
                     let n = if kind & 7 == K_LONG { 14 } else { 7 };
                     let mut buf = [0u8; 14];
@@ -395,6 +583,9 @@ pub fn decode_block_into(block: &[u8], out: &mut Vec<Received>) -> Result<(), Bl
                     let res = (u32::from(r[0]) << 16) | (u32::from(r[1]) << 8) | u32::from(r[2]);
                     let parity = crc24(&buf[..n - 3]) ^ res;
                     buf[n - 3..n].copy_from_slice(&parity.to_be_bytes()[1..]);
+                    if v2 {
+                        distinct.push(frame_key(&buf[..n]));
+                    }
                     What::ModeS(Frame::new(&buf[..n]).map_err(|e| bad(format!("bad frame: {e:?}")))?)
                 }
                 K_MODE_AC => {
@@ -496,6 +687,107 @@ mod tests {
         assert!(enc.is_empty());
         let back = decode_block(&block).unwrap();
         assert_eq!(back, items);
+    }
+
+    /// Repeated frames (the same transmission heard by several receivers) go by reference,
+    /// signal levels by a dictionary until it is full, then in full: all exact, and a block
+    /// of repeats with byte levels is far smaller than one of distinct frames and levels.
+    #[test]
+    fn repeats_and_signal_levels_round_trip_and_shrink() {
+        let frames = [
+            "8d4840d6202cc371c32ce0576098",
+            "8d4840d658c382d690c8ac2863a7",
+            "5d4ca7f9a0b84b",
+            "02e197b00179c3",
+        ];
+        let mut items = Vec::new();
+        for i in 0..3000u32 {
+            let f = Frame::from_hex(frames[(i / 3) as usize % frames.len()]).unwrap();
+            items.push(Received {
+                time_utc: 1_553_350_308.0 + f64::from(i) * 0.001,
+                clock: Clock::Ticks12Mhz(u64::from(i) * 12_000 + u64::from(i % 3) * 17),
+                // More distinct levels than the dictionary holds.
+                signal: Some(-40.0 + (i % 400) as f32 * 0.1),
+                receiver: (i % 3) as u16,
+                what: What::ModeS(f),
+            });
+        }
+        let mut enc = BlockEncoder::new();
+        for r in &items {
+            enc.push(r);
+        }
+        let sizes = enc.column_sizes(1);
+        let refs = sizes.iter().find(|c| c.0 == "refs").unwrap().1;
+        assert!(refs >= 2990, "{sizes:?}");
+        let block = enc.finish(1);
+        assert_eq!(decode_block(&block).unwrap(), items);
+        // The encoder, emptied, starts a new table: the next block decodes on its own.
+        enc.push(&items[5]);
+        enc.push(&items[8]);
+        assert_eq!(
+            decode_block(&enc.finish(1)).unwrap(),
+            vec![items[5].clone(), items[8].clone()]
+        );
+        // Levels a receiver sends as a byte: one byte each, then compressed.
+        let bytes: Vec<Received> = items
+            .iter()
+            .map(|r| Received {
+                signal: picket_receive::beast::rssi_of_signal_byte((r.time_utc * 1000.0) as u8 | 1),
+                ..r.clone()
+            })
+            .collect();
+        for r in &bytes {
+            enc.push(r);
+        }
+        let small = enc.finish(1);
+        assert_eq!(decode_block(&small).unwrap(), bytes);
+        assert!(
+            small.len() < block.len() / 2,
+            "{} vs {}",
+            small.len(),
+            block.len()
+        );
+    }
+
+    #[test]
+    fn version_1_blocks_still_decode() {
+        // A version 1 block (before references and the level dictionary): two items.
+        let mut raw = Vec::new();
+        put_varint(&mut raw, 2);
+        let t0 = 1_553_350_308.5f64.to_bits();
+        let t1 = 1_553_350_309.0f64.to_bits();
+        let mut times = Vec::new();
+        put_varint(&mut times, zigzag(t0 as i64));
+        put_varint(&mut times, zigzag(t1.wrapping_sub(t0) as i64));
+        let f = Frame::from_hex("8d4840d6202cc371c32ce0576098").unwrap();
+        let b = f.as_bytes();
+        let mut bodies = b[..11].to_vec();
+        bodies.extend_from_slice(&b[..11]);
+        let signals: Vec<u8> = (-12.5f32).to_bits().to_le_bytes().to_vec();
+        let cols: [Vec<u8>; 8] = [
+            vec![K_LONG | F_SIGNAL, K_LONG],
+            vec![],
+            times,
+            vec![],
+            signals,
+            bodies,
+            vec![0; 6],
+            vec![],
+        ];
+        for c in &cols {
+            put_varint(&mut raw, c.len() as u64);
+            raw.extend_from_slice(c);
+        }
+        let mut block = vec![1u8];
+        let mut z = flate2::write::DeflateEncoder::new(&mut block, flate2::Compression::new(1));
+        z.write_all(&raw).unwrap();
+        z.finish().unwrap();
+        let back = decode_block(&block).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].signal, Some(-12.5));
+        assert_eq!(back[1].signal, None);
+        assert_eq!(back[1].time_utc, 1_553_350_309.0);
+        assert!(back.iter().all(|r| r.what == What::ModeS(f)));
     }
 
     #[test]

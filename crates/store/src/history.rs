@@ -181,6 +181,15 @@ impl History {
             .map_err(read_err)
     }
 
+    /// First and last data time of the stored states (the positions a timeline shows).
+    pub fn state_span(&self) -> Result<Option<(f64, f64)>, Error> {
+        self.conn
+            .query_row("SELECT MIN(t), MAX(t) FROM states", [], |r| {
+                Ok(r.get::<_, Option<f64>>(0)?.zip(r.get::<_, Option<f64>>(1)?))
+            })
+            .map_err(read_err)
+    }
+
     /// What the store holds.
     pub fn extent(&self) -> Result<Extent, Error> {
         let count = |sql: &str| -> Result<u64, Error> {

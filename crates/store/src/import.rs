@@ -8,9 +8,9 @@
 use std::io::Read;
 
 use picket_modes::Icao;
+use picket_receive::jsonl::JsonlReader;
 use picket_receive::observation::parse_hex_address;
-use picket_receive::time::parse_time;
-use picket_receive::{Clock, Observation, ObservationSource, Received, What};
+use picket_receive::{Clock, Observation, ObservationSource, Reader, ReaderConfig, Received, TimeBase, What};
 use serde_json::Value;
 
 use crate::rows::StateRow;
@@ -223,65 +223,53 @@ pub fn read_trace(bytes: &[u8]) -> Result<Imported, String> {
     Ok(out)
 }
 
-fn time_of(v: &Value) -> Option<f64> {
-    match v {
-        // pandas writes datetimes as milliseconds since the epoch.
-        Value::Number(_) => num(v).map(|t| if t > 1e11 { t / 1000.0 } else { t }),
-        Value::String(s) => parse_time(s),
-        _ => None,
-    }
-}
-
-/// traffic's records: `icao24`, `timestamp` (ms or ISO), `latitude`, `longitude`,
-/// `altitude` (ft), `groundspeed` (kt), `track`, `vertical_rate` (ft/min), `callsign`,
-/// `onground`, `squawk`, `geoaltitude` (ft).
+/// traffic's and OpenSky's trajectory JSON (pandas records or columns orient: `icao24`,
+/// `timestamp` in ms or ISO, `latitude`, `longitude`, `altitude` ft, `groundspeed` kt,
+/// `track`, `vertical_rate` ft/min, `callsign`, `onground`, `squawk`, `geoaltitude` ft, …),
+/// read by the receive crate's JSON reader, the one every JSON source goes through
+/// (`picket_receive::records` translates the records): a record without a time or an
+/// address is skipped with the line it is on and why.
 pub fn read_traffic(bytes: &[u8]) -> Result<Imported, String> {
-    let doc: Value = serde_json::from_slice(bytes)
-        .map_err(|e| format!("not JSON: line {}, column {}: {e}", e.line(), e.column()))?;
-    let rows = doc.as_array().ok_or("not an array of records")?;
+    if !bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'[' || b == b'{')
+    {
+        return Err("not JSON: neither an array nor an object".into());
+    }
+    let mut reader = JsonlReader::new(ReaderConfig {
+        // A record without its own time gets this (NaN) and is skipped.
+        time_base: TimeBase::Arrival,
+        ..ReaderConfig::default()
+    });
+    reader.feed_at(bytes, f64::NAN);
+    reader.finish();
     let mut out = Imported::default();
-    for (i, r) in rows.iter().enumerate() {
-        let at = format!("record {i}");
-        let Some(r) = r.as_object() else {
-            out.skipped.push(Skipped {
-                at,
-                why: "not an object".into(),
-            });
-            continue;
-        };
-        let null = Value::Null;
-        let g = |k: &str| r.get(k).unwrap_or(&null);
-        let Some((icao, non_icao)) = g("icao24").as_str().and_then(address) else {
-            out.skipped.push(Skipped {
-                at,
-                why: "no icao24 address".into(),
-            });
-            continue;
-        };
-        let Some(t) = time_of(g("timestamp")) else {
-            out.skipped.push(Skipped {
-                at,
+    while let Some(item) = reader.next() {
+        match item {
+            Ok(r) if !r.time_utc.is_finite() => out.skipped.push(Skipped {
+                at: format!("record of {}", address_of(&r)),
                 why: "no timestamp".into(),
-            });
-            continue;
-        };
-        let mut o = Observation::new(icao, ObservationSource::JsonState);
-        o.non_icao = non_icao;
-        o.lat = num(g("latitude"));
-        o.lon = num(g("longitude"));
-        o.alt_baro = num(g("altitude")).map(|v| v.round() as i32);
-        o.alt_geom = num(g("geoaltitude")).map(|v| v.round() as i32);
-        o.gs = num(g("groundspeed")).map(|v| v as f32);
-        o.track = num(g("track")).map(|v| v as f32);
-        o.baro_rate = num(g("vertical_rate")).map(|v| v.round() as i32);
-        o.flight = text(g("callsign"));
-        o.on_ground = g("onground").as_bool();
-        o.squawk = squawk(g("squawk"));
-        o.registration = text(g("registration"));
-        o.type_code = text(g("typecode"));
-        out.items.push(item(t, o));
+            }),
+            Ok(r) if matches!(r.what, What::Observation(_)) => out.items.push(r),
+            Ok(r) => out.skipped.push(Skipped {
+                at: format!("item at {:.3}", r.time_utc),
+                why: "not a trajectory record".into(),
+            }),
+            Err(e) => out.skipped.push(Skipped {
+                at: e.at.to_string(),
+                why: e.kind.to_string(),
+            }),
+        }
     }
     Ok(out)
+}
+
+fn address_of(r: &Received) -> String {
+    match &r.what {
+        What::Observation(o) => o.hex.to_string(),
+        _ => "?".into(),
+    }
 }
 
 /// OpenSky's state vectors (`states_*.csv`): `time,icao24,lat,lon,velocity,heading,

@@ -84,15 +84,36 @@ impl Area {
             Area::Country(c) => multi_box(&c.shape.polygons),
             Area::Around { centre, radius_m } => {
                 let dlat = radius_m / 111_000.0;
-                let dlon = dlat / centre.lat.to_radians().cos().max(0.01);
+                let (south, north) = ((centre.lat - dlat).max(-90.0), (centre.lat + dlat).min(90.0));
+                // Near a pole (or for a huge circle) every longitude.
+                let widest = south.abs().max(north.abs());
+                if widest >= 89.0 {
+                    return (south, -180.0, north, 180.0);
+                }
+                let dlon = dlat / widest.to_radians().cos();
+                if dlon >= 180.0 {
+                    return (south, -180.0, north, 180.0);
+                }
+                // Longitudes wrap: a circle across the antimeridian is a box whose west
+                // edge is east of its east edge (west > east), as `Area::Bbox` reads it.
                 (
-                    centre.lat - dlat,
-                    (centre.lon - dlon).max(-180.0),
-                    centre.lat + dlat,
-                    (centre.lon + dlon).min(180.0),
+                    south,
+                    wrap_lon(centre.lon - dlon),
+                    north,
+                    wrap_lon(centre.lon + dlon),
                 )
             }
         }
+    }
+}
+
+/// A longitude brought into -180..180.
+fn wrap_lon(lon: f64) -> f64 {
+    let w = (lon + 180.0).rem_euclid(360.0) - 180.0;
+    if w == -180.0 && lon > 0.0 {
+        180.0
+    } else {
+        w
     }
 }
 

@@ -247,8 +247,15 @@ impl Thinner {
     }
 
     /// Looks at every aircraft of the engine: states worth keeping go to `states`, aircraft
-    /// seen for the first time (or whose class changed) to `aircraft`.
-    pub fn collect(&mut self, engine: &Engine, states: &mut Vec<StateRow>, aircraft: &mut Vec<AircraftRow>) {
+    /// seen for the first time (or whose class changed, or every minute) to `aircraft`.
+    /// None: that kind of row is not wanted and not built (the thinning's memory is kept
+    /// all the same).
+    pub fn collect(
+        &mut self,
+        engine: &Engine,
+        mut states: Option<&mut Vec<StateRow>>,
+        mut aircraft: Option<&mut Vec<AircraftRow>>,
+    ) {
         let p = self.params.unwrap_or_default();
         for (a, e) in engine.enriched() {
             let Some(pos) = a.position.as_ref() else {
@@ -275,10 +282,14 @@ impl Thinner {
                 _ => a.last_seen,
             };
             if send {
-                aircraft.push(aircraft_row(a, e));
+                if let Some(v) = aircraft.as_deref_mut() {
+                    v.push(aircraft_row(a, e));
+                }
             }
             if keep {
-                states.push(state_row(a, pos.lat, pos.lon, pos.time));
+                if let Some(v) = states.as_deref_mut() {
+                    v.push(state_row(a, pos.lat, pos.lon, pos.time));
+                }
                 self.kept.insert(
                     a.key,
                     Kept {
@@ -298,8 +309,17 @@ impl Thinner {
         }
     }
 
-    /// The aircraft row of every aircraft the engine holds (at the end of a run).
-    pub fn all_aircraft(&self, engine: &Engine, aircraft: &mut Vec<AircraftRow>) {
+    /// At the end of a run: the last states worth keeping (when `states` is given) and the
+    /// aircraft row of every aircraft the engine holds, each once.
+    pub fn finish(
+        &mut self,
+        engine: &Engine,
+        states: Option<&mut Vec<StateRow>>,
+        aircraft: &mut Vec<AircraftRow>,
+    ) {
+        if states.is_some() {
+            self.collect(engine, states, None);
+        }
         for (a, e) in engine.enriched() {
             aircraft.push(aircraft_row(a, e));
         }
@@ -372,4 +392,109 @@ pub fn cells_of_box(south: f64, west: f64, north: f64, east: f64) -> Vec<i64> {
 /// A position as the world crate's type.
 pub fn latlon(lat: f64, lon: f64) -> LatLon {
     LatLon { lat, lon }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picket_engine::engine::{EngineConfig, Output};
+    use picket_modes::adsb::{AirbornePosition, Category, Identification, Me, SurveillanceStatus};
+    use picket_modes::cpr::{self, CprParity, LatLon};
+    use picket_modes::message::Message;
+    use picket_modes::{Altitude, Callsign, Frame, Icao};
+    use picket_receive::{Clock, Received, What};
+
+    fn adsb(address: Icao, me: Me) -> Frame {
+        Message::ExtendedSquitter {
+            capability: 5,
+            address,
+            me,
+        }
+        .encode(Icao(0))
+    }
+
+    /// An engine tracking 4ca1b2 flying east with positions, and 4ca1b3 heard only by its
+    /// identification (no position).
+    fn engine() -> Engine {
+        let mut engine = Engine::new(EngineConfig::default());
+        let mut out = Output::new();
+        let t0 = 1_700_000_000.0;
+        let mut frames = Vec::new();
+        for i in 0..20u32 {
+            let parity = if i % 2 == 0 {
+                CprParity::Even
+            } else {
+                CprParity::Odd
+            };
+            let cpr = cpr::encode_airborne(
+                LatLon {
+                    lat: 52.0,
+                    lon: 4.0 + f64::from(i) * 0.001,
+                },
+                parity,
+            );
+            let me = Me::AirbornePosition(AirbornePosition {
+                type_code: 11,
+                surveillance_status: SurveillanceStatus::NoCondition,
+                nic_b: false,
+                altitude_code: AirbornePosition::altitude_code_for(Altitude::Feet25(35_000)),
+                utc_sync: false,
+                cpr,
+            });
+            frames.push((t0 + f64::from(i) * 0.5, adsb(Icao(0x4ca1b2), me)));
+        }
+        let category = Category::from_type_code(4, 3).unwrap();
+        for i in 0..2u32 {
+            let me = Me::Identification(Identification::new(category, &Callsign::new("KLM1")));
+            frames.push((t0 + 10.0 + f64::from(i), adsb(Icao(0x4ca1b3), me)));
+        }
+        for (t, f) in frames {
+            let r = Received {
+                time_utc: t,
+                clock: Clock::None,
+                signal: None,
+                receiver: 0,
+                what: What::ModeS(f),
+            };
+            engine.ingest_into(&r, &mut out);
+        }
+        engine
+    }
+
+    #[test]
+    fn the_end_of_a_run_gives_each_aircraft_once() {
+        let engine = engine();
+        let tracked = engine.enriched().count();
+        assert_eq!(tracked, 2);
+        let mut t = Thinner::new(Thinning::default());
+        let (mut states, mut aircraft) = (Vec::new(), Vec::new());
+        t.collect(&engine, Some(&mut states), Some(&mut aircraft));
+        assert_eq!(states.len(), 1, "{states:?}");
+        assert_eq!(states[0].hex, "4ca1b2");
+        assert_eq!(aircraft.len(), 1);
+        // The end: every aircraft once (with or without a position), no state again.
+        let (mut states, mut aircraft) = (Vec::new(), Vec::new());
+        t.finish(&engine, Some(&mut states), &mut aircraft);
+        assert!(states.is_empty());
+        let mut hexes: Vec<&str> = aircraft.iter().map(|a| a.hex.as_str()).collect();
+        hexes.sort_unstable();
+        hexes.dedup();
+        assert_eq!(aircraft.len(), tracked, "{aircraft:?}");
+        assert_eq!(hexes.len(), tracked);
+        // A thinner that has seen nothing yet: its last states, and each aircraft once (not
+        // once from the thinning and again from the end).
+        let mut fresh = Thinner::new(Thinning::default());
+        let (mut states, mut aircraft) = (Vec::new(), Vec::new());
+        fresh.finish(&engine, Some(&mut states), &mut aircraft);
+        assert_eq!(states.len(), 1);
+        assert_eq!(aircraft.len(), tracked, "{aircraft:?}");
+        // Without states wanted, none are built, and the aircraft rows still come.
+        let mut t = Thinner::new(Thinning::default());
+        let mut aircraft = Vec::new();
+        t.collect(&engine, None, Some(&mut aircraft));
+        assert_eq!(aircraft.len(), 1);
+        let mut aircraft = Vec::new();
+        t.finish(&engine, None, &mut aircraft);
+        assert_eq!(aircraft.len(), tracked);
+    }
 }

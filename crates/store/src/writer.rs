@@ -315,7 +315,7 @@ impl Recorder {
         }
         let mut due = !alerts.is_empty() || item.is_none();
         if let Some(r) = item {
-            self.counters.accepted.fetch_add(1, Ordering::Relaxed);
+            // Counted into `accepted` when the batch is offered (no atomic per item).
             let t = r.time_utc;
             if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
                 self.batch_time = t;
@@ -330,13 +330,9 @@ impl Recorder {
                 self.pending.items.push(r.clone());
             }
             if t >= self.next_states {
-                let mut none = Vec::new();
-                let states = if self.engine_states {
-                    &mut self.pending.states
-                } else {
-                    &mut none
-                };
-                self.thinner.collect(engine, states, &mut self.pending.aircraft);
+                let states = self.engine_states.then_some(&mut self.pending.states);
+                self.thinner
+                    .collect(engine, states, Some(&mut self.pending.aircraft));
                 self.next_states = t.floor() + 1.0;
                 if t >= self.next_prune {
                     self.thinner.prune(t - 3600.0);
@@ -349,11 +345,8 @@ impl Recorder {
                 || ((t - self.batch_time >= BATCH_SPAN_S || t.is_nan())
                     && self.last_offer.elapsed() >= OFFER_EVERY);
         } else {
-            if self.engine_states {
-                self.thinner
-                    .collect(engine, &mut self.pending.states, &mut self.pending.aircraft);
-            }
-            self.thinner.all_aircraft(engine, &mut self.pending.aircraft);
+            let states = self.engine_states.then_some(&mut self.pending.states);
+            self.thinner.finish(engine, states, &mut self.pending.aircraft);
         }
         if due {
             self.offer();
@@ -386,7 +379,16 @@ impl Recorder {
         if self.pending.is_empty() {
             return;
         }
-        let Some(tx) = &self.tx else { return };
+        self.counters
+            .accepted
+            .fetch_add(self.pending.items.len() as u64, Ordering::Relaxed);
+        let Some(tx) = &self.tx else {
+            self.counters
+                .dropped
+                .fetch_add(self.pending.items.len() as u64, Ordering::Relaxed);
+            self.pending.items.clear();
+            return;
+        };
         self.last_offer = Instant::now();
         let batch = std::mem::take(&mut self.pending);
         if self.lossless {

@@ -61,7 +61,14 @@ fn a_damaged_file_is_reported_with_what_can_still_be_read() {
     let dir = temp_dir("corrupt");
     let engine = Engine::new(EngineConfig::default());
     let mut rec = Recorder::open(&dir, StoreOptions::default()).unwrap();
-    let items = frames(30_000, 1_700_000_000.0);
+    // Four frames repeated go by reference (almost nothing stored): signal levels with
+    // noise, as a simulated receiver gives, fill the pages the damage needs.
+    let mut x = 12345u32;
+    let mut items = frames(30_000, 1_700_000_000.0);
+    for r in &mut items {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        r.signal = Some(-20.0 - (x >> 8) as f32 / 1e6);
+    }
     for (i, r) in items.iter().enumerate() {
         rec.observe(Some(r), &[], &engine);
         if i % 5000 == 4999 {
