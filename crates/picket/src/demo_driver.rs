@@ -134,7 +134,7 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
                 }
                 if t >= next_tick {
                     engine.tick(t, &mut alerts);
-                    next_tick = t.floor() + 1.0;
+                    next_tick = picket_engine::engine::next_tick_due(t);
                 }
                 let result = engine.ingest(&item, &mut alerts);
                 publisher.on_item(&item, &result);

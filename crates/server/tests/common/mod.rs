@@ -69,7 +69,7 @@ pub fn filled(seconds: f64) -> Filled {
         if r.time_utc >= next {
             engine.tick(r.time_utc, &mut alerts);
             publisher.publish(&engine, r.time_utc, 0.0);
-            next = r.time_utc.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(r.time_utc);
         }
         let result = engine.ingest(&r, &mut alerts);
         publisher.on_item(&r, &result);
