@@ -8,7 +8,9 @@
 //! with exponential backoff and jitter; a stalled one sends nothing and holds nobody up.
 
 use anyhow::{anyhow, bail, Result};
-use picket_receive::{AnyReader, ClockKind, Format, Reader, ReaderConfig, Received, TimeBase};
+use picket_engine::track::{predecode, Predecoded};
+use picket_modes::message::DecodeOptions;
+use picket_receive::{AnyReader, ClockKind, Format, Reader, ReaderConfig, Received, TimeBase, What};
 use picket_world::geo::LatLon;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,6 +27,33 @@ use crate::stats::ReceiverStats;
 pub struct Batch {
     /// The items.
     pub items: Vec<Received>,
+    /// The items' Mode S frames decoded by the reader ([`Batch::predecode`]), one entry per
+    /// item (`None` for an item that is no Mode S frame); empty when the reader did not
+    /// decode (the engine thread decodes then).
+    pub decoded: Vec<Option<Predecoded>>,
+}
+
+impl Batch {
+    /// Decodes every Mode S frame of the batch on the calling thread (a reader's), so the
+    /// engine thread only tracks: [`Batch::decoded`] gets one entry per item.
+    pub fn predecode(&mut self, options: &DecodeOptions) {
+        self.decoded.clear();
+        self.decoded.extend(self.items.iter().map(|r| match r.what {
+            What::ModeS(frame) => Some(predecode(frame, options)),
+            _ => None,
+        }));
+    }
+
+    /// The decoded form of item `i`, when the reader decoded the batch: `Some(None)` for an
+    /// item that is no Mode S frame; `None` when the batch was not decoded.
+    #[inline]
+    pub fn decoded(&self, i: usize) -> Option<Option<&Predecoded>> {
+        if self.decoded.len() == self.items.len() {
+            self.decoded.get(i).map(Option::as_ref)
+        } else {
+            None
+        }
+    }
 }
 
 /// Batches the engine's channel holds before receivers wait (backpressure, not loss).
@@ -206,17 +235,17 @@ impl ReceiverSpec {
     }
 }
 
-/// Emptied batch buffers, handed back by the engine thread so readers do not allocate a
-/// new one per read.
+/// Emptied batches, handed back by the engine thread so readers do not allocate new
+/// buffers per read.
 #[derive(Debug, Clone, Default)]
-pub struct Pool(Arc<std::sync::Mutex<Vec<Vec<Received>>>>);
+pub struct Pool(Arc<std::sync::Mutex<Vec<Batch>>>);
 
 impl Pool {
-    /// Buffers kept at most.
+    /// Batches kept at most.
     const KEEP: usize = 32;
 
-    /// An empty buffer (a recycled one when there is one).
-    pub fn take(&self) -> Vec<Received> {
+    /// An empty batch (a recycled one when there is one).
+    pub fn take(&self) -> Batch {
         self.0
             .lock()
             .map(|mut v| v.pop())
@@ -225,12 +254,13 @@ impl Pool {
             .unwrap_or_default()
     }
 
-    /// Gives a buffer back (emptied here).
-    pub fn give(&self, mut items: Vec<Received>) {
-        items.clear();
+    /// Gives a batch back (emptied here).
+    pub fn give(&self, mut batch: Batch) {
+        batch.items.clear();
+        batch.decoded.clear();
         if let Ok(mut v) = self.0.lock() {
             if v.len() < Self::KEEP {
-                v.push(items);
+                v.push(batch);
             }
         }
     }
@@ -247,6 +277,9 @@ pub struct Feed {
     pub outputs: Arc<FrameOutputs>,
     /// Set when the run stops.
     pub stop: Arc<AtomicBool>,
+    /// When set, readers decode the Mode S frames of their batches with these options
+    /// (the engine's) before sending them ([`Batch::predecode`]).
+    pub decode: Option<DecodeOptions>,
 }
 
 /// Exponential backoff with jitter: 0.5 s doubling to 30 s, each delay drawn from its
@@ -294,17 +327,17 @@ impl Backoff {
 
 /// Frames what `reader` has, into a batch; counts the messages and bad frames.
 fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64, pool: &Pool) -> Batch {
-    let mut items = pool.take();
+    let mut batch = pool.take();
     while let Some(r) = reader.next() {
         if let Ok(item) = r {
-            items.push(item);
+            batch.items.push(item);
         }
     }
     let bad = reader.stats().error_total();
     stats.bad(bad - *bad_before);
     *bad_before = bad;
-    stats.heard(items.len() as u64, at);
-    Batch { items }
+    stats.heard(batch.items.len() as u64, at);
+    batch
 }
 
 /// Reads one connection until it ends or fails; `Err` when the engine is gone.
@@ -335,8 +368,12 @@ async fn read_stream(
         let batch = drain(&mut reader, stats, &mut bad, now, &feed.pool);
         if batch.items.is_empty() {
             // A read that ended inside a frame: the buffer goes back to the pool.
-            feed.pool.give(batch.items);
+            feed.pool.give(batch);
             continue;
+        }
+        let mut batch = batch;
+        if let Some(options) = &feed.decode {
+            batch.predecode(options);
         }
         feed.outputs.publish(&batch.items, &mut scratch, None);
         if feed.tx.send(batch).await.is_err() || feed.stop.load(Ordering::Relaxed) {
@@ -432,7 +469,7 @@ pub async fn run_poller(
                 let mut bad = 0;
                 let batch = drain(&mut reader, &stats, &mut bad, now, &feed.pool);
                 if batch.items.is_empty() {
-                    feed.pool.give(batch.items);
+                    feed.pool.give(batch);
                 } else {
                     feed.outputs.publish(&batch.items, &mut scratch, None);
                     if feed.tx.send(batch).await.is_err() {

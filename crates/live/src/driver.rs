@@ -42,18 +42,9 @@ const PUSH_CONNECT_WAIT: Duration = Duration::from_secs(10);
 /// How long an unpaced replay waits for an output client that takes nothing.
 const REPLAY_GRACE: Duration = Duration::from_secs(10);
 
-/// When the engine's next tick is due, given the data time of the last one.
-///
-/// The one seam between the driver and the engine's own schedule: the engine ticks once per
-/// second of data time. (When the engine says when its next tick is due itself, this
-/// function asks it instead.)
-pub fn next_tick_due(last_tick: f64) -> f64 {
-    if last_tick.is_finite() {
-        last_tick.floor() + 1.0
-    } else {
-        f64::NEG_INFINITY
-    }
-}
+/// When the engine's next tick is due, given the data time of the last one: the engine's
+/// one tick rule, re-exported for the callers of this crate.
+pub use picket_engine::engine::next_tick_due;
 
 /// Something that watches the engine from the engine's own thread (the HTTP server's
 /// publisher): it sees every item, every alert, and the engine after each batch.
@@ -321,6 +312,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         pool: pool.clone(),
         outputs: Arc::clone(&outputs.frames),
         stop: Arc::clone(&control.stop),
+        // Readers decode; the engine thread only tracks, detects and judges.
+        decode: Some(pipeline.engine().decode_options()),
     };
     let mut receiver_stats = Vec::new();
     let producer = match source {
@@ -442,7 +435,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     engine_counts
                         .items
                         .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
-                    for item in &batch.items {
+                    for (i, item) in batch.items.iter().enumerate() {
                         let t = item.time_utc;
                         if counts.first_time.is_none() {
                             counts.first_time = Some(t);
@@ -485,7 +478,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                             What::ModeAc(_) => counts.mode_ac += 1,
                             What::Observation(_) => counts.observations += 1,
                         }
-                        let ingested = pipeline.step_ingest(item, &mut out, full);
+                        let ingested = match batch.decoded(i) {
+                            Some(decoded) => pipeline.step_ingest_predecoded(item, decoded, &mut out, full),
+                            None => pipeline.step_ingest(item, &mut out, full),
+                        };
                         if let Some(o) = observer.as_mut() {
                             o.on_item(item, &ingested);
                         }
@@ -525,7 +521,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     if let Some(o) = observer.as_mut() {
                         o.on_engine(pipeline.engine(), counts.last_time);
                     }
-                    pool.give(batch.items);
+                    pool.give(batch);
                 }
                 Ok(None) => break,
                 Err(_) => {
@@ -637,15 +633,18 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
     let mut scratch = Vec::new();
     loop {
         let want = if pacer.is_some() { 1 } else { FILE_BATCH };
-        let mut items = feed.pool.take();
-        src.fill(&mut items, want);
-        let Some(last) = items.last() else { break };
+        let mut batch = feed.pool.take();
+        src.fill(&mut batch.items, want);
+        let Some(last) = batch.items.last() else { break };
         if let Some(p) = &mut pacer {
             p.wait(last.time_utc, &feed.stop);
         }
+        if let Some(options) = &feed.decode {
+            batch.predecode(options);
+        }
         let wait = pacer.is_none().then_some((REPLAY_GRACE, rt));
-        feed.outputs.publish(&items, &mut scratch, wait);
-        if feed.stop.load(Ordering::Relaxed) || feed.tx.blocking_send(Batch { items }).is_err() {
+        feed.outputs.publish(&batch.items, &mut scratch, wait);
+        if feed.stop.load(Ordering::Relaxed) || feed.tx.blocking_send(batch).is_err() {
             break;
         }
     }
