@@ -38,10 +38,13 @@ impl Batch {
     /// engine thread only tracks: [`Batch::decoded`] gets one entry per item.
     pub fn predecode(&mut self, options: &DecodeOptions) {
         self.decoded.clear();
-        self.decoded.extend(self.items.iter().map(|r| match r.what {
-            What::ModeS(frame) => Some(predecode(frame, options)),
-            _ => None,
-        }));
+        self.decoded.resize(self.items.len(), None);
+        // Decoded into its slot (a decoded frame is about 100 bytes: built once, not moved).
+        for (slot, r) in self.decoded.iter_mut().zip(&self.items) {
+            if let What::ModeS(frame) = r.what {
+                *slot = Some(predecode(frame, options));
+            }
+        }
     }
 
     /// The decoded form of item `i`, when the reader decoded the batch: `Some(None)` for an

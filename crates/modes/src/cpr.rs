@@ -590,10 +590,19 @@ mod tests {
                 xs.extend([x, x.next_up(), x.next_down()]);
             }
         }
-        xs.extend([f64::INFINITY, f64::NEG_INFINITY, f64::NAN, f64::MIN_POSITIVE, -f64::MIN_POSITIVE]);
+        xs.extend([
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+        ]);
         for x in xs {
             let (got, want) = (floor(x), x.floor());
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{x:e}: {got:e} against {want:e}");
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e}: {got:e} against {want:e}"
+            );
         }
     }
 

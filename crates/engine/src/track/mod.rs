@@ -463,7 +463,9 @@ impl Tracker {
             Ok(d) => {
                 let verified = match d.integrity {
                     Integrity::Clean | Integrity::Corrected(_) => true,
-                    Integrity::InterrogatorCode { .. } | Integrity::Recovered { .. } => self.is_known(d.address),
+                    Integrity::InterrogatorCode { .. } | Integrity::Recovered { .. } => {
+                        self.is_known(d.address)
+                    }
                 };
                 self.take_verified(time, d, verified, received.signal)
             }
