@@ -247,20 +247,23 @@ impl Pool {
     /// Batches kept at most.
     const KEEP: usize = 32;
 
-    /// An empty batch (a recycled one when there is one).
+    /// An empty batch (a recycled one when there is one, emptied here: on the reader's
+    /// thread, so that dropping the items costs the engine thread nothing).
     pub fn take(&self) -> Batch {
-        self.0
+        let mut batch = self
+            .0
             .lock()
             .map(|mut v| v.pop())
             .ok()
             .flatten()
-            .unwrap_or_default()
-    }
-
-    /// Gives a batch back (emptied here).
-    pub fn give(&self, mut batch: Batch) {
+            .unwrap_or_default();
         batch.items.clear();
         batch.decoded.clear();
+        batch
+    }
+
+    /// Gives a batch back (emptied by the next [`Pool::take`]).
+    pub fn give(&self, batch: Batch) {
         if let Ok(mut v) = self.0.lock() {
             if v.len() < Self::KEEP {
                 v.push(batch);
@@ -530,6 +533,31 @@ pub async fn run_listener(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch given back comes out of the pool empty, with its buffers, and decoded.
+    #[test]
+    fn pooled_batches_come_back_empty_and_keep_their_buffers() {
+        let pool = Pool::default();
+        let mut b = pool.take();
+        let frame = picket_modes::Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap();
+        let item = Received {
+            time_utc: 1_457_996_400.0,
+            clock: picket_receive::Clock::None,
+            signal: None,
+            receiver: 0,
+            what: What::ModeS(frame),
+        };
+        b.items.extend(std::iter::repeat_n(item, 100));
+        b.predecode(&DecodeOptions::default());
+        assert_eq!(b.decoded.len(), 100);
+        assert!(b.decoded(99).is_some_and(|d| d.is_some_and(|p| p.0.is_ok())));
+        let capacity = (b.items.capacity(), b.decoded.capacity());
+        pool.give(b);
+        let again = pool.take();
+        assert!(again.items.is_empty() && again.decoded.is_empty());
+        assert_eq!((again.items.capacity(), again.decoded.capacity()), capacity);
+        assert_eq!(again.decoded(0), None, "an empty batch is not decoded");
+    }
 
     #[test]
     fn endpoints_parse_and_print() {
