@@ -111,7 +111,7 @@ fn run(items: &[Item], detect: bool) -> Outcome {
                 ticks += tick_start.elapsed().as_secs_f64();
             }
             retired.clear();
-            next = t.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(t);
             count += events.len();
             events.clear();
         }

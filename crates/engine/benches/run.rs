@@ -235,7 +235,7 @@ fn track(input: &Input, config: TrackerConfig) -> (Tracker, usize) {
             tracker.tick(r.time_utc, &mut retired);
             retired.clear();
             most = most.max(tracker.len());
-            next_tick = r.time_utc.floor() + 1.0;
+            next_tick = picket_engine::engine::next_tick_due(r.time_utc);
         }
         black_box(tracker.ingest(black_box(r)));
     }
@@ -265,7 +265,7 @@ fn run(input: &Input, receivers: &[LatLon]) -> (Engine, Vec<Alert>) {
         let t = r.time_utc;
         if t >= next_tick {
             engine.tick(t, &mut alerts);
-            next_tick = t.floor() + 1.0;
+            next_tick = picket_engine::engine::next_tick_due(t);
         }
         black_box(engine.ingest(black_box(r), &mut alerts));
         if !alerts.is_empty() {
@@ -300,7 +300,7 @@ fn run_output(input: &Input, receivers: &[LatLon]) -> (Engine, usize, usize, usi
         if t >= next_tick {
             engine.tick_into(t, &mut out);
             take(&mut out);
-            next_tick = t.floor() + 1.0;
+            next_tick = picket_engine::engine::next_tick_due(t);
         }
         black_box(engine.ingest_into(black_box(r), &mut out));
         take(&mut out);
@@ -330,7 +330,7 @@ fn memory(input: &Input, receivers: &[LatLon]) {
             }
             det.on_tick(t, &tracker, &mut events);
             events.clear();
-            next_tick = t.floor() + 1.0;
+            next_tick = picket_engine::engine::next_tick_due(t);
         }
         if let Ingested::Updated(u) = tracker.ingest(r) {
             if let Some(a) = tracker.get(u.key) {

@@ -70,7 +70,8 @@ use crate::detect::{DetectorStats, Detectors, Traits};
 use crate::enrich::AircraftDb;
 use crate::event::{Alert, Event};
 use crate::rules::{Enrichment, EventFacts, Reported, RuleError, RuleSet, RuleState, RuleStats, Subject};
-use crate::track::{Aircraft, Field, Ingested, TrackKey, Tracker, TrackerConfig, TrackerStats};
+use crate::track::{Aircraft, Field, Ingested, Predecoded, TrackKey, Tracker, TrackerConfig, TrackerStats};
+use picket_modes::message::DecodeOptions;
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -262,6 +263,30 @@ pub struct Engine {
     last_tick: f64,
 }
 
+/// The engine's tick rule: given the data time of the last tick, the data time at which
+/// the next one is due, the whole second after it (`floor(last_tick) + 1`); `-inf` when
+/// there was no tick yet (a finite `last_tick` is required otherwise), so the first item
+/// ticks at once.
+///
+/// The one place this rule is written: [`Engine::next_tick_due`], the live driver, the
+/// store's replay, the demo and the tests all ask it, so a replay ticks exactly as the run
+/// did.
+///
+/// ```
+/// use picket_engine::engine::next_tick_due;
+/// assert_eq!(next_tick_due(f64::NEG_INFINITY), f64::NEG_INFINITY);
+/// assert_eq!(next_tick_due(1_000.25), 1_001.0);
+/// assert_eq!(next_tick_due(1_000.0), 1_001.0);
+/// ```
+#[inline]
+pub fn next_tick_due(last_tick: f64) -> f64 {
+    if last_tick.is_finite() {
+        last_tick.floor() + 1.0
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
 /// Data time between two prunings of the rules' memory.
 const PRUNE_EVERY_S: f64 = 60.0;
 
@@ -316,17 +341,57 @@ impl Engine {
 
     /// Takes one received item, appending the alerts it caused.
     pub fn ingest(&mut self, received: &Received, alerts: &mut Vec<Alert>) -> Ingested {
-        self.ingest_to(received, alerts)
+        self.ingest_to(received, None, alerts)
     }
 
     /// Takes one received item, appending to `out` the events and alerts it caused and the
     /// aircraft it changed. The alerts are those [`Engine::ingest`] gives.
     pub fn ingest_into(&mut self, received: &Received, out: &mut Output) -> Ingested {
-        self.ingest_to(received, &mut OutputSink::new(out))
+        self.ingest_to(received, None, &mut OutputSink::new(out))
     }
 
-    fn ingest_to<S: Sink>(&mut self, received: &Received, sink: &mut S) -> Ingested {
-        let result = self.tracker.ingest(received);
+    /// [`Engine::ingest`] of an item whose frame a reader thread decoded already
+    /// ([`predecode`](crate::track::predecode) with [`Engine::decode_options`]; `None` for
+    /// an item that is no Mode S frame): the same result, the same alerts, without the
+    /// decoding on the engine's thread.
+    pub fn ingest_predecoded(
+        &mut self,
+        received: &Received,
+        decoded: Option<&Predecoded>,
+        alerts: &mut Vec<Alert>,
+    ) -> Ingested {
+        self.ingest_to(received, Some(decoded), alerts)
+    }
+
+    /// [`Engine::ingest_into`] of an item decoded already, as [`Engine::ingest_predecoded`].
+    pub fn ingest_predecoded_into(
+        &mut self,
+        received: &Received,
+        decoded: Option<&Predecoded>,
+        out: &mut Output,
+    ) -> Ingested {
+        self.ingest_to(received, Some(decoded), &mut OutputSink::new(out))
+    }
+
+    /// The decoding options a reader thread must give [`predecode`](crate::track::predecode)
+    /// for [`Engine::ingest_predecoded`] (the tracker's).
+    pub fn decode_options(&self) -> DecodeOptions {
+        self.tracker.config().decode
+    }
+
+    /// `pre`: `Some` when the caller decoded the item already (its result, `None` for no
+    /// Mode S frame).
+    #[inline]
+    fn ingest_to<S: Sink>(
+        &mut self,
+        received: &Received,
+        pre: Option<Option<&Predecoded>>,
+        sink: &mut S,
+    ) -> Ingested {
+        let result = match pre {
+            Some(decoded) => self.tracker.ingest_predecoded(received, decoded),
+            None => self.tracker.ingest(received),
+        };
         let Ingested::Updated(u) = result else {
             return result;
         };
@@ -417,7 +482,7 @@ impl Engine {
             return None;
         }
         if self.last_tick.is_finite() {
-            Some(self.last_tick.floor() + 1.0)
+            Some(next_tick_due(self.last_tick))
         } else {
             // Never ticked: due now, at the data time the tracker has reached.
             Some(self.tracker.now())

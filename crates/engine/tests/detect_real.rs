@@ -49,7 +49,7 @@ fn detect(items: &[Received], config: TrackerConfig) -> Vec<Event> {
     for r in items {
         if r.time_utc >= next {
             tick(&mut tracker, &mut det, r.time_utc.floor(), &mut events);
-            next = r.time_utc.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(r.time_utc);
         }
         last = r.time_utc;
         if let Ingested::Updated(u) = tracker.ingest(r) {

@@ -90,7 +90,7 @@ fn output_alerts_are_the_plain_alerts_and_events_are_all_of_them() {
         if t >= next {
             plain.tick(t, &mut alerts);
             full.tick_into(t, &mut out);
-            next = t.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(t);
         }
         if let Some(o) = o {
             let key = TrackKey::icao(o.hex);

@@ -270,7 +270,7 @@ fn alerts(items: &[Received]) -> (usize, usize) {
     for r in items {
         if r.time_utc >= next {
             engine.tick(r.time_utc.floor(), &mut alerts);
-            next = r.time_utc.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(r.time_utc);
         }
         engine.ingest(r, &mut alerts);
         last = r.time_utc;

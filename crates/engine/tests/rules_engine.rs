@@ -77,7 +77,7 @@ fn play(engine: &mut Engine, mut items: Vec<(f64, Observation)>) -> Vec<Alert> {
     for (t, o) in items {
         if t >= next {
             engine.tick(t, &mut alerts);
-            next = t.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(t);
         }
         engine.ingest(&received(t, What::Observation(Box::new(o))), &mut alerts);
     }

@@ -98,7 +98,7 @@ fn alerts(rec: &Recording, rules: RuleSet) -> Vec<Alert> {
     for r in &rec.items {
         if r.time_utc >= next {
             engine.tick(r.time_utc, &mut out);
-            next = r.time_utc.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(r.time_utc);
         }
         engine.ingest(r, &mut out);
         last = r.time_utc;

@@ -67,7 +67,7 @@ fn play(name: &'static str, window: Window, background: bool) -> Run {
         if t >= next_tick {
             engine.tick(t, &mut alerts);
             by_incident.tick(t, &mut incidents);
-            next_tick = t.floor() + 1.0;
+            next_tick = picket_engine::engine::next_tick_due(t);
         }
         engine.ingest(&heard.received, &mut alerts);
         by_incident.ingest(&heard.received, &mut incidents);

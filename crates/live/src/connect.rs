@@ -8,7 +8,9 @@
 //! with exponential backoff and jitter; a stalled one sends nothing and holds nobody up.
 
 use anyhow::{anyhow, bail, Result};
-use picket_receive::{AnyReader, ClockKind, Format, Reader, ReaderConfig, Received, TimeBase};
+use picket_engine::track::{predecode, Predecoded};
+use picket_modes::message::DecodeOptions;
+use picket_receive::{AnyReader, ClockKind, Format, Reader, ReaderConfig, Received, TimeBase, What};
 use picket_world::geo::LatLon;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,6 +27,36 @@ use crate::stats::ReceiverStats;
 pub struct Batch {
     /// The items.
     pub items: Vec<Received>,
+    /// The items' Mode S frames decoded by the reader ([`Batch::predecode`]), one entry per
+    /// item (`None` for an item that is no Mode S frame); empty when the reader did not
+    /// decode (the engine thread decodes then).
+    pub decoded: Vec<Option<Predecoded>>,
+}
+
+impl Batch {
+    /// Decodes every Mode S frame of the batch on the calling thread (a reader's), so the
+    /// engine thread only tracks: [`Batch::decoded`] gets one entry per item.
+    pub fn predecode(&mut self, options: &DecodeOptions) {
+        self.decoded.clear();
+        self.decoded.resize(self.items.len(), None);
+        // Decoded into its slot (a decoded frame is about 100 bytes: built once, not moved).
+        for (slot, r) in self.decoded.iter_mut().zip(&self.items) {
+            if let What::ModeS(frame) = r.what {
+                *slot = Some(predecode(frame, options));
+            }
+        }
+    }
+
+    /// The decoded form of item `i`, when the reader decoded the batch: `Some(None)` for an
+    /// item that is no Mode S frame; `None` when the batch was not decoded.
+    #[inline]
+    pub fn decoded(&self, i: usize) -> Option<Option<&Predecoded>> {
+        if self.decoded.len() == self.items.len() {
+            self.decoded.get(i).map(Option::as_ref)
+        } else {
+            None
+        }
+    }
 }
 
 /// Batches the engine's channel holds before receivers wait (backpressure, not loss).
@@ -206,31 +238,35 @@ impl ReceiverSpec {
     }
 }
 
-/// Emptied batch buffers, handed back by the engine thread so readers do not allocate a
-/// new one per read.
+/// Emptied batches, handed back by the engine thread so readers do not allocate new
+/// buffers per read.
 #[derive(Debug, Clone, Default)]
-pub struct Pool(Arc<std::sync::Mutex<Vec<Vec<Received>>>>);
+pub struct Pool(Arc<std::sync::Mutex<Vec<Batch>>>);
 
 impl Pool {
-    /// Buffers kept at most.
+    /// Batches kept at most.
     const KEEP: usize = 32;
 
-    /// An empty buffer (a recycled one when there is one).
-    pub fn take(&self) -> Vec<Received> {
-        self.0
+    /// An empty batch (a recycled one when there is one, emptied here: on the reader's
+    /// thread, so that dropping the items costs the engine thread nothing).
+    pub fn take(&self) -> Batch {
+        let mut batch = self
+            .0
             .lock()
             .map(|mut v| v.pop())
             .ok()
             .flatten()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        batch.items.clear();
+        batch.decoded.clear();
+        batch
     }
 
-    /// Gives a buffer back (emptied here).
-    pub fn give(&self, mut items: Vec<Received>) {
-        items.clear();
+    /// Gives a batch back (emptied by the next [`Pool::take`]).
+    pub fn give(&self, batch: Batch) {
         if let Ok(mut v) = self.0.lock() {
             if v.len() < Self::KEEP {
-                v.push(items);
+                v.push(batch);
             }
         }
     }
@@ -247,6 +283,9 @@ pub struct Feed {
     pub outputs: Arc<FrameOutputs>,
     /// Set when the run stops.
     pub stop: Arc<AtomicBool>,
+    /// When set, readers decode the Mode S frames of their batches with these options
+    /// (the engine's) before sending them ([`Batch::predecode`]).
+    pub decode: Option<DecodeOptions>,
 }
 
 /// Exponential backoff with jitter: 0.5 s doubling to 30 s, each delay drawn from its
@@ -294,17 +333,17 @@ impl Backoff {
 
 /// Frames what `reader` has, into a batch; counts the messages and bad frames.
 fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64, pool: &Pool) -> Batch {
-    let mut items = pool.take();
+    let mut batch = pool.take();
     while let Some(r) = reader.next() {
         if let Ok(item) = r {
-            items.push(item);
+            batch.items.push(item);
         }
     }
     let bad = reader.stats().error_total();
     stats.bad(bad - *bad_before);
     *bad_before = bad;
-    stats.heard(items.len() as u64, at);
-    Batch { items }
+    stats.heard(batch.items.len() as u64, at);
+    batch
 }
 
 /// Reads one connection until it ends or fails; `Err` when the engine is gone.
@@ -335,8 +374,12 @@ async fn read_stream(
         let batch = drain(&mut reader, stats, &mut bad, now, &feed.pool);
         if batch.items.is_empty() {
             // A read that ended inside a frame: the buffer goes back to the pool.
-            feed.pool.give(batch.items);
+            feed.pool.give(batch);
             continue;
+        }
+        let mut batch = batch;
+        if let Some(options) = &feed.decode {
+            batch.predecode(options);
         }
         feed.outputs.publish(&batch.items, &mut scratch, None);
         if feed.tx.send(batch).await.is_err() || feed.stop.load(Ordering::Relaxed) {
@@ -432,7 +475,7 @@ pub async fn run_poller(
                 let mut bad = 0;
                 let batch = drain(&mut reader, &stats, &mut bad, now, &feed.pool);
                 if batch.items.is_empty() {
-                    feed.pool.give(batch.items);
+                    feed.pool.give(batch);
                 } else {
                     feed.outputs.publish(&batch.items, &mut scratch, None);
                     if feed.tx.send(batch).await.is_err() {
@@ -490,6 +533,31 @@ pub async fn run_listener(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch given back comes out of the pool empty, with its buffers, and decoded.
+    #[test]
+    fn pooled_batches_come_back_empty_and_keep_their_buffers() {
+        let pool = Pool::default();
+        let mut b = pool.take();
+        let frame = picket_modes::Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap();
+        let item = Received {
+            time_utc: 1_457_996_400.0,
+            clock: picket_receive::Clock::None,
+            signal: None,
+            receiver: 0,
+            what: What::ModeS(frame),
+        };
+        b.items.extend(std::iter::repeat_n(item, 100));
+        b.predecode(&DecodeOptions::default());
+        assert_eq!(b.decoded.len(), 100);
+        assert!(b.decoded(99).is_some_and(|d| d.is_some_and(|p| p.0.is_ok())));
+        let capacity = (b.items.capacity(), b.decoded.capacity());
+        pool.give(b);
+        let again = pool.take();
+        assert!(again.items.is_empty() && again.decoded.is_empty());
+        assert_eq!((again.items.capacity(), again.decoded.capacity()), capacity);
+        assert_eq!(again.decoded(0), None, "an empty batch is not decoded");
+    }
 
     #[test]
     fn endpoints_parse_and_print() {

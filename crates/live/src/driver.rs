@@ -15,7 +15,7 @@ use anyhow::{bail, Result};
 use picket_engine::engine::{Engine, Output};
 use picket_engine::event::{Alert, Event};
 use picket_engine::rules::RuleSet;
-use picket_engine::track::{Field, Ingested};
+use picket_engine::track::{Field, Ingested, Predecoded};
 use picket_receive::{Observation, ObservationSource, Received, What};
 use picket_world::events::EventKind;
 use std::collections::{BTreeMap, HashSet};
@@ -42,18 +42,9 @@ const PUSH_CONNECT_WAIT: Duration = Duration::from_secs(10);
 /// How long an unpaced replay waits for an output client that takes nothing.
 const REPLAY_GRACE: Duration = Duration::from_secs(10);
 
-/// When the engine's next tick is due, given the data time of the last one.
-///
-/// The one seam between the driver and the engine's own schedule: the engine ticks once per
-/// second of data time. (When the engine says when its next tick is due itself, this
-/// function asks it instead.)
-pub fn next_tick_due(last_tick: f64) -> f64 {
-    if last_tick.is_finite() {
-        last_tick.floor() + 1.0
-    } else {
-        f64::NEG_INFINITY
-    }
-}
+/// When the engine's next tick is due, given the data time of the last one: the engine's
+/// one tick rule, re-exported for the callers of this crate.
+pub use picket_engine::engine::next_tick_due;
 
 /// Something that watches the engine from the engine's own thread (the HTTP server's
 /// publisher): it sees every item, every alert, and the engine after each batch.
@@ -336,6 +327,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         pool: pool.clone(),
         outputs: Arc::clone(&outputs.frames),
         stop: Arc::clone(&control.stop),
+        // Readers decode; the engine thread only tracks, detects and judges.
+        decode: Some(pipeline.engine().decode_options()),
     };
     let mut receiver_stats = Vec::new();
     let joining = crate::mlat_server::Joining::default();
@@ -506,8 +499,8 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         observer: observer.as_deref_mut(),
                         recorder: recorder.as_deref_mut(),
                     };
-                    for item in &batch.items {
-                        step.item(item, mlat.as_ref());
+                    for (i, item) in batch.items.iter().enumerate() {
+                        step.item(item, batch.decoded(i), mlat.as_ref());
                         // The fixes this frame completes: items of their own, after it.
                         if let Some(m) = &mut mlat {
                             m.ingest(item, &mut fix_items);
@@ -519,7 +512,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     if let Some(o) = observer.as_mut() {
                         o.on_engine(pipeline.engine(), counts.last_time);
                     }
-                    pool.give(batch.items);
+                    pool.give(batch);
                 }
                 Ok(None) => break,
                 Err(_) => {
@@ -644,15 +637,18 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
     let mut scratch = Vec::new();
     loop {
         let want = if pacer.is_some() { 1 } else { FILE_BATCH };
-        let mut items = feed.pool.take();
-        src.fill(&mut items, want);
-        let Some(last) = items.last() else { break };
+        let mut batch = feed.pool.take();
+        src.fill(&mut batch.items, want);
+        let Some(last) = batch.items.last() else { break };
         if let Some(p) = &mut pacer {
             p.wait(last.time_utc, &feed.stop);
         }
+        if let Some(options) = &feed.decode {
+            batch.predecode(options);
+        }
         let wait = pacer.is_none().then_some((REPLAY_GRACE, rt));
-        feed.outputs.publish(&items, &mut scratch, wait);
-        if feed.stop.load(Ordering::Relaxed) || feed.tx.blocking_send(Batch { items }).is_err() {
+        feed.outputs.publish(&batch.items, &mut scratch, wait);
+        if feed.stop.load(Ordering::Relaxed) || feed.tx.blocking_send(batch).is_err() {
             break;
         }
     }
@@ -685,12 +681,20 @@ impl Step<'_> {
         self.engine_counts.items.fetch_add(1, Ordering::Relaxed);
         self.engine_counts.fixes.fetch_add(1, Ordering::Relaxed);
         self.counts.fixes += 1;
-        self.item(fix, mlat);
+        self.item(fix, None, mlat);
     }
 
     /// One item: the tick when a data second begins (before the item), the engine, then
     /// everyone who watches it.
-    fn item(&mut self, item: &Received, mlat: Option<&crate::mlat::MlatStage>) {
+    ///
+    /// `decoded` is the reader's decoding of the item when it decoded it (see
+    /// [`crate::connect::Batch::decoded`]); otherwise the engine decodes.
+    fn item(
+        &mut self,
+        item: &Received,
+        decoded: Option<Option<&Predecoded>>,
+        mlat: Option<&crate::mlat::MlatStage>,
+    ) {
         let t = item.time_utc;
         let counts = &mut *self.counts;
         if counts.first_time.is_none() {
@@ -713,7 +717,12 @@ impl Step<'_> {
             What::ModeAc(_) => counts.mode_ac += 1,
             What::Observation(_) => counts.observations += 1,
         }
-        let ingested = self.pipeline.step_ingest(item, self.out, self.full);
+        let ingested = match decoded {
+            Some(decoded) => self
+                .pipeline
+                .step_ingest_predecoded(item, decoded, self.out, self.full),
+            None => self.pipeline.step_ingest(item, self.out, self.full),
+        };
         if let Some(o) = self.observer.as_deref_mut() {
             o.on_item(item, &ingested);
         }

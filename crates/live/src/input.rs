@@ -102,6 +102,9 @@ pub fn with_rate(format: Option<InputFormat>, rate: Option<&str>) -> Result<Opti
 /// Size of the chunks read from the input.
 const CHUNK: usize = 1 << 20;
 
+/// Bytes of the input's start that the I/Q encoding is guessed from.
+const IQ_DETECT_BYTES: usize = 64 * 1024;
+
 /// An input being read: its name for messages, the byte source and the format reader.
 pub struct Input {
     pub name: String,
@@ -269,8 +272,10 @@ impl Input {
             }
             first += n;
         }
+        // The I/Q statistics need a few thousand bytes; the first read may be a whole
+        // chunk (1 MiB), which would cost 100 instructions a frame of a short Beast file.
         let detect_iq = |rate: u32| {
-            picket_demod::detect(&buf[..first]).map(|sample| IqSpec {
+            picket_demod::detect(&buf[..first.min(IQ_DETECT_BYTES)]).map(|sample| IqSpec {
                 sample,
                 order: picket_demod::IqOrder::Iq,
                 rate_hz: rate,

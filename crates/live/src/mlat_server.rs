@@ -44,7 +44,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::connect::{Batch, Feed};
+use crate::connect::Feed;
 use crate::mlat::Station;
 
 /// The counter rate of the clock types picket accepts (a Beast receiver's 12 MHz).
@@ -469,7 +469,7 @@ async fn serve_client(
     let mut inflater = (hs.compress == Compression::Zlib).then(Inflater::default);
     let mut buf = vec![0u8; 64 * 1024];
     let mut text = Vec::new();
-    let mut items = feed.pool.take();
+    let mut batch = feed.pool.take();
     let mut reply = String::new();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
@@ -488,7 +488,7 @@ async fn serve_client(
                 last_read = tokio::time::Instant::now();
                 let wall = crate::now_utc();
                 let mut take = |l: &[u8]| {
-                    if let Err(e) = session.line(l, wall, &mut items, &mut reply) {
+                    if let Err(e) = session.line(l, wall, &mut batch.items, &mut reply) {
                         if stats.bad_lines.fetch_add(1, Ordering::Relaxed) < 10 {
                             eprintln!("picket: mlat-client {name}: line skipped: {e}");
                         }
@@ -513,14 +513,17 @@ async fn serve_client(
                     w.write_all(reply.as_bytes()).await.map_err(|e| e.to_string())?;
                     reply.clear();
                 }
-                if !items.is_empty() {
-                    stats.frames.fetch_add(items.len() as u64, Ordering::Relaxed);
-                    let full = std::mem::replace(&mut items, feed.pool.take());
-                    if feed.tx.send(Batch { items: full }).await.is_err() {
+                if !batch.items.is_empty() {
+                    stats.frames.fetch_add(batch.items.len() as u64, Ordering::Relaxed);
+                    let mut full = std::mem::replace(&mut batch, feed.pool.take());
+                    if let Some(options) = &feed.decode {
+                        full.predecode(options);
+                    }
+                    if feed.tx.send(full).await.is_err() {
                         return Ok(());
                     }
                 }
-                debug_assert!(items.len() < BATCH);
+                debug_assert!(batch.items.len() < BATCH);
             }
             Some(line) = results.recv() => {
                 w.write_all(line.as_bytes()).await.map_err(|e| e.to_string())?;

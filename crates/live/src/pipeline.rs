@@ -6,7 +6,7 @@ use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_engine::enrich::AircraftDb;
 use picket_engine::event::Alert;
 use picket_engine::rules::RuleSet;
-use picket_engine::track::{Ingested, TrackerConfig};
+use picket_engine::track::{Ingested, Predecoded, TrackerConfig};
 use picket_receive::Received;
 use picket_world::events::DetectorParams;
 use picket_world::geo::LatLon;
@@ -194,6 +194,22 @@ impl Pipeline {
             self.engine.ingest_into(r, out)
         } else {
             self.engine.ingest(r, &mut out.alerts)
+        }
+    }
+
+    /// [`Pipeline::step_ingest`] of an item whose frame a reader decoded already
+    /// ([`crate::connect::Batch::predecode`]; `None` for an item that is no Mode S frame).
+    pub fn step_ingest_predecoded(
+        &mut self,
+        r: &Received,
+        decoded: Option<&Predecoded>,
+        out: &mut Output,
+        full: bool,
+    ) -> Ingested {
+        if full {
+            self.engine.ingest_predecoded_into(r, decoded, out)
+        } else {
+            self.engine.ingest_predecoded(r, decoded, &mut out.alerts)
         }
     }
 

@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::connect::{Backoff, Batch, Feed, ReceiverSpec};
+use crate::connect::{Backoff, Feed, ReceiverSpec};
 use crate::stats::ReceiverStats;
 
 /// An rtl_tcp connection as a byte source of u8 I/Q samples (the header taken off).
@@ -215,22 +215,25 @@ fn read_samples(
         stats.bytes(n as u64);
         let now = crate::now_utc();
         d.feed_at(&buf[..n], now);
-        let mut items = feed.pool.take();
+        let mut batch = feed.pool.take();
         while let Some(r) = d.next() {
             if let Ok(item) = r {
-                items.push(item);
+                batch.items.push(item);
             }
         }
         let bad = d.stats().error_total();
         stats.bad(bad.saturating_sub(bad_before));
         bad_before = bad;
-        stats.heard(items.len() as u64, now);
-        if items.is_empty() {
-            feed.pool.give(items);
+        stats.heard(batch.items.len() as u64, now);
+        if batch.items.is_empty() {
+            feed.pool.give(batch);
             continue;
         }
-        feed.outputs.publish(&items, &mut scratch, None);
-        if feed.tx.blocking_send(Batch { items }).is_err() {
+        if let Some(options) = &feed.decode {
+            batch.predecode(options);
+        }
+        feed.outputs.publish(&batch.items, &mut scratch, None);
+        if feed.tx.blocking_send(batch).is_err() {
             return Err(());
         }
     }

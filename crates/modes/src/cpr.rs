@@ -238,13 +238,13 @@ const COARSE: Format = Format {
 /// MOD(x, y) of the standard: x − y·⌊x / y⌋, always in [0, y) for y > 0.
 #[inline]
 fn modulo(x: f64, y: f64) -> f64 {
-    x - y * (x / y).floor()
+    x - y * floor(x / y)
 }
 
 /// Brings a longitude into -180..180.
 #[inline]
 fn normalise_lon(lon: f64) -> f64 {
-    lon - ((lon + 180.0) / 360.0).floor() * 360.0
+    lon - floor((lon + 180.0) / 360.0) * 360.0
 }
 
 /// Encodes with the airborne format: 17-bit counts (DO-260B §A.1.7 encoding, Nb = 17).
@@ -327,6 +327,35 @@ fn global_latitudes(format: Format, even: CprPosition, odd: CprPosition) -> (f64
     let rlat0 = format.span / 60.0 * (j.rem_euclid(60) as f64 + yz0 as f64 * per_count);
     let rlat1 = format.span / 59.0 * (j.rem_euclid(59) as f64 + yz1 as f64 * per_count);
     (rlat0, rlat1)
+}
+
+/// `x.floor()`, bit for bit (negative zero, NaN and infinities included), without the
+/// library call that `f64::floor` compiles to on the baseline x86-64 target (it lacks
+/// SSE4.1's `roundsd`): about 6 instructions instead of 25.
+///
+/// ```
+/// use picket_modes::cpr::floor;
+/// for x in [-2.5, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 2.5, 1e300, -1e300, 4503599627370495.5] {
+///     assert_eq!(floor(x).to_bits(), x.floor().to_bits());
+/// }
+/// assert!(floor(f64::NAN).is_nan());
+/// ```
+#[inline(always)]
+pub fn floor(x: f64) -> f64 {
+    // Below 2^52 in magnitude a value may have a fraction, and fits an i64; at or above
+    // it (and for NaN, which fails the comparison, and the infinities) it is its own floor.
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64 as f64;
+        if t > x {
+            t - 1.0
+        } else if t == x {
+            x
+        } else {
+            t
+        }
+    } else {
+        x
+    }
 }
 
 /// The longitude in [0, span) of the most recent report, given the common NL
@@ -548,6 +577,34 @@ pub(crate) mod test_rng {
 mod tests {
     use super::test_rng::Rng;
     use super::*;
+
+    /// `floor` is `f64::floor` bit for bit: random bit patterns (every exponent, NaNs and
+    /// infinities among them), values around integers and the 2^52 boundary.
+    #[test]
+    fn floor_is_the_library_floor_bit_for_bit() {
+        let mut rng = Rng::new(7);
+        let mut xs: Vec<f64> = (0..200_000).map(|_| f64::from_bits(rng.next_u64())).collect();
+        xs.extend((0..200_000).map(|_| rng.range(-1e6, 1e6)));
+        for k in [0.0f64, 1.0, 2.0, 179.0, 180.0, 4_503_599_627_370_496.0, 9.3e18] {
+            for x in [k, -k] {
+                xs.extend([x, x.next_up(), x.next_down()]);
+            }
+        }
+        xs.extend([
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+        ]);
+        for x in xs {
+            let (got, want) = (floor(x), x.floor());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e}: {got:e} against {want:e}"
+            );
+        }
+    }
 
     #[test]
     fn in_nl_band_agrees_with_nl_everywhere() {

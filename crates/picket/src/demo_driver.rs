@@ -133,7 +133,7 @@ pub(crate) fn play(hub: Arc<Hub>, speed: f64, stop: Arc<AtomicBool>) -> Result<(
                 }
                 if t >= next_tick {
                     engine.tick_into(t, &mut out);
-                    next_tick = t.floor() + 1.0;
+                    next_tick = picket_engine::engine::next_tick_due(t);
                 }
                 // What the tick and the item produced go to the publisher together, as the
                 // live driver hands them over: every event first, then the alerts.

@@ -226,7 +226,7 @@ impl Run {
         if let Some(engine) = engine {
             engine.ingest(item, &mut self.alerts);
             let t = item.time_utc;
-            if t.floor() > self.last_second {
+            if t >= picket_engine::engine::next_tick_due(self.last_second) {
                 self.last_second = t.floor();
                 engine.tick(t, &mut self.alerts);
             }

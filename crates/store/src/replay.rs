@@ -48,7 +48,7 @@ impl Driver {
         if t >= self.next_tick {
             engine.tick(t, alerts);
             // The one rule of the live run-time, so a replay ticks exactly as the run did.
-            self.next_tick = picket_live::driver::next_tick_due(t);
+            self.next_tick = picket_engine::engine::next_tick_due(t);
         }
         engine.ingest(r, alerts);
     }

@@ -46,8 +46,9 @@ pub(crate) struct EmergencyTrack {
 impl EmergencyTrack {
     /// Takes a message of `a` (any message: only those carrying a squawk or an emergency
     /// state count).
-    /// The check of every message is inline (most carry neither); the rest is not.
-    #[inline]
+    ///
+    /// Inline: most messages carry neither, and leave at the first test without a call.
+    #[inline(always)]
     pub(crate) fn on_update(&mut self, p: &DetectorParams, a: &Aircraft, out: &mut Vec<Event>) {
         let t = a.last_seen;
         let carried_squawk = a.seen(Field::Squawk) == Some(t);
@@ -58,7 +59,7 @@ impl EmergencyTrack {
         self.on_carried(p, a, t, out);
     }
 
-    /// A message that carried a squawk or an emergency state.
+    /// A message that carried a squawk or an emergency state, at data time `t`.
     #[inline(never)]
     fn on_carried(&mut self, p: &DetectorParams, a: &Aircraft, t: f64, out: &mut Vec<Event>) {
         let by_state = a.emergency.and_then(adsb_kind);

@@ -6,6 +6,7 @@
 //! and below, over as many columns as the distance spans at that latitude (all of them near
 //! the poles), wrapping at the antimeridian.
 
+use picket_modes::cpr::floor;
 use picket_world::geo::{LatLon, EARTH_RADIUS_M};
 
 /// Side of a cell, degrees.
@@ -20,12 +21,13 @@ pub(crate) struct Grid {
     cells: Vec<(i64, u32)>,
 }
 
+// `cpr::floor`: `f64::floor` without its library call, twice per aircraft and second.
 fn row(lat: f64) -> i64 {
-    ((lat + 90.0) / CELL_DEG).floor() as i64
+    floor((lat + 90.0) / CELL_DEG) as i64
 }
 
 fn column(lon: f64) -> i64 {
-    (((lon + 180.0) / CELL_DEG).floor() as i64).rem_euclid(COLUMNS)
+    (floor((lon + 180.0) / CELL_DEG) as i64).rem_euclid(COLUMNS)
 }
 
 fn key(row: i64, column: i64) -> i64 {

@@ -45,7 +45,7 @@ pub use trail::{Trail, TrailPoint};
 
 use picket_modes::adsb::Me;
 use picket_modes::message::{
-    decode, AddressBook, ControlField, DecodeError, DecodeOptions, Decoded, Df18Body,
+    decode, AddressBook, ControlField, DecodeError, DecodeOptions, Decoded, Df18Body, NoAddresses,
 };
 use picket_modes::message::{Integrity, Message};
 use picket_modes::{Frame, Icao};
@@ -428,6 +428,54 @@ impl Tracker {
         }
     }
 
+    /// Takes one received item whose frame was decoded elsewhere (on a reader thread) by
+    /// [`predecode`] with this tracker's [`TrackerConfig::decode`] options: `decoded` is
+    /// that result, `None` for an item that is no Mode S frame (then this is
+    /// [`Tracker::ingest`]).
+    ///
+    /// Gives exactly what [`Tracker::ingest`] gives for the same item: the duplicate check
+    /// runs on the received frame as there, and the one thing decoding needs from the
+    /// tracker, whether the address of an address/parity reply or of a DF11 with an
+    /// interrogator code is known, is answered here, at the same point, against the
+    /// tracker's state (a reader thread cannot know it).
+    pub fn ingest_predecoded(&mut self, received: &Received, decoded: Option<&Predecoded>) -> Ingested {
+        let (What::ModeS(frame), Some(decoded)) = (&received.what, decoded) else {
+            return self.ingest(received);
+        };
+        let window = self.config.duplicate_window_s;
+        if window > 0.0
+            && self
+                .recent
+                .seen_again(frame, received.receiver, received.time_utc, window)
+        {
+            self.stats.frames += 1;
+            self.stats.dropped_duplicate += 1;
+            return Ingested::Dropped(Dropped::Duplicate);
+        }
+        let time = received.time_utc;
+        self.stats.frames += 1;
+        if !time.is_finite() {
+            self.stats.dropped_bad_time += 1;
+            return Ingested::Dropped(Dropped::BadTime);
+        }
+        self.advance(time);
+        match &decoded.0 {
+            Ok(d) => {
+                let verified = match d.integrity {
+                    Integrity::Clean | Integrity::Corrected(_) => true,
+                    Integrity::InterrogatorCode { .. } | Integrity::Recovered { .. } => {
+                        self.is_known(d.address)
+                    }
+                };
+                self.take_verified(time, d, verified, received.signal)
+            }
+            Err(e) => {
+                self.stats.dropped_decode += 1;
+                Ingested::Dropped(Dropped::Decode(*e))
+            }
+        }
+    }
+
     /// Decodes a frame (with the tracker as the address book) and takes it.
     pub fn ingest_frame(&mut self, time: f64, frame: Frame, rssi: Option<f32>) -> Ingested {
         self.stats.frames += 1;
@@ -460,8 +508,14 @@ impl Tracker {
         self.take_decoded(time, decoded, rssi)
     }
 
+    #[inline]
     fn take_decoded(&mut self, time: f64, d: &Decoded, rssi: Option<f32>) -> Ingested {
-        if !d.integrity.verified() {
+        self.take_verified(time, d, d.integrity.verified(), rssi)
+    }
+
+    /// Takes a decoded frame whose address is trusted when `verified`.
+    fn take_verified(&mut self, time: f64, d: &Decoded, verified: bool, rssi: Option<f32>) -> Ingested {
+        if !verified {
             self.stats.dropped_unverified += 1;
             return Ingested::Dropped(Dropped::Unverified);
         }
@@ -614,6 +668,21 @@ impl Tracker {
             trail.push(point, self.config.trail_len);
         }
     }
+}
+
+/// A Mode S frame decoded away from the tracker (on a reader thread), for
+/// [`Tracker::ingest_predecoded`] and [`crate::engine::Engine::ingest_predecoded`].
+///
+/// Decoded against no address book: whether an address/parity reply's address is known is
+/// left for the tracker to answer when it takes the frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Predecoded(pub Result<Decoded, DecodeError>);
+
+/// Decodes `frame` as the tracker would with these options, except that no address counts
+/// as known (see [`Predecoded`]). Pure: call it on any thread.
+#[inline]
+pub fn predecode(frame: Frame, options: &DecodeOptions) -> Predecoded {
+    Predecoded(decode(frame, options, &NoAddresses))
 }
 
 /// Last-seen time and smoothed signal level.

@@ -42,7 +42,7 @@ pub(crate) fn run(scenario: &str, from_s: f64, duration_s: f64) -> Run {
         let t = r.time_utc;
         if t >= next_tick {
             tick(&mut tracker, &mut det, t.floor(), &mut retired, &mut events);
-            next_tick = t.floor() + 1.0;
+            next_tick = picket_engine::engine::next_tick_due(t);
         }
         frames += 1;
         if let picket_engine::track::Ingested::Updated(u) = tracker.ingest(r) {

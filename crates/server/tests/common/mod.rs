@@ -80,7 +80,7 @@ pub fn filled_with(seconds: f64, rules: picket_engine::rules::RuleSet) -> Filled
         if r.time_utc >= next {
             engine.tick_into(r.time_utc, &mut out);
             publisher.publish(&engine, r.time_utc, 0.0);
-            next = r.time_utc.floor() + 1.0;
+            next = picket_engine::engine::next_tick_due(r.time_utc);
         }
         let result = engine.ingest_into(&r, &mut out);
         publisher.on_item(&r, &result);
