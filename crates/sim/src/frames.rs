@@ -691,7 +691,11 @@ fn receive(
         received: Received {
             time_utc: start_unix_s + arrival_s,
             clock: Clock::Ticks12Mhz(ticks & ((1 << 48) - 1)),
-            signal: Some(signal as f32),
+            // As a receiver reports it: one Beast signal byte (readsb and dump1090 give no
+            // finer level), so a scenario run and its Beast file carry the same levels.
+            signal: picket_receive::beast::rssi_of_signal_byte(picket_receive::beast::signal_byte(Some(
+                signal as f32,
+            ))),
             receiver: ri as u16,
             what: What::ModeS(frame),
         },
