@@ -449,6 +449,27 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let mut text_out = opts.text.then(std::io::stdout);
     let sbs = outputs.sbs.clone();
     let engine_counts = Arc::clone(&live.engine);
+    // The engine's one step over the driver's state, with the observer and recorder locked
+    // for it (per batch, per idle tick, and for the fixes left at the end).
+    macro_rules! step {
+        ($observer:ident, $recorder:ident) => {
+            Step {
+                pipeline: &mut pipeline,
+                out: &mut out,
+                full,
+                counts: &mut counts,
+                sinks: &sinks,
+                text_out: text_out.as_mut(),
+                sbs: sbs.as_deref(),
+                sbs_buf: &mut sbs_buf,
+                engine_counts: &engine_counts,
+                last_tick: &mut last_tick,
+                due: &mut due,
+                observer: $observer.as_deref_mut(),
+                recorder: $recorder.as_deref_mut(),
+            }
+        };
+    }
     rt.block_on(async {
         loop {
             if control.stop.load(Ordering::Relaxed) {
@@ -484,21 +505,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     engine_counts
                         .items
                         .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
-                    let mut step = Step {
-                        pipeline: &mut pipeline,
-                        out: &mut out,
-                        full,
-                        counts: &mut counts,
-                        sinks: &sinks,
-                        text_out: text_out.as_mut(),
-                        sbs: sbs.as_deref(),
-                        sbs_buf: &mut sbs_buf,
-                        engine_counts: &engine_counts,
-                        last_tick: &mut last_tick,
-                        due: &mut due,
-                        observer: observer.as_deref_mut(),
-                        recorder: recorder.as_deref_mut(),
-                    };
+                    let mut step = step!(observer, recorder);
                     for (i, item) in batch.items.iter().enumerate() {
                         step.item(item, batch.decoded(i), mlat.as_ref());
                         // The fixes this frame completes: items of their own, after it.
@@ -519,25 +526,9 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     if wall_clock {
                         let now = crate::now_utc().max(counts.last_time);
                         if now >= due {
-                            pipeline.step_tick(now, &mut out, full);
-                            last_tick = now;
-                            if let Some(r) = &opts.recorder {
-                                lock(r).record(None, &out, pipeline.engine());
-                            }
-                            if let Some(o) = &opts.observer {
-                                let mut o = lock(o);
-                                if !out.events.is_empty() {
-                                    o.on_events(&out.events, &out.alerts);
-                                }
-                                o.on_alerts(&out.alerts);
-                            }
-                            out.events.clear();
-                            out.changed.clear();
-                            out.removed.clear();
-                            due = next_tick_due(last_tick);
-                            engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
-                            engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
-                            deliver(&mut out.alerts, &pipeline, &sinks, &mut counts, text_out.as_mut());
+                            let mut observer = opts.observer.as_ref().map(lock);
+                            let mut recorder = opts.recorder.as_ref().map(lock);
+                            step!(observer, recorder).idle_tick(now);
                         }
                     }
                     if let Some(o) = &opts.observer {
@@ -558,21 +549,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         m.finish(&mut fix_items);
         let mut observer = opts.observer.as_ref().map(lock);
         let mut recorder = opts.recorder.as_ref().map(lock);
-        let mut step = Step {
-            pipeline: &mut pipeline,
-            out: &mut out,
-            full,
-            counts: &mut counts,
-            sinks: &sinks,
-            text_out: text_out.as_mut(),
-            sbs: sbs.as_deref(),
-            sbs_buf: &mut sbs_buf,
-            engine_counts: &engine_counts,
-            last_tick: &mut last_tick,
-            due: &mut due,
-            observer: observer.as_deref_mut(),
-            recorder: recorder.as_deref_mut(),
-        };
+        let mut step = step!(observer, recorder);
         for f in fix_items.drain(..) {
             step.fix(&f, Some(m));
         }
@@ -742,6 +719,26 @@ impl Step<'_> {
                 }
             }
         }
+        self.hand_over();
+    }
+
+    /// A tick while the feeds are silent (live input, wall clock): recorded without an
+    /// item, then handed over like an item's.
+    fn idle_tick(&mut self, now: f64) {
+        self.pipeline.step_tick(now, self.out, self.full);
+        *self.last_tick = now;
+        *self.due = next_tick_due(now);
+        self.engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
+        self.engine_counts.idle_ticks.fetch_add(1, Ordering::Relaxed);
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.record(None, self.out, self.pipeline.engine());
+        }
+        self.hand_over();
+    }
+
+    /// What the engine produced goes to the observer (every event, then the alerts), the
+    /// output is emptied, and the alerts are delivered to the sinks.
+    fn hand_over(&mut self) {
         if let Some(o) = self.observer.as_deref_mut() {
             if !self.out.events.is_empty() {
                 o.on_events(&self.out.events, &self.out.alerts);
@@ -760,7 +757,7 @@ impl Step<'_> {
                 &mut self.out.alerts,
                 self.pipeline,
                 self.sinks,
-                counts,
+                self.counts,
                 self.text_out.as_deref_mut(),
             );
         }

@@ -96,9 +96,9 @@ fn simulated_iq_through_run_raises_the_landing_the_beast_path_raises() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn rtl_tcp_server_is_tuned_and_its_samples_demodulated() {
-    // A recording: three seconds of the simulator's u8 I/Q at 2.0 MS/s.
+/// A recording for the rtl_tcp tests: three seconds of the simulator's u8 I/Q at 2.0 MS/s,
+/// around the caracas Il-62's first sighting.
+fn caracas_iq_3s() -> Vec<u8> {
     let sim = picket()
         .args([
             "simulate",
@@ -115,7 +115,12 @@ fn rtl_tcp_server_is_tuned_and_its_samples_demodulated() {
         .output()
         .unwrap();
     assert!(sim.status.success());
-    let samples = sim.stdout;
+    sim.stdout
+}
+
+#[test]
+fn rtl_tcp_server_is_tuned_and_its_samples_demodulated() {
+    let samples = caracas_iq_3s();
     let dir = std::env::temp_dir().join(format!("picket-rtltcp-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("rec.iq");
@@ -334,23 +339,7 @@ fn finds_more_than_dump1090_mutability_and_nothing_unsent() {
 /// run stops on SIGTERM with the receiver in its summary.
 #[test]
 fn run_connects_to_rtl_tcp_as_a_live_receiver_and_reconnects() {
-    let sim = picket()
-        .args([
-            "simulate",
-            "caracas",
-            "--from",
-            "4863",
-            "--duration",
-            "3s",
-            "--format",
-            "iq-u8",
-            "--rate",
-            "2.0",
-        ])
-        .output()
-        .unwrap();
-    assert!(sim.status.success());
-    let samples = sim.stdout;
+    let samples = caracas_iq_3s();
     let dir = std::env::temp_dir().join(format!("picket-rtltcp-run-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (alerts, log) = (dir.join("alerts.jsonl"), dir.join("stderr.txt"));
