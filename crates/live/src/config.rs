@@ -132,6 +132,8 @@ struct File {
     poll: Option<Seconds>,
     /// Serve the map, the API and the metrics on this address (`127.0.0.1:8080`).
     http: Option<String>,
+    /// Publish the receivers' positions in the API and on the map (default: not).
+    publish_receiver_position: Option<bool>,
     /// Multilateration: on, off (absent: on when three receivers have positions and clocks).
     mlat: Option<bool>,
     #[serde(default)]
@@ -350,6 +352,9 @@ pub struct Settings {
     /// Serve the map, the API and the metrics here (beyond loopback only with
     /// `outputs.allow_remote`); the token of state-changing requests is `tokens["http"]`.
     pub http: Option<String>,
+    /// Publish the receivers' positions in `/data/receiver.json`, `/api/receivers` and on
+    /// the map (`--publish-receiver-position`, `publish_receiver_position`); off by default.
+    pub publish_receiver_position: bool,
     /// The history store's directory (`--store`, `store`).
     pub store: Option<PathBuf>,
     /// Multilateration: on, off, or None: on when at least three receivers have positions
@@ -420,6 +425,8 @@ pub struct Overrides {
     pub text: bool,
     /// `--http ADDR`.
     pub http: Option<String>,
+    /// `--publish-receiver-position`.
+    pub publish_receiver_position: bool,
     /// `--store DIR`.
     pub store: Option<PathBuf>,
     /// `--mlat true|false`.
@@ -885,6 +892,8 @@ impl Settings {
             outputs,
             poll_interval,
             http: flags.http.clone().or(file.http),
+            publish_receiver_position: flags.publish_receiver_position
+                || file.publish_receiver_position.unwrap_or(false),
             store: flags.store.clone().or(file.store.as_deref().map(rel)),
             mlat: flags.mlat.or(file.mlat),
             file_receivers,

@@ -10,10 +10,11 @@ use anyhow::{anyhow, Context, Result};
 use picket_engine::engine::Engine;
 use picket_engine::event::{Alert, Event};
 use picket_engine::track::Ingested;
+use picket_live::config::{Settings, Source};
 use picket_live::driver::EngineObserver;
 use picket_live::stats::LiveStats;
 use picket_receive::Received;
-use picket_server::{router, AppState, Command, Hub, Publisher, ServerConfig};
+use picket_server::{router, AppState, Command, Hub, Publisher, ReceiverInfo, ServerConfig};
 
 /// How often the hub gets a new snapshot (wall time).
 const PUBLISH_EVERY: Duration = Duration::from_millis(250);
@@ -91,12 +92,55 @@ impl EngineObserver for HttpObserver {
     }
 }
 
+/// The receivers the server starts with, and whether their positions are published.
+#[derive(Debug)]
+pub(crate) struct Published {
+    list: Vec<ReceiverInfo>,
+    positions: bool,
+}
+
+/// The configured receivers with their positions: the live receivers in the order of their
+/// list (their ids), or the one `[receiver]` of a file or scenario run as receiver 0. The
+/// server shows the positions only when `publish_receiver_position` says so.
+pub(crate) fn receivers(settings: &Settings) -> Published {
+    let list = match &settings.source {
+        Source::Live { receivers } => receivers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                Some(ReceiverInfo {
+                    id: u16::try_from(i).ok()?,
+                    name: r.name.clone(),
+                    position: r.position,
+                    ..ReceiverInfo::default()
+                })
+            })
+            .collect(),
+        Source::Files(_) | Source::Scenario { .. } => settings
+            .receiver
+            .map(|p| ReceiverInfo {
+                id: 0,
+                name: "receiver 0".to_owned(),
+                position: Some(p),
+                connected: true,
+                ..ReceiverInfo::default()
+            })
+            .into_iter()
+            .collect(),
+    };
+    Published {
+        list,
+        positions: settings.publish_receiver_position,
+    }
+}
+
 /// Binds `addr` (loopback unless `allow_remote`), serves the map and the API on a thread of
 /// its own until `stop`, and returns the observer to hand to the run.
 pub(crate) fn start(
     addr: &str,
     allow_remote: bool,
     token: Option<String>,
+    receivers: Published,
     reload: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     stats: Arc<OnceLock<LiveStats>>,
@@ -114,6 +158,7 @@ pub(crate) fn start(
         hub.clone(),
         ServerConfig {
             token,
+            publish_receiver_position: receivers.positions,
             ..ServerConfig::default()
         },
     );
@@ -146,7 +191,7 @@ pub(crate) fn start(
         })?;
     eprintln!("picket: serving the map at http://{local}/");
     Ok(HttpObserver {
-        publisher: Publisher::new(hub, Vec::new()),
+        publisher: Publisher::new(hub, receivers.list),
         commands,
         reload,
         next: Instant::now(),

@@ -112,6 +112,10 @@ pub(crate) struct RunArgs {
     /// token of state-changing requests is `[tokens] http` in the config file.
     #[arg(long, value_name = "IP:PORT")]
     http: Option<String>,
+    /// Publish the receivers' positions in /data/receiver.json, /api/receivers and on the
+    /// map (off by default: a receiver's position is its owner's home).
+    #[arg(long)]
+    publish_receiver_position: bool,
     /// How often an aircraft.json receiver is polled (default 1s).
     #[arg(long, value_name = "DURATION")]
     poll: Option<String>,
@@ -169,6 +173,7 @@ impl RunArgs {
             beast_push: self.beast_push.clone(),
             allow_remote: self.allow_remote,
             http: self.http.clone(),
+            publish_receiver_position: self.publish_receiver_position,
             poll: self.poll.clone(),
             text: self.text,
             store: self.store.clone(),
@@ -218,6 +223,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
                 addr,
                 settings.outputs.allow_remote,
                 settings.tokens.get("http").cloned(),
+                crate::http::receivers(&settings),
                 control.reload.clone(),
                 control.stop.clone(),
                 control.stats.clone(),

@@ -123,7 +123,7 @@ fn run_with_http_in_the_config_serves_what_the_engine_sees() {
     std::fs::write(
         &config,
         format!(
-            "http = \"127.0.0.1:0\"\nrules = {:?}\n[tokens]\nhttp = \"t0ken\"\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"900s\"\nspeed = 20\n",
+            "http = \"127.0.0.1:0\"\nrules = {:?}\n[tokens]\nhttp = \"t0ken\"\n[receiver]\nlat = 10.6\nlon = -66.99\n[input]\nscenario = \"caracas\"\nfrom = \"+4640s\"\nduration = \"900s\"\nspeed = 20\n",
             rules.display().to_string()
         ),
     )
@@ -138,6 +138,12 @@ fn run_with_http_in_the_config_serves_what_the_engine_sees() {
         body.contains("\"type\":\"IL62\"") && body.contains("\"trail\":[["),
         "{body}"
     );
+    // The receiver's position stays private unless the configuration publishes it.
+    let (status, body) = get(&addr, "/data/receiver.json").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("\"lat\"") && !body.contains("10.6"), "{body}");
+    let (_, body) = get(&addr, "/api/receivers").unwrap();
+    assert!(body.contains("\"id\":0") && !body.contains("\"lat\""), "{body}");
     // The counters follow with the next publication.
     until("the landing counted in /metrics", 30, || {
         get(&addr, "/metrics")
@@ -165,4 +171,36 @@ fn run_with_http_in_the_config_serves_what_the_engine_sees() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_publishes_the_receiver_position_only_when_asked() {
+    let (mut child, addr) = start(&[
+        "run",
+        "-q",
+        "--scenario",
+        "caracas",
+        "--duration",
+        "60s",
+        "--speed",
+        "1",
+        "--receiver",
+        "10.6,-66.99",
+        "--http",
+        "127.0.0.1:0",
+        "--publish-receiver-position",
+    ]);
+    let (status, body) = get(&addr, "/data/receiver.json").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"lat\":10.6000") && body.contains("\"lon\":-66.9900"),
+        "{body}"
+    );
+    let (_, body) = get(&addr, "/api/receivers").unwrap();
+    assert!(
+        body.contains("\"lat\":10.6000") && body.contains("\"lon\":-66.9900"),
+        "{body}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }
