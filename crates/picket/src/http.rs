@@ -94,7 +94,7 @@ impl EngineObserver for HttpObserver {
 
 /// The receivers the server starts with, and whether their positions are published.
 #[derive(Debug)]
-pub(crate) struct Published {
+struct Published {
     list: Vec<ReceiverInfo>,
     positions: bool,
 }
@@ -102,7 +102,7 @@ pub(crate) struct Published {
 /// The configured receivers with their positions: the live receivers in the order of their
 /// list (their ids), or the one `[receiver]` of a file or scenario run as receiver 0. The
 /// server shows the positions only when `publish_receiver_position` says so.
-pub(crate) fn receivers(settings: &Settings) -> Published {
+fn receivers(settings: &Settings) -> Published {
     let list = match &settings.source {
         Source::Live { receivers } => receivers
             .iter()
@@ -134,35 +134,33 @@ pub(crate) fn receivers(settings: &Settings) -> Published {
     }
 }
 
-/// Binds `addr` (loopback unless `allow_remote`), serves the map and the API on a thread of
-/// its own until `stop`, and returns the observer to hand to the run.
+/// Binds `addr` (loopback unless the settings allow remote binds), serves the map and the
+/// API on a thread of its own until `stop`, and returns the observer to hand to the run.
 pub(crate) fn start(
     addr: &str,
-    allow_remote: bool,
-    token: Option<String>,
-    receivers: Published,
+    settings: &Settings,
     reload: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     stats: Arc<OnceLock<LiveStats>>,
-    store: Option<std::path::PathBuf>,
 ) -> Result<HttpObserver> {
     let addr = addr
         .parse()
         .map_err(|_| anyhow!("http address {addr:?} is not IP:PORT (127.0.0.1:8080)"))?;
-    let listener =
-        picket_server::bind(addr, allow_remote).with_context(|| format!("serving HTTP on {addr}"))?;
+    let receivers = receivers(settings);
+    let listener = picket_server::bind(addr, settings.outputs.allow_remote)
+        .with_context(|| format!("serving HTTP on {addr}"))?;
     let local = listener.local_addr()?;
     let hub = Arc::new(Hub::new());
     let commands = hub.take_commands();
     let mut state = AppState::new(
         hub.clone(),
         ServerConfig {
-            token,
+            token: settings.tokens.get("http").cloned(),
             publish_receiver_position: receivers.positions,
             ..ServerConfig::default()
         },
     );
-    if let Some(dir) = store {
+    if let Some(dir) = settings.store.clone() {
         // The map's timeline and older events come from the run's store.
         state = state.with_history(Arc::new(crate::history::StoreHistory::new(dir)));
     }

@@ -221,13 +221,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         Some(addr) => {
             let o = crate::http::start(
                 addr,
-                settings.outputs.allow_remote,
-                settings.tokens.get("http").cloned(),
-                crate::http::receivers(&settings),
+                &settings,
                 control.reload.clone(),
                 control.stop.clone(),
                 control.stats.clone(),
-                settings.store.clone(),
             )?;
             Some(Arc::new(Mutex::new(o)) as Arc<Mutex<dyn EngineObserver>>)
         }
