@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # tar1090's own page against picket's /data, in Debian's headless Chromium.
 #
-#   scripts/check-tar1090.sh TAR1090_HTML_DIR [AIRCRAFT]
+#   scripts/check-tar1090.sh TAR1090_HTML_DIR [AIRCRAFT | demo]
 #
 # TAR1090_HTML_DIR is tar1090's html/ directory (index.html and the files it loads; tar1090
 # is GPL and not part of picket: bring your own copy, docs/web.md says which version was
 # checked). The script builds and runs picket's `crowd` example (AIRCRAFT synthetic aircraft,
-# default 200, moving in real time through the real engine and server), serves tar1090's
+# default 200, moving in real time through the real engine and server), or with `demo` the
+# README's demo (debug build, with --publish-receiver-position so that tar1090 gets the
+# site position and draws its range rings and distances), serves tar1090's
 # files and picket's /data on one origin with a throwaway proxy (web/test/tar1090-proxy.py:
 # picket itself serves nothing outside its own web bundle), and runs web/test/tar1090.mjs,
 # which asserts that tar1090's page lists and draws every aircraft picket reports and saves
@@ -14,7 +16,7 @@
 # from web/test/package-lock.json) and /usr/bin/chromium (or $CHROMIUM).
 set -euo pipefail
 
-html=${1:?usage: scripts/check-tar1090.sh TAR1090_HTML_DIR [AIRCRAFT]}
+html=${1:?usage: scripts/check-tar1090.sh TAR1090_HTML_DIR [AIRCRAFT | demo]}
 aircraft=${2:-200}
 root=$(cd "$(dirname "$0")/.." && pwd)
 html=$(cd "$html" && pwd)
@@ -43,14 +45,21 @@ wait_for() {
 }
 
 cd "$root"
-cargo build -q -p picket-server --example crowd
-crowd=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/crowd
-
-"$crowd" --aircraft "$aircraft" --serve 127.0.0.1:0 2>"$work/crowd.err" >/dev/null &
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+if [ "$aircraft" = demo ]; then
+  cargo build -q -p picket
+  "$target_dir/debug/picket" demo --http 127.0.0.1:0 --duration 900s --publish-receiver-position \
+    2>"$work/crowd.err" >/dev/null &
+  what="picket's demo"
+else
+  cargo build -q -p picket-server --example crowd
+  "$target_dir/debug/examples/crowd" --aircraft "$aircraft" --serve 127.0.0.1:0 2>"$work/crowd.err" >/dev/null &
+  what="picket's crowd ($aircraft aircraft)"
+fi
 crowd_pid=$!
-wait_for "grep -q 'serving the map at' '$work/crowd.err'" 60
+wait_for "grep -q 'serving the map at' '$work/crowd.err'" 120
 picket=$(grep -o 'http://[0-9.:]*' "$work/crowd.err" | head -1)
-echo "check-tar1090: picket's crowd ($aircraft aircraft) at $picket"
+echo "check-tar1090: $what at $picket"
 
 python3 web/test/tar1090-proxy.py "$html" "$picket" "$work/port" &
 proxy_pid=$!

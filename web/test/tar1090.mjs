@@ -80,23 +80,29 @@ await page.addInitScript(
 );
 await page.goto(new URL("index.html", origin).toString());
 
-// The page's own view of the sky, read from tar1090's globals and DOM.
+// The page's own view of the sky, read from tar1090's globals and DOM. Written for the
+// version checked (tar1090's first commit: `PlanesOrdered`, `#tableinfo`) and, as far as
+// their names are known, later ones (`g.planesOrdered`, `#planesTable`, WebGL markers).
 const pageState = () =>
   page.evaluate(() => {
-    // Each row is a clone of the (hidden) template row, its id included.
-    const rows = [...document.querySelectorAll("#tableinfo tbody tr.plane_table_row")].filter(
-      (tr) => !tr.classList.contains("hidden"),
-    );
-    const planes = typeof PlanesOrdered === "undefined" ? [] : PlanesOrdered;
+    const visible = (el) => !el.classList.contains("hidden") && el.offsetParent !== null;
+    const table = document.getElementById("tableinfo") || document.getElementById("planesTable");
+    const rows = table ? [...table.querySelectorAll("tbody tr")].filter(visible) : [];
+    const planes =
+      typeof PlanesOrdered !== "undefined"
+        ? PlanesOrdered
+        : typeof g !== "undefined" && g.planesOrdered
+          ? g.planesOrdered
+          : [];
+    const text = (id) => (document.getElementById(id) || { textContent: "" }).textContent.trim();
+    const loader = document.getElementById("loader");
     return {
-      loaderHidden: document.getElementById("loader").classList.contains("hidden"),
-      totalText: document.getElementById("dump1090_total_ac").textContent,
-      withPosText: document.getElementById("dump1090_total_ac_positions").textContent,
-      rows: rows.map((tr) => tr.cells[0].textContent.toLowerCase()),
-      rowFlights: rows.map((tr) => tr.cells[2].textContent.trim()),
-      markers: planes.filter((p) => p.marker).map((p) => p.icao),
+      loaderHidden: !loader || loader.classList.contains("hidden") || loader.offsetParent === null,
+      totalText: text("dump1090_total_ac"),
+      withPosText: text("dump1090_total_ac_positions"),
+      rows: rows.map((tr) => tr.textContent.toLowerCase()),
+      markers: planes.filter((p) => p.marker || p.glMarker).map((p) => p.icao),
       planes: planes.length,
-      fetchOk: typeof LastReceiverTimestamp === "undefined" ? 0 : LastReceiverTimestamp,
       title: document.title,
     };
   });
@@ -112,9 +118,9 @@ const result = await until("tar1090 to list picket's aircraft", 60, async () => 
     .filter((a) => a.messages >= 4 && a.seen < 58 && a.lat !== undefined && a.seen_pos < 60)
     .map((a) => a.hex.toLowerCase());
   const s = await pageState();
-  const rowSet = new Set(s.rows);
   const markerSet = new Set(s.markers);
-  const missingRows = want.filter((h) => !rowSet.has(h));
+  // A row lists an aircraft when its address is in it (tar1090 writes it in the first cell).
+  const missingRows = want.filter((h) => !s.rows.some((r) => r.includes(h.replace("~", ""))));
   const missingMarkers = wantLocated.filter((h) => !markerSet.has(h));
   return {
     ok:
@@ -128,7 +134,7 @@ const result = await until("tar1090 to list picket's aircraft", 60, async () => 
     wantLocated: wantLocated.length,
     missingRows: missingRows.slice(0, 10),
     missingMarkers: missingMarkers.slice(0, 10),
-    page: { ...s, rows: s.rows.length, rowFlights: s.rowFlights.slice(0, 5), markers: s.markers.length },
+    page: { ...s, rows: s.rows.length, firstRow: s.rows[0], markers: s.markers.length },
   };
 });
 
@@ -136,19 +142,17 @@ const result = await until("tar1090 to list picket's aircraft", 60, async () => 
 const data = await getJson("data/aircraft.json");
 const withFlight = data.aircraft.find((a) => a.flight && a.messages >= 4 && a.seen < 58);
 if (withFlight) {
-  const shown = await page.evaluate(
-    (hex) => {
-      const tr = [...document.querySelectorAll("#tableinfo tbody tr.plane_table_row")].find(
-        (t) => !t.classList.contains("hidden") && t.cells[0].textContent.toLowerCase() === hex,
-      );
-      return tr ? tr.cells[2].textContent.trim() : null;
-    },
-    withFlight.hex.toLowerCase(),
-  );
-  if (shown !== withFlight.flight.trim())
-    fail(`the row of ${withFlight.hex} shows callsign ${JSON.stringify(shown)}, picket sends ${JSON.stringify(withFlight.flight)}`);
+  const hex = withFlight.hex.toLowerCase();
+  const row = (await pageState()).rows.find((r) => r.includes(hex));
+  if (!row || !row.includes(withFlight.flight.trim().toLowerCase()))
+    fail(`the row of ${hex} does not show callsign ${JSON.stringify(withFlight.flight)}: ${JSON.stringify(row)}`);
 }
 
+// Two more updates of the page before the screenshot, so that the icons it loads for new
+// markers are drawn (waits on the page's own requests, with a deadline).
+for (let i = 0; i < 2; i++) {
+  await page.waitForResponse((r) => r.url().includes("data/aircraft.json") && r.ok(), { timeout: 15000 });
+}
 await page.screenshot({ path: shot });
 const jsErrors = errors.filter((e) => !/Failed to load resource/.test(e));
 console.log(
