@@ -24,6 +24,17 @@ pub const RECORDS_KEPT: usize = 2_000;
 /// Capacity of the change channel: a stream client further behind than this is dropped.
 pub const CHANGES_KEPT: usize = 256;
 
+/// Data seconds between two snapshots kept as readsb's history files
+/// (`/data/history_N.json`), as readsb and dump1090 write them.
+pub const HISTORY_INTERVAL_S: f64 = 30.0;
+
+/// At most this many history files are kept (readsb's and dump1090's 120: an hour at 30 s)...
+pub const HISTORY_FILES: usize = 120;
+
+/// ...and at most this many bytes of them in all: with many aircraft the oldest go first
+/// (about 80 files of 1,000 aircraft, 8 of 10,000).
+pub const HISTORY_BYTES: usize = 32 << 20;
+
 /// Commands the server passes to the engine's owner (state-changing actions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -291,8 +302,41 @@ pub struct Hub {
     world: RwLock<Arc<WorldInfo>>,
     commands: SyncSender<Command>,
     command_rx: Mutex<Option<Receiver<Command>>>,
+    history: Mutex<HistoryFiles>,
     /// The server's own counters.
     pub counters: ServerCounters,
+}
+
+/// readsb's history files: `aircraft.json` of past snapshots, oldest first, one every
+/// [`HISTORY_INTERVAL_S`] of data time, bounded by [`HISTORY_FILES`] and [`HISTORY_BYTES`].
+#[derive(Debug, Default)]
+struct HistoryFiles {
+    files: VecDeque<(f64, axum::body::Bytes)>,
+    bytes: usize,
+}
+
+impl HistoryFiles {
+    /// Keeps `snapshot` when it is the first or [`HISTORY_INTERVAL_S`] after the last kept.
+    fn offer(&mut self, snapshot: &Snapshot) {
+        if self
+            .files
+            .back()
+            .is_some_and(|(t, _)| snapshot.now < t + HISTORY_INTERVAL_S)
+        {
+            return;
+        }
+        let json = snapshot
+            .aircraft_json
+            .get_or_init(|| axum::body::Bytes::from(crate::readsb::aircraft_json(snapshot)))
+            .clone();
+        self.bytes += json.len();
+        self.files.push_back((snapshot.now, json));
+        while self.files.len() > HISTORY_FILES || (self.bytes > HISTORY_BYTES && self.files.len() > 1) {
+            if let Some((_, old)) = self.files.pop_front() {
+                self.bytes -= old.len();
+            }
+        }
+    }
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -324,16 +368,23 @@ impl Hub {
             world: RwLock::new(Arc::new(WorldInfo::default())),
             commands,
             command_rx: Mutex::new(Some(command_rx)),
+            history: Mutex::new(HistoryFiles::default()),
             counters: ServerCounters::default(),
         }
     }
 
     // ---- the owner's side ----
 
-    /// Publishes a new snapshot and tells the stream what changed.
+    /// Publishes a new snapshot and tells the stream what changed. Every
+    /// [`HISTORY_INTERVAL_S`] of data time the snapshot is also kept as a history file.
     pub fn publish(&self, snapshot: Snapshot, updated: Vec<Arc<AircraftEntry>>, removed: Vec<TrackKey>) {
         let now = snapshot.now;
-        write(&self.snapshot, Arc::new(snapshot));
+        let snapshot = Arc::new(snapshot);
+        write(&self.snapshot, snapshot.clone());
+        self.history
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .offer(&snapshot);
         if !updated.is_empty() || !removed.is_empty() {
             // No receiver is not an error: nobody is watching.
             let _ = self.changes.send(Arc::new(Change::Aircraft {
@@ -402,6 +453,43 @@ impl Hub {
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         read(&self.snapshot)
+    }
+
+    /// How many history files `/data/receiver.json` announces: those kept, and at least one
+    /// (until the first is kept, `history_0.json` is the current sky), so that a page
+    /// which waits for the history before it polls `aircraft.json` (tar1090's first
+    /// version) never waits forever.
+    pub fn history_count(&self) -> usize {
+        self.history
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .files
+            .len()
+            .max(1)
+    }
+
+    /// History file `i` (`/data/history_{i}.json`), oldest first: readsb's `aircraft.json`
+    /// of a past snapshot. `None` past [`Hub::history_count`].
+    pub fn history_file(&self, i: usize) -> Option<axum::body::Bytes> {
+        let kept = self
+            .history
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .files
+            .get(i)
+            .map(|(_, json)| json.clone());
+        match kept {
+            Some(json) => Some(json),
+            None if i == 0 && self.history_count() == 1 => {
+                let snap = self.snapshot();
+                Some(
+                    snap.aircraft_json
+                        .get_or_init(|| axum::body::Bytes::from(crate::readsb::aircraft_json(&snap)))
+                        .clone(),
+                )
+            }
+            None => None,
+        }
     }
 
     /// The records kept, oldest first.

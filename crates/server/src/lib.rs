@@ -155,6 +155,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/data/aircraft.json", get(aircraft_json))
         .route("/data/receiver.json", get(receiver_json))
+        .route("/data/{file}", get(history_json))
         .route("/api/aircraft/{hex}", get(aircraft))
         .route("/api/search", get(search))
         .route("/api/events", get(events))
@@ -230,8 +231,20 @@ async fn aircraft_json(State(s): State<AppState>) -> Response {
 async fn receiver_json(State(s): State<AppState>) -> Response {
     json(readsb::receiver_json(
         &s.hub.receivers(),
+        s.hub.history_count(),
         s.config.publish_receiver_position,
     ))
+}
+
+/// `/data/history_{i}.json`, readsb's history files; any other name under `/data/` is 404.
+async fn history_json(State(s): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let i = file
+        .strip_prefix("history_")
+        .and_then(|f| f.strip_suffix(".json"))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<usize>().ok())
+        .ok_or(ApiError::NOT_FOUND)?;
+    s.hub.history_file(i).map(json).ok_or(ApiError::NOT_FOUND)
 }
 
 async fn aircraft(State(s): State<AppState>, Path(hex): Path<String>) -> Result<Response, ApiError> {

@@ -134,13 +134,13 @@ pub fn aircraft_json(s: &Snapshot) -> String {
     out
 }
 
-/// `receiver.json`: version, refresh (ms), history (0: picket writes no history files) and,
-/// only when `publish_position`, the first receiver's position.
-pub fn receiver_json(receivers: &[ReceiverInfo], publish_position: bool) -> String {
+/// `receiver.json`: version, refresh (ms), history (how many `history_N.json` files there
+/// are) and, only when `publish_position`, the first receiver's position.
+pub fn receiver_json(receivers: &[ReceiverInfo], history: usize, publish_position: bool) -> String {
     let mut out = String::new();
     let mut o = JsonObject::new(&mut out);
     o.str("version", concat!("picket ", env!("CARGO_PKG_VERSION")));
-    o.num("refresh", 1000).num("history", 0);
+    o.num("refresh", 1000).num("history", history);
     if publish_position {
         if let Some(p) = receivers.iter().find_map(|r| r.position) {
             o.fixed("lat", p.lat, 4).fixed("lon", p.lon, 4);

@@ -252,7 +252,7 @@ async fn receiver_json_hides_the_position_unless_configured() {
     let j = get_json(&app(&f.hub, ServerConfig::default()), "/data/receiver.json").await;
     assert!(j["version"].as_str().unwrap().starts_with("picket"));
     assert_eq!(j["refresh"], 1000);
-    assert_eq!(j["history"], 0);
+    assert_eq!(j["history"].as_u64(), Some(f.hub.history_count() as u64));
     assert!(j.get("lat").is_none() && j.get("lon").is_none(), "{j}");
     let r = get_json(&app(&f.hub, ServerConfig::default()), "/api/receivers").await;
     let list = r["receivers"].as_array().unwrap();
@@ -271,6 +271,100 @@ async fn receiver_json_hides_the_position_unless_configured() {
     );
     let r = get_json(&app(&f.hub, open), "/api/receivers").await;
     assert!(r["receivers"][0].get("lat").is_some());
+}
+
+/// readsb's history files, as tar1090 reads them when there are no globe-history chunks:
+/// `receiver.json`'s `history` says how many, `history_0.json` .. `history_{n-1}.json` are
+/// `aircraft.json` of past snapshots, every 30 s of data time. tar1090's first version waits
+/// for them before it polls `aircraft.json` at all.
+#[tokio::test(flavor = "current_thread")]
+async fn history_files_are_readsbs_past_aircraft_json_every_30_s() {
+    let f = filled(300.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let n = get_json(&app, "/data/receiver.json").await["history"]
+        .as_u64()
+        .unwrap() as usize;
+    // 300 data seconds published once a second: a file at the first and every 30 s after.
+    assert!((10..=11).contains(&n), "history {n}");
+    let now = num(&get_json(&app, "/data/aircraft.json").await, "now");
+    let mut last: Option<f64> = None;
+    for i in 0..n {
+        let h = get_json(&app, &format!("/data/history_{i}.json")).await;
+        let t = num(&h, "now");
+        if let Some(prev) = last {
+            assert!(
+                t >= prev + 30.0 && t < prev + 32.0,
+                "history_{i}: now {t} after {prev}"
+            );
+        }
+        assert!(t <= now, "history_{i} is not from the past: {t} > {now}");
+        let list = h["aircraft"].as_array().expect("aircraft");
+        for a in list {
+            assert!(
+                a["hex"].is_string() && a["seen"].is_number() && a["messages"].is_number(),
+                "{a}"
+            );
+        }
+        last = Some(t);
+    }
+    // The later files hold the caracas aircraft, as aircraft.json did then.
+    let latest = get_json(&app, &format!("/data/history_{}.json", n - 1)).await;
+    let hexes: HashSet<&str> = latest["aircraft"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["hex"].as_str())
+        .collect();
+    assert!(hexes.contains(IL62) && hexes.contains(AN124), "{hexes:?}");
+    for bad in [
+        format!("/data/history_{n}.json"),
+        "/data/history_.json".to_string(),
+        "/data/history_x.json".to_string(),
+        "/data/history_-1.json".to_string(),
+        "/data/history_0.jsonx".to_string(),
+        "/data/stats.json".to_string(),
+        "/data/chunks.json".to_string(),
+    ] {
+        assert_eq!(get(&app, &bad).await.0, StatusCode::NOT_FOUND, "{bad}");
+    }
+}
+
+/// Before anything is published there is still one history file (the current, empty sky),
+/// so a page that loads the history before polling does not wait forever.
+#[tokio::test(flavor = "current_thread")]
+async fn a_fresh_server_announces_one_history_file_and_serves_it() {
+    let hub = std::sync::Arc::new(picket_server::Hub::new());
+    let app = app(&hub, ServerConfig::default());
+    assert_eq!(get_json(&app, "/data/receiver.json").await["history"], 1);
+    let h = get_json(&app, "/data/history_0.json").await;
+    assert_eq!(h["aircraft"].as_array().map(Vec::len), Some(0), "{h}");
+    assert_eq!(get(&app, "/data/history_1.json").await.0, StatusCode::NOT_FOUND);
+}
+
+/// The history keeps at most readsb's 120 files, the newest, one per 30 data seconds.
+#[test]
+fn history_keeps_the_newest_120_files_30_s_apart() {
+    use picket_server::hub::{HISTORY_FILES, HISTORY_INTERVAL_S};
+    let hub = picket_server::Hub::new();
+    let t0 = 1_700_000_000.0;
+    // Published every 10 s for 250 intervals: only every third one is kept.
+    for k in 0..750u32 {
+        let t = t0 + f64::from(k) * HISTORY_INTERVAL_S / 3.0;
+        hub.publish(
+            picket_server::Snapshot::new(t, u64::from(k), Vec::new()),
+            Vec::new(),
+            Vec::new(),
+        );
+    }
+    assert_eq!(hub.history_count(), HISTORY_FILES);
+    let first: Value = serde_json::from_slice(&hub.history_file(0).unwrap()).unwrap();
+    let last: Value = serde_json::from_slice(&hub.history_file(HISTORY_FILES - 1).unwrap()).unwrap();
+    assert_eq!(num(&last, "now"), t0 + 249.0 * HISTORY_INTERVAL_S);
+    assert_eq!(
+        num(&first, "now"),
+        t0 + (250 - HISTORY_FILES) as f64 * HISTORY_INTERVAL_S
+    );
+    assert!(hub.history_file(HISTORY_FILES).is_none());
 }
 
 #[tokio::test(flavor = "current_thread")]
