@@ -82,14 +82,7 @@ impl Alert {
         let rule = o.str("rule")?.to_owned();
         let ac = o.obj("aircraft")?;
         let aircraft = AircraftSummary {
-            hex: ac.key(fields::HEX)?,
-            flight: ac.opt_string(fields::FLIGHT)?,
-            registration: ac.opt_string(fields::REGISTRATION)?,
-            type_designator: ac.opt_string(fields::TYPE)?,
-            operator: ac.opt_string("operator")?,
-            country: ac.opt_string("country")?,
             military: ac.bool("military")?,
-            class: ac.name("class", class_from_name)?,
             layer: ac.name("class_layer", layer_from_name)?,
             class_detail: ac.opt_string("class_detail")?.unwrap_or_default(),
             lat: ac.opt_f64(fields::LAT)?,
@@ -100,6 +93,7 @@ impl Alert {
                 Some("none") => None,
                 _ => ac.position_source()?,
             },
+            ..summary(&ac)?
         };
         let new_address_of = match o.opt_obj("new_address_of")? {
             None => None,
@@ -163,27 +157,32 @@ fn id_of(o: &Obj<'_>, key: &str) -> Result<u64, ParseError> {
     u64::from_str_radix(text, 16).map_err(|_| err(o.path(key), "not 16 hex digits"))
 }
 
+/// The identity of an aircraft summary (address, callsign, registration, type, operator,
+/// country, class), and the rest as an incident's participant has it: no position, the
+/// fallback layer. An alert's `aircraft` has the rest too.
+fn summary(o: &Obj<'_>) -> Result<AircraftSummary, ParseError> {
+    let class = o.name("class", class_from_name)?;
+    Ok(AircraftSummary {
+        hex: o.key(fields::HEX)?,
+        flight: o.opt_string(fields::FLIGHT)?,
+        registration: o.opt_string(fields::REGISTRATION)?,
+        type_designator: o.opt_string(fields::TYPE)?,
+        operator: o.opt_string("operator")?,
+        country: o.opt_string("country")?,
+        military: class == Class::Military,
+        class,
+        layer: Layer::Fallback,
+        class_detail: String::new(),
+        lat: None,
+        lon: None,
+        alt_baro: None,
+        position_source: None,
+    })
+}
+
 /// An alert's `incident` object (the fields `incident::write_incident_fields` writes).
 fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
-    let participants = o.objects("participants", |p| {
-        let class = p.name("class", class_from_name)?;
-        Ok(AircraftSummary {
-            hex: p.key(fields::HEX)?,
-            flight: p.opt_string(fields::FLIGHT)?,
-            registration: p.opt_string(fields::REGISTRATION)?,
-            type_designator: p.opt_string(fields::TYPE)?,
-            operator: p.opt_string("operator")?,
-            country: p.opt_string("country")?,
-            military: class == Class::Military,
-            class,
-            layer: Layer::Fallback,
-            class_detail: String::new(),
-            lat: None,
-            lon: None,
-            alt_baro: None,
-            position_source: None,
-        })
-    })?;
+    let participants = o.objects("participants", summary)?;
     let timeline = o.objects("timeline", |e| {
         let others = e.keys("others")?;
         let place = place(e)?;
