@@ -3,32 +3,17 @@
 //! where coverage simply ends.
 
 mod shared_data;
-use shared_data::shared_file;
-
-use std::path::PathBuf;
+use shared_data::{read_with, shared_file};
 
 use picket_engine::detect::{Detectors, Traits};
 use picket_engine::event::{Detail, Event, MovementBasis};
 use picket_engine::track::{Aircraft, Ingested, Tracker, TrackerConfig};
 use picket_receive::csv::CsvReader;
 use picket_receive::jsonl::JsonlReader;
-use picket_receive::{Reader, ReaderConfig, Received};
+use picket_receive::{ReaderConfig, Received};
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::geo::LatLon;
 use picket_world::zones::builtin_zones;
-
-fn read(path: &PathBuf, mut reader: impl Reader) -> Vec<Received> {
-    let bytes = std::fs::read(path).unwrap();
-    reader.feed(&bytes);
-    reader.finish();
-    let mut out = Vec::new();
-    while let Some(item) = reader.next() {
-        if let Ok(r) = item {
-            out.push(r);
-        }
-    }
-    out
-}
 
 /// Every event of the detectors over `items`, ticking each second and after the end until
 /// every aircraft is retired.
@@ -77,7 +62,7 @@ fn long_flight_has_the_movements_its_track_shows() {
     let Some(path) = shared_file("rs1090_crate/long_flight.csv") else {
         return;
     };
-    let items = read(&path, CsvReader::new(ReaderConfig::default()));
+    let items = read_with(&path, CsvReader::new(ReaderConfig::default()));
     let events = detect(&items, TrackerConfig::default());
     // 486257 takes off from Toulouse and lands at Amsterdam (surface positions on both
     // ends); 398101 is heard on short final at Toulouse (550 ft, 101 kt) and then on the
@@ -97,7 +82,7 @@ fn full_flight_short_takes_off_from_paris_cdg() {
     let Some(path) = shared_file("traffic_samples/full_flight_short.jsonl") else {
         return;
     };
-    let items = read(&path, JsonlReader::new(ReaderConfig::default()));
+    let items = read_with(&path, JsonlReader::new(ReaderConfig::default()));
     let config = TrackerConfig {
         receiver: Some(LatLon::new(49.0097, 2.5479)),
         ..TrackerConfig::default()
@@ -127,7 +112,7 @@ fn sample_data_adsb_at_cruise_has_no_movement() {
     let Some(path) = shared_file("pyModeS/sample_data_adsb.csv") else {
         return;
     };
-    let items = read(&path, CsvReader::new(ReaderConfig::default()));
+    let items = read_with(&path, CsvReader::new(ReaderConfig::default()));
     let events = detect(&items, TrackerConfig::default());
     // One aircraft at FL360: its first sighting and nothing else.
     let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();

@@ -2,22 +2,21 @@
 //! the plain `ingest`/`tick` give, in the same order), the aircraft changed and retired; and
 //! `next_tick_due`, which must make the silence detectors run on time.
 
+mod track_support;
+
 use picket_engine::engine::{Engine, EngineConfig, Output};
 use picket_engine::event::{write_alert, write_event, Alert, Event, Phase};
 use picket_engine::rules::RuleSet;
 use picket_engine::track::{PositionSource, TrackKey};
 use picket_modes::Icao;
-use picket_receive::{Clock, Observation, ObservationSource, Received, What};
+use picket_receive::{Observation, ObservationSource, Received, What};
 use picket_world::events::{DetectorParams, EventKind};
-use picket_world::geo::LatLon;
-use picket_world::zones::{builtin_zones, Zone};
+use track_support::{inbound, zones_with_box};
 
 const T0: f64 = 1_565_290_000.0;
-const CENTRE: LatLon = LatLon { lat: 66.0, lon: 2.0 };
 
 fn engine() -> Engine {
-    let mut zones = builtin_zones().to_vec();
-    zones.push(Zone::circle("box", "Test box", CENTRE, 20_000.0));
+    let zones = zones_with_box();
     // Every event of every kind becomes an alert, so the alerts are many and varied.
     let rules = RuleSet::load("[[rule]]\nname = \"all\"\nwhen = \"true\"\n", "all.toml").unwrap();
     Engine::try_new(EngineConfig {
@@ -28,36 +27,9 @@ fn engine() -> Engine {
     .unwrap()
 }
 
+/// An observation as an item.
 fn received(time: f64, o: Observation) -> Received {
-    Received {
-        time_utc: time,
-        clock: Clock::None,
-        signal: None,
-        receiver: 0,
-        what: What::Observation(Box::new(o)),
-    }
-}
-
-/// An aircraft at 450 kt from 40 km out on `bearing` towards the box's centre, one
-/// observation a second for `seconds` from `t` (it enters the box after about 95 s).
-fn inbound(hex: u32, callsign: &str, t: f64, bearing: f64, seconds: u32) -> Vec<(f64, Observation)> {
-    let start = CENTRE.destination(bearing, 40_000.0);
-    let track = (bearing + 180.0) % 360.0;
-    (0..seconds)
-        .map(|k| {
-            let p = start.destination(track, 231.5 * f64::from(k));
-            let o = Observation {
-                flight: Some(callsign.into()),
-                alt_baro: Some(30_000),
-                gs: Some(450.0),
-                track: Some(track as f32),
-                lat: Some(p.lat),
-                lon: Some(p.lon),
-                ..Observation::new(Icao(hex), ObservationSource::JsonState)
-            };
-            (t + f64::from(k), o)
-        })
-        .collect()
+    track_support::received(time, What::Observation(Box::new(o)))
 }
 
 fn traffic() -> Vec<(f64, Observation)> {

@@ -10,63 +10,23 @@ use picket_engine::rules::{RuleErrorKind, RuleSet};
 use picket_engine::track::TrackKey;
 use picket_modes::adsb::EmergencyState;
 use picket_modes::{Frame, Icao};
-use picket_receive::{Clock, Observation, ObservationSource, Received, What};
+use picket_receive::{Observation, ObservationSource, What};
 use picket_world::events::EventKind;
-use picket_world::geo::LatLon;
-use picket_world::zones::{builtin_zones, Zone};
+use picket_world::zones::builtin_zones;
 
-use track_support::{altitude_reply, identification, identity_reply, status, straight_flight};
+use track_support::{
+    altitude_reply, identification, identity_reply, inbound, received, status, straight_flight,
+    zones_with_box, BOX_CENTRE,
+};
 
 const T0: f64 = 1_565_290_000.0;
-/// Centre of the test zone `box`, a 20 km circle over the Norwegian Sea.
-const CENTRE: LatLon = LatLon { lat: 66.0, lon: 2.0 };
-
-fn zones() -> Vec<Zone> {
-    let mut z = builtin_zones().to_vec();
-    z.push(Zone::circle("box", "Test box", CENTRE, 20_000.0));
-    z
-}
-
 fn engine(rules: &str) -> Engine {
     Engine::try_new(EngineConfig {
-        zones: zones(),
+        zones: zones_with_box(),
         rules: RuleSet::load(rules, "test.toml").unwrap(),
         ..EngineConfig::default()
     })
     .unwrap()
-}
-
-fn received(time: f64, what: What) -> Received {
-    Received {
-        time_utc: time,
-        clock: Clock::None,
-        signal: None,
-        receiver: 0,
-        what,
-    }
-}
-
-/// Observations of an aircraft flying at 450 kt from 40 km out on `bearing` from the box's
-/// centre towards it, one a second for `seconds`, starting at `t`. It enters the box (1 NM
-/// past its edge) about 95 s after the start.
-fn inbound(hex: u32, callsign: &str, t: f64, bearing: f64, seconds: u32) -> Vec<(f64, Observation)> {
-    let start = CENTRE.destination(bearing, 40_000.0);
-    let track = (bearing + 180.0) % 360.0;
-    (0..seconds)
-        .map(|k| {
-            let p = start.destination(track, 231.5 * f64::from(k));
-            let o = Observation {
-                flight: Some(callsign.into()),
-                alt_baro: Some(30_000),
-                gs: Some(450.0),
-                track: Some(track as f32),
-                lat: Some(p.lat),
-                lon: Some(p.lon),
-                ..Observation::new(Icao(hex), ObservationSource::JsonState)
-            };
-            (t + f64::from(k), o)
-        })
-        .collect()
 }
 
 /// Feeds observations in time order, ticking once per second; returns the alerts.
@@ -269,8 +229,8 @@ events = ["condition"]
         let alt = if (20..40).contains(&k) { 4_000 } else { 6_000 };
         let o = Observation {
             alt_baro: Some(alt),
-            lat: Some(CENTRE.lat),
-            lon: Some(CENTRE.lon),
+            lat: Some(BOX_CENTRE.lat),
+            lon: Some(BOX_CENTRE.lon),
             ..Observation::new(Icao(0x4ca123), ObservationSource::JsonState)
         };
         items.push((T0 + f64::from(k), o));
@@ -312,7 +272,7 @@ fn a_failed_reload_keeps_the_rules() {
     let good = RuleSet::load("[[rule]]\nname = \"y\"\nwhen = \"inside(box)\"\n", "y.toml").unwrap();
     assert!(e.reload(good, builtin_zones().to_vec()).is_err());
     assert_eq!(e.rules(), &before);
-    assert_eq!(e.zones().len(), zones().len());
+    assert_eq!(e.zones().len(), zones_with_box().len());
     // The old rules still work.
     let alerts = play(&mut e, inbound(0x4ca123, "RYR123", T0, 0.0, 5));
     assert_eq!(alerts.len(), 1);
@@ -361,7 +321,7 @@ fn single_unverified_replies_raise_nothing() {
 #[test]
 fn default_rules_ignore_an_airliner_and_catch_a_military_aircraft() {
     let mut e = Engine::new(EngineConfig {
-        zones: zones(),
+        zones: zones_with_box(),
         ..EngineConfig::default()
     });
     let mut items = inbound(0x4ca123, "RYR123", T0, 0.0, 150);

@@ -22,22 +22,10 @@ use picket_engine::rules::RuleSet;
 use picket_engine::track::{Field, Ingested, TrackKey, Tracker, TrackerConfig};
 use picket_receive::csv::CsvReader;
 use picket_receive::jsonl::JsonlReader;
-use picket_receive::{Reader, ReaderConfig, Received};
+use picket_receive::{ReaderConfig, Received};
 use picket_world::airports::nearest_with_distance;
 use picket_world::events::{DetectorParams, EventKind};
 use picket_world::geo::LatLon;
-
-fn drain(reader: &mut impl Reader, bytes: &[u8]) -> Vec<Received> {
-    reader.feed(bytes);
-    reader.finish();
-    let mut out = Vec::new();
-    while let Some(item) = reader.next() {
-        if let Ok(r) = item {
-            out.push(r);
-        }
-    }
-    out
-}
 
 /// A recording and the tracker settings it needs.
 struct Recording {
@@ -48,11 +36,10 @@ struct Recording {
 
 fn recording(rel: &'static str, receiver: Option<LatLon>) -> Option<Recording> {
     let path = shared_file(rel)?;
-    let bytes = std::fs::read(&path).unwrap();
     let items = if rel.ends_with(".jsonl") {
-        drain(&mut JsonlReader::new(ReaderConfig::default()), &bytes)
+        shared_data::read_with(&path, JsonlReader::new(ReaderConfig::default()))
     } else {
-        drain(&mut CsvReader::new(ReaderConfig::default()), &bytes)
+        shared_data::read_with(&path, CsvReader::new(ReaderConfig::default()))
     };
     assert!(!items.is_empty(), "{rel}");
     Some(Recording {

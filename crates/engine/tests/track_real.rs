@@ -4,27 +4,17 @@ mod shared_data;
 use shared_data::shared_file;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use picket_engine::track::{Field, Ingested, TrackKey, Tracker, TrackerConfig};
 use picket_modes::{Frame, Icao};
 use picket_receive::csv::CsvReader;
-use picket_receive::{Reader, ReaderConfig, Received};
+use picket_receive::{ReaderConfig, Received};
 use picket_world::geo::LatLon;
 
 /// Every item of a `time,hex` CSV file, through the receive crate's reader.
-fn read_csv(path: &PathBuf) -> Vec<Received> {
-    let bytes = std::fs::read(path).unwrap();
-    let mut reader = CsvReader::new(ReaderConfig::default());
-    reader.feed(&bytes);
-    reader.finish();
-    let mut out = Vec::new();
-    while let Some(item) = reader.next() {
-        if let Ok(r) = item {
-            out.push(r);
-        }
-    }
-    out
+fn read_csv(path: &Path) -> Vec<Received> {
+    shared_data::read_with(path, CsvReader::new(ReaderConfig::default()))
 }
 
 fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {

@@ -410,6 +410,9 @@ pub async fn run_listener(
         }
         let id = next;
         next = next.wrapping_add(1);
+        if next == Received::NO_RECEIVER {
+            next = first_id;
+        }
         let (joining, stats, feed) = (joining.clone(), Arc::clone(&stats), feed.clone());
         tokio::spawn(async move {
             if let Err(e) = serve_client(s, id, &joining, &stats, &feed).await {

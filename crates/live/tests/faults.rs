@@ -200,13 +200,14 @@ fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
         ..connect(&[source.local_addr().unwrap()])
     });
     let out_addr = run.stats().outputs()[0].addr.expect("the output is bound");
-    // One client that never reads (small receive buffer so it fills early), one that does.
+    // One client that never reads, one that does.
     let _deaf = TcpStream::connect(out_addr).unwrap();
     let mut reader = TcpStream::connect(out_addr).unwrap();
-    assert!(wait_for(20, || run.stats().outputs()[0].clients == 2));
+    assert!(wait_for(60, || run.stats().outputs()[0].clients == 2));
     let read_bytes = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let counter = Arc::clone(&read_bytes);
+    let (read_tx, read_rx) = std::sync::mpsc::channel::<()>();
     let reading = std::thread::spawn(move || {
         let mut buf = vec![0u8; 1 << 16];
         while let Ok(n) = reader.read(&mut buf) {
@@ -214,21 +215,34 @@ fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
                 break;
             }
             counter.fetch_add(n as u64, Ordering::Relaxed);
+            let _ = read_tx.send(());
         }
     });
-    // The source sends until the test ends.
+    // The source sends until the test ends, each batch once the reading client has read
+    // everything before it (the output forwards the frames as they came, byte for byte).
+    // So the reading client is never more than one batch behind, however slowly this
+    // machine runs it: only the client that does not read can fill its queue.
     let (mut s, _) = source.accept().unwrap();
     let stop = Arc::clone(&done);
+    let read = Arc::clone(&read_bytes);
     let feeding = std::thread::spawn(move || {
         let chunk = beast_frames(2000, 1_000);
+        let mut sent = 0u64;
         while !stop.load(Ordering::Relaxed) {
             if s.write_all(&chunk).is_err() {
-                break;
+                return;
+            }
+            sent += chunk.len() as u64;
+            while read.load(Ordering::Relaxed) < sent && !stop.load(Ordering::Relaxed) {
+                // A reader that is gone (dropped) ends the feed, and the test fails.
+                if read_rx.recv_timeout(Duration::from_secs(120)).is_err() {
+                    return;
+                }
             }
         }
     });
     assert!(
-        wait_for(60, || run.stats().outputs()[0].dropped_slow == 1),
+        wait_for(300, || run.stats().outputs()[0].dropped_slow == 1),
         "{:?}",
         run.stats().outputs()
     );
@@ -236,9 +250,14 @@ fn an_output_client_that_does_not_read_is_dropped_and_the_others_go_on() {
     // After the drop, the reading client and the input keep moving.
     for _ in 0..3 {
         let (b, m) = (read_bytes.load(Ordering::Relaxed), run.rx(0).messages);
-        assert!(wait_for(20, || read_bytes.load(Ordering::Relaxed) > b
+        assert!(wait_for(60, || read_bytes.load(Ordering::Relaxed) > b
             && run.rx(0).messages > m));
     }
+    assert_eq!(
+        run.stats().outputs()[0].dropped_slow,
+        1,
+        "the reading client was kept"
+    );
     done.store(true, Ordering::Relaxed);
     drop(run);
     feeding.join().unwrap();

@@ -51,7 +51,8 @@ fn the_stats_snapshot_shows_each_receivers_clock_status() {
 }
 
 /// A fix is one more item of the run: the observer (the HTTP server's publisher) and the
-/// recorder (the history store) see every fix, and the engine's counters count them.
+/// recorder (the history store) see every fix, from no receiver, and the engine's counters
+/// count them.
 #[test]
 fn fixes_go_to_the_observer_and_the_recorder_and_are_counted() {
     use anyhow::Result;
@@ -71,6 +72,8 @@ fn fixes_go_to_the_observer_and_the_recorder_and_are_counted() {
     struct Seen {
         observed: u64,
         observed_updates: u64,
+        /// Fixes that came as a receiver's (the publisher would credit that receiver).
+        from_a_receiver: u64,
         recorded: u64,
     }
     #[derive(Debug)]
@@ -81,6 +84,7 @@ fn fixes_go_to_the_observer_and_the_recorder_and_are_counted() {
                 let mut s = self.0.lock().unwrap();
                 s.observed += 1;
                 s.observed_updates += u64::from(matches!(ingested, Ingested::Updated(_)));
+                s.from_a_receiver += u64::from(item.receiver != Received::NO_RECEIVER);
             }
         }
         fn on_alerts(&mut self, _alerts: &[Alert]) {}
@@ -129,6 +133,7 @@ fn fixes_go_to_the_observer_and_the_recorder_and_are_counted() {
     assert!(fixes > 10, "{fixes}");
     assert_eq!(s.observed, fixes, "{s:?}");
     assert_eq!(s.observed_updates, fixes, "{s:?}");
+    assert_eq!(s.from_a_receiver, 0, "{s:?}");
     assert_eq!(s.recorded, fixes, "{s:?}");
     assert_eq!(stats.engine.fixes.load(Ordering::Relaxed), fixes);
 }

@@ -95,7 +95,8 @@ pub struct Fix {
 
 impl Fix {
     /// The fix as the tracker takes it: an observation of the aircraft's position whose
-    /// source is multilateration (the tracker labels the position `mlat`).
+    /// source is multilateration (the tracker labels the position `mlat`), heard by no one
+    /// receiver ([`Received::NO_RECEIVER`]).
     pub fn to_received(&self) -> Received {
         let mut o = Observation::new(self.address, ObservationSource::Mlat);
         o.lat = Some(self.lat);
@@ -104,7 +105,7 @@ impl Fix {
             time_utc: self.time_utc,
             clock: Clock::None,
             signal: None,
-            receiver: 0,
+            receiver: Received::NO_RECEIVER,
             what: What::Observation(Box::new(o)),
         }
     }

@@ -7,7 +7,7 @@
 mod run_common;
 
 use run_common::{picket, run, wait_for, Lines, TempDir};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -237,40 +237,72 @@ fn mlat_on_with_too_few_positioned_receivers_is_an_error() {
     assert!(err.contains("has 2"), "{err}");
 }
 
-/// Starts `picket simulate arctic_mlat ... --receiver N --serve 127.0.0.1:0` (paced at real
-/// time); returns the child and its address.
-fn serve_receiver(n: usize) -> (std::process::Child, String) {
-    let mut child = picket()
+/// Every receiver's Beast stream of the short window, each on its own loopback port, played
+/// at real time by one thread: the frames of every receiver in the order of their times,
+/// each receiver's with its own clock. One player keeps the streams in step however slowly
+/// the machine runs (seven paced simulators, one process each, drift apart under load by
+/// more than multilateration's quarter-second matching window). Play starts once picket has
+/// connected to all of them; returns the addresses.
+fn serve_receivers(dir: &std::path::Path) -> Vec<String> {
+    use picket_receive::{beast, Format, Reader, ReaderConfig};
+    let path = dir.join("receivers.jsonl");
+    let out = run(picket()
         .args(["simulate", "arctic_mlat", "--from", FROM, "--duration", DURATION])
-        .args(["--format", "beast", "--receiver", &n.to_string()])
-        .args(["--serve", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut addr = None;
-    let mut line = String::new();
-    while addr.is_none() && err.read_line(&mut line).unwrap() > 0 {
-        if let Some(rest) = line.split("serving on ").nth(1) {
-            addr = rest.split(';').next().map(|a| a.trim().to_string());
-        }
-        line.clear();
+        .args(["--format", "jsonl", "--out"])
+        .arg(&path));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = picket_receive::AnyReader::new(Format::Jsonl, ReaderConfig::default());
+    reader.feed(&std::fs::read(&path).unwrap());
+    reader.finish();
+    let mut items = Vec::new();
+    while let Some(item) = reader.next() {
+        items.push(item.expect("the simulator's frames read back"));
     }
+    items.sort_by(|a, b| a.time_utc.total_cmp(&b.time_utc));
+    assert!(items.len() > 1000, "{} frames", items.len());
+    let listeners: Vec<_> = RECEIVERS
+        .iter()
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let addrs = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().to_string())
+        .collect();
     std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = err.read_to_end(&mut sink);
+        use std::io::Write;
+        let mut streams: Vec<_> = listeners.iter().map(|l| l.accept().unwrap().0).collect();
+        let mut pending = vec![Vec::new(); streams.len()];
+        let (t0, wall0) = (items[0].time_utc, std::time::Instant::now());
+        for item in &items {
+            // Pacing the feed at the data's own rate (what a receiver does), not waiting
+            // for anything: what is due by now goes out together.
+            let due = Duration::from_secs_f64(item.time_utc - t0);
+            let now = wall0.elapsed();
+            if due > now {
+                for (s, bytes) in streams.iter_mut().zip(&mut pending) {
+                    if !bytes.is_empty() {
+                        let _ = s.write_all(bytes);
+                        bytes.clear();
+                    }
+                }
+                std::thread::sleep(due - now);
+            }
+            beast::write_beast(&mut pending[usize::from(item.receiver)], item).unwrap();
+        }
+        for (s, bytes) in streams.iter_mut().zip(&pending) {
+            let _ = s.write_all(bytes);
+        }
     });
-    (child, addr.expect("serving on"))
+    addrs
 }
 
 #[test]
 fn live_receivers_each_on_its_own_port_are_multilaterated() {
     let dir = TempDir::new("run-mlat-live");
-    let servers: Vec<_> = (0..RECEIVERS.len()).map(serve_receiver).collect();
+    let servers = serve_receivers(dir.path());
     let mut cmd = picket();
     cmd.arg("run").arg("--rules").arg(per_event_rules());
-    for ((name, lat, lon, alt_ft), (_, addr)) in RECEIVERS.iter().zip(&servers) {
+    for ((name, lat, lon, alt_ft), addr) in RECEIVERS.iter().zip(&servers) {
         cmd.arg("--connect")
             .arg(format!("{name}=beast://{addr}@{lat},{lon},{}", alt_ft * 0.3048));
     }
@@ -283,8 +315,9 @@ fn live_receivers_each_on_its_own_port_are_multilaterated() {
         .spawn()
         .unwrap();
     let err = Lines::follow(child.stderr.take().unwrap());
-    // The servers play 25 s of data at real time; both entries come by +21 s.
-    let both = wait_for(Duration::from_secs(60), || {
+    // The receivers play 25 s of data at real time; both entries come by +21 s (the
+    // deadline is for a machine that runs this slowly).
+    let both = wait_for(Duration::from_secs(300), || {
         let text = std::fs::read_to_string(&events).unwrap_or_default();
         let e = bomber_entries(&text);
         BOMBERS.iter().all(|b| e.iter().any(|x| x.0 == *b))
@@ -295,10 +328,6 @@ fn live_receivers_each_on_its_own_port_are_multilaterated() {
         .unwrap();
     assert!(ok.success());
     assert!(child.wait().unwrap().success());
-    for (mut s, _) in servers {
-        let _ = s.kill();
-        let _ = s.wait();
-    }
     let summary = err.all();
     let text = std::fs::read_to_string(&events).unwrap_or_default();
     assert!(both, "no zone entry of both bombers:\n{text}\n{summary}");

@@ -134,6 +134,22 @@ fn messages(lines: &Lines) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Waits for picket's goodbye (`picket/status offline`, the last thing it publishes).
+fn said_goodbye(lines: &Lines) -> bool {
+    wait_for(Duration::from_secs(10), || {
+        lines.any(|l| l == "picket/status offline")
+    })
+}
+
+/// The payloads received on `picket/alert`.
+fn alert_payloads(lines: &Lines) -> BTreeSet<String> {
+    messages(lines)
+        .into_iter()
+        .filter(|(t, _)| t == "picket/alert")
+        .map(|(_, p)| p)
+        .collect()
+}
+
 fn mqtt_config(port: u16, extra: &str) -> String {
     format!(
         "{extra}\n[[sink]]\ntype = \"mqtt\"\nname = \"ha\"\nhost = \"127.0.0.1\"\nport = {port}\nbackoff = \"20ms\"\nbackoff_max = \"100ms\"\n"
@@ -148,30 +164,13 @@ fn alerts_discovery_and_status_reach_the_broker() {
     let _broker = broker(&mosquitto, &dir, port);
     let (_sub, lines) = subscriber(&sub, port);
 
-    let rules = dir.write("all.toml", EVERYTHING);
-    let config = dir.write("picket.toml", &mqtt_config(port, ""));
-    let jsonl = dir.path().join("alerts.jsonl");
-    let out = run(picket()
-        .args(WINDOW)
-        .arg("--rules")
-        .arg(&rules)
-        .arg("--config")
-        .arg(&config)
-        .arg("--jsonl")
-        .arg(&jsonl));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let alerts = std::fs::read_to_string(&jsonl).unwrap();
+    let (stderr, alerts) = run_window(&dir, &mqtt_config(port, ""));
     let n = alerts.lines().count();
     assert!(n >= 5, "{stderr}");
     assert_eq!(sink_counts(&stderr, "ha"), (n as u64, 0, 0, 0), "{stderr}");
 
     // picket says goodbye last: wait for it.
-    assert!(
-        wait_for(Duration::from_secs(10), || lines
-            .any(|l| l == "picket/status offline")),
-        "no offline status; got:\n{}",
-        lines.text()
-    );
+    assert!(said_goodbye(&lines), "no offline status; got:\n{}", lines.text());
     let msgs = messages(&lines);
     let of = |topic: &str| -> Vec<&str> {
         msgs.iter()
@@ -255,12 +254,7 @@ fn pings_keep_an_idle_connection_open() {
     assert!(sent >= 1, "{stderr}");
     assert_eq!((dropped, failed, retries), (0, 0, 0), "{stderr}");
     assert!(!stderr.contains("lost 127.0.0.1"), "{stderr}");
-    assert!(
-        wait_for(Duration::from_secs(10), || lines
-            .any(|l| l == "picket/status offline")),
-        "{}",
-        lines.text()
-    );
+    assert!(said_goodbye(&lines), "{}", lines.text());
     assert!(
         broker
             .log
@@ -283,22 +277,11 @@ fn a_broker_that_is_down_neither_stops_nor_slows_the_pipeline() {
     // No tool needed: nothing listens on the port.
     let dir = TempDir::new("mqtt-down");
     let port = free_port();
-    let rules = dir.write("all.toml", EVERYTHING);
-    let config = dir.write(
-        "picket.toml",
+    let (stderr, alerts) = run_window(
+        &dir,
         &mqtt_config(port, "drain_timeout = \"300ms\"").replace("backoff = ", "queue = 2\nbackoff = "),
     );
-    let jsonl = dir.path().join("alerts.jsonl");
-    let out = run(picket()
-        .args(WINDOW)
-        .arg("--rules")
-        .arg(&rules)
-        .arg("--config")
-        .arg(&config)
-        .arg("--jsonl")
-        .arg(&jsonl));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let n = std::fs::read_to_string(&jsonl).unwrap().lines().count() as u64;
+    let n = alerts.lines().count() as u64;
     assert!(n >= 5, "{stderr}");
     // Every alert reached the JSON lines sink; the MQTT sink dropped what did not fit its
     // queue and gave up the rest after retrying.
@@ -372,12 +355,7 @@ fn alerts_held_while_the_broker_is_down_are_delivered_when_it_is_back() {
     drop(stdin);
     let status = child.wait().unwrap();
     assert!(status.success(), "{}", err.all());
-    assert!(
-        wait_for(Duration::from_secs(10), || lines
-            .any(|l| l == "picket/status offline")),
-        "{}",
-        lines.text()
-    );
+    assert!(said_goodbye(&lines), "{}", lines.text());
     let stderr = err.all();
     assert!(stderr.contains("connected to 127.0.0.1"), "{stderr}");
     let alerts = std::fs::read_to_string(&jsonl).unwrap();
@@ -386,11 +364,7 @@ fn alerts_held_while_the_broker_is_down_are_delivered_when_it_is_back() {
     let (sent, dropped, failed, retries) = sink_counts(&stderr, "ha");
     assert_eq!((sent, dropped, failed), (n, 0, 0), "{stderr}");
     assert!(retries >= 1, "{stderr}");
-    let got: BTreeSet<String> = messages(&lines)
-        .into_iter()
-        .filter(|(t, _)| t == "picket/alert")
-        .map(|(_, p)| p)
-        .collect();
+    let got = alert_payloads(&lines);
     assert_eq!(got, alerts.lines().map(str::to_string).collect::<BTreeSet<_>>());
 }
 
@@ -447,35 +421,12 @@ fn alerts_reach_the_broker_over_tls_and_an_untrusted_certificate_is_refused() {
     let (_sub, lines) = subscriber(&sub, port);
     let rules = dir.write("all.toml", EVERYTHING);
     let tls = format!("tls = true\nca_file = \"{}\"\nbackoff = ", cert.display());
-    let config = dir.write(
-        "picket.toml",
-        &mqtt_config(tls_port, "").replace("backoff = ", &tls),
-    );
-    let jsonl = dir.path().join("alerts.jsonl");
-    let out = run(picket()
-        .args(WINDOW)
-        .arg("--rules")
-        .arg(&rules)
-        .arg("--config")
-        .arg(&config)
-        .arg("--jsonl")
-        .arg(&jsonl));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let alerts = std::fs::read_to_string(&jsonl).unwrap();
+    let (stderr, alerts) = run_window(&dir, &mqtt_config(tls_port, "").replace("backoff = ", &tls));
     let n = alerts.lines().count();
     assert!(n >= 5, "{stderr}");
     assert_eq!(sink_counts(&stderr, "ha"), (n as u64, 0, 0, 0), "{stderr}");
-    assert!(
-        wait_for(Duration::from_secs(10), || lines
-            .any(|l| l == "picket/status offline")),
-        "{}",
-        lines.text()
-    );
-    let got: BTreeSet<String> = messages(&lines)
-        .into_iter()
-        .filter(|(t, _)| t == "picket/alert")
-        .map(|(_, p)| p)
-        .collect();
+    assert!(said_goodbye(&lines), "{}", lines.text());
+    let got = alert_payloads(&lines);
     assert_eq!(got, alerts.lines().map(str::to_string).collect::<BTreeSet<_>>());
 
     // Without the CA, Mozilla's roots do not vouch for the broker: nothing is sent.

@@ -7,26 +7,6 @@ mod run_common;
 use run_common::*;
 use std::collections::BTreeSet;
 
-/// Runs the test window with the rules and config in `dir`, returning (stderr, jsonl file).
-fn run_window(dir: &TempDir, config: &str) -> (String, String) {
-    let rules = dir.write("all.toml", EVERYTHING);
-    let config = dir.write("picket.toml", config);
-    // A new file per run: the JSON lines sink appends.
-    let jsonl = dir
-        .path()
-        .join(format!("alerts-{}.jsonl", run_common::free_port()));
-    let out = run(picket()
-        .args(WINDOW)
-        .arg("--rules")
-        .arg(&rules)
-        .arg("--config")
-        .arg(&config)
-        .arg("--jsonl")
-        .arg(&jsonl));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (stderr, std::fs::read_to_string(&jsonl).unwrap())
-}
-
 #[test]
 fn webhooks_receive_every_alert_with_templated_bodies_and_headers() {
     let server = HttpServer::start(|_| 200, false);

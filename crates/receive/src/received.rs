@@ -13,10 +13,17 @@ pub struct Received {
     pub clock: Clock,
     /// Signal level in dBFS (0 is full scale), when the source gives it.
     pub signal: Option<f32>,
-    /// Which receiver this came from (0 when there is only one).
+    /// Which receiver this came from (0 when there is only one; [`Received::NO_RECEIVER`]
+    /// for a position multilateration computed).
     pub receiver: u16,
     /// The frame or observation itself.
     pub what: What,
+}
+
+impl Received {
+    /// The `receiver` of an item that no receiver heard: a fix multilateration computed
+    /// from several receivers' frames. Per-receiver statistics and "heard by" leave it out.
+    pub const NO_RECEIVER: u16 = u16::MAX;
 }
 
 /// The receiver's own clock at reception.

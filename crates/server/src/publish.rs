@@ -113,12 +113,16 @@ impl Publisher {
         &mut self.receivers[i]
     }
 
-    /// Counts one item the engine took and what it did.
+    /// Counts one item the engine took and what it did. A fix of multilateration
+    /// ([`Received::NO_RECEIVER`]) counts for no receiver.
     pub fn on_item(&mut self, r: &Received, result: &Ingested) {
         self.now = self.now.max(r.time_utc);
-        let rx = self.receiver(r.receiver);
-        rx.frames += 1;
-        rx.last_frame = Some(r.time_utc);
+        let heard = r.receiver != Received::NO_RECEIVER;
+        if heard {
+            let rx = self.receiver(r.receiver);
+            rx.frames += 1;
+            rx.last_frame = Some(r.time_utc);
+        }
         let mut key = None;
         match &r.what {
             What::ModeS(f) => {
@@ -142,7 +146,9 @@ impl Publisher {
             }
             Ingested::Dropped(Dropped::Decode(_)) => {
                 self.metrics.bad_frames += 1;
-                self.receiver(r.receiver).errors += 1;
+                if heard {
+                    self.receiver(r.receiver).errors += 1;
+                }
             }
             Ingested::Dropped(_) => {}
         }

@@ -856,3 +856,73 @@ async fn mlat_positions_are_labelled_in_the_state_aircraft_json_and_alerts() {
         assert_eq!(e["aircraft"]["position_source"], "other", "{e}");
     }
 }
+
+/// A fix of multilateration (receiver [`Received::NO_RECEIVER`]) counts for no receiver:
+/// `/api/receivers` shows only the frames each receiver heard, no row for the fixes, and the
+/// aircraft located only by fixes is heard by no receiver, while one receiver 0 heard is.
+#[tokio::test(flavor = "current_thread")]
+async fn fixes_of_multilateration_are_credited_to_no_receiver() {
+    use picket_engine::engine::{Engine, EngineConfig};
+    use picket_modes::Icao;
+    use picket_receive::{Clock, Observation, ObservationSource, Received, What};
+    use picket_server::{Hub, Publisher, ReceiverInfo};
+    use std::sync::Arc;
+
+    let hub = Arc::new(Hub::new());
+    let mut engine = Engine::new(EngineConfig::default());
+    let receiver = ReceiverInfo {
+        id: 0,
+        name: "nome".into(),
+        connected: true,
+        ..ReceiverInfo::default()
+    };
+    let mut publisher = Publisher::new(hub.clone(), vec![receiver]);
+    let mut alerts = Vec::new();
+    let t0 = 1_565_290_000.0;
+    // One aircraft heard by receiver 0, one located only by multilateration's fixes.
+    let (heard, located) = (0x4ca201u32, 0x156f01u32);
+    for k in 0..20 {
+        let t = t0 + f64::from(k);
+        for (hex, source, id) in [
+            (heard, ObservationSource::JsonState, 0),
+            (located, ObservationSource::Mlat, Received::NO_RECEIVER),
+        ] {
+            let o = Observation {
+                lat: Some(70.0 + 0.01 * f64::from(k)),
+                lon: Some(if hex == heard { -160.0 } else { -158.0 }),
+                alt_baro: Some(33_000),
+                ..Observation::new(Icao(hex), source)
+            };
+            let r = Received {
+                time_utc: t,
+                clock: Clock::None,
+                signal: None,
+                receiver: id,
+                what: What::Observation(Box::new(o)),
+            };
+            let result = engine.ingest(&r, &mut alerts);
+            publisher.on_item(&r, &result);
+        }
+    }
+    publisher.publish(&engine, t0 + 20.0, 0.0);
+    let app = app(&hub, ServerConfig::default());
+
+    let r = get_json(&app, "/api/receivers").await;
+    let list = r["receivers"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{r}");
+    assert_eq!(list[0]["name"], "nome");
+    assert_eq!(list[0]["frames"], 20, "{r}");
+    let heard_by = |j: &serde_json::Value| -> Vec<u64> {
+        j["receivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_u64().unwrap())
+            .collect()
+    };
+    let j = get_json(&app, &format!("/api/aircraft/{located:06x}")).await;
+    assert_eq!(j["aircraft"]["position_source"], "mlat", "{j}");
+    assert_eq!(heard_by(&j), Vec::<u64>::new(), "{j}");
+    let j = get_json(&app, &format!("/api/aircraft/{heard:06x}")).await;
+    assert_eq!(heard_by(&j), vec![0], "{j}");
+}

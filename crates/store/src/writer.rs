@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use picket_engine::engine::Engine;
+use picket_engine::engine::{next_tick_due, Engine};
 use picket_engine::event::{Alert, Event};
 use picket_receive::Received;
 use rusqlite::{params, Connection};
@@ -244,6 +244,8 @@ pub struct Recorder {
     anchors: Anchors,
     batch_time: f64,
     thinner: Thinner,
+    /// When the next states are due: the engine's tick rule (the first item of each data
+    /// second), so the states are taken in the seconds the engine ticks.
     next_states: f64,
     next_prune: f64,
     last_offer: Instant,
@@ -333,7 +335,7 @@ impl Recorder {
                 let states = self.engine_states.then_some(&mut self.pending.states);
                 self.thinner
                     .collect(engine, states, Some(&mut self.pending.aircraft));
-                self.next_states = t.floor() + 1.0;
+                self.next_states = next_tick_due(t);
                 if t >= self.next_prune {
                     self.thinner.prune(t - 3600.0);
                     self.next_prune = t + 600.0;

@@ -1074,7 +1074,7 @@ fn movement_event(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::testkit::{carried, fly, heard, taxi};
+    use crate::detect::testkit::{carried, fly, heard, subject, taxi};
     use picket_world::airports::airport;
 
     fn svmi() -> &'static Airport {
@@ -1110,8 +1110,7 @@ mod tests {
     #[test]
     fn landing_on_the_ground_flag_and_take_off() {
         let p = DetectorParams::DEFAULT;
-        let mut a = heard(0x1514c0, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x1514c0, 0.0);
         let mut out = Vec::new();
         arrival(&mut a, &mut m, 1000.0, &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
@@ -1173,8 +1172,7 @@ mod tests {
         let p = DetectorParams::DEFAULT;
         let mut out = Vec::new();
         // FL350 right over SVMI, then silence.
-        let mut a = heard(0x4ca001, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x4ca001, 0.0);
         let ap = svmi().position;
         for k in 0..20 {
             let here = ap.destination(90.0, 4_000.0 - f64::from(k) * 230.0);
@@ -1186,8 +1184,7 @@ mod tests {
         }
         assert!(out.is_empty(), "{out:?}");
         // Lost at 300 ft above the field 2 km out on final, never heard again.
-        let mut b = heard(0x4ca002, 0.0);
-        let mut m = Movement::default();
+        let (mut b, mut m) = subject(0x4ca002, 0.0);
         let elev = svmi().elevation_ft.unwrap_or(0);
         for k in 0..20 {
             let here = ap.destination(90.0, 5_000.0 - f64::from(k) * 150.0);
@@ -1221,8 +1218,7 @@ mod tests {
     fn a_single_ground_flag_at_altitude_or_a_flicker_while_parked_changes_nothing() {
         let p = DetectorParams::DEFAULT;
         let mut out = Vec::new();
-        let mut a = heard(0x4ca003, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x4ca003, 0.0);
         let ap = svmi().position;
         for k in 0..10 {
             fly(&mut a, f64::from(k), ap.lat, ap.lon + 0.01, 12_000, 300.0, 270.0);
@@ -1236,8 +1232,7 @@ mod tests {
         }
         assert!(out.is_empty() && m.airborne());
         // Parked; the flag flickers to airborne at 0 kt.
-        let mut b = heard(0x4ca004, 0.0);
-        let mut m = Movement::default();
+        let (mut b, mut m) = subject(0x4ca004, 0.0);
         for k in 0..10 {
             taxi(&mut b, f64::from(k), ap.lat, ap.lon, 0.0, 0.0);
             m.on_update(&p, &b, &mut 0, &mut out);
@@ -1255,8 +1250,7 @@ mod tests {
         let p = DetectorParams::DEFAULT;
         let mut out = Vec::new();
         // A Russian address (0x150000 is in the 0x100000 block) at Caracas.
-        let mut a = heard(0x150d8a, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x150d8a, 0.0);
         let day0 = 17_978.0 * DAY_S;
         arrival(&mut a, &mut m, day0 + 40_000.0, &mut out);
         assert_eq!(out.len(), 1);
@@ -1287,8 +1281,7 @@ mod tests {
         // Not of interest, or a Venezuelan address: no dwell.
         for (addr, interest) in [(0x150d8b, false), (0x0d8001, true)] {
             let mut out = Vec::new();
-            let mut b = heard(addr, 0.0);
-            let mut m = Movement::default();
+            let (mut b, mut m) = subject(addr, 0.0);
             arrival(&mut b, &mut m, 0.0, &mut out);
             for k in 0..3_000 {
                 let now = 200.0 + f64::from(k) * 10.0;
@@ -1326,8 +1319,7 @@ mod tests {
         let ap = svmi().position;
         let mut out = Vec::new();
         let mut noise = 0;
-        let mut a = heard(0x4ca011, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x4ca011, 0.0);
         for k in 0..20 {
             taxi(&mut a, f64::from(k), ap.lat, ap.lon, 5.0, 90.0);
             m.on_update(&p, &a, &mut noise, &mut out);
@@ -1382,8 +1374,7 @@ mod tests {
         let ap = svmi().position;
         let elev = svmi().elevation_ft.unwrap_or(0);
         let mut out = Vec::new();
-        let mut a = heard(0x4ca012, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x4ca012, 0.0);
         for k in 0..60 {
             let here = ap.destination(90.0, 8_000.0 - f64::from(k) * 110.0);
             fly(
@@ -1431,8 +1422,7 @@ mod tests {
         let p = DetectorParams::DEFAULT;
         let mut out = Vec::new();
         // Touch-and-go: down to 60 ft (a deck), then climbing away.
-        let mut a = heard(0xae0001, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0xae0001, 0.0);
         let low = sea_approach(&mut a, &mut m, 0.0, 60, &mut out);
         assert!(out.is_empty());
         for k in 0..40 {
@@ -1465,8 +1455,7 @@ mod tests {
         assert_eq!(e.onset, 118.0);
         // A wave-off that accelerates past 170 kt while it climbs away: still seen.
         let mut out = Vec::new();
-        let mut w = heard(0xae0005, 0.0);
-        let mut m = Movement::default();
+        let (mut w, mut m) = subject(0xae0005, 0.0);
         let low = sea_approach(&mut w, &mut m, 0.0, 60, &mut out);
         for k in 0..40 {
             let here = low.destination(270.0, f64::from(k) * 120.0);
@@ -1485,8 +1474,7 @@ mod tests {
         assert_eq!(basis(&out[0]), MovementBasis::TouchAndGo);
         // Recovered: low and slow, then silent; and the same at the end of an input.
         let mut out = Vec::new();
-        let mut b = heard(0xae0002, 0.0);
-        let mut m = Movement::default();
+        let (mut b, mut m) = subject(0xae0002, 0.0);
         let last = sea_approach(&mut b, &mut m, 0.0, 60, &mut out);
         for now in 120..400 {
             m.on_tick(&p, &b, false, f64::from(now), &mut out);
@@ -1498,8 +1486,7 @@ mod tests {
         );
         assert!(site(&out[0]).is_some_and(|s| s.sea && s.position.distance_m(last) < 1.0));
         let mut out = Vec::new();
-        let mut c = heard(0xae0003, 0.0);
-        let mut m = Movement::default();
+        let (mut c, mut m) = subject(0xae0003, 0.0);
         sea_approach(&mut c, &mut m, 0.0, 60, &mut out);
         m.on_finish(&p, &c, 125.0, &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
@@ -1507,8 +1494,7 @@ mod tests {
         // A patrol at 600 ft that never comes down nor climbs, then leaves coverage: no landing
         // (its pass is forgotten after three minutes at the same height).
         let mut out = Vec::new();
-        let mut d = heard(0xae0004, 0.0);
-        let mut m = Movement::default();
+        let (mut d, mut m) = subject(0xae0004, 0.0);
         let start = LatLon::new(15.5, -66.0);
         for k in 0..600 {
             let here = start.destination(270.0, f64::from(k) * 80.0);
@@ -1555,8 +1541,7 @@ mod tests {
         // 40 minutes low over the sea, then silent: the descent into the patrol was 40
         // minutes ago, so the silence is no ship landing (nor at the end of the input).
         let mut out = Vec::new();
-        let mut a = heard(0xae0011, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0xae0011, 0.0);
         let (_, last) = low_patrol(&mut a, &mut m, 2_400, &mut out);
         let mut finished = m.clone();
         for now in 0..400 {
@@ -1565,8 +1550,7 @@ mod tests {
         finished.on_finish(&p, &a, last + 1.0, &mut out);
         assert!(out.is_empty(), "{out:?}");
         // The same patrol climbing away at its end: no touch-and-go.
-        let mut b = heard(0xae0012, 0.0);
-        let mut m = Movement::default();
+        let (mut b, mut m) = subject(0xae0012, 0.0);
         let (from, t0) = low_patrol(&mut b, &mut m, 2_400, &mut out);
         for k in 1..60 {
             let here = from.destination(270.0, f64::from(k) * 77.0);
@@ -1584,8 +1568,7 @@ mod tests {
         assert!(out.is_empty(), "{out:?}");
         // Coming down from the patrol to a deck and going silent is a landing: the evidence
         // (the descent, low and slow, the silence) is within the new pass.
-        let mut c = heard(0xae0013, 0.0);
-        let mut m = Movement::default();
+        let (mut c, mut m) = subject(0xae0013, 0.0);
         let (from, t0) = low_patrol(&mut c, &mut m, 2_400, &mut out);
         let mut deck = from;
         for k in 1..40 {
@@ -1620,8 +1603,7 @@ mod tests {
         let pad = LatLon::new(45.5, 2.5);
         assert!(nearest_with_distance(pad, START_MAX_DISTANCE_M).is_none());
         let mut out = Vec::new();
-        let mut a = heard(0x3a0001, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x3a0001, 0.0);
         for k in 0..150 {
             let gs = (90.0 - 0.6 * k as f32).max(5.0);
             let here = pad.destination(90.0, (150.0 - f64::from(k)) * 20.0);
@@ -1645,8 +1627,7 @@ mod tests {
         assert!(site(e).is_some_and(|s| !s.sea && s.position.distance_m(pad) < 100.0));
         // The same helicopter lifting off there later: a take-off at the place.
         let mut out = Vec::new();
-        let mut b = heard(0x3a0002, 1000.0);
-        let mut m = Movement::default();
+        let (mut b, mut m) = subject(0x3a0002, 1000.0);
         for k in 0..60 {
             let here = pad.destination(0.0, f64::from(k) * 15.0);
             fly(
@@ -1674,8 +1655,7 @@ mod tests {
         let ap = svmi().position;
         let elev = svmi().elevation_ft.unwrap_or(0);
         let mut out = Vec::new();
-        let mut a = heard(0x0d8011, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x0d8011, 0.0);
         for k in 0..60 {
             let here = ap.destination(270.0, 2_000.0 + f64::from(k) * 80.0);
             fly(
@@ -1699,8 +1679,7 @@ mod tests {
         assert_eq!(e.evidence[0].alt_baro, Some(elev + 300));
         // First heard over the field at 10,000 ft, climbing: nothing.
         let mut out = Vec::new();
-        let mut b = heard(0x0d8012, 0.0);
-        let mut m = Movement::default();
+        let (mut b, mut m) = subject(0x0d8012, 0.0);
         for k in 0..60 {
             fly(
                 &mut b,
@@ -1725,8 +1704,7 @@ mod tests {
         let ap = svmi().position;
         let elev = svmi().elevation_ft.unwrap_or(0);
         let mut out = Vec::new();
-        let mut a = heard(0x0d8031, 0.0);
-        let mut m = Movement::default();
+        let (mut a, mut m) = subject(0x0d8031, 0.0);
         a.alt_baro = Some(elev + 250);
         a.on_ground = Some(false);
         carried(&mut a, 0.0, &[Field::AltBaro, Field::OnGround]);

@@ -82,48 +82,28 @@ impl Alert {
         let rule = o.str("rule")?.to_owned();
         let ac = o.obj("aircraft")?;
         let aircraft = AircraftSummary {
-            hex: ac.key(fields::HEX)?,
-            flight: ac.opt_string(fields::FLIGHT)?,
-            registration: ac.opt_string(fields::REGISTRATION)?,
-            type_designator: ac.opt_string(fields::TYPE)?,
-            operator: ac.opt_string("operator")?,
-            country: ac.opt_string("country")?,
             military: ac.bool("military")?,
-            class: ac.name("class", class_from_name)?,
             layer: ac.name("class_layer", layer_from_name)?,
             class_detail: ac.opt_string("class_detail")?.unwrap_or_default(),
             lat: ac.opt_f64(fields::LAT)?,
             lon: ac.opt_f64(fields::LON)?,
             alt_baro: ac.opt_int(fields::ALT_BARO)?,
+            // The aircraft writes `none` for an aircraft with no position.
             position_source: match ac.opt_str("position_source")? {
-                None | Some("none") => None,
-                Some(s) => Some(
-                    position_source_from_name(s)
-                        .ok_or_else(|| err(ac.path("position_source"), format!("unknown value {s:?}")))?,
-                ),
+                Some("none") => None,
+                _ => ac.position_source()?,
             },
+            ..summary(&ac)?
         };
         let new_address_of = match o.opt_obj("new_address_of")? {
             None => None,
             Some(n) => Some(NewAddress {
                 entry: n.str("entry")?.to_owned(),
-                previous: n.opt_array("previous")?.map_or(Ok(Vec::new()), |items| {
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, k)| n.item_key("previous", i, k))
-                        .collect()
-                })?,
-                matched_by: n.opt_array("matched_by")?.map_or(Ok(Vec::new()), |items| {
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, m)| {
-                            let path = format!("{}[{i}]", n.path("matched_by"));
-                            let s = m.as_str().ok_or_else(|| err(&path, "not a string"))?;
-                            intern(s).ok_or_else(|| err(&path, TOO_MANY))
-                        })
-                        .collect()
+                previous: n.keys("previous")?,
+                matched_by: n.array("matched_by", |i, m| {
+                    let path = format!("{}[{i}]", n.path("matched_by"));
+                    let s = m.as_str().ok_or_else(|| err(&path, "not a string"))?;
+                    intern(s).ok_or_else(|| err(&path, TOO_MANY))
                 })?,
             }),
         };
@@ -177,64 +157,46 @@ fn id_of(o: &Obj<'_>, key: &str) -> Result<u64, ParseError> {
     u64::from_str_radix(text, 16).map_err(|_| err(o.path(key), "not 16 hex digits"))
 }
 
+/// The identity of an aircraft summary (address, callsign, registration, type, operator,
+/// country, class), and the rest as an incident's participant has it: no position, the
+/// fallback layer. An alert's `aircraft` has the rest too.
+fn summary(o: &Obj<'_>) -> Result<AircraftSummary, ParseError> {
+    let class = o.name("class", class_from_name)?;
+    Ok(AircraftSummary {
+        hex: o.key(fields::HEX)?,
+        flight: o.opt_string(fields::FLIGHT)?,
+        registration: o.opt_string(fields::REGISTRATION)?,
+        type_designator: o.opt_string(fields::TYPE)?,
+        operator: o.opt_string("operator")?,
+        country: o.opt_string("country")?,
+        military: class == Class::Military,
+        class,
+        layer: Layer::Fallback,
+        class_detail: String::new(),
+        lat: None,
+        lon: None,
+        alt_baro: None,
+        position_source: None,
+    })
+}
+
 /// An alert's `incident` object (the fields `incident::write_incident_fields` writes).
 fn incident(o: &Obj<'_>) -> Result<Incident, ParseError> {
-    let participants = match o.opt_array("participants")? {
-        None => Vec::new(),
-        Some(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let p = o.item_obj("participants", i, v)?;
-                let class = p.name("class", class_from_name)?;
-                Ok(AircraftSummary {
-                    hex: p.key(fields::HEX)?,
-                    flight: p.opt_string(fields::FLIGHT)?,
-                    registration: p.opt_string(fields::REGISTRATION)?,
-                    type_designator: p.opt_string(fields::TYPE)?,
-                    operator: p.opt_string("operator")?,
-                    country: p.opt_string("country")?,
-                    military: class == Class::Military,
-                    class,
-                    layer: Layer::Fallback,
-                    class_detail: String::new(),
-                    lat: None,
-                    lon: None,
-                    alt_baro: None,
-                    position_source: None,
-                })
-            })
-            .collect::<Result<_, ParseError>>()?,
-    };
-    let timeline = match o.opt_array("timeline")? {
-        None => Vec::new(),
-        Some(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let e = o.item_obj("timeline", i, v)?;
-                let others = match e.opt_array("others")? {
-                    None => Vec::new(),
-                    Some(ks) => ks
-                        .iter()
-                        .enumerate()
-                        .map(|(j, k)| e.item_key("others", j, k))
-                        .collect::<Result<_, _>>()?,
-                };
-                let place = place(&e)?;
-                Ok(Entry {
-                    event: id_of(&e, "event")?,
-                    kind: e.name("kind", |s| s.parse().ok())?,
-                    phase: e.name("phase", phase_from_name)?,
-                    subject: e.key(fields::HEX)?,
-                    others,
-                    onset: e.f64("onset")?,
-                    time: e.f64(fields::TIME)?,
-                    place,
-                })
-            })
-            .collect::<Result<_, ParseError>>()?,
-    };
+    let participants = o.objects("participants", summary)?;
+    let timeline = o.objects("timeline", |e| {
+        let others = e.keys("others")?;
+        let place = place(e)?;
+        Ok(Entry {
+            event: id_of(e, "event")?,
+            kind: e.name("kind", |s| s.parse().ok())?,
+            phase: e.name("phase", phase_from_name)?,
+            subject: e.key(fields::HEX)?,
+            others,
+            onset: e.f64("onset")?,
+            time: e.f64(fields::TIME)?,
+            place,
+        })
+    })?;
     let merged_into = match o.opt_str("merged_into")? {
         None => None,
         Some(_) => Some(id_of(o, "merged_into")?),
@@ -467,6 +429,43 @@ impl<'a> Obj<'a> {
             _ => Err(err(path, "not an object")),
         }
     }
+
+    /// The items of the array `key`, each read by `item` with its index; none when the key
+    /// is absent. The one reading of every array of an event, alert or incident.
+    fn array<T>(
+        &self,
+        key: &str,
+        mut item: impl FnMut(usize, &'a Value) -> Result<T, ParseError>,
+    ) -> Result<Vec<T>, ParseError> {
+        match self.opt_array(key)? {
+            None => Ok(Vec::new()),
+            Some(items) => items.iter().enumerate().map(|(i, v)| item(i, v)).collect(),
+        }
+    }
+
+    /// The optional `position_source` (`adsb`, `mlat`, ...).
+    fn position_source(&self) -> Result<Option<PositionSource>, ParseError> {
+        match self.opt_str("position_source")? {
+            None => Ok(None),
+            Some(s) => position_source_from_name(s)
+                .map(Some)
+                .ok_or_else(|| err(self.path("position_source"), format!("unknown value {s:?}"))),
+        }
+    }
+
+    /// The array `key` of addresses (`others`, `previous`); none when absent.
+    fn keys(&self, key: &str) -> Result<Vec<TrackKey>, ParseError> {
+        self.array(key, |i, v| self.item_key(key, i, v))
+    }
+
+    /// The array `key` of objects, each read by `item`; none when absent.
+    fn objects<T>(
+        &self,
+        key: &str,
+        mut item: impl FnMut(&Obj<'a>) -> Result<T, ParseError>,
+    ) -> Result<Vec<T>, ParseError> {
+        self.array(key, |i, v| item(&self.item_obj(key, i, v)?))
+    }
 }
 
 fn event(o: &Obj<'_>) -> Result<Event, ParseError> {
@@ -479,23 +478,9 @@ fn event(o: &Obj<'_>) -> Result<Event, ParseError> {
     }
     let id = id_of(o, "id")?;
     let kind: EventKind = o.name("kind", |s| s.parse().ok())?;
-    let others = match o.opt_array("others")? {
-        None => Vec::new(),
-        Some(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| o.item_key("others", i, v))
-            .collect::<Result<_, _>>()?,
-    };
+    let others = o.keys("others")?;
     let place = place(o)?;
-    let evidence = match o.opt_array("evidence")? {
-        None => Vec::new(),
-        Some(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| evidence(&o.item_obj("evidence", i, v)?))
-            .collect::<Result<_, _>>()?,
-    };
+    let evidence = o.objects("evidence", evidence)?;
     let detail = match o.opt_obj("detail")? {
         None => Detail::None,
         Some(d) => detail(kind, &d)?,
@@ -529,13 +514,7 @@ fn evidence(o: &Obj<'_>) -> Result<Evidence, ParseError> {
         alt_baro: o.opt_int(fields::ALT_BARO)?,
         gs: o.opt_f64(fields::GS)?.map(|x| x as f32),
         note,
-        position_source: match o.opt_str("position_source")? {
-            None => None,
-            Some(s) => Some(
-                position_source_from_name(s)
-                    .ok_or_else(|| err(o.path("position_source"), format!("unknown value {s:?}")))?,
-            ),
-        },
+        position_source: o.position_source()?,
     })
 }
 
@@ -584,24 +563,16 @@ fn detail(kind: EventKind, d: &Obj<'_>) -> Result<Detail, ParseError> {
             members: d.int("members")?,
             max_distance_m: d.f64("max_distance_m")?,
             max_vertical_ft: d.int("max_vertical_ft")?,
-            links: match d.opt_array("links")? {
-                None => Vec::new(),
-                Some(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let l = d.item_obj("links", i, v)?;
-                        let pair = l.req("aircraft")?.as_array().filter(|p| p.len() == 2);
-                        let pair = pair.ok_or_else(|| err(l.path("aircraft"), "not a pair of addresses"))?;
-                        Ok(Link {
-                            a: l.item_key("aircraft", 0, &pair[0])?,
-                            b: l.item_key("aircraft", 1, &pair[1])?,
-                            onset: l.f64("onset")?,
-                            ended: l.opt_f64("end")?,
-                        })
-                    })
-                    .collect::<Result<_, ParseError>>()?,
-            },
+            links: d.objects("links", |l| {
+                let pair = l.req("aircraft")?.as_array().filter(|p| p.len() == 2);
+                let pair = pair.ok_or_else(|| err(l.path("aircraft"), "not a pair of addresses"))?;
+                Ok(Link {
+                    a: l.item_key("aircraft", 0, &pair[0])?,
+                    b: l.item_key("aircraft", 1, &pair[1])?,
+                    onset: l.f64("onset")?,
+                    ended: l.opt_f64("end")?,
+                })
+            })?,
         },
         EventKind::Intercept | EventKind::Escort => Detail::Intercept {
             closure_kt: d.f64("closure_kt")?,

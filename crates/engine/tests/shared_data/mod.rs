@@ -22,6 +22,21 @@ pub(crate) fn traffic_sample(name: &str) -> Option<Vec<Received>> {
     shared_file(&format!("traffic_samples/{name}.json.gz")).map(|path| read_gz_json(&path))
 }
 
+/// Every item `reader` makes of the file at `path`; the items it refuses are left out (the
+/// recordings hold a few bad lines, which the reader counts).
+pub(crate) fn read_with(path: &Path, mut reader: impl Reader) -> Vec<Received> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    reader.feed(&bytes);
+    reader.finish();
+    let mut out = Vec::new();
+    while let Some(item) = reader.next() {
+        if let Ok(r) = item {
+            out.push(r);
+        }
+    }
+    out
+}
+
 /// Every item of a gzip-compressed JSON file, sorted by time (stable: items of one time keep
 /// the file's order); a line the reader refuses fails the test, naming the file.
 pub(crate) fn read_gz_json(path: &Path) -> Vec<Received> {

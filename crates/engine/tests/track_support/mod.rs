@@ -1,4 +1,5 @@
-//! Frames for the tracker tests, built with `Message::encode`.
+//! Frames for the tracker tests, built with `Message::encode`, and the engine tests' test
+//! box with traffic flying into it.
 #![allow(dead_code)]
 
 use picket_modes::adsb::{
@@ -170,4 +171,56 @@ pub(crate) fn truth(dt: f64) -> (f64, f64) {
 /// Great-circle distance in metres.
 pub(crate) fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     picket_world::geo::LatLon::new(a.0, a.1).distance_m(picket_world::geo::LatLon::new(b.0, b.1))
+}
+
+/// Centre of the test zone `box`, a 20 km circle over the Norwegian Sea.
+pub(crate) const BOX_CENTRE: picket_world::geo::LatLon = picket_world::geo::LatLon { lat: 66.0, lon: 2.0 };
+
+/// The built-in zones and the test box.
+pub(crate) fn zones_with_box() -> Vec<picket_world::zones::Zone> {
+    let mut z = picket_world::zones::builtin_zones().to_vec();
+    z.push(picket_world::zones::Zone::circle(
+        "box", "Test box", BOX_CENTRE, 20_000.0,
+    ));
+    z
+}
+
+/// An item of receiver 0 with no clock.
+pub(crate) fn received(time: f64, what: picket_receive::What) -> picket_receive::Received {
+    picket_receive::Received {
+        time_utc: time,
+        clock: picket_receive::Clock::None,
+        signal: None,
+        receiver: 0,
+        what,
+    }
+}
+
+/// Observations of an aircraft flying at 450 kt from 40 km out on `bearing` from the box's
+/// centre towards it, one a second for `seconds`, starting at `t`. It enters the box (1 NM
+/// past its edge) about 95 s after the start.
+pub(crate) fn inbound(
+    hex: u32,
+    callsign: &str,
+    t: f64,
+    bearing: f64,
+    seconds: u32,
+) -> Vec<(f64, picket_receive::Observation)> {
+    let start = BOX_CENTRE.destination(bearing, 40_000.0);
+    let track = (bearing + 180.0) % 360.0;
+    (0..seconds)
+        .map(|k| {
+            let p = start.destination(track, 231.5 * f64::from(k));
+            let o = picket_receive::Observation {
+                flight: Some(callsign.into()),
+                alt_baro: Some(30_000),
+                gs: Some(450.0),
+                track: Some(track as f32),
+                lat: Some(p.lat),
+                lon: Some(p.lon),
+                ..picket_receive::Observation::new(Icao(hex), picket_receive::ObservationSource::JsonState)
+            };
+            (t + f64::from(k), o)
+        })
+        .collect()
 }

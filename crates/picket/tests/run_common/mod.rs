@@ -67,6 +67,25 @@ cooldown = "0s"
 /// second of run time.
 pub(crate) const WINDOW: &[&str] = &["run", "--scenario", "caracas", "--duration", "30m"];
 
+/// Runs [`WINDOW`] with the rules [`EVERYTHING`] and `config` (written in `dir`) and a JSON
+/// lines sink; returns (stderr, the JSON lines written).
+pub(crate) fn run_window(dir: &TempDir, config: &str) -> (String, String) {
+    let rules = dir.write("all.toml", EVERYTHING);
+    let config = dir.write("picket.toml", config);
+    // A new file per run: the JSON lines sink appends.
+    let jsonl = dir.path().join(format!("alerts-{}.jsonl", free_port()));
+    let out = run(picket()
+        .args(WINDOW)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--config")
+        .arg(&config)
+        .arg("--jsonl")
+        .arg(&jsonl));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (stderr, std::fs::read_to_string(&jsonl).unwrap())
+}
+
 /// Runs the command to its end (it must finish by itself: no input waits on us).
 pub(crate) fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("picket runs");
