@@ -124,6 +124,8 @@ const picketState = {
   map: null as maplibregl.Map | null,
   streamOpens: 0,
   messages: 0,
+  /** Aircraft messages dropped unread while the map moved (the next `hello` replaces them). */
+  droppedWhileMoving: 0,
 };
 (window as unknown as { picket: typeof picketState }).picket = picketState;
 
@@ -720,8 +722,17 @@ function connect() {
     else scheduleRedraw();
   });
   es.addEventListener("aircraft", (ev) => {
-    const m = JSON.parse((ev as MessageEvent).data) as { now: number; updated: Plane[]; removed: string[] };
     picketState.messages++;
+    // While the map moves, aircraft messages are dropped unread: with thousands of aircraft
+    // in view, parsing and applying each one (2,600 aircraft four times a second) takes the
+    // main thread from the frames the move needs. Nothing is lost: every move's end reopens
+    // the stream for the new view (`moveend` → reconnectSoon), and its `hello` carries the
+    // current state of every aircraft in it, replacing what the dropped messages said.
+    if (picketState.firstDrawnAt && map && map.isMoving()) {
+      picketState.droppedWhileMoving++;
+      return;
+    }
+    const m = JSON.parse((ev as MessageEvent).data) as { now: number; updated: Plane[]; removed: string[] };
     now = m.now;
     for (const p of m.updated) upsert(p);
     for (const hex of m.removed) {
