@@ -438,7 +438,18 @@ function initialStyle(): maplibregl.StyleSpecification {
   const empty = (): maplibregl.GeoJSONSourceSpecification => ({ type: "geojson", data: emptyCollection() });
   return {
     version: 8,
-    sources: { world: empty(), zones: empty(), airports: empty(), trails: empty(), evidence: empty(), planes: empty() },
+    sources: {
+      world: empty(),
+      zones: empty(),
+      airports: empty(),
+      trails: empty(),
+      evidence: empty(),
+      // No tile buffer for the aircraft: a symbol is laid out only in the tile that holds its
+      // anchor and drawn unclipped, so the copies a buffer puts in the neighbouring tiles
+      // (128 px each side by default: 2.25 times the features per tile) were cut, evaluated
+      // and thrown away by MapLibre's worker for every tile a pan brings into view.
+      planes: { ...empty(), buffer: 0 },
+    },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#0d2235" } },
       { id: "land", type: "fill", source: "world", paint: { "fill-color": "#1f3b2f" } },
