@@ -1,6 +1,9 @@
 // The map's browser benchmarks (docs/BENCHMARKS.md, "The map and the API"); not a test.
 //   node bench.mjs 1000    time from navigation to the first aircraft, with 1,000 aircraft
 //   node bench.mjs 10000   the same, the share the stream sends, and frame times while panning
+//                          (percentiles of three 4 s pans, with what a frame costs in CPU)
+// BENCH_ASSETS=DIR serves the page's files from DIR (two versions against one server),
+// BENCH_PANS=N pans N times, BENCH_SKIP_STREAM=1 leaves out the stream's rates below.
 // Every run also reads the stream itself (from node, not the page) for a few seconds with a
 // small viewport, the page's view and the whole world: bytes and messages per second.
 // Serves the crowd with `cargo run --release -p picket-server --example crowd` (or
