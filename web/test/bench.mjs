@@ -9,7 +9,7 @@
 // Serves the crowd with `cargo run --release -p picket-server --example crowd` (or
 // PICKET_CROWD_CMD), in Debian's headless Chromium (SwiftShader: WebGL on the CPU).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,10 +18,13 @@ import { chromium } from "playwright-core";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const n = Number(process.argv[2] || 1000);
 const cmd = `${process.env.PICKET_CROWD_CMD || "cargo run --release -q -p picket-server --example crowd --"} --aircraft ${n} --serve 127.0.0.1:0`;
-// PICKET_CROWD_CMD is run from the current directory (a relative path works from where
-// bench.mjs is started); the default cargo command from the workspace's root.
+// PICKET_CROWD_CMD is run from the current directory when its program is found from there
+// (`../../target/release/examples/crowd` from web/test), else from the workspace's root
+// (`target/release/examples/crowd`, as earlier sections of docs/BENCHMARKS.md give it).
+const program = (process.env.PICKET_CROWD_CMD || "").trim().split(/\s+/)[0];
+const fromHere = program && (!program.includes("/") || existsSync(resolve(program)));
 const server = spawn("sh", ["-c", `exec ${cmd}`], {
-  cwd: process.env.PICKET_CROWD_CMD ? process.cwd() : root,
+  cwd: fromHere ? process.cwd() : root,
   stdio: ["ignore", "inherit", "pipe"],
 });
 let url = null;
