@@ -576,7 +576,10 @@ async function setupMap() {
     center: START.center,
     zoom: START.zoom,
     attributionControl: false,
-    fadeDuration: 0,
+    // MapLibre's default fade (300 ms), not 0: with 0 it places every symbol again in every
+    // frame, 2,600 aircraft each frame of a pan. The aircraft layer never fades anyway: its
+    // icons allow overlap and ignore placement, so every icon is always placed, and new
+    // ones (each data update) are shown at once, before their first placement.
   });
   picketState.map = map;
   // Icons are drawn when a layer first asks for them (only the ones in use).
