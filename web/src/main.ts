@@ -124,6 +124,8 @@ const picketState = {
   map: null as maplibregl.Map | null,
   streamOpens: 0,
   messages: 0,
+  /** Aircraft messages dropped unread while the map moved (the next `hello` replaces them). */
+  droppedWhileMoving: 0,
 };
 (window as unknown as { picket: typeof picketState }).picket = picketState;
 
@@ -436,7 +438,18 @@ function initialStyle(): maplibregl.StyleSpecification {
   const empty = (): maplibregl.GeoJSONSourceSpecification => ({ type: "geojson", data: emptyCollection() });
   return {
     version: 8,
-    sources: { world: empty(), zones: empty(), airports: empty(), trails: empty(), evidence: empty(), planes: empty() },
+    sources: {
+      world: empty(),
+      zones: empty(),
+      airports: empty(),
+      trails: empty(),
+      evidence: empty(),
+      // No tile buffer for the aircraft: a symbol is laid out only in the tile that holds its
+      // anchor and drawn unclipped, so the copies a buffer puts in the neighbouring tiles
+      // (128 px each side by default: 2.25 times the features per tile) were cut, evaluated
+      // and thrown away by MapLibre's worker for every tile a pan brings into view.
+      planes: { ...empty(), buffer: 0 },
+    },
     layers: [
       { id: "sea", type: "background", paint: { "background-color": "#0d2235" } },
       { id: "land", type: "fill", source: "world", paint: { "fill-color": "#1f3b2f" } },
@@ -563,7 +576,10 @@ async function setupMap() {
     center: START.center,
     zoom: START.zoom,
     attributionControl: false,
-    fadeDuration: 0,
+    // MapLibre's default fade (300 ms), not 0: with 0 it places every symbol again in every
+    // frame, 2,600 aircraft each frame of a pan. The aircraft layer never fades anyway: its
+    // icons allow overlap and ignore placement, so every icon is always placed, and new
+    // ones (each data update) are shown at once, before their first placement.
   });
   picketState.map = map;
   // Icons are drawn when a layer first asks for them (only the ones in use).
@@ -720,8 +736,17 @@ function connect() {
     else scheduleRedraw();
   });
   es.addEventListener("aircraft", (ev) => {
-    const m = JSON.parse((ev as MessageEvent).data) as { now: number; updated: Plane[]; removed: string[] };
     picketState.messages++;
+    // While the map moves, aircraft messages are dropped unread: with thousands of aircraft
+    // in view, parsing and applying each one (2,600 aircraft four times a second) takes the
+    // main thread from the frames the move needs. Nothing is lost: every move's end reopens
+    // the stream for the new view (`moveend` → reconnectSoon), and its `hello` carries the
+    // current state of every aircraft in it, replacing what the dropped messages said.
+    if (picketState.firstDrawnAt && map && map.isMoving()) {
+      picketState.droppedWhileMoving++;
+      return;
+    }
+    const m = JSON.parse((ev as MessageEvent).data) as { now: number; updated: Plane[]; removed: string[] };
     now = m.now;
     for (const p of m.updated) upsert(p);
     for (const hex of m.removed) {
