@@ -52,7 +52,7 @@ fn frame_key(b: &[u8]) -> FrameKey {
 }
 
 /// One slot: a frame's 7 or 14 bytes and length as two words (all zero: empty, as no frame
-/// has length 0), and its number among the block's distinct frames.
+/// has length 0), and its number among the distinct frames (`BlockEncoder::next_id`).
 #[derive(Debug, Default, Clone, Copy)]
 struct Slot {
     lo: u64,
@@ -182,10 +182,14 @@ pub struct BlockEncoder {
     /// Levels beyond the dictionary (f32 bits, little-endian; stored as four byte planes:
     /// the sign and exponent bytes, nearly constant, then compress apart from the noise).
     signal_escapes: Vec<u8>,
-    /// Recent distinct frames of the block (direct-mapped, [`TABLE_SLOTS`]; empty until
-    /// the first frame).
+    /// Recent distinct frames (direct-mapped, [`TABLE_SLOTS`]; empty until the first
+    /// frame). Slots are not cleared between blocks: a slot whose number is below
+    /// `block_base` belongs to an earlier block and does not match.
     frames: Vec<Slot>,
-    distinct: u32,
+    /// The number the next distinct frame gets (counting on across blocks).
+    next_id: u32,
+    /// `next_id` when the block began.
+    block_base: u32,
     /// Signal levels (f32 bits) and their dictionary code.
     levels: LevelTable,
     prev_time_bits: u64,
@@ -400,18 +404,25 @@ impl BlockEncoder {
                     self.frames = vec![Slot::default(); TABLE_SLOTS];
                 }
                 let slot = &mut self.frames[slot_of(lo, hi)];
-                if slot.lo == lo && slot.hi == hi {
+                if slot.lo == lo && slot.hi == hi && slot.id >= self.block_base {
                     kind |= F_REPEAT;
-                    put_varint(&mut self.refs, u64::from(self.distinct - slot.id));
+                    put_varint(&mut self.refs, u64::from(self.next_id - slot.id));
                     self.kinds.push(kind);
                     return;
                 }
                 *slot = Slot {
                     lo,
                     hi,
-                    id: self.distinct,
+                    id: self.next_id,
                 };
-                self.distinct += 1;
+                self.next_id += 1;
+                if self.next_id == u32::MAX {
+                    // Numbers run out within a block (never in practice): forget the
+                    // table and number on from 0; distances stay right as both ends of a
+                    // reference are then numbered alike.
+                    self.frames.fill(Slot::default());
+                    (self.next_id, self.block_base) = (0, 0);
+                }
                 let n = b.len();
                 self.bodies.extend_from_slice(&b[..n - 3]);
                 let res = f.crc_residual();
@@ -450,7 +461,14 @@ impl BlockEncoder {
         let _ = z.finish();
         // Emptied, keeping the allocations (a block's columns are megabytes: fresh ones
         // would be fresh pages, faulted in again for every block).
-        self.frames.fill(Slot::default());
+        // The table is emptied by moving the base past every number given (no 1.5 MB to
+        // clear for each block, however small); only when the numbers would run out is it
+        // cleared and numbering starts again.
+        if self.next_id > u32::MAX - (1 << 25) {
+            self.frames.fill(Slot::default());
+            self.next_id = 0;
+        }
+        self.block_base = self.next_id;
         self.levels.clear();
         for col in [
             &mut self.kinds,
@@ -472,7 +490,6 @@ impl BlockEncoder {
         self.count = 0;
         self.first_time = 0.0;
         self.last_time = 0.0;
-        self.distinct = 0;
         self.prev_time_bits = 0;
         self.prev_receiver = 0;
         out
