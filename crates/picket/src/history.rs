@@ -41,6 +41,19 @@ pub(crate) fn run_meta(files: &WorldFiles) -> Vec<(String, String)> {
     meta
 }
 
+/// The store's policy per input kind: true for live input (receivers and pushed input,
+/// stdin, anything paced by `--speed`), which the store never holds back (a full queue drops
+/// and counts); false for files and scenarios read as fast as possible, which wait for the
+/// store instead (nothing is lost: a user importing a file keeps all of it).
+pub(crate) fn live_input(source: &Source, speed: Option<f64>) -> bool {
+    speed.is_some()
+        || match source {
+            Source::Live { .. } => true,
+            Source::Files(paths) => paths.iter().any(|p| p.as_os_str() == "-"),
+            Source::Scenario { .. } => false,
+        }
+}
+
 /// Whether an event raised one of the alerts of the same step.
 fn raised(e: &Event, alerts: &[Alert]) -> bool {
     alerts
@@ -57,15 +70,9 @@ impl StoreHook {
     /// instead (nothing is lost by waiting for a file).
     pub(crate) fn new(settings: &Settings, quiet: bool) -> Option<StoreHook> {
         let dir = settings.store.clone()?;
-        let live = settings.speed.is_some()
-            || match &settings.source {
-                Source::Live { .. } => true,
-                Source::Files(paths) => paths.iter().any(|p| p.as_os_str() == "-"),
-                Source::Scenario { .. } => false,
-            };
         Some(StoreHook {
             dir,
-            live,
+            live: live_input(&settings.source, settings.speed),
             quiet,
             recorder: None,
             scratch: Vec::new(),
@@ -322,5 +329,33 @@ mod tests {
             .unwrap();
         assert_eq!(trail.len(), 3);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn files_and_scenarios_wait_for_the_store_live_input_never_does() {
+        let file = Source::Files(vec![PathBuf::from("/tmp/busy.beast")]);
+        let scenario = Source::Scenario {
+            name: "caracas".into(),
+            seed: None,
+            from: None,
+            duration: None,
+        };
+        assert!(!live_input(&file, None));
+        assert!(!live_input(&scenario, None));
+        // Paced replays keep the pace of real time: live.
+        assert!(live_input(&file, Some(1.0)));
+        assert!(live_input(&scenario, Some(1000.0)));
+        // Standard input, alone or among files, and receivers.
+        assert!(live_input(&Source::Files(vec![PathBuf::from("-")]), None));
+        assert!(live_input(
+            &Source::Files(vec![PathBuf::from("/tmp/a.beast"), PathBuf::from("-")]),
+            None
+        ));
+        assert!(live_input(
+            &Source::Live {
+                receivers: Vec::new()
+            },
+            None
+        ));
     }
 }

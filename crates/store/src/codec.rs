@@ -33,8 +33,13 @@ use picket_receive::{Clock, Reader, ReaderConfig, Received, What};
 /// Format version written as the block's first byte (version 1 blocks still decode).
 const VERSION: u8 = 2;
 
-/// Distinct frames a block's reference table holds before it is cleared (bounded memory).
-const MAX_DISTINCT: usize = 1 << 20;
+/// Slots of the table of recent distinct frames (a power of two). The table is
+/// direct-mapped: a frame goes to one slot, picked by a hash of its bytes, and replaces what
+/// was there. A frame whose earlier copy was replaced is written in full again (a few bytes
+/// more, never a wrong reference); in exchange a lookup is one probe of a table that stays
+/// in the cache, where a map of every distinct frame of a block (up to a million) missed
+/// the cache on most frames (docs/BENCHMARKS.md, "Ingest without loss").
+const TABLE_SLOTS: usize = 1 << 16;
 
 /// A Mode S frame as a table key: its length then its bytes.
 type FrameKey = [u8; 15];
@@ -46,25 +51,82 @@ fn frame_key(b: &[u8]) -> FrameKey {
     k
 }
 
-/// A fast hash for frame keys (the keys are not chosen by an adversary to the store, and a
-/// bad spread costs time, never correctness).
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
+/// One slot: a frame's 7 or 14 bytes and length as two words (all zero: empty, as no frame
+/// has length 0), and its number among the distinct frames (`BlockEncoder::next_id`).
+#[derive(Debug, Default, Clone, Copy)]
+struct Slot {
+    lo: u64,
+    hi: u64,
+    id: u32,
+}
 
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for c in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..c.len()].copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+/// The frame's bytes as the two words of its [`Slot`] (the length in the top byte).
+#[inline]
+fn frame_words(b: &[u8]) -> (u64, u64) {
+    let mut w = [0u8; 16];
+    w[..b.len()].copy_from_slice(b);
+    w[15] = b.len() as u8;
+    let lo = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let hi = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
+    (lo, hi)
+}
+
+/// The slot of a frame: a multiplicative hash of its two words (the frame's last three
+/// bytes, its parity, are already well mixed; the hash folds in the rest).
+#[inline]
+fn slot_of(lo: u64, hi: u64) -> usize {
+    let h = (lo ^ hi.rotate_left(31)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> (64 - TABLE_SLOTS.trailing_zeros())) as usize
+}
+
+/// The signal-level dictionary's index: level bits to code, open addressing in twice the
+/// dictionary's size (it never holds more than 255 levels, so a probe always ends).
+#[derive(Debug, Clone)]
+struct LevelTable {
+    /// `bits << 8 | code`; 0: empty (a code is never 0).
+    slots: Box<[u64; LEVEL_SLOTS]>,
+    len: usize,
+}
+
+const LEVEL_SLOTS: usize = 512;
+
+impl Default for LevelTable {
+    fn default() -> LevelTable {
+        LevelTable {
+            slots: Box::new([0; LEVEL_SLOTS]),
+            len: 0,
         }
     }
 }
 
-type KeyMap = std::collections::HashMap<FrameKey, u32, std::hash::BuildHasherDefault<KeyHasher>>;
+impl LevelTable {
+    /// The level's code: its dictionary entry, a new entry while the dictionary has room
+    /// (`added` is then true), or 0 beyond it.
+    #[inline]
+    fn code(&mut self, bits: u32) -> (u8, bool) {
+        let mut i = (bits.wrapping_mul(0x9e37_79b1) >> (32 - LEVEL_SLOTS.trailing_zeros())) as usize;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                if self.len >= 255 {
+                    return (0, false);
+                }
+                self.len += 1;
+                self.slots[i] = (u64::from(bits) << 8) | self.len as u64;
+                return (self.len as u8, true);
+            }
+            if (s >> 8) as u32 == bits {
+                return (s as u8, false);
+            }
+            i = (i + 1) % LEVEL_SLOTS;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(0);
+        self.len = 0;
+    }
+}
 
 /// Why a block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,11 +182,16 @@ pub struct BlockEncoder {
     /// Levels beyond the dictionary (f32 bits, little-endian; stored as four byte planes:
     /// the sign and exponent bytes, nearly constant, then compress apart from the noise).
     signal_escapes: Vec<u8>,
-    /// Distinct frames of the block so far, and the number of each.
-    frames: KeyMap,
-    distinct: u32,
+    /// Recent distinct frames (direct-mapped, [`TABLE_SLOTS`]; empty until the first
+    /// frame). Slots are not cleared between blocks: a slot whose number is below
+    /// `block_base` belongs to an earlier block and does not match.
+    frames: Vec<Slot>,
+    /// The number the next distinct frame gets (counting on across blocks).
+    next_id: u32,
+    /// `next_id` when the block began.
+    block_base: u32,
     /// Signal levels (f32 bits) and their dictionary code.
-    levels: std::collections::HashMap<u32, u8>,
+    levels: LevelTable,
     prev_time_bits: u64,
     prev_receiver: u16,
     prev_clock: Vec<u64>,
@@ -320,16 +387,10 @@ impl BlockEncoder {
             kind |= F_SIGNAL;
             let bits = s.to_bits();
             // Code 0: the level follows in four bytes; 1..=255: the dictionary's entry.
-            let next = self.levels.len() + 1;
-            let code = match self.levels.get(&bits) {
-                Some(&c) => c,
-                None if next <= 255 => {
-                    self.levels.insert(bits, next as u8);
-                    self.signal_dict.extend_from_slice(&bits.to_le_bytes());
-                    next as u8
-                }
-                None => 0,
-            };
+            let (code, added) = self.levels.code(bits);
+            if added {
+                self.signal_dict.extend_from_slice(&bits.to_le_bytes());
+            }
             self.signals.push(code);
             if code == 0 {
                 self.signal_escapes.extend_from_slice(&bits.to_le_bytes());
@@ -338,18 +399,30 @@ impl BlockEncoder {
         match &r.what {
             What::ModeS(f) => {
                 let b = f.as_bytes();
-                let key = frame_key(b);
-                if let Some(&n) = self.frames.get(&key) {
+                let (lo, hi) = frame_words(b);
+                if self.frames.is_empty() {
+                    self.frames = vec![Slot::default(); TABLE_SLOTS];
+                }
+                let slot = &mut self.frames[slot_of(lo, hi)];
+                if slot.lo == lo && slot.hi == hi && slot.id >= self.block_base {
                     kind |= F_REPEAT;
-                    put_varint(&mut self.refs, u64::from(self.distinct - n));
+                    put_varint(&mut self.refs, u64::from(self.next_id - slot.id));
                     self.kinds.push(kind);
                     return;
                 }
-                if self.frames.len() >= MAX_DISTINCT {
-                    self.frames.clear();
+                *slot = Slot {
+                    lo,
+                    hi,
+                    id: self.next_id,
+                };
+                self.next_id += 1;
+                if self.next_id == u32::MAX {
+                    // Numbers run out within a block (never in practice): forget the
+                    // table and number on from 0; distances stay right as both ends of a
+                    // reference are then numbered alike.
+                    self.frames.fill(Slot::default());
+                    (self.next_id, self.block_base) = (0, 0);
                 }
-                self.frames.insert(key, self.distinct);
-                self.distinct += 1;
                 let n = b.len();
                 self.bodies.extend_from_slice(&b[..n - 3]);
                 let res = f.crc_residual();
@@ -371,28 +444,54 @@ impl BlockEncoder {
 
     /// The compressed block, and the encoder emptied for the next one.
     pub fn finish(&mut self, level: u32) -> Vec<u8> {
-        let mut raw = Vec::with_capacity(self.raw_len() + 64);
-        put_varint(&mut raw, u64::from(self.count));
-        for (_, col) in self.columns() {
-            put_varint(&mut raw, col.len() as u64);
-            raw.extend_from_slice(&col);
-        }
-        let mut out = vec![VERSION];
+        // The columns go to the compressor one after the other, each after its length (the
+        // same stream as one buffer of them all, without copying them into one).
+        let mut out = Vec::with_capacity(self.raw_len() / 2 + 64);
+        out.push(VERSION);
         let mut z = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::new(level));
+        let mut head = Vec::with_capacity(10);
+        put_varint(&mut head, u64::from(self.count));
         // Writing to a Vec cannot fail.
-        let _ = z.write_all(&raw);
+        for (_, col) in self.columns() {
+            put_varint(&mut head, col.len() as u64);
+            let _ = z.write_all(&head);
+            let _ = z.write_all(&col);
+            head.clear();
+        }
         let _ = z.finish();
-        // Emptied, keeping the allocations.
-        let mut frames = std::mem::take(&mut self.frames);
-        frames.clear();
-        let mut levels = std::mem::take(&mut self.levels);
-        levels.clear();
-        *self = BlockEncoder {
-            scratch: std::mem::take(&mut self.scratch),
-            frames,
-            levels,
-            ..BlockEncoder::default()
-        };
+        // Emptied, keeping the allocations (a block's columns are megabytes: fresh ones
+        // would be fresh pages, faulted in again for every block).
+        // The table is emptied by moving the base past every number given (no 1.5 MB to
+        // clear for each block, however small); only when the numbers would run out is it
+        // cleared and numbering starts again.
+        if self.next_id > u32::MAX - (1 << 25) {
+            self.frames.fill(Slot::default());
+            self.next_id = 0;
+        }
+        self.block_base = self.next_id;
+        self.levels.clear();
+        for col in [
+            &mut self.kinds,
+            &mut self.receivers,
+            &mut self.times,
+            &mut self.clocks,
+            &mut self.signals,
+            &mut self.bodies,
+            &mut self.residuals,
+            &mut self.observations,
+            &mut self.refs,
+            &mut self.signal_dict,
+            &mut self.signal_escapes,
+        ] {
+            col.clear();
+        }
+        self.prev_clock.clear();
+        self.prev_timed.clear();
+        self.count = 0;
+        self.first_time = 0.0;
+        self.last_time = 0.0;
+        self.prev_time_bits = 0;
+        self.prev_receiver = 0;
         out
     }
 }
@@ -747,6 +846,48 @@ mod tests {
             small.len(),
             block.len()
         );
+    }
+
+    /// More distinct frames than the table has slots, each repeated at distances from one
+    /// to hundreds of thousands of frames: frames whose slot was taken are written in full
+    /// again, the others by reference, and the block reads back exactly.
+    #[test]
+    fn frames_beyond_the_table_round_trip() {
+        let n = 3 * TABLE_SLOTS as u64;
+        let frame = |k: u64| {
+            let mut b = [0u8; 14];
+            b[0] = 0x8d;
+            b[3..11].copy_from_slice(&k.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
+            Frame::new(&b).unwrap()
+        };
+        let mut items = Vec::new();
+        for i in 0..n {
+            // A new frame, then one from 1, 37 or n/2 distinct frames back.
+            for k in [
+                i,
+                i.saturating_sub(1),
+                i.saturating_sub(37),
+                i.saturating_sub(n / 2),
+            ] {
+                items.push(Received {
+                    time_utc: 1_700_000_000.0 + items.len() as f64 * 1e-4,
+                    clock: Clock::None,
+                    signal: None,
+                    receiver: 0,
+                    what: What::ModeS(frame(k)),
+                });
+            }
+        }
+        let mut enc = BlockEncoder::new();
+        for r in &items {
+            enc.push(r);
+        }
+        let sizes = enc.column_sizes(1);
+        let refs = sizes.iter().find(|c| c.0 == "refs").unwrap().1;
+        // Most near repeats go by reference; far ones mostly do not.
+        assert!(refs > items.len() / 2, "{sizes:?}");
+        let block = enc.finish(1);
+        assert!(decode_block(&block).unwrap() == items);
     }
 
     #[test]

@@ -57,4 +57,4 @@ pub use history::{Extent, History, OpenEvent, ReadReport};
 pub use query::{Area, Deployment, EventHit, Filter, Track};
 pub use replay::{restore, Driver, RestoreOptions, Restored};
 pub use rows::{AircraftRow, EventRow, StateRow, Thinning};
-pub use writer::{Counters, Recorder, Report, Retention, StoreOptions};
+pub use writer::{Counters, Gate, Recorder, Report, Retention, StoreOptions};

@@ -261,50 +261,55 @@ impl Thinner {
             let Some(pos) = a.position.as_ref() else {
                 continue;
             };
-            let kept = self.kept.get(&a.key);
             let squawk = a.squawk.map(|s| s.0);
-            let keep = match kept {
-                None => true,
-                Some(k) => {
-                    pos.time > k.t
+            let class = e.classification.class;
+            let fresh = Kept {
+                t: pos.time,
+                track: a.track,
+                alt: a.alt_baro,
+                on_ground: a.on_ground,
+                squawk,
+                class,
+                sent_seen: a.last_seen,
+            };
+            // One lookup per aircraft (this runs for every aircraft once a data second).
+            match self.kept.entry(a.key) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    // First sight: the aircraft row and the state.
+                    if let Some(v) = aircraft.as_deref_mut() {
+                        v.push(aircraft_row(a, e));
+                    }
+                    if let Some(v) = states.as_deref_mut() {
+                        v.push(state_row(a, pos.lat, pos.lon, pos.time));
+                    }
+                    slot.insert(fresh);
+                }
+                std::collections::hash_map::Entry::Occupied(mut slot) => {
+                    let k = slot.get_mut();
+                    let keep = pos.time > k.t
                         && (pos.time - k.t >= p.every_s
                             || turned(k.track, a.track) >= p.turn_deg
                             || matches!((k.alt, a.alt_baro), (Some(x), Some(y)) if (x - y).abs() >= p.climb_ft)
                             || k.on_ground != a.on_ground
-                            || k.squawk != squawk)
+                            || k.squawk != squawk);
+                    // The aircraft row when its class changes and every minute.
+                    let send = k.class != class || a.last_seen - k.sent_seen >= 60.0;
+                    let sent_seen = if send { a.last_seen } else { k.sent_seen };
+                    if send {
+                        if let Some(v) = aircraft.as_deref_mut() {
+                            v.push(aircraft_row(a, e));
+                        }
+                    }
+                    if keep {
+                        if let Some(v) = states.as_deref_mut() {
+                            v.push(state_row(a, pos.lat, pos.lon, pos.time));
+                        }
+                        *k = Kept { sent_seen, ..fresh };
+                    } else {
+                        k.class = class;
+                        k.sent_seen = sent_seen;
+                    }
                 }
-            };
-            let class = e.classification.class;
-            // The aircraft row on first sight, when its class changes and every minute.
-            let send = kept.is_none_or(|k| k.class != class || a.last_seen - k.sent_seen >= 60.0);
-            let sent_seen = match kept {
-                Some(k) if !send => k.sent_seen,
-                _ => a.last_seen,
-            };
-            if send {
-                if let Some(v) = aircraft.as_deref_mut() {
-                    v.push(aircraft_row(a, e));
-                }
-            }
-            if keep {
-                if let Some(v) = states.as_deref_mut() {
-                    v.push(state_row(a, pos.lat, pos.lon, pos.time));
-                }
-                self.kept.insert(
-                    a.key,
-                    Kept {
-                        t: pos.time,
-                        track: a.track,
-                        alt: a.alt_baro,
-                        on_ground: a.on_ground,
-                        squawk,
-                        class,
-                        sent_seen,
-                    },
-                );
-            } else if let Some(k) = self.kept.get_mut(&a.key) {
-                k.class = class;
-                k.sent_seen = sent_seen;
             }
         }
     }

@@ -17,7 +17,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -102,6 +102,45 @@ pub struct StoreOptions {
     /// Facts about the run written to the store's `meta` table at open (key, value), e.g.
     /// the receivers' positions a replay needs to build the same engine.
     pub meta: Vec<(String, String)>,
+    /// A gate the writer waits at before each batch while it is closed: a disk that stalls,
+    /// for tests of the queue's policies (None: no gate).
+    pub gate: Option<Arc<Gate>>,
+}
+
+/// A gate the writer thread waits at before taking each batch while it is closed (tests:
+/// a stalled disk, made on purpose instead of hoped for).
+#[derive(Debug, Default)]
+pub struct Gate {
+    closed: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Gate {
+    /// A closed gate.
+    pub fn closed() -> Arc<Gate> {
+        Arc::new(Gate {
+            closed: Mutex::new(true),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// Opens the gate: the writer goes on.
+    pub fn open(&self) {
+        if let Ok(mut c) = self.closed.lock() {
+            *c = false;
+        }
+        self.changed.notify_all();
+    }
+
+    fn wait(&self) {
+        let Ok(mut c) = self.closed.lock() else { return };
+        while *c {
+            match self.changed.wait(c) {
+                Ok(g) => c = g,
+                Err(_) => return,
+            }
+        }
+    }
 }
 
 impl Default for StoreOptions {
@@ -117,6 +156,7 @@ impl Default for StoreOptions {
             lossless: false,
             engine_states: true,
             meta: Vec::new(),
+            gate: None,
         }
     }
 }
@@ -237,6 +277,9 @@ impl Batch {
 #[derive(Debug)]
 pub struct Recorder {
     tx: Option<SyncSender<Batch>>,
+    /// Item vectors the writer has emptied, back for the next batches (no allocation and
+    /// no fresh pages per batch on the pipeline's thread).
+    spare: mpsc::Receiver<Vec<Received>>,
     counters: Arc<Counters>,
     writer: Option<JoinHandle<()>>,
     pending: Batch,
@@ -249,6 +292,8 @@ pub struct Recorder {
     next_states: f64,
     next_prune: f64,
     last_offer: Instant,
+    /// The data time before which the wall clock is not read again for an early offer.
+    next_clock_check: f64,
     lossless: bool,
     engine_states: bool,
     _lock: WriterLock,
@@ -256,6 +301,8 @@ pub struct Recorder {
 
 /// Data seconds a batch gathers before it may be offered to the queue.
 const BATCH_SPAN_S: f64 = 0.25;
+/// Data seconds between two readings of the wall clock for an early offer.
+const CLOCK_CHECK_S: f64 = 0.01;
 /// Wall time between two offers of batches that are not full.
 const OFFER_EVERY: Duration = Duration::from_millis(50);
 
@@ -270,6 +317,11 @@ impl Recorder {
             conn.pragma_update(None, "max_page_count", p)
                 .map_err(|e| Error::sql(ErrorKind::Open, "max_page_count".into(), e))?;
         }
+        // A page cache of 32 MiB for the writer (SQLite's default is 2 MiB): the states'
+        // B-trees (clustered by aircraft, and two indexes) take inserts all over them, and
+        // with the default cache each batch read its pages back from the file.
+        conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(|e| Error::sql(ErrorKind::Open, "cache_size".into(), e))?;
         for (k, v) in &options.meta {
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
@@ -279,16 +331,18 @@ impl Recorder {
         }
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::sync_channel::<Batch>(options.queue_batches.max(1));
+        let (spare_tx, spare) = mpsc::sync_channel::<Vec<Received>>(4);
         let c = counters.clone();
         let thinning = options.thinning;
         let lossless = options.lossless;
         let engine_states = options.engine_states;
         let writer = std::thread::Builder::new()
             .name("picket-store".into())
-            .spawn(move || Writer::new(conn, c, options).run(rx))
+            .spawn(move || Writer::new(conn, c, options, spare_tx).run(rx))
             .map_err(|e| Error::io(ErrorKind::Open, "cannot start the store's writer".into(), e))?;
         Ok(Recorder {
             tx: Some(tx),
+            spare,
             counters,
             writer: Some(writer),
             pending: Batch::default(),
@@ -298,6 +352,7 @@ impl Recorder {
             next_states: f64::NEG_INFINITY,
             next_prune: f64::NEG_INFINITY,
             last_offer: Instant::now(),
+            next_clock_check: f64::NEG_INFINITY,
             lossless,
             engine_states,
             _lock: lock,
@@ -342,10 +397,16 @@ impl Recorder {
                 }
             }
             // A batch is offered when full, or when it spans a quarter of a data second and
-            // the last offer is 50 ms of wall time old (the clock is read only then).
-            due |= self.pending.items.len() >= BATCH_ITEMS
-                || ((t - self.batch_time >= BATCH_SPAN_S || t.is_nan())
-                    && self.last_offer.elapsed() >= OFFER_EVERY);
+            // the last offer is 50 ms of wall time old. The clock is read only then, and
+            // after a reading that was too early not again before 10 more data ms (a file
+            // read at full speed would otherwise read it for nearly every item).
+            due |= self.pending.items.len() >= BATCH_ITEMS;
+            if !due && ((t - self.batch_time >= BATCH_SPAN_S && t >= self.next_clock_check) || t.is_nan()) {
+                due = self.last_offer.elapsed() >= OFFER_EVERY;
+                if !due {
+                    self.next_clock_check = t + CLOCK_CHECK_S;
+                }
+            }
         } else {
             let states = self.engine_states.then_some(&mut self.pending.states);
             self.thinner.finish(engine, states, &mut self.pending.aircraft);
@@ -393,6 +454,9 @@ impl Recorder {
         };
         self.last_offer = Instant::now();
         let batch = std::mem::take(&mut self.pending);
+        if let Ok(v) = self.spare.try_recv() {
+            self.pending.items = v;
+        }
         if self.lossless {
             if let Err(mpsc::SendError(b)) = tx.send(batch) {
                 self.counters
@@ -483,6 +547,8 @@ impl Drop for Recorder {
 /// The writer thread's state.
 struct Writer {
     conn: Connection,
+    /// Emptied item vectors, back to the recorder.
+    spare: SyncSender<Vec<Received>>,
     counters: Arc<Counters>,
     options: StoreOptions,
     encoder: BlockEncoder,
@@ -509,7 +575,12 @@ fn hour_of(t: f64) -> i64 {
 }
 
 impl Writer {
-    fn new(conn: Connection, counters: Arc<Counters>, options: StoreOptions) -> Writer {
+    fn new(
+        conn: Connection,
+        counters: Arc<Counters>,
+        options: StoreOptions,
+        spare: SyncSender<Vec<Received>>,
+    ) -> Writer {
         let newest = conn
             .query_row("SELECT MAX(t_last) FROM frame_blocks", [], |r| {
                 r.get::<_, Option<f64>>(0)
@@ -525,6 +596,7 @@ impl Writer {
         Writer {
             seq,
             conn,
+            spare,
             counters,
             options,
             encoder: BlockEncoder::new(),
@@ -551,6 +623,9 @@ impl Writer {
         self.sealed = unsealed;
         loop {
             let got = rx.recv_timeout(self.options.commit_every);
+            if let Some(g) = &self.options.gate {
+                g.wait();
+            }
             let stopped = self.counters.stopped.load(Ordering::Relaxed);
             match got {
                 Ok(mut batch) => {
@@ -559,6 +634,11 @@ impl Writer {
                         self.count_dropped(&batch);
                     } else if let Err(e) = self.apply(&batch) {
                         self.fail(e, &batch);
+                    }
+                    let mut items = std::mem::take(&mut batch.items);
+                    if items.capacity() >= BATCH_ITEMS {
+                        items.clear();
+                        let _ = self.spare.try_send(items);
                     }
                     if let Some(ack) = flush {
                         if !self.counters.stopped.load(Ordering::Relaxed) {
