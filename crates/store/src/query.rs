@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use picket_world::borders::Country;
-use picket_world::geo::{LatLon, Polygon};
+use picket_world::geo::{in_box, LatLon, Polygon};
 use picket_world::zones::Zone;
 use rusqlite::types::Value;
 
@@ -54,15 +54,7 @@ impl Area {
                 west,
                 north,
                 east,
-            } => {
-                lat >= *south
-                    && lat <= *north
-                    && if west <= east {
-                        lon >= *west && lon <= *east
-                    } else {
-                        lon >= *west || lon <= *east
-                    }
-            }
+            } => in_box(p, [*west, *south, *east, *north]),
             Area::Polygon(poly) => poly.contains(p),
             Area::Zone(z) => z.contains(p, None),
             Area::Country(c) => c.shape.contains(p),
@@ -656,7 +648,33 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, Area};
+
+    #[test]
+    fn bbox_contains_edges_and_antimeridian() {
+        let plain = Area::Bbox {
+            south: 10.0,
+            west: -70.0,
+            north: 12.0,
+            east: -66.0,
+        };
+        assert!(plain.contains(10.5, -67.0));
+        assert!(plain.contains(12.0, -70.0), "edges are inside");
+        assert!(!plain.contains(12.1, -67.0));
+        assert!(!plain.contains(10.5, -65.9));
+        // West east of east: the box crosses the antimeridian.
+        let across = Area::Bbox {
+            south: -20.0,
+            west: 170.0,
+            north: -10.0,
+            east: -170.0,
+        };
+        assert!(across.contains(-15.0, 175.0));
+        assert!(across.contains(-15.0, -175.0));
+        assert!(across.contains(-15.0, 180.0));
+        assert!(!across.contains(-15.0, 0.0));
+        assert!(!across.contains(-21.0, 175.0));
+    }
 
     #[test]
     fn callsign_patterns() {
