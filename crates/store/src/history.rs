@@ -6,7 +6,7 @@ use picket_receive::Received;
 use rusqlite::Connection;
 
 use crate::codec::decode_block_into;
-use crate::db::{open_read, StorePaths};
+use crate::db::{check, open_read, open_read_unchecked, StorePaths};
 use crate::error::{read_err, Error};
 use crate::fixes::Anchors;
 
@@ -75,6 +75,21 @@ impl History {
         let paths = StorePaths::of(dir);
         let conn = open_read(&paths)?;
         Ok(History { conn, paths })
+    }
+
+    /// Opens the store for queries without checking every page first ([`History::open`]
+    /// does, which costs a read of the whole file: seconds on a day's store). Damage in the
+    /// pages a query reads makes that query fail; [`History::damage`] then says what.
+    pub fn open_unchecked(dir: &Path) -> Result<History, Error> {
+        let paths = StorePaths::of(dir);
+        let conn = open_read_unchecked(&paths)?;
+        Ok(History { conn, paths })
+    }
+
+    /// The full check (`PRAGMA quick_check`): `Some` when the file is damaged, with what can
+    /// still be read.
+    pub fn damage(&self) -> Option<Error> {
+        check(&self.conn, &self.paths.db).err()
     }
 
     /// The SQLite connection (for adapters that need their own query).
