@@ -462,19 +462,40 @@ impl History {
             .filter(|a| seen.insert(a.hex.clone()))
             .collect()
         } else {
-            let mut s = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT {AIRCRAFT_COLS} FROM aircraft WHERE last_seen >= ?1 AND first_seen <= ?2 ORDER BY first_seen"
-                ))
-                .map_err(read_err)?;
-            let rows = s.query_map([from, to], |r| aircraft_of(r, 0)).map_err(read_err)?;
             let mut v = Vec::new();
-            for a in rows {
-                let a = a.map_err(read_err)?;
-                if f.matches_aircraft(Some(&a), None, None) {
-                    v.push(a);
+            if f.hex.is_empty() {
+                let mut s = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT {AIRCRAFT_COLS} FROM aircraft WHERE last_seen >= ?1 AND first_seen <= ?2 ORDER BY first_seen"
+                    ))
+                    .map_err(read_err)?;
+                let rows = s.query_map([from, to], |r| aircraft_of(r, 0)).map_err(read_err)?;
+                for a in rows {
+                    let a = a.map_err(read_err)?;
+                    if f.matches_aircraft(Some(&a), None, None) {
+                        v.push(a);
+                    }
                 }
+            } else {
+                // By address: each through the primary key, not a scan of every aircraft
+                // of the store (tens of thousands a day).
+                let mut seen = HashSet::new();
+                for hex in &f.hex {
+                    let hex = hex.trim().to_ascii_lowercase();
+                    if !seen.insert(hex.clone()) {
+                        continue;
+                    }
+                    if let Some(a) = self.aircraft_by_hex(&hex)? {
+                        if a.last_seen >= from
+                            && a.first_seen <= to
+                            && f.matches_aircraft(Some(&a), None, None)
+                        {
+                            v.push(a);
+                        }
+                    }
+                }
+                v.sort_by(|a, b| a.first_seen.total_cmp(&b.first_seen));
             }
             if let Some(area) = &f.area {
                 let inside = self.hexes_in_area(area, from, to)?;
