@@ -199,9 +199,13 @@ impl History {
     /// First and last data time of the stored states (the positions a timeline shows).
     pub fn state_span(&self) -> Result<Option<(f64, f64)>, Error> {
         self.conn
-            .query_row("SELECT MIN(t), MAX(t) FROM states", [], |r| {
-                Ok(r.get::<_, Option<f64>>(0)?.zip(r.get::<_, Option<f64>>(1)?))
-            })
+            // Two subqueries: each is one end of the (t) index; MIN and MAX in one SELECT
+            // read every state (0.35 s on two hours of busy).
+            .query_row(
+                "SELECT (SELECT MIN(t) FROM states), (SELECT MAX(t) FROM states)",
+                [],
+                |r| Ok(r.get::<_, Option<f64>>(0)?.zip(r.get::<_, Option<f64>>(1)?)),
+            )
             .map_err(read_err)
     }
 
