@@ -186,11 +186,13 @@ impl StoreHistory {
             .conn
             .lock()
             .map_err(|_| HistoryError("history poisoned".into()))?;
+        // Without the whole-file check at open (seconds on a day's store, paid by the first
+        // request); a request that fails runs it to say whether the file is damaged.
         if g.is_none() {
-            *g = Some(History::open(&self.dir).map_err(|e| HistoryError(e.to_string()))?);
+            *g = Some(History::open_unchecked(&self.dir).map_err(|e| HistoryError(e.to_string()))?);
         }
         let h = g.as_ref().ok_or_else(|| HistoryError("no store".into()))?;
-        f(h).map_err(|e| HistoryError(e.to_string()))
+        f(h).map_err(|e| HistoryError(h.damage().unwrap_or(e).to_string()))
     }
 }
 

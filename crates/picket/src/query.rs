@@ -257,7 +257,23 @@ impl QueryArgs {
 
 pub(crate) fn run(args: &QueryArgs) -> Result<ExitCode> {
     let filter = args.filter()?;
-    let history = History::open(&args.store).map_err(|e| anyhow!("{e}"))?;
+    // `info` checks every page of the store first (a read of the whole file: seconds on a
+    // day's store); a question reads only the pages it needs, and when it fails the check
+    // says whether the file is damaged and what can still be read.
+    let history = if args.what == What::Info {
+        History::open(&args.store)
+    } else {
+        History::open_unchecked(&args.store)
+    }
+    .map_err(|e| anyhow!("{e}"))?;
+    answer(args, &filter, &history).map_err(|err| match history.damage() {
+        Some(damage) => anyhow!("{damage}"),
+        None => err,
+    })
+}
+
+fn answer(args: &QueryArgs, filter: &Filter, history: &History) -> Result<ExitCode> {
+    let filter = filter.clone();
     let e = |e: picket_store::Error| anyhow!("{e}");
     if args.format.eq_ignore_ascii_case("parquet") {
         let bytes = match args.what {

@@ -223,6 +223,15 @@ pub fn open_write(paths: &StorePaths) -> Result<Connection, Error> {
 
 /// Opens the database read-only (no lock: WAL lets it read while another process writes).
 pub fn open_read(paths: &StorePaths) -> Result<Connection, Error> {
+    let conn = open_read_unchecked(paths)?;
+    check(&conn, &paths.db)?;
+    Ok(conn)
+}
+
+/// Opens for reading without `PRAGMA quick_check` (which reads every page: seconds, and the
+/// whole file from disk when cold, on a day's store). Only the header and the schema are
+/// read here; damage elsewhere shows when a query reaches it (then [`check`] says what).
+pub fn open_read_unchecked(paths: &StorePaths) -> Result<Connection, Error> {
     if !paths.db.exists() {
         return Err(Error::new(
             ErrorKind::Open,
@@ -240,7 +249,12 @@ pub fn open_read(paths: &StorePaths) -> Result<Connection, Error> {
     .map_err(|e| Error::sql(ErrorKind::Open, format!("cannot open {}", paths.db.display()), e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| Error::sql(ErrorKind::Open, "pragma".into(), e))?;
-    check(&conn, &paths.db)?;
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        return Err(corrupt_or(
+            e,
+            format!("cannot read the schema of {}", paths.db.display()),
+        ));
+    }
     Ok(conn)
 }
 

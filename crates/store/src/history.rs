@@ -6,7 +6,7 @@ use picket_receive::Received;
 use rusqlite::Connection;
 
 use crate::codec::decode_block_into;
-use crate::db::{open_read, StorePaths};
+use crate::db::{check, open_read, open_read_unchecked, StorePaths};
 use crate::error::{read_err, Error};
 use crate::fixes::Anchors;
 
@@ -75,6 +75,21 @@ impl History {
         let paths = StorePaths::of(dir);
         let conn = open_read(&paths)?;
         Ok(History { conn, paths })
+    }
+
+    /// Opens the store for queries without checking every page first ([`History::open`]
+    /// does, which costs a read of the whole file: seconds on a day's store). Damage in the
+    /// pages a query reads makes that query fail; [`History::damage`] then says what.
+    pub fn open_unchecked(dir: &Path) -> Result<History, Error> {
+        let paths = StorePaths::of(dir);
+        let conn = open_read_unchecked(&paths)?;
+        Ok(History { conn, paths })
+    }
+
+    /// The full check (`PRAGMA quick_check`): `Some` when the file is damaged, with what can
+    /// still be read.
+    pub fn damage(&self) -> Option<Error> {
+        check(&self.conn, &self.paths.db).err()
     }
 
     /// The SQLite connection (for adapters that need their own query).
@@ -184,9 +199,13 @@ impl History {
     /// First and last data time of the stored states (the positions a timeline shows).
     pub fn state_span(&self) -> Result<Option<(f64, f64)>, Error> {
         self.conn
-            .query_row("SELECT MIN(t), MAX(t) FROM states", [], |r| {
-                Ok(r.get::<_, Option<f64>>(0)?.zip(r.get::<_, Option<f64>>(1)?))
-            })
+            // Two subqueries: each is one end of the (t) index; MIN and MAX in one SELECT
+            // read every state (0.35 s on two hours of busy).
+            .query_row(
+                "SELECT (SELECT MIN(t) FROM states), (SELECT MAX(t) FROM states)",
+                [],
+                |r| Ok(r.get::<_, Option<f64>>(0)?.zip(r.get::<_, Option<f64>>(1)?)),
+            )
             .map_err(read_err)
     }
 

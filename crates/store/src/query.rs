@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use picket_world::borders::Country;
-use picket_world::geo::{LatLon, Polygon};
+use picket_world::geo::{in_box, LatLon, Polygon};
 use picket_world::zones::Zone;
 use rusqlite::types::Value;
 
@@ -54,15 +54,7 @@ impl Area {
                 west,
                 north,
                 east,
-            } => {
-                lat >= *south
-                    && lat <= *north
-                    && if west <= east {
-                        lon >= *west && lon <= *east
-                    } else {
-                        lon >= *west || lon <= *east
-                    }
-            }
+            } => in_box(p, [*west, *south, *east, *north]),
             Area::Polygon(poly) => poly.contains(p),
             Area::Zone(z) => z.contains(p, None),
             Area::Country(c) => c.shape.contains(p),
@@ -470,19 +462,40 @@ impl History {
             .filter(|a| seen.insert(a.hex.clone()))
             .collect()
         } else {
-            let mut s = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT {AIRCRAFT_COLS} FROM aircraft WHERE last_seen >= ?1 AND first_seen <= ?2 ORDER BY first_seen"
-                ))
-                .map_err(read_err)?;
-            let rows = s.query_map([from, to], |r| aircraft_of(r, 0)).map_err(read_err)?;
             let mut v = Vec::new();
-            for a in rows {
-                let a = a.map_err(read_err)?;
-                if f.matches_aircraft(Some(&a), None, None) {
-                    v.push(a);
+            if f.hex.is_empty() {
+                let mut s = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT {AIRCRAFT_COLS} FROM aircraft WHERE last_seen >= ?1 AND first_seen <= ?2 ORDER BY first_seen"
+                    ))
+                    .map_err(read_err)?;
+                let rows = s.query_map([from, to], |r| aircraft_of(r, 0)).map_err(read_err)?;
+                for a in rows {
+                    let a = a.map_err(read_err)?;
+                    if f.matches_aircraft(Some(&a), None, None) {
+                        v.push(a);
+                    }
                 }
+            } else {
+                // By address: each through the primary key, not a scan of every aircraft
+                // of the store (tens of thousands a day).
+                let mut seen = HashSet::new();
+                for hex in &f.hex {
+                    let hex = hex.trim().to_ascii_lowercase();
+                    if !seen.insert(hex.clone()) {
+                        continue;
+                    }
+                    if let Some(a) = self.aircraft_by_hex(&hex)? {
+                        if a.last_seen >= from
+                            && a.first_seen <= to
+                            && f.matches_aircraft(Some(&a), None, None)
+                        {
+                            v.push(a);
+                        }
+                    }
+                }
+                v.sort_by(|a, b| a.first_seen.total_cmp(&b.first_seen));
             }
             if let Some(area) = &f.area {
                 let inside = self.hexes_in_area(area, from, to)?;
@@ -656,7 +669,33 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, Area};
+
+    #[test]
+    fn bbox_contains_edges_and_antimeridian() {
+        let plain = Area::Bbox {
+            south: 10.0,
+            west: -70.0,
+            north: 12.0,
+            east: -66.0,
+        };
+        assert!(plain.contains(10.5, -67.0));
+        assert!(plain.contains(12.0, -70.0), "edges are inside");
+        assert!(!plain.contains(12.1, -67.0));
+        assert!(!plain.contains(10.5, -65.9));
+        // West east of east: the box crosses the antimeridian.
+        let across = Area::Bbox {
+            south: -20.0,
+            west: 170.0,
+            north: -10.0,
+            east: -170.0,
+        };
+        assert!(across.contains(-15.0, 175.0));
+        assert!(across.contains(-15.0, -175.0));
+        assert!(across.contains(-15.0, 180.0));
+        assert!(!across.contains(-15.0, 0.0));
+        assert!(!across.contains(-21.0, 175.0));
+    }
 
     #[test]
     fn callsign_patterns() {
