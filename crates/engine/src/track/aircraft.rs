@@ -438,20 +438,21 @@ impl Counts {
     #[inline]
     pub(crate) fn add_df(&mut self, df: u8) {
         self.total = self.total.saturating_add(1);
-        let i = match df {
-            0 => 0,
-            4 => 1,
-            5 => 2,
-            11 => 3,
-            16 => 4,
-            17 => 5,
-            18 => 6,
-            19 => 7,
-            20 => 8,
-            21 => 9,
-            _ => return,
+        // One table look-up, not a match: the index in `by_df` of each format, or NONE.
+        const NONE: u8 = u8::MAX;
+        const SLOT: [u8; 32] = {
+            let mut t = [NONE; 32];
+            let mut i = 0;
+            while i < COUNTED_DFS.len() {
+                t[COUNTED_DFS[i] as usize] = i as u8;
+                i += 1;
+            }
+            t
         };
-        self.by_df[i] = self.by_df[i].saturating_add(1);
+        let i = SLOT[usize::from(df & 31)];
+        if let Some(n) = self.by_df.get_mut(usize::from(i)) {
+            *n = n.saturating_add(1);
+        }
     }
 }
 
