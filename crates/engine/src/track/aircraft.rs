@@ -438,20 +438,21 @@ impl Counts {
     #[inline]
     pub(crate) fn add_df(&mut self, df: u8) {
         self.total = self.total.saturating_add(1);
-        let i = match df {
-            0 => 0,
-            4 => 1,
-            5 => 2,
-            11 => 3,
-            16 => 4,
-            17 => 5,
-            18 => 6,
-            19 => 7,
-            20 => 8,
-            21 => 9,
-            _ => return,
+        // One table look-up, not a match: the index in `by_df` of each format, or NONE.
+        const NONE: u8 = u8::MAX;
+        const SLOT: [u8; 32] = {
+            let mut t = [NONE; 32];
+            let mut i = 0;
+            while i < COUNTED_DFS.len() {
+                t[COUNTED_DFS[i] as usize] = i as u8;
+                i += 1;
+            }
+            t
         };
-        self.by_df[i] = self.by_df[i].saturating_add(1);
+        let i = SLOT[usize::from(df & 31)];
+        if let Some(n) = self.by_df.get_mut(usize::from(i)) {
+            *n = n.saturating_add(1);
+        }
     }
 }
 
@@ -475,29 +476,34 @@ pub(crate) struct CprReport {
 }
 
 /// The tracker's private bookkeeping for one aircraft: pairing, validation, pending values.
+///
+/// Laid out in declaration order (`repr(C)`), what most frames touch first: the first 64
+/// bytes (times, the velocity memo, the pending altitude) and the CPR reports (the next
+/// 64) each share a cache line of the 64-byte-aligned [`Aircraft`].
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub(crate) struct Filter {
     /// Data time of the last clean DF11/17/18 (or corrected DF17/18): the address is known.
     pub(crate) verified_at: f64,
     /// Data time the current `kind` was last heard.
     pub(crate) kind_seen: f64,
-    /// The last even and odd CPR reports.
-    pub(crate) even: Option<CprReport>,
-    pub(crate) odd: Option<CprReport>,
-    /// The last global decode that the speed check rejected, and its time.
-    pub(crate) suspect: Option<(f64, f64, f64)>,
-    /// Consecutive rejected global decodes that agree with each other.
-    pub(crate) streak: u8,
-    /// An altitude that failed the rate check, waiting for a second frame to confirm it.
-    pub(crate) alt_pending: Option<(i32, f64)>,
-    /// A squawk from a surveillance reply, waiting for a second reply to confirm it.
-    pub(crate) squawk_pending: Option<(Squawk, f64)>,
-    /// Which north the ADS-B headings refer to (magnetic until TC 31 says otherwise).
-    pub(crate) heading_reference: HeadingReference,
     /// The last ground velocity vector (east, north, kt) and the ground speed and track
     /// computed from it: in steady flight the next report repeats it, and the square root
     /// and arc tangent need not be computed again.
     pub(crate) ground_vector: GroundVector,
+    /// Which north the ADS-B headings refer to (magnetic until TC 31 says otherwise).
+    pub(crate) heading_reference: HeadingReference,
+    /// Consecutive rejected global decodes that agree with each other.
+    pub(crate) streak: u8,
+    /// An altitude that failed the rate check, waiting for a second frame to confirm it.
+    pub(crate) alt_pending: Option<(i32, f64)>,
+    /// The last even and odd CPR reports.
+    pub(crate) even: Option<CprReport>,
+    pub(crate) odd: Option<CprReport>,
+    /// A squawk from a surveillance reply, waiting for a second reply to confirm it.
+    pub(crate) squawk_pending: Option<(Squawk, f64)>,
+    /// The last global decode that the speed check rejected, and its time.
+    pub(crate) suspect: Option<(f64, f64, f64)>,
 }
 
 /// A ground velocity vector in knots and its speed and track (`track` NaN when the speed
@@ -540,67 +546,73 @@ impl Default for Filter {
 /// Every value is the latest accepted one; [`Aircraft::seen`] gives when it was last heard
 /// (data time), so a reader decides what is stale. Values are in the field dictionary's
 /// units (docs/fields.md).
+///
+/// Laid out in declaration order (`repr(C)`, 64-byte aligned) from the hottest: the first
+/// cache line holds what every frame updates (last-seen time, counters, signal level), the
+/// second the values of positions and velocities and the address kind, the third and fourth
+/// the tracker's bookkeeping ([`Filter`]); rarely changed values come last.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct Aircraft {
-    /// Address and address space.
-    pub key: TrackKey,
-    /// Kind of address and how it is best heard.
-    pub kind: AddressKind,
-    /// Data time of the first message.
-    pub first_seen: f64,
     /// Data time of the latest message.
     pub last_seen: f64,
-    /// Callsign.
-    pub callsign: Option<Callsign>,
-    /// Mode A code.
-    pub squawk: Option<Squawk>,
-    /// Emitter category.
-    pub category: Option<Category>,
+    /// Message counts.
+    pub counts: Counts,
+    /// Signal level, dBFS, smoothed over the last messages.
+    pub rssi: Option<f32>,
+    /// Address and address space.
+    pub key: TrackKey,
+    from_commb: FieldSet,
     /// Barometric altitude, ft.
     pub alt_baro: Option<i32>,
-    /// Geometric (GNSS) altitude, ft.
-    pub alt_geom: Option<i32>,
-    /// Latest accepted position.
-    pub position: Option<Position>,
     /// Ground speed, kt.
     pub gs: Option<f32>,
+    /// True track over ground, degrees.
+    pub track: Option<f32>,
+    /// Magnetic heading, degrees.
+    pub mag_heading: Option<f32>,
+    /// Barometric vertical rate, ft/min.
+    pub baro_rate: Option<i32>,
     /// Indicated air speed, kt.
     pub ias: Option<u16>,
     /// True air speed, kt.
     pub tas: Option<u16>,
+    /// Kind of address and how it is best heard.
+    pub kind: AddressKind,
+    /// On the ground (surface position, VS or FS).
+    pub on_ground: Option<bool>,
+    /// ADS-B version (TC 31).
+    pub version: Option<u8>,
+    pub(crate) filter: Filter,
+    /// Accuracy and integrity.
+    pub accuracy: Accuracy,
+    /// Mode A code.
+    pub squawk: Option<Squawk>,
+    /// Emitter category.
+    pub category: Option<Category>,
+    /// ADS-B emergency/priority state.
+    pub emergency: Option<EmergencyState>,
+    /// Callsign.
+    pub callsign: Option<Callsign>,
+    seen: [f64; Field::COUNT],
+    /// Latest accepted position.
+    pub position: Option<Position>,
+    /// Geometric (GNSS) altitude, ft.
+    pub alt_geom: Option<i32>,
+    /// Geometric vertical rate, ft/min.
+    pub geom_rate: Option<i32>,
     /// Mach number.
     pub mach: Option<f32>,
-    /// True track over ground, degrees.
-    pub track: Option<f32>,
     /// Rate of change of track, degrees/s.
     pub track_rate: Option<f32>,
     /// Roll angle, degrees (negative = left).
     pub roll: Option<f32>,
-    /// Magnetic heading, degrees.
-    pub mag_heading: Option<f32>,
     /// True heading, degrees.
     pub true_heading: Option<f32>,
-    /// Barometric vertical rate, ft/min.
-    pub baro_rate: Option<i32>,
-    /// Geometric vertical rate, ft/min.
-    pub geom_rate: Option<i32>,
-    /// On the ground (surface position, VS or FS).
-    pub on_ground: Option<bool>,
-    /// ADS-B emergency/priority state.
-    pub emergency: Option<EmergencyState>,
+    /// Data time of the first message.
+    pub first_seen: f64,
     /// Selected values.
     pub nav: Nav,
-    /// ADS-B version (TC 31).
-    pub version: Option<u8>,
-    /// Accuracy and integrity.
-    pub accuracy: Accuracy,
-    /// Signal level, dBFS, smoothed over the last messages.
-    pub rssi: Option<f32>,
-    /// Message counts.
-    pub counts: Counts,
-    seen: [f64; Field::COUNT],
-    from_commb: FieldSet,
-    pub(crate) filter: Filter,
 }
 
 impl Aircraft {
@@ -702,5 +714,62 @@ impl Aircraft {
         }
         self.seen[field as usize] = time;
         true
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// The cache line (64 bytes) a field starts in, and the one its last byte is in.
+    fn lines(offset: usize, size: usize) -> (usize, usize) {
+        (offset / 64, (offset + size - 1) / 64)
+    }
+
+    #[test]
+    fn what_every_frame_touches_shares_the_first_lines() {
+        assert_eq!(align_of::<Aircraft>(), 64);
+        // Line 0: every frame.
+        for (offset, size) in [
+            (offset_of!(Aircraft, last_seen), 8),
+            (offset_of!(Aircraft, counts), size_of::<Counts>()),
+            (offset_of!(Aircraft, rssi), size_of::<Option<f32>>()),
+        ] {
+            assert_eq!(lines(offset, size), (0, 0), "offset {offset}");
+        }
+        // Line 1: the values of positions and velocities, the kind.
+        for (offset, size) in [
+            (offset_of!(Aircraft, key), 4),
+            (offset_of!(Aircraft, from_commb), 4),
+            (offset_of!(Aircraft, alt_baro), 8),
+            (offset_of!(Aircraft, gs), 8),
+            (offset_of!(Aircraft, track), 8),
+            (offset_of!(Aircraft, mag_heading), 8),
+            (offset_of!(Aircraft, baro_rate), 8),
+            (offset_of!(Aircraft, ias), 4),
+            (offset_of!(Aircraft, tas), 4),
+            (offset_of!(Aircraft, kind), 1),
+            (offset_of!(Aircraft, on_ground), 1),
+            (offset_of!(Aircraft, version), size_of::<Option<u8>>()),
+        ] {
+            assert_eq!(lines(offset, size), (1, 1), "offset {offset}");
+        }
+        // Line 2: the bookkeeping of every frame; line 3: the CPR reports.
+        let filter = offset_of!(Aircraft, filter);
+        let at = |o: usize, size: usize| lines(filter + o, size);
+        assert_eq!(at(offset_of!(Filter, verified_at), 8), (2, 2));
+        assert_eq!(at(offset_of!(Filter, kind_seen), 8), (2, 2));
+        assert_eq!(
+            at(offset_of!(Filter, ground_vector), size_of::<GroundVector>()),
+            (2, 2)
+        );
+        assert_eq!(
+            at(offset_of!(Filter, alt_pending), size_of::<Option<(i32, f64)>>()),
+            (2, 2)
+        );
+        let cpr = size_of::<Option<CprReport>>();
+        assert_eq!(at(offset_of!(Filter, even), cpr), (3, 3));
+        assert_eq!(at(offset_of!(Filter, odd), cpr), (3, 3));
     }
 }

@@ -276,7 +276,7 @@ impl<'a> Apply<'a> {
             Me::Identification(id) => {
                 // A callsign with codes outside the character set is a corrupted or odd one.
                 let callsign = id.callsign();
-                if id.callsign_is_valid() && !callsign.as_str().is_empty() {
+                if id.callsign_is_valid() && callsign.0 != [b' '; 8] {
                     self.set(Field::Callsign, |a| &mut a.callsign, callsign);
                 }
                 if id.category.is_known() {

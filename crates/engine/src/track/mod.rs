@@ -534,7 +534,7 @@ impl Tracker {
         self.stats.updated += 1;
         let (cfg, stats) = (&self.config, &mut self.stats);
         let a = &mut self.aircraft[slot];
-        a.counts.add_df(d.message.df());
+        a.counts.add_df(d.frame.df());
         touch(a, time, rssi);
         if route.confirm && time > a.filter.verified_at {
             a.filter.verified_at = time;

@@ -162,6 +162,10 @@ impl Identification {
 
     /// True when all eight codes are letters (1–26), space (32) or digits (48–57).
     pub fn callsign_is_valid(&self) -> bool {
-        (0..8).all(|i| matches!((self.characters >> (42 - 6 * i)) & 0x3F, 1..=26 | 32 | 48..=57))
+        // One bit per valid code; the eight tests are and-ed without an early exit.
+        const VALID: u64 = (((1u64 << 27) - 1) & !1) | (1 << 32) | (((1u64 << 58) - 1) & !((1u64 << 48) - 1));
+        (0..8).fold(true, |ok, i| {
+            ok & (VALID >> ((self.characters >> (42 - 6 * i)) & 0x3F) & 1 == 1)
+        })
     }
 }

@@ -1194,3 +1194,25 @@ fn long_flight_positions_agree_with_pymodes() {
     assert_eq!(global + local, rows);
     assert!(rows > 10_000 && local < 10, "{local} local decodes");
 }
+
+#[test]
+fn callsign_validity_is_the_character_set_at_every_position() {
+    // Every code in every one of the eight positions (the others a valid letter), against
+    // the character set spelled out: letters 1-26, space 32, digits 48-57.
+    let category = Category {
+        set: CategorySet::A,
+        code: 3,
+    };
+    for position in 0..8 {
+        for code in 0u64..64 {
+            let mut characters = 0u64;
+            for i in 0..8 {
+                let c = if i == position { code } else { 1 };
+                characters |= c << (42 - 6 * i);
+            }
+            let id = Identification { category, characters };
+            let expected = matches!(code, 1..=26 | 32 | 48..=57);
+            assert_eq!(id.callsign_is_valid(), expected, "code {code} at {position}");
+        }
+    }
+}
