@@ -142,6 +142,8 @@ type KeyMap<V> = HashMap<TrackKey, V, BuildHasherDefault<KeyHash>>;
 /// What the engine keeps per aircraft beside the tracker's state.
 #[derive(Debug, Clone)]
 struct PerAircraft {
+    /// The aircraft's key (the state is found by the tracker's slot, this checks it).
+    key: TrackKey,
     enrichment: Enrichment,
     /// Registration and type reported by an observation source.
     registration: Option<Box<str>>,
@@ -249,7 +251,10 @@ pub struct Engine {
     /// judged by it; else messages cost the rules nothing).
     condition_rules: bool,
     detectors: Detectors,
-    per: KeyMap<PerAircraft>,
+    /// Per tracked aircraft, parallel to the tracker's slab ([`Tracker::slot`]): created
+    /// with the aircraft (at the slab's end) and retired with the same `swap_remove`s the
+    /// tracker's tick makes, so one index look-up (the tracker's) finds both.
+    per: Vec<PerAircraft>,
     /// Final states of retired aircraft of interest, for events that come after them
     /// (a dwell of an aircraft parked with its transponder off): data time retired.
     gone: KeyMap<(f64, Aircraft, PerAircraft)>,
@@ -258,6 +263,8 @@ pub struct Engine {
     /// Scratch buffers, reused so a quiet input allocates nothing.
     events: Vec<Event>,
     retired: Vec<Aircraft>,
+    /// The engine's state of the aircraft retired in a tick, in the order of `retired`.
+    retired_per: Vec<Option<PerAircraft>>,
     last_prune: f64,
     /// Data time of the latest tick (finite), for [`Engine::next_tick_due`].
     last_tick: f64,
@@ -329,11 +336,12 @@ impl Engine {
             condition_rules: rules.has_condition_rules(),
             rules,
             detectors,
-            per: KeyMap::default(),
+            per: Vec::new(),
             gone: KeyMap::default(),
             stats: EngineStats::default(),
             events: Vec::new(),
             retired: Vec::new(),
+            retired_per: Vec::new(),
             last_prune: f64::NEG_INFINITY,
             last_tick: f64::NEG_INFINITY,
         }
@@ -395,17 +403,19 @@ impl Engine {
         let Ingested::Updated(u) = result else {
             return result;
         };
-        let Some(a) = self.tracker.get(u.key) else {
+        let Some(slot) = self.tracker.slot(u.key) else {
             return result;
         };
+        let a = &self.tracker.aircraft()[slot];
         sink.changed(u.key);
         // Enrichment: on creation, and when what it depends on changed.
         let reported = match &received.what {
             What::Observation(o) => Some(o),
             _ => None,
         };
-        let per = match self.per.get_mut(&u.key) {
+        let per = match self.per.get_mut(slot) {
             Some(p) => {
+                debug_assert_eq!(p.key, u.key);
                 let moved = reported.is_some_and(|o| reported_changed(p, o));
                 if moved || (u.changed.contains(Field::Callsign) && p.enrichment.callsign != a.callsign) {
                     if let Some(o) = reported {
@@ -417,7 +427,10 @@ impl Engine {
                 p
             }
             None => {
+                // A new aircraft: the tracker put it at the slab's end.
+                debug_assert_eq!(slot, self.per.len());
                 let mut p = PerAircraft {
+                    key: u.key,
                     enrichment: Enrichment::unknown(),
                     registration: None,
                     type_designator: None,
@@ -428,7 +441,9 @@ impl Engine {
                 p.enrichment = enrich(a, &p, &self.db, &self.rules);
                 self.stats.enrichments += 1;
                 self.gone.remove(&u.key);
-                self.per.entry(u.key).or_insert(p)
+                self.per.push(p);
+                let last = self.per.len() - 1;
+                &mut self.per[last]
             }
         };
         let now = received.time_utc;
@@ -450,7 +465,7 @@ impl Engine {
             self.state.on_update(&self.rules, &s, sink.alerts());
         }
         if !self.events.is_empty() {
-            self.judge(now, &[], sink);
+            self.judge(now, &[], &[], sink);
         }
         result
     }
@@ -498,15 +513,20 @@ impl Engine {
         }
         self.tracker.tick(now, &mut self.retired);
         let retired = std::mem::take(&mut self.retired);
+        let mut retired_per = std::mem::take(&mut self.retired_per);
+        retired_per.clear();
+        if !retired.is_empty() {
+            self.retire_per(&retired, &mut retired_per);
+        }
         for a in &retired {
             sink.removed(a.key);
             self.detectors.on_retired(a, now, &mut self.events);
         }
         if !self.events.is_empty() {
-            self.judge(now, &retired, sink);
+            self.judge(now, &retired, &retired_per, sink);
         }
-        for a in &retired {
-            if let Some(p) = self.per.remove(&a.key) {
+        for (a, p) in retired.iter().zip(retired_per.iter_mut()) {
+            if let Some(p) = p.take() {
                 let s = Subject {
                     aircraft: a,
                     enrichment: &p.enrichment,
@@ -524,9 +544,10 @@ impl Engine {
         }
         self.retired = retired;
         self.retired.clear();
+        self.retired_per = retired_per;
         self.detectors.on_tick(now, &self.tracker, &mut self.events);
         if !self.events.is_empty() {
-            self.judge(now, &[], sink);
+            self.judge(now, &[], &[], sink);
         }
         self.state.flush(now, &self.rules, sink.alerts());
         if now - self.last_prune >= PRUNE_EVERY_S {
@@ -542,21 +563,61 @@ impl Engine {
     pub fn finish(&mut self, now: f64, alerts: &mut Vec<Alert>) {
         self.detectors.finish(now, &self.tracker, &mut self.events);
         if !self.events.is_empty() {
-            self.judge(now, &[], alerts);
+            self.judge(now, &[], &[], alerts);
         }
     }
 
-    /// Judges the scratch events; `gone` holds aircraft retired in this call (events about
-    /// them are judged on their final state).
-    fn judge<S: Sink>(&mut self, now: f64, retired: &[Aircraft], sink: &mut S) {
+    /// The tracker's tick retired `retired` (in the order it removed them): takes their
+    /// state out of `per` with the same moves, into `out` in the same order (`None` for an
+    /// aircraft the engine held nothing for, which the engine never lets happen).
+    ///
+    /// The tracker's tick walks its slab from slot 0, removing each silent aircraft with
+    /// `swap_remove` and looking at the aircraft moved into the slot next; the same walk
+    /// over `per`, removing the entries of the retired keys, makes the same moves.
+    fn retire_per(&mut self, retired: &[Aircraft], out: &mut Vec<Option<PerAircraft>>) {
+        let mut taken: Vec<Option<PerAircraft>> = Vec::with_capacity(retired.len());
+        let mut slot = 0;
+        while slot < self.per.len() {
+            let key = self.per[slot].key;
+            if retired.iter().any(|a| a.key == key) {
+                taken.push(Some(self.per.swap_remove(slot)));
+            } else {
+                slot += 1;
+            }
+        }
+        debug_assert_eq!(self.per.len(), self.tracker.aircraft().len());
+        debug_assert!(self
+            .per
+            .iter()
+            .zip(self.tracker.aircraft())
+            .all(|(p, a)| p.key == a.key));
+        for a in retired {
+            let found = taken
+                .iter_mut()
+                .find(|p| p.as_ref().is_some_and(|p| p.key == a.key))
+                .and_then(Option::take);
+            out.push(found);
+        }
+    }
+
+    /// Judges the scratch events; `retired` holds aircraft retired in this call and
+    /// `retired_per` their state, in the same order (events about them are judged on their
+    /// final state).
+    fn judge<S: Sink>(
+        &mut self,
+        now: f64,
+        retired: &[Aircraft],
+        retired_per: &[Option<PerAircraft>],
+        sink: &mut S,
+    ) {
         let unknown = Enrichment::unknown();
         for e in self.events.drain(..) {
             self.stats.events += 1;
             sink.event(&e);
-            let (a, per) = match self.tracker.get(e.subject) {
-                Some(a) => (a, self.per.get(&e.subject)),
-                None => match retired.iter().find(|a| a.key == e.subject) {
-                    Some(a) => (a, self.per.get(&e.subject)),
+            let (a, per) = match self.tracker.slot(e.subject) {
+                Some(slot) => (&self.tracker.aircraft()[slot], self.per.get(slot)),
+                None => match retired.iter().position(|a| a.key == e.subject) {
+                    Some(i) => (&retired[i], retired_per.get(i).and_then(Option::as_ref)),
                     None => match self.gone.get(&e.subject) {
                         Some((_, a, p)) => (a, Some(p)),
                         // Never tracked, or retired long ago and of no interest.
@@ -598,11 +659,9 @@ impl Engine {
         self.zones = zones;
         self.stats.reloads += 1;
         // Watch-lists and overrides may have changed: enrich every aircraft again.
-        for a in self.tracker.aircraft() {
-            if let Some(p) = self.per.get_mut(&a.key) {
-                p.enrichment = enrich(a, p, &self.db, &self.rules);
-                self.stats.enrichments += 1;
-            }
+        for (a, p) in self.tracker.aircraft().iter().zip(self.per.iter_mut()) {
+            p.enrichment = enrich(a, p, &self.db, &self.rules);
+            self.stats.enrichments += 1;
         }
         Ok(())
     }
@@ -617,20 +676,23 @@ impl Engine {
         self.tracker
             .aircraft()
             .iter()
-            .filter_map(|a| self.per.get(&a.key).map(|p| (a, &p.enrichment)))
+            .zip(&self.per)
+            .map(|(a, p)| (a, &p.enrichment))
     }
 
     /// One tracked aircraft with its enrichment (classification and its layer included), for
-    /// the keys of [`Output::changed`]: two hash look-ups.
+    /// the keys of [`Output::changed`]: one index look-up.
     pub fn get(&self, key: TrackKey) -> Option<(&Aircraft, &Enrichment)> {
-        let a = self.tracker.get(key)?;
-        let p = self.per.get(&key)?;
+        let slot = self.tracker.slot(key)?;
+        let a = &self.tracker.aircraft()[slot];
+        let p = self.per.get(slot)?;
         Some((a, &p.enrichment))
     }
 
     /// The enrichment of one aircraft.
     pub fn enrichment(&self, key: TrackKey) -> Option<&Enrichment> {
-        self.per.get(&key).map(|p| &p.enrichment)
+        let slot = self.tracker.slot(key)?;
+        self.per.get(slot).map(|p| &p.enrichment)
     }
 
     /// The rules in use.

@@ -277,3 +277,63 @@ fn mlat_positions_are_labelled_in_evidence_and_in_the_alerts_aircraft() {
         "alerts of the mlat aircraft"
     );
 }
+
+/// The engine keeps its per-aircraft state beside the tracker's slab: after a retirement
+/// moves the last aircraft into the freed slot, and after the retired one comes back, each
+/// aircraft still has its own enrichment (its reported registration and type).
+#[test]
+fn each_aircraft_keeps_its_enrichment_across_retirements() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut alerts = Vec::new();
+    let obs = |hex: u32, t: f64| {
+        let mut o = Observation::new(Icao(hex), ObservationSource::Other);
+        o.registration = Some(format!("REG{hex:06X}"));
+        o.type_code = Some(format!("T{}", hex % 1000));
+        Received {
+            time_utc: t,
+            clock: Clock::None,
+            signal: None,
+            receiver: 0,
+            what: What::Observation(Box::new(o)),
+        }
+    };
+    let (a, b, c, d) = (0x3c0001, 0x3c0002, 0x3c0003, 0x3c0004);
+    for hex in [a, b, c, d] {
+        engine.ingest(&obs(hex, T0), &mut alerts);
+    }
+    let check = |engine: &Engine, present: &[u32]| {
+        let keys: Vec<TrackKey> = engine.snapshot().map(|x| x.key).collect();
+        assert_eq!(keys.len(), present.len());
+        for &hex in present {
+            let key = TrackKey::icao(Icao(hex));
+            let (aircraft, e) = engine.get(key).expect("tracked");
+            assert_eq!(aircraft.key, key);
+            assert_eq!(e.registration.as_deref(), Some(format!("REG{hex:06X}").as_str()));
+            assert_eq!(
+                e.type_designator.as_deref(),
+                Some(format!("T{}", hex % 1000).as_str())
+            );
+            assert_eq!(engine.enrichment(key), Some(e));
+        }
+        for (aircraft, e) in engine.enriched() {
+            let hex = aircraft.key.address().0;
+            assert_eq!(e.registration.as_deref(), Some(format!("REG{hex:06X}").as_str()));
+        }
+        assert_eq!(engine.enriched().count(), present.len());
+    };
+    check(&engine, &[a, b, c, d]);
+    // a and c heard again; b and d retire: d moves into b's slot and is removed there,
+    // then c moves into it (the slab [a, b, c, d] becomes [a, c]).
+    engine.ingest(&obs(a, T0 + 200.0), &mut alerts);
+    engine.ingest(&obs(c, T0 + 200.0), &mut alerts);
+    engine.tick(T0 + 301.0, &mut alerts);
+    check(&engine, &[a, c]);
+    assert!(engine.get(TrackKey::icao(Icao(b))).is_none());
+    // b comes back at the slab's end ([a, c, b]); then a retires and b moves into its
+    // slot ([b, c]).
+    engine.ingest(&obs(b, T0 + 302.0), &mut alerts);
+    engine.ingest(&obs(c, T0 + 450.0), &mut alerts);
+    check(&engine, &[a, c, b]);
+    engine.tick(T0 + 501.0, &mut alerts);
+    check(&engine, &[c, b]);
+}

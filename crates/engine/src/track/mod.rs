@@ -381,6 +381,16 @@ impl Tracker {
             .map(|slot| &self.aircraft[slot as usize])
     }
 
+    /// The slot of the aircraft with this key: its index in [`Tracker::aircraft`]. A new
+    /// aircraft takes the slot after the last; [`Tracker::tick`] retires aircraft in slab
+    /// order, moving the last aircraft into the slot of each it removes (`swap_remove`). A
+    /// caller that repeats those moves keeps its own per-aircraft state in a `Vec` parallel
+    /// to the slab, found by this one look-up instead of a map of its own.
+    #[inline]
+    pub fn slot(&self, key: TrackKey) -> Option<usize> {
+        self.index.get(key.raw()).map(|slot| slot as usize)
+    }
+
     /// Every tracked aircraft, in a deterministic order (creation order, changed by
     /// retirements).
     pub fn aircraft(&self) -> &[Aircraft] {
