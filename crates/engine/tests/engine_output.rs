@@ -9,7 +9,7 @@ use picket_engine::event::{write_alert, write_event, Alert, Event, Phase};
 use picket_engine::rules::RuleSet;
 use picket_engine::track::{PositionSource, TrackKey};
 use picket_modes::Icao;
-use picket_receive::{Observation, ObservationSource, Received, What};
+use picket_receive::{Clock, Observation, ObservationSource, Received, What};
 use picket_world::events::{DetectorParams, EventKind};
 use track_support::{inbound, zones_with_box};
 

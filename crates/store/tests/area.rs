@@ -1,32 +1,13 @@
 //! Queries by area where longitudes wrap: a circle across the antimeridian.
 
+mod common;
+use common::{rows_recorder, state, temp_dir};
+
 use std::time::Duration;
 
 use picket_store::query::Area;
-use picket_store::{AircraftRow, Filter, History, Recorder, StateRow, StoreOptions};
+use picket_store::{AircraftRow, Filter, History};
 use picket_world::geo::LatLon;
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("picket-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn state(hex: &str, t: f64, lat: f64, lon: f64) -> StateRow {
-    StateRow {
-        hex: hex.into(),
-        t,
-        lat,
-        lon,
-        alt_baro: Some(35_000),
-        gs: Some(480.0),
-        track: Some(90.0),
-        baro_rate: Some(0),
-        on_ground: Some(false),
-        flight: None,
-        squawk: None,
-    }
-}
 
 fn aircraft(hex: &str, t: f64) -> AircraftRow {
     AircraftRow {
@@ -41,15 +22,7 @@ fn aircraft(hex: &str, t: f64) -> AircraftRow {
 fn a_circle_near_the_antimeridian_reaches_across_it() {
     let dir = temp_dir("antimeridian");
     let t0 = 1_700_000_000.0;
-    let mut rec = Recorder::open(
-        &dir,
-        StoreOptions {
-            lossless: true,
-            engine_states: false,
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let mut rec = rows_recorder(&dir);
     // West of the line (179.9 W), east of it (179.95 E), and far from both (170 W).
     let planes = [("aaaaa1", -179.9), ("aaaaa2", 179.95), ("aaaaa3", -170.0)];
     rec.observe_aircraft(planes.iter().map(|(h, _)| aircraft(h, t0)).collect());

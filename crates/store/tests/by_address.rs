@@ -1,46 +1,19 @@
 //! Questions by aircraft address: the aircraft rows are looked up by key, with the time
 //! range, the other conditions and the area still applied, in order of first sight.
 
+mod common;
+use common::{rows_recorder, state, temp_dir};
+
 use std::time::Duration;
 
 use picket_store::query::Area;
-use picket_store::{AircraftRow, Filter, History, Recorder, StateRow, StoreOptions};
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("picket-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn state(hex: &str, t: f64, lat: f64, lon: f64) -> StateRow {
-    StateRow {
-        hex: hex.into(),
-        t,
-        lat,
-        lon,
-        alt_baro: Some(35_000),
-        gs: Some(480.0),
-        track: Some(90.0),
-        baro_rate: Some(0),
-        on_ground: Some(false),
-        flight: None,
-        squawk: None,
-    }
-}
+use picket_store::{AircraftRow, Filter, History};
 
 #[test]
 fn aircraft_and_tracks_by_address() {
     let dir = temp_dir("by-address");
     let t0 = 1_700_000_000.0;
-    let mut rec = Recorder::open(
-        &dir,
-        StoreOptions {
-            lossless: true,
-            engine_states: false,
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let mut rec = rows_recorder(&dir);
     // Seen one after the other, an hour each; a1 and a3 fly the same type.
     let planes = [
         ("a00001", 2.0, "B738"),

@@ -1,17 +1,14 @@
 //! Bad days: a second writer, a damaged file, a full disk, a reader beside the writer.
 
+mod common;
+use common::temp_dir;
+
 use std::time::Duration;
 
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_modes::Frame;
 use picket_receive::{Clock, Received, What};
 use picket_store::{ErrorKind, History, Recorder, StoreOptions};
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("picket-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 /// `n` frames of one aircraft, 10 ms apart.
 fn frames(n: usize, t0: f64) -> Vec<Received> {

@@ -4,6 +4,9 @@
 //! - a file or scenario replay (`lossless: true`): the pipeline waits for the writer, and
 //!   every item is written, none dropped.
 
+mod common;
+use common::temp_dir;
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -12,12 +15,6 @@ use picket_modes::Frame;
 use picket_receive::{Clock, Received, What};
 use picket_store::writer::BATCH_ITEMS;
 use picket_store::{Gate, History, Recorder, StoreOptions};
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("picket-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 /// `n` items, 10 µs apart (a batch fills before it spans the quarter second that would
 /// offer it early), four receivers, most frames distinct (DF17 bodies that count up)

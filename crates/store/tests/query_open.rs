@@ -2,18 +2,15 @@
 //! full check; a damaged one still opens, and the check then says what is damaged and what
 //! can still be read.
 
+mod common;
+use common::temp_dir;
+
 use std::time::Duration;
 
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_modes::Frame;
 use picket_receive::{Clock, Received, What};
 use picket_store::{ErrorKind, History, Recorder, StoreOptions};
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("picket-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 /// A store of `n` frames of one aircraft, 10 ms apart, with noisy signal levels (they fill
 /// pages), committed in several blocks.

@@ -2,6 +2,9 @@
 //! started again on its store reports the same events as one uninterrupted run: the
 //! deployment is neither lost nor raised again as new.
 
+mod common;
+use common::temp_dir;
+
 use picket_engine::engine::{Engine, EngineConfig};
 use picket_engine::event::{write_alert, Alert};
 use picket_engine::track::TrackerConfig;
@@ -27,12 +30,6 @@ fn lines(alerts: &mut Vec<Alert>, out: &mut Vec<String>) {
         write_alert(&mut s, &a);
         out.push(s);
     }
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("picket-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
 }
 
 #[test]
