@@ -12,8 +12,8 @@
 //!
 //! The writer commits at least every `commit_every` (250 ms by default), so a crash (even
 //! kill -9) loses at most that plus what was queued. Raw items go into blocks that never
-//! span a UTC hour; when an hour is over its blocks are merged into one block, and retention
-//! runs.
+//! span a UTC hour; when an hour is over its small blocks are merged, consecutive ones into
+//! blocks of up to `merge_items` items (one block for a quiet hour), and retention runs.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
@@ -88,6 +88,9 @@ pub struct StoreOptions {
     /// Deflate level of the merged block of a finished hour (levels above 1 cost 6 to 15
     /// times the CPU for 7 % fewer bytes on busy traffic: docs/BENCHMARKS.md).
     pub sealed_level: u32,
+    /// Most items in one merged block: a finished hour with more is merged into several
+    /// blocks of about this many, so merging never holds more than that in memory.
+    pub merge_items: usize,
     /// When states are kept.
     pub thinning: Thinning,
     /// Largest database size in pages of 4 KiB (SQLite `max_page_count`); reaching it is
@@ -151,6 +154,7 @@ impl Default for StoreOptions {
             commit_every: Duration::from_millis(250),
             level: 1,
             sealed_level: 1,
+            merge_items: 1 << 18,
             thinning: Thinning::default(),
             max_pages: None,
             lossless: false,
@@ -887,27 +891,54 @@ impl Writer {
     }
 
     fn merge_hour(&mut self, hour: i64) -> rusqlite::Result<()> {
-        let blocks: Vec<(i64, Vec<u8>)> = self
+        let blocks: Vec<(i64, i64)> = self
             .conn
-            .prepare("SELECT id, data FROM frame_blocks WHERE hour = ?1 ORDER BY id")?
+            .prepare("SELECT id, items FROM frame_blocks WHERE hour = ?1 ORDER BY id")?
             .query_map([hour], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         // Merging pays for small blocks (a quiet feed commits a few hundred items at a
         // time); blocks of busy traffic are large already and merging them would only
         // cost their decoding, encoding and writing again.
-        let items: i64 = self.conn.query_row(
-            "SELECT COALESCE(SUM(items), 0) FROM frame_blocks WHERE hour = ?1",
-            [hour],
-            |r| r.get(0),
-        )?;
+        let items: i64 = blocks.iter().map(|b| b.1).sum();
         if blocks.len() < 2 || items / blocks.len() as i64 >= MERGE_BELOW_ITEMS {
             return Ok(());
         }
+        // Consecutive blocks up to `merge_items` items at a time: memory stays bounded
+        // however busy the hour was. Each group is replaced in a transaction of its own.
+        let most = i64::try_from(self.options.merge_items.max(1)).unwrap_or(i64::MAX);
+        let mut group: Vec<i64> = Vec::new();
+        let mut in_group = 0;
+        for &(id, n) in &blocks {
+            if !group.is_empty() && in_group + n > most {
+                self.merge_blocks(hour, &group)?;
+                group.clear();
+                in_group = 0;
+            }
+            group.push(id);
+            in_group += n;
+        }
+        self.merge_blocks(hour, &group)?;
+        self.counters.hours_sealed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Replaces the blocks `ids` (consecutive, of one hour) by one block under the first id.
+    fn merge_blocks(&mut self, hour: i64, ids: &[i64]) -> rusqlite::Result<()> {
+        if ids.len() < 2 {
+            return Ok(());
+        }
         let mut items = Vec::new();
-        for (_, data) in &blocks {
-            // A block that does not decode is left as it is (it is reported by queries).
-            if decode_block_into(data, &mut items).is_err() {
-                return Ok(());
+        {
+            let mut read = self
+                .conn
+                .prepare_cached("SELECT data FROM frame_blocks WHERE id = ?1")?;
+            for id in ids {
+                let data: Vec<u8> = read.query_row([id], |r| r.get(0))?;
+                // A block that does not decode is left as it is (it is reported by queries),
+                // and so is its group.
+                if decode_block_into(&data, &mut items).is_err() {
+                    return Ok(());
+                }
             }
         }
         let mut enc = BlockEncoder::new();
@@ -916,21 +947,22 @@ impl Writer {
         }
         let (n, t0, t1, raw) = (enc.len(), enc.first_time(), enc.last_time(), enc.raw_len());
         let data = enc.finish(self.options.sealed_level);
-        let first_id = blocks[0].0;
         self.conn.execute_batch("BEGIN")?;
         let r = (|| {
-            self.conn
-                .execute("DELETE FROM frame_blocks WHERE hour = ?1", [hour])?;
+            let mut delete = self
+                .conn
+                .prepare_cached("DELETE FROM frame_blocks WHERE id = ?1")?;
+            for id in ids {
+                delete.execute([id])?;
+            }
             self.conn.execute(
                 "INSERT INTO frame_blocks (id, hour, t_first, t_last, items, raw_bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![first_id, hour, t0, t1, n, raw as i64, data],
+                params![ids[0], hour, t0, t1, n, raw as i64, data],
             )?;
             self.conn.execute_batch("COMMIT")
         })();
         if r.is_err() {
             let _ = self.conn.execute_batch("ROLLBACK");
-        } else {
-            self.counters.hours_sealed.fetch_add(1, Ordering::Relaxed);
         }
         r
     }
