@@ -100,7 +100,9 @@ impl RunRecorder for StoreHook {
             },
         )
         .map_err(|e| anyhow!("{e}"))?;
-        let history = History::open(dir).map_err(|e| anyhow!("{e}"))?;
+        // The recorder's open has just run the whole-file check on this store; a second
+        // one (seconds on a day's store) would find nothing new.
+        let history = History::open_unchecked(dir).map_err(|e| anyhow!("{e}"))?;
         let restored = restore(&history, engine, RestoreOptions::default()).map_err(|e| anyhow!("{e}"))?;
         if !self.quiet {
             if let Some((from, to)) = restored.span {
