@@ -414,18 +414,27 @@ impl Tracker {
         }
     }
 
+    /// The same frame from the same receiver again within the duplicate window: counted
+    /// (a frame taken and dropped) and to be dropped.
+    #[inline]
+    fn duplicate(&mut self, frame: &Frame, received: &Received) -> bool {
+        let window = self.config.duplicate_window_s;
+        let again = window > 0.0
+            && self
+                .recent
+                .seen_again(frame, received.receiver, received.time_utc, window);
+        if again {
+            self.stats.frames += 1;
+            self.stats.dropped_duplicate += 1;
+        }
+        again
+    }
+
     /// Takes one received item: a Mode S frame, a Mode A/C reply or an observation.
     pub fn ingest(&mut self, received: &Received) -> Ingested {
         match &received.what {
             What::ModeS(frame) => {
-                let window = self.config.duplicate_window_s;
-                if window > 0.0
-                    && self
-                        .recent
-                        .seen_again(frame, received.receiver, received.time_utc, window)
-                {
-                    self.stats.frames += 1;
-                    self.stats.dropped_duplicate += 1;
+                if self.duplicate(frame, received) {
                     return Ingested::Dropped(Dropped::Duplicate);
                 }
                 self.ingest_frame(received.time_utc, *frame, received.signal)
@@ -452,14 +461,7 @@ impl Tracker {
         let (What::ModeS(frame), Some(decoded)) = (&received.what, decoded) else {
             return self.ingest(received);
         };
-        let window = self.config.duplicate_window_s;
-        if window > 0.0
-            && self
-                .recent
-                .seen_again(frame, received.receiver, received.time_utc, window)
-        {
-            self.stats.frames += 1;
-            self.stats.dropped_duplicate += 1;
+        if self.duplicate(frame, received) {
             return Ingested::Dropped(Dropped::Duplicate);
         }
         let time = received.time_utc;
