@@ -10,8 +10,15 @@
 //!   level), in blocks of 800,000 items (about what the writer closes at each commit of a
 //!   full-speed replay): bytes per frame and this thread's CPU time;
 //! - `store`: every item through a [`Recorder`] that waits for the writer (a file replay's
-//!   policy) into a fresh store in a temporary directory, with an empty engine (no states):
-//!   wall time, the process's CPU and the writer thread's, and the counters.
+//!   policy) into a fresh store in a temporary directory, with an empty engine (no states),
+//!   as `picket run` hands them over (`observe_step` per item, then each batch of 1024
+//!   moved by `observe_items`): wall time, the process's CPU and the writer thread's, and
+//!   the counters.
+//!
+//! `PICKET_LEVEL` sets the blocks' compression (0: Huffman per column, the writer's
+//! default; 1-9: deflate), `PICKET_COMMIT_MS` the writer's commit period (250 ms; under
+//! callgrind, which runs about fifty times slower, 12500 keeps the blocks of a full-speed
+//! run rather than many small ones merged at the end).
 //!
 //! For instruction counts: `valgrind --tool=callgrind --separate-threads=yes` on the built
 //! bench binary with the same arguments.
@@ -47,6 +54,19 @@ fn process_cpu_s() -> f64 {
     (g(11) + g(12)) / 100.0
 }
 
+fn deflate_with(input: &[u8], level: u8, strategy: i32) -> Vec<u8> {
+    use miniz_oxide::deflate::core::{
+        compress_to_output, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush,
+    };
+    let mut c = CompressorOxide::new(create_comp_flags_from_zip_params(i32::from(level), 0, strategy));
+    let mut out = Vec::new();
+    let _ = compress_to_output(&mut c, input, TDEFLFlush::Finish, |b| {
+        out.extend_from_slice(b);
+        true
+    });
+    out
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let Some(path) = args.first() else {
@@ -55,6 +75,20 @@ fn main() {
     };
     let what = args.get(1).map_or("both", String::as_str);
     let max: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(usize::MAX);
+    // The block's compression (PICKET_LEVEL: 0 Huffman per column, 1-9 deflate).
+    let level: u32 = std::env::var("PICKET_LEVEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(StoreOptions::default().level);
+    // The writer's commit period (PICKET_COMMIT_MS; under callgrind, fifty times the real
+    // 250 ms keeps the blocks of a full-speed run).
+    let commit_every = std::env::var("PICKET_COMMIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(
+            StoreOptions::default().commit_every,
+            std::time::Duration::from_millis,
+        );
     println!("load average at start: {}", picket_bench::load_average());
     let bytes = std::fs::read(path).expect("the Beast file reads");
     let mut reader = BeastReader::new(ReaderConfig::default());
@@ -82,7 +116,7 @@ fn main() {
             for r in chunk {
                 enc.push(r);
             }
-            total += enc.finish(StoreOptions::default().level).len();
+            total += enc.finish(level).len();
         }
         let (w, c) = (
             w0.elapsed().as_secs_f64(),
@@ -110,24 +144,80 @@ fn main() {
         }
     }
 
+    if what == "experiment" {
+        let mut enc = BlockEncoder::new();
+        let chunk = &items[..n.min(800_000)];
+        for r in chunk {
+            enc.push(r);
+        }
+        let per = |b: usize| b as f64 / chunk.len() as f64;
+        for (name, col) in enc.column_bytes() {
+            if col.is_empty() {
+                continue;
+            }
+            let mut hist = [0u64; 256];
+            for &b in &col {
+                hist[usize::from(b)] += 1;
+            }
+            let total = col.len() as f64;
+            let h: f64 = hist
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|&c| {
+                    let p = c as f64 / total;
+                    -p * p.log2() * c as f64
+                })
+                .sum();
+            let mut line = format!(
+                "  {name}: raw {:.3}, order-0 entropy {:.3}",
+                per(col.len()),
+                h / 8.0 / chunk.len() as f64
+            );
+            for (label, level, strategy) in [("L1", 1u8, 0i32), ("huff", 1, 2), ("rle", 1, 3)] {
+                let reps = 5;
+                let c0 = picket_bench::thread_cpu_s().unwrap_or(f64::NAN);
+                let mut z = Vec::new();
+                for _ in 0..reps {
+                    z = deflate_with(&col, level, strategy);
+                }
+                let c = (picket_bench::thread_cpu_s().unwrap_or(f64::NAN) - c0) / reps as f64;
+                line.push_str(&format!(
+                    "; {label} {:.3} B {:.1} ns/B",
+                    per(z.len()),
+                    c * 1e9 / col.len() as f64
+                ));
+            }
+            println!("{line}");
+        }
+    }
+
     if what == "store" || what == "both" {
         let dir = std::env::temp_dir().join(format!("picket-ingest-bench-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let engine = Engine::new(EngineConfig::default());
+        // The reader's batches of 1024 (made before the clock starts).
+        let mut batches: Vec<Vec<Received>> = items.chunks(1024).map(<[Received]>::to_vec).collect();
         let (p0, w0) = (process_cpu_s(), Instant::now());
         let mut rec = Recorder::open(
             &dir,
             StoreOptions {
                 lossless: true,
                 engine_states: false,
+                level,
+                sealed_level: level,
+                commit_every,
                 ..StoreOptions::default()
             },
         )
         .expect("the store opens");
-        for r in &items {
-            rec.observe(Some(r), &[], &engine);
+        // As `picket run`'s engine thread does: a step per item, then its batch moved.
+        for batch in &mut batches {
+            for r in batch.iter() {
+                rec.observe_step(Some(r), &[], &engine);
+            }
+            rec.observe_items(batch);
         }
-        rec.observe(None, &[], &engine);
+        rec.observe_step(None, &[], &engine);
         let writer = thread_cpu_named("picket-store");
         let report = rec.finish();
         let (w, p) = (w0.elapsed().as_secs_f64(), process_cpu_s() - p0);

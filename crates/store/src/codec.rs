@@ -30,6 +30,11 @@ use picket_receive::json::JsonObject;
 use picket_receive::jsonl::{write_observation_fields, JsonlReader};
 use picket_receive::{Clock, Reader, ReaderConfig, Received, What};
 
+/// [`BlockEncoder::finish`]'s level for Huffman codes of each column without matches: about
+/// a tenth of deflate level 1's instructions for about as many bytes (docs/BENCHMARKS.md,
+/// "The store's write path off the engine thread").
+pub const HUFFMAN: u32 = 0;
+
 /// Format version written as the block's first byte (version 1 blocks still decode).
 const VERSION: u8 = 2;
 
@@ -310,6 +315,11 @@ impl BlockEncoder {
             .collect()
     }
 
+    /// Each column's name and bytes (experiments).
+    pub fn column_bytes(&self) -> Vec<(&'static str, Vec<u8>)> {
+        self.columns().iter().map(|(n, c)| (*n, c.to_vec())).collect()
+    }
+
     fn columns(&self) -> [(&'static str, std::borrow::Cow<'_, [u8]>); 11] {
         use std::borrow::Cow::Borrowed;
         [
@@ -443,22 +453,42 @@ impl BlockEncoder {
     }
 
     /// The compressed block, and the encoder emptied for the next one.
+    ///
+    /// `level` 0 ([`HUFFMAN`], the writer's): each column Huffman-coded without matches
+    /// (a deflate stream all the same, see [`crate::huff`]); 1-9: deflate at that level.
+    /// Either way the block inflates to the same bytes and decodes alike.
     pub fn finish(&mut self, level: u32) -> Vec<u8> {
         // The columns go to the compressor one after the other, each after its length (the
         // same stream as one buffer of them all, without copying them into one).
         let mut out = Vec::with_capacity(self.raw_len() / 2 + 64);
         out.push(VERSION);
-        let mut z = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::new(level));
-        let mut head = Vec::with_capacity(10);
-        put_varint(&mut head, u64::from(self.count));
-        // Writing to a Vec cannot fail.
-        for (_, col) in self.columns() {
+        let columns = self.columns();
+        let mut heads: Vec<Vec<u8>> = Vec::with_capacity(columns.len());
+        for (i, (_, col)) in columns.iter().enumerate() {
+            let mut head = Vec::with_capacity(10);
+            if i == 0 {
+                put_varint(&mut head, u64::from(self.count));
+            }
             put_varint(&mut head, col.len() as u64);
-            let _ = z.write_all(&head);
-            let _ = z.write_all(&col);
-            head.clear();
+            heads.push(head);
         }
-        let _ = z.finish();
+        if level == HUFFMAN {
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * columns.len());
+            for (head, (_, col)) in heads.iter().zip(&columns) {
+                parts.push(head);
+                parts.push(col);
+            }
+            crate::huff::deflate_literals(&parts, &mut out);
+        } else {
+            let mut z = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::new(level));
+            // Writing to a Vec cannot fail.
+            for (head, (_, col)) in heads.iter().zip(&columns) {
+                let _ = z.write_all(head);
+                let _ = z.write_all(col);
+            }
+            let _ = z.finish();
+        }
+        drop(columns);
         // Emptied, keeping the allocations (a block's columns are megabytes: fresh ones
         // would be fresh pages, faulted in again for every block).
         // The table is emptied by moving the base past every number given (no 1.5 MB to
@@ -786,6 +816,77 @@ mod tests {
         assert!(enc.is_empty());
         let back = decode_block(&block).unwrap();
         assert_eq!(back, items);
+        // The writer's Huffman codes: the same bytes once inflated, the same items.
+        for r in &items {
+            enc.push(r);
+        }
+        let huff = enc.finish(HUFFMAN);
+        assert_eq!(inflated(&huff), inflated(&block));
+        assert_eq!(decode_block(&huff).unwrap(), items);
+    }
+
+    fn inflated(block: &[u8]) -> Vec<u8> {
+        let mut raw = Vec::new();
+        flate2::read::DeflateDecoder::new(&block[1..])
+            .read_to_end(&mut raw)
+            .unwrap();
+        raw
+    }
+
+    /// A block of busy traffic's shape (thousands of items from a few hundred aircraft,
+    /// jittered clocks, frames heard twice, byte levels, three receivers) Huffman-coded per
+    /// column: it inflates to the bytes deflate would have packed, decodes to the items, and
+    /// is no larger than level 1's block by more than a tenth.
+    #[test]
+    fn huffman_blocks_decode_as_deflate_blocks_do() {
+        let mut x = 0x9e37_79b9_u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut items = Vec::new();
+        let mut clock = 1_000_000u64;
+        let mut prev = None;
+        for i in 0..20_000u32 {
+            let r = rand();
+            clock += 200 + r % 4000;
+            let f = match (i % 2, prev) {
+                (1, Some(f)) => f,
+                _ => {
+                    let mut b = [0u8; 14];
+                    b[0] = 0x8d;
+                    b[1..4].copy_from_slice(&((r >> 20) % 300).to_be_bytes()[5..]);
+                    b[4..11].copy_from_slice(&rand().to_be_bytes()[..7]);
+                    Frame::new(&b).unwrap()
+                }
+            };
+            prev = Some(f);
+            items.push(Received {
+                time_utc: 1_553_350_308.0 + clock as f64 / 12e6,
+                clock: Clock::Ticks12Mhz(clock),
+                signal: picket_receive::beast::rssi_of_signal_byte((r >> 40) as u8 | 1),
+                receiver: (i % 3) as u16,
+                what: What::ModeS(f),
+            });
+        }
+        let mut enc = BlockEncoder::new();
+        let mut encode = |level: u32| {
+            for r in &items {
+                enc.push(r);
+            }
+            enc.finish(level)
+        };
+        let (huff, deflate) = (encode(HUFFMAN), encode(1));
+        assert_eq!(inflated(&huff), inflated(&deflate));
+        assert_eq!(decode_block(&huff).unwrap(), items);
+        assert!(
+            huff.len() * 100 <= deflate.len() * 110,
+            "{} vs {}",
+            huff.len(),
+            deflate.len()
+        );
     }
 
     /// Repeated frames (the same transmission heard by several receivers) go by reference,

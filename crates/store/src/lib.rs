@@ -45,6 +45,7 @@ pub mod error;
 pub mod export;
 pub mod fixes;
 pub mod history;
+mod huff;
 pub mod import;
 pub mod parquet;
 pub mod query;

@@ -211,7 +211,7 @@ fn retention_deletes_the_oldest_by_age_and_by_size_per_kind() {
         &size_dir,
         StoreOptions {
             retention: picket_store::Retention {
-                frames_max_bytes: Some(2_000),
+                frames_max_bytes: Some(40_000),
                 ..picket_store::Retention::KEEP_ALL
             },
             lossless: true,
@@ -228,7 +228,8 @@ fn retention_deletes_the_oldest_by_age_and_by_size_per_kind() {
     rec.finish();
     let h = History::open(&size_dir).unwrap();
     let x = h.extent().unwrap();
-    assert!(x.frame_bytes <= 2_000 || x.blocks == 1, "{x:?}");
+    assert!(x.frame_bytes <= 40_000 || x.blocks == 1, "{x:?}");
+    assert!(x.blocks >= 1, "{x:?}");
     assert!(x.items < 20_000, "{x:?}");
     let (_, last) = h.frame_span().unwrap().unwrap();
     assert!(last >= t0 + 19_999.0 * 0.9 - 1.0);
