@@ -74,6 +74,12 @@ pub trait RunRecorder: Send + std::fmt::Debug {
     /// silent or at the end): every event, alert, changed and removed aircraft it caused,
     /// those of the tick just before it included; the engine after it.
     fn record(&mut self, item: Option<&Received>, out: &Output, engine: &Engine);
+    /// After the engine took a whole batch of received items (each with its
+    /// [`RunRecorder::record`] first): the items themselves, which the recorder may move
+    /// out (the batch is emptied for reuse afterwards either way), so it need not copy each
+    /// one on the engine thread. Items the run made itself (multilateration's fixes) are in
+    /// no batch: `record` is their only call. By default nothing is taken.
+    fn record_items(&mut self, _items: &mut Vec<Received>) {}
     /// After the final tick (and its [`RunRecorder::record`]): write what is pending.
     fn finish(&mut self, engine: &Engine, quiet: bool);
 }
@@ -491,7 +497,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                 0.25
             };
             match tokio::time::timeout(Duration::from_secs_f64(wait), rx.recv()).await {
-                Ok(Some(batch)) => {
+                Ok(Some(mut batch)) => {
                     if let Some(m) = &mut mlat {
                         joining.drain(|(s, results)| {
                             m.add_station(&s);
@@ -518,6 +524,10 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                     }
                     if let Some(o) = observer.as_mut() {
                         o.on_engine(pipeline.engine(), counts.last_time);
+                    }
+                    // The batch's items, moved to the recorder whole (no copy per item).
+                    if let Some(r) = recorder.as_mut() {
+                        r.record_items(&mut batch.items);
                     }
                     pool.give(batch);
                 }

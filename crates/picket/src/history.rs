@@ -138,10 +138,18 @@ impl RunRecorder for StoreHook {
             r.observe_events(&self.scratch);
         }
         match item {
-            Some(item) => r.observe(Some(item), &out.alerts, engine),
+            // The item itself comes with its batch (`record_items`): not copied here.
+            Some(item) => r.observe_step(Some(item), &out.alerts, engine),
             // A tick without an item: its alerts only (the states and aircraft of the
             // whole engine are written at the end, by `finish`).
             None => r.observe_event_rows(out.alerts.iter().map(alert_row).collect()),
+        }
+    }
+
+    /// The batch's received items, moved into the store's queue (no copy per item).
+    fn record_items(&mut self, items: &mut Vec<Received>) {
+        if let Some(r) = &mut self.recorder {
+            r.observe_items(items);
         }
     }
 
@@ -149,7 +157,7 @@ impl RunRecorder for StoreHook {
     /// store's counters.
     fn finish(&mut self, engine: &Engine, quiet: bool) {
         let Some(mut r) = self.recorder.take() else { return };
-        r.observe(None, &[], engine);
+        r.observe_step(None, &[], engine);
         let c = r.finish();
         if !quiet || c.error.is_some() {
             eprintln!(

@@ -83,10 +83,11 @@ pub struct StoreOptions {
     pub queue_batches: usize,
     /// The writer commits at least this often.
     pub commit_every: Duration,
-    /// Deflate level of the blocks written at each commit (1-9).
+    /// Compression of the blocks written at each commit: [`crate::codec::HUFFMAN`] (0,
+    /// the default: Huffman codes per column, no matches) or a deflate level (1-9).
     pub level: u32,
-    /// Deflate level of the merged block of a finished hour (levels above 1 cost 6 to 15
-    /// times the CPU for 7 % fewer bytes on busy traffic: docs/BENCHMARKS.md).
+    /// The same for the merged blocks of a finished hour (deflate levels above 1 cost 6 to
+    /// 15 times the CPU of level 1 for 7 % fewer bytes on busy traffic: docs/BENCHMARKS.md).
     pub sealed_level: u32,
     /// Most items in one merged block: a finished hour with more is merged into several
     /// blocks of about this many, so merging never holds more than that in memory.
@@ -152,8 +153,8 @@ impl Default for StoreOptions {
             retention: Retention::default(),
             queue_batches: 64,
             commit_every: Duration::from_millis(250),
-            level: 1,
-            sealed_level: 1,
+            level: crate::codec::HUFFMAN,
+            sealed_level: crate::codec::HUFFMAN,
             merge_items: 1 << 18,
             thinning: Thinning::default(),
             max_pages: None,
@@ -371,9 +372,7 @@ impl Recorder {
     /// Takes one item the engine has just ingested (None after the final tick) and the
     /// alerts it caused; once per data second, the states worth keeping.
     pub fn observe(&mut self, item: Option<&Received>, alerts: &[Alert], engine: &Engine) {
-        for a in alerts {
-            self.pending.events.push(alert_row(a));
-        }
+        self.observe_alerts(alerts);
         let mut due = !alerts.is_empty() || item.is_none();
         if let Some(r) = item {
             // Counted into `accepted` when the batch is offered (no atomic per item).
@@ -391,14 +390,7 @@ impl Recorder {
                 self.pending.items.push(r.clone());
             }
             if t >= self.next_states {
-                let states = self.engine_states.then_some(&mut self.pending.states);
-                self.thinner
-                    .collect(engine, states, Some(&mut self.pending.aircraft));
-                self.next_states = next_tick_due(t);
-                if t >= self.next_prune {
-                    self.thinner.prune(t - 3600.0);
-                    self.next_prune = t + 600.0;
-                }
+                self.collect_states(t, engine);
             }
             // A batch is offered when full, or when it spans a quarter of a data second and
             // the last offer is 50 ms of wall time old. The clock is read only then, and
@@ -417,6 +409,88 @@ impl Recorder {
         }
         if due {
             self.offer();
+        }
+    }
+
+    /// The engine thread's per-item call when the received items come in whole batches
+    /// afterwards ([`Recorder::observe_items`]): takes the step's alerts and, once per data
+    /// second, the states, and keeps the item's place for the fixes; copies only a fix (an
+    /// item of multilateration, which no batch holds), never a received item. `None`: after
+    /// the final tick (the last states and every aircraft).
+    ///
+    /// Together with `observe_items` it records what [`Recorder::observe`] does, without
+    /// copying each item on the caller's thread.
+    #[inline]
+    pub fn observe_step(&mut self, item: Option<&Received>, alerts: &[Alert], engine: &Engine) {
+        let Some(r) = item else {
+            self.observe_alerts(alerts);
+            let states = self.engine_states.then_some(&mut self.pending.states);
+            self.thinner.finish(engine, states, &mut self.pending.aircraft);
+            self.offer();
+            return;
+        };
+        let t = r.time_utc;
+        if is_fix(r) {
+            if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
+                self.batch_time = t;
+            }
+            self.pending.fixes.push(FixRow {
+                after: self.anchors.current(),
+                item: r.clone(),
+            });
+        } else {
+            self.anchors.item(t);
+        }
+        if t >= self.next_states {
+            self.collect_states(t, engine);
+        }
+        if !alerts.is_empty() {
+            self.observe_alerts(alerts);
+            self.offer();
+        }
+    }
+
+    /// The received items of a batch the engine has just taken (each after its
+    /// [`Recorder::observe_step`]), moved out of `items` (left empty, its allocation kept):
+    /// no copy per item. Fixes among them were kept by `observe_step` already and are left
+    /// out here. Offers the pending batch when it is full, or spans a quarter of a data
+    /// second and the last offer is 50 ms old (the clock is read once per call).
+    pub fn observe_items(&mut self, items: &mut Vec<Received>) {
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            return;
+        };
+        let last_t = last.time_utc;
+        if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
+            self.batch_time = first.time_utc;
+        }
+        if items.iter().any(is_fix) {
+            self.pending.items.extend(items.drain(..).filter(|r| !is_fix(r)));
+        } else {
+            self.pending.items.append(items);
+        }
+        let due = self.pending.items.len() >= BATCH_ITEMS
+            || ((last_t - self.batch_time >= BATCH_SPAN_S || last_t.is_nan())
+                && self.last_offer.elapsed() >= OFFER_EVERY);
+        if due {
+            self.offer();
+        }
+    }
+
+    fn observe_alerts(&mut self, alerts: &[Alert]) {
+        for a in alerts {
+            self.pending.events.push(alert_row(a));
+        }
+    }
+
+    /// The states and aircraft rows due at data time `t` (the first item of a data second).
+    fn collect_states(&mut self, t: f64, engine: &Engine) {
+        let states = self.engine_states.then_some(&mut self.pending.states);
+        self.thinner
+            .collect(engine, states, Some(&mut self.pending.aircraft));
+        self.next_states = next_tick_due(t);
+        if t >= self.next_prune {
+            self.thinner.prune(t - 3600.0);
+            self.next_prune = t + 600.0;
         }
     }
 
