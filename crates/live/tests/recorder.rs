@@ -22,6 +22,11 @@ struct Seen {
     alerts_with_event: u64,
     finished: u64,
     last_time: f64,
+    /// The items `record` was given, then those `record_items` moved out, in order.
+    stepped: Vec<Received>,
+    batched: Vec<Received>,
+    /// `record_items` calls whose items had not all been through `record` first.
+    early_batches: u64,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +45,7 @@ impl RunRecorder for Counting {
             Some(r) => {
                 s.items += 1;
                 s.last_time = r.time_utc;
+                s.stepped.push(r.clone());
             }
             None => s.ticks_without_item += 1,
         }
@@ -54,6 +60,15 @@ impl RunRecorder for Counting {
                     .any(|e| e.id == a.event.id && e.phase == a.event.phase)
             })
             .count() as u64;
+    }
+
+    fn record_items(&mut self, items: &mut Vec<Received>) {
+        let mut s = self.0.lock().unwrap();
+        if s.batched.len() + items.len() > s.stepped.len() {
+            s.early_batches += 1;
+        }
+        // Moved out, as the store does.
+        s.batched.append(items);
     }
 
     fn finish(&mut self, _engine: &Engine, _quiet: bool) {
@@ -95,4 +110,12 @@ fn a_recorder_sees_every_item_and_every_event_and_is_finished_once() {
     assert!(s.alerts > 0, "{s:?}");
     assert_eq!(s.alerts_with_event, s.alerts, "{s:?}");
     assert!(s.events > s.alerts, "{s:?}");
+    // Every batch's items come whole after the engine took them (each through `record`
+    // first), and together they are the items `record` saw, in the same order.
+    assert_eq!(s.early_batches, 0);
+    assert_eq!(s.batched.len(), s.stepped.len());
+    assert!(
+        s.batched == s.stepped,
+        "the batches' items differ from the items recorded"
+    );
 }

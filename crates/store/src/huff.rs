@@ -229,12 +229,26 @@ fn block(bits: &mut Bits<'_>, parts: &[&[u8]], last: bool) {
             _ => {}
         }
     }
-    // The bytes: a look-up and a shift each.
-    let table: Vec<(u32, u32)> = (0..256).map(|s| (codes[s], u32::from(lens[s]))).collect();
+    // The bytes: a look-up and a shift each, two at a time (two codes of at most 15 bits
+    // fit the 32 a put takes). The output's size is known from the counts: reserved once.
+    let mut table = [0u32; 256];
+    let mut total_bits = 0u64;
+    for (s, e) in table.iter_mut().enumerate() {
+        *e = codes[s] | (u32::from(lens[s]) << 16);
+        total_bits += freq[s] * u64::from(lens[s]);
+    }
+    bits.out
+        .reserve(usize::try_from(total_bits / 8).unwrap_or(0) + 64);
     for p in parts {
-        for &b in *p {
-            let (c, n) = table[usize::from(b)];
-            bits.put(c, n);
+        let mut pairs = p.chunks_exact(2);
+        for two in &mut pairs {
+            let (a, b) = (table[usize::from(two[0])], table[usize::from(two[1])]);
+            let la = a >> 16;
+            bits.put((a & 0xffff) | ((b & 0xffff) << la), la + (b >> 16));
+        }
+        for &b in pairs.remainder() {
+            let e = table[usize::from(b)];
+            bits.put(e & 0xffff, e >> 16);
         }
     }
     bits.put(codes[256], u32::from(lens[256]));
