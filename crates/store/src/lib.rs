@@ -57,5 +57,5 @@ pub use error::{Error, ErrorKind};
 pub use history::{Extent, History, OpenEvent, ReadReport};
 pub use query::{Area, Deployment, EventHit, Filter, Track};
 pub use replay::{restore, Driver, RestoreOptions, Restored};
-pub use rows::{AircraftRow, EventRow, StateRow, Thinning};
+pub use rows::{AircraftRow, EventRow, StateRow, StateTaken, Thinning};
 pub use writer::{Counters, Gate, Recorder, Report, Retention, StoreOptions};

@@ -30,7 +30,9 @@ use crate::codec::{decode_block_into, BlockEncoder};
 use crate::db::{lock, open_write, StorePaths, WriterLock};
 use crate::error::{Error, ErrorKind};
 use crate::fixes::{is_fix, Anchors, FixRow};
-use crate::rows::{alert_row, cell, event_only_row, AircraftRow, EventRow, StateRow, Thinner, Thinning};
+use crate::rows::{
+    alert_row, cell, event_only_row, AircraftRow, EventRow, StateRow, StateTaken, Thinner, Thinning,
+};
 
 /// Event and aircraft rows the recorder holds back while the queue is full, at most.
 pub const MAX_HELD_ROWS: usize = 100_000;
@@ -262,6 +264,8 @@ struct Batch {
     items: Vec<Received>,
     fixes: Vec<FixRow>,
     states: Vec<StateRow>,
+    /// The engine's thinned states, made rows on the writer thread.
+    taken: Vec<StateTaken>,
     events: Vec<EventRow>,
     aircraft: Vec<AircraftRow>,
     /// Answer when everything before is committed.
@@ -273,6 +277,7 @@ impl Batch {
         self.items.is_empty()
             && self.fixes.is_empty()
             && self.states.is_empty()
+            && self.taken.is_empty()
             && self.events.is_empty()
             && self.aircraft.is_empty()
     }
@@ -404,7 +409,7 @@ impl Recorder {
                 }
             }
         } else {
-            let states = self.engine_states.then_some(&mut self.pending.states);
+            let states = self.engine_states.then_some(&mut self.pending.taken);
             self.thinner.finish(engine, states, &mut self.pending.aircraft);
         }
         if due {
@@ -424,7 +429,7 @@ impl Recorder {
     pub fn observe_step(&mut self, item: Option<&Received>, alerts: &[Alert], engine: &Engine) {
         let Some(r) = item else {
             self.observe_alerts(alerts);
-            let states = self.engine_states.then_some(&mut self.pending.states);
+            let states = self.engine_states.then_some(&mut self.pending.taken);
             self.thinner.finish(engine, states, &mut self.pending.aircraft);
             self.offer();
             return;
@@ -484,7 +489,7 @@ impl Recorder {
 
     /// The states and aircraft rows due at data time `t` (the first item of a data second).
     fn collect_states(&mut self, t: f64, engine: &Engine) {
-        let states = self.engine_states.then_some(&mut self.pending.states);
+        let states = self.engine_states.then_some(&mut self.pending.taken);
         self.thinner
             .collect(engine, states, Some(&mut self.pending.aircraft));
         self.next_states = next_tick_due(t);
@@ -551,7 +556,7 @@ impl Recorder {
                     .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
                 self.counters
                     .states_dropped
-                    .fetch_add(b.states.len() as u64, Ordering::Relaxed);
+                    .fetch_add((b.states.len() + b.taken.len()) as u64, Ordering::Relaxed);
                 // Events and aircraft wait for the next batch.
                 let held = b.events.len() + b.aircraft.len();
                 if held > MAX_HELD_ROWS {
@@ -752,7 +757,7 @@ impl Writer {
         c.dropped
             .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
         c.states_dropped
-            .fetch_add(b.states.len() as u64, Ordering::Relaxed);
+            .fetch_add((b.states.len() + b.taken.len()) as u64, Ordering::Relaxed);
         c.events_dropped
             .fetch_add((b.events.len() + b.aircraft.len()) as u64, Ordering::Relaxed);
     }
@@ -816,7 +821,8 @@ impl Writer {
                 "INSERT INTO states (hex, t, seq, lat, lon, cell, alt_baro, gs, track, baro_rate, on_ground, flight, squawk)
                  VALUES (?1, ?2, ?13, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            for r in &b.states {
+            let taken: Vec<StateRow> = b.taken.iter().map(StateTaken::row).collect();
+            for r in b.states.iter().chain(&taken) {
                 self.seq += 1;
                 s.execute(params![
                     r.hex,
@@ -835,7 +841,7 @@ impl Writer {
                 ])?;
             }
         }
-        self.tx_states += b.states.len() as u64;
+        self.tx_states += (b.states.len() + b.taken.len()) as u64;
         {
             let mut s = self.conn.prepare_cached(
                 "INSERT INTO events (record, event_id, kind, phase, hex, onset, t, ended, since, place, place_name,
