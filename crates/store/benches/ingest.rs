@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! target/release/picket simulate crates/sim/scenarios/bench/busy.toml --duration 10m --out /tmp/busy.beast
-//! cargo bench -p picket-store --bench ingest -- /tmp/busy.beast [encode|store|both] [max items]
+//! cargo bench -p picket-store --bench ingest -- /tmp/busy.beast [encode|store|both|columns|experiment] [max items]
 //! ```
 //!
 //! The file is read into memory first (not timed), then:
@@ -14,6 +14,10 @@
 //!   as `picket run` hands them over (`observe_step` per item, then each batch of 1024
 //!   moved by `observe_items`): wall time, the process's CPU and the writer thread's, and
 //!   the counters.
+//!
+//! - `columns`: each column's bytes before and after deflate level 1 (the first 800,000);
+//! - `experiment`: each column's order-0 entropy and its size and time under miniz_oxide's
+//!   level 1, Huffman-only and RLE strategies (what chose the writer's Huffman codes).
 //!
 //! `PICKET_LEVEL` sets the blocks' compression (0: Huffman per column, the writer's
 //! default; 1-9: deflate), `PICKET_COMMIT_MS` the writer's commit period (250 ms; under
@@ -160,13 +164,11 @@ fn main() {
                 hist[usize::from(b)] += 1;
             }
             let total = col.len() as f64;
+            // Bits of the column at its bytes' order-0 entropy.
             let h: f64 = hist
                 .iter()
                 .filter(|&&c| c > 0)
-                .map(|&c| {
-                    let p = c as f64 / total;
-                    -p * p.log2() * c as f64
-                })
+                .map(|&c| -(c as f64 / total).log2() * c as f64)
                 .sum();
             let mut line = format!(
                 "  {name}: raw {:.3}, order-0 entropy {:.3}",
