@@ -450,7 +450,8 @@ impl Engine {
         let traits = Traits {
             of_interest: per.enrichment.of_interest(),
         };
-        self.detectors.on_update(slot, a, u.changed, traits, &mut self.events);
+        self.detectors
+            .on_update(slot, a, u.changed, traits, &mut self.events);
         // Every message counts towards a condition's confirmation, changed values or not.
         if self.condition_rules {
             let s = Subject {

@@ -373,7 +373,11 @@ impl Detectors {
     #[cold]
     #[inline(never)]
     fn adopt(&mut self, slot: usize, key: TrackKey) {
-        debug_assert_eq!(slot, self.per.len(), "detector state out of step with the tracker");
+        debug_assert_eq!(
+            slot,
+            self.per.len(),
+            "detector state out of step with the tracker"
+        );
         let mut st = PerAircraft::new(key);
         if let Some(mut m) = self.parked.remove(&key) {
             m.restored();
