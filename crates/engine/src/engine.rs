@@ -362,6 +362,7 @@ impl Engine {
     /// ([`predecode`](crate::track::predecode) with [`Engine::decode_options`]; `None` for
     /// an item that is no Mode S frame): the same result, the same alerts, without the
     /// decoding on the engine's thread.
+    #[inline]
     pub fn ingest_predecoded(
         &mut self,
         received: &Received,
