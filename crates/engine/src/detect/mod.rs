@@ -337,7 +337,7 @@ impl Detectors {
     ) {
         let n = out.len();
         self.stats.updates += 1;
-        let fresh = !self.per.get(slot).is_some_and(|st| st.key == a.key);
+        let fresh = self.per.get(slot).is_none_or(|st| st.key != a.key);
         if fresh {
             self.adopt(slot, a.key);
         }
