@@ -117,8 +117,9 @@ fn run(items: &[Item], detect: bool) -> Outcome {
         }
         if let Ingested::Updated(u) = tracker.ingest_frame(t, black_box(frame), None) {
             if detect {
-                let a = tracker.get(u.key).unwrap_or_else(|| unreachable!());
-                det.on_update(a, u.changed, Traits::default(), &mut events);
+                let slot = tracker.slot(u.key).unwrap_or_else(|| unreachable!());
+                let a = &tracker.aircraft()[slot];
+                det.on_update(slot, a, u.changed, Traits::default(), &mut events);
             }
         }
     }

@@ -333,8 +333,9 @@ fn memory(input: &Input, receivers: &[LatLon]) {
             next_tick = picket_engine::engine::next_tick_due(t);
         }
         if let Ingested::Updated(u) = tracker.ingest(r) {
-            if let Some(a) = tracker.get(u.key) {
-                det.on_update(a, u.changed, Traits::default(), &mut events);
+            if let Some(slot) = tracker.slot(u.key) {
+                let a = &tracker.aircraft()[slot];
+                det.on_update(slot, a, u.changed, Traits::default(), &mut events);
             }
         }
     }

@@ -362,6 +362,7 @@ impl Engine {
     /// ([`predecode`](crate::track::predecode) with [`Engine::decode_options`]; `None` for
     /// an item that is no Mode S frame): the same result, the same alerts, without the
     /// decoding on the engine's thread.
+    #[inline]
     pub fn ingest_predecoded(
         &mut self,
         received: &Received,
@@ -450,7 +451,8 @@ impl Engine {
         let traits = Traits {
             of_interest: per.enrichment.of_interest(),
         };
-        self.detectors.on_update(a, u.changed, traits, &mut self.events);
+        self.detectors
+            .on_update(slot, a, u.changed, traits, &mut self.events);
         // Every message counts towards a condition's confirmation, changed values or not.
         if self.condition_rules {
             let s = Subject {

@@ -35,9 +35,10 @@ impl Bench {
 
     fn frame(&mut self, t: f64, f: Frame) {
         if let Ingested::Updated(u) = self.tracker.ingest_frame(t, f, None) {
-            let a = self.tracker.get(u.key).unwrap();
+            let slot = self.tracker.slot(u.key).unwrap();
+            let a = &self.tracker.aircraft()[slot];
             let traits = Traits { of_interest: true };
-            self.det.on_update(a, u.changed, traits, &mut self.events);
+            self.det.on_update(slot, a, u.changed, traits, &mut self.events);
         }
     }
 

@@ -46,8 +46,9 @@ fn loiters(items: &[Received]) -> Vec<Event> {
             next += 1.0;
         }
         if let Ingested::Updated(u) = tracker.ingest(r) {
-            let a = tracker.get(u.key).unwrap();
-            det.on_update(a, u.changed, Traits { of_interest: true }, &mut events);
+            let slot = tracker.slot(u.key).unwrap();
+            let a = &tracker.aircraft()[slot];
+            det.on_update(slot, a, u.changed, Traits { of_interest: true }, &mut events);
         }
     }
     events.retain(|e| e.kind == EventKind::Loiter);

@@ -38,8 +38,9 @@ fn detect(items: &[Received], config: TrackerConfig) -> Vec<Event> {
         }
         last = r.time_utc;
         if let Ingested::Updated(u) = tracker.ingest(r) {
-            let a = tracker.get(u.key).unwrap();
-            det.on_update(a, u.changed, Traits { of_interest: true }, &mut events);
+            let slot = tracker.slot(u.key).unwrap();
+            let a = &tracker.aircraft()[slot];
+            det.on_update(slot, a, u.changed, Traits { of_interest: true }, &mut events);
         }
     }
     for s in 1..=400 {

@@ -211,8 +211,9 @@ fn detect(items: &[Received]) -> (Vec<Event>, DetectorStats) {
         }
         last = r.time_utc;
         if let Ingested::Updated(u) = tracker.ingest(r) {
-            let a = tracker.get(u.key).unwrap();
-            det.on_update(a, u.changed, Traits::default(), &mut events);
+            let slot = tracker.slot(u.key).unwrap();
+            let a = &tracker.aircraft()[slot];
+            det.on_update(slot, a, u.changed, Traits::default(), &mut events);
         }
     }
     det.finish(last, &tracker, &mut events);

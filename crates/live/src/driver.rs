@@ -222,6 +222,15 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         .enable_all()
         .build()?;
     let handle = rt.handle().clone();
+    // The airport table (parsed from the embedded data on first use, about 70 M
+    // instructions) is built on a thread of its own while the inputs open, instead of on
+    // the engine thread at the first aircraft low near a field; the engine waits for it
+    // only if it needs it before it is ready.
+    let _ = std::thread::Builder::new()
+        .name("picket-airports".into())
+        .spawn(|| {
+            picket_world::airports::airports();
+        });
 
     let (live_specs, listens) = match &settings.source {
         SourceSetting::Live { receivers } => (receivers.clone(), settings.outputs.listen.clone()),

@@ -214,9 +214,10 @@ impl Detection {
 
     fn ingest(&mut self, r: &picket_receive::Received) {
         if let Ingested::Updated(u) = self.tracker.ingest(r) {
-            let a = self.tracker.get(u.key).unwrap();
+            let slot = self.tracker.slot(u.key).unwrap();
+            let a = &self.tracker.aircraft()[slot];
             let tr = Traits { of_interest: true };
-            self.det.on_update(a, u.changed, tr, &mut self.events);
+            self.det.on_update(slot, a, u.changed, tr, &mut self.events);
         }
     }
 }

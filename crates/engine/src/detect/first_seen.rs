@@ -40,6 +40,9 @@ pub(crate) struct FirstSeen {
     messages: u32,
     first: f64,
     done: bool,
+    /// The data times of `day` (`[day start, next day's start)`) while `done`, an empty
+    /// range otherwise: the messages that change nothing, told by two comparisons.
+    quiet: (f64, f64),
 }
 
 /// The days already reported, per address (kept across retirements; pruned each day).
@@ -55,10 +58,20 @@ impl FirstSeen {
     #[inline]
     pub(crate) fn on_update(&mut self, reported: &mut Reported, a: &Aircraft, out: &mut Vec<Event>) {
         let t = a.last_seen;
-        if self.done && t >= self.day as f64 * DAY_S && t < (self.day + 1) as f64 * DAY_S {
+        if t >= self.quiet.0 && t < self.quiet.1 {
+            debug_assert!(self.done);
             return;
         }
         self.on_other(reported, a, t, out);
+    }
+
+    /// The range of data times that change nothing (see `quiet`).
+    fn set_quiet(&mut self) {
+        self.quiet = if self.done {
+            (self.day as f64 * DAY_S, (self.day + 1) as f64 * DAY_S)
+        } else {
+            (0.0, 0.0)
+        };
     }
 
     /// A message of an aircraft not yet reported today (or of a new day).
@@ -75,7 +88,9 @@ impl FirstSeen {
                 messages: 0,
                 first: t,
                 done: reported.days.get(&a.key) == Some(&day),
+                quiet: (0.0, 0.0),
             };
+            self.set_quiet();
         }
         if self.done {
             return;
@@ -85,6 +100,7 @@ impl FirstSeen {
             return;
         }
         self.done = true;
+        self.set_quiet();
         if day > reported.pruned_day {
             reported.days.retain(|_, d| *d >= day);
             reported.pruned_day = day;

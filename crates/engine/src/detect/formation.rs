@@ -102,8 +102,8 @@ struct Metrics {
     broken: bool,
 }
 
-fn metrics(p: &DetectorParams, a: &Snap, b: &Snap) -> Metrics {
-    let distance_m = a.pos.distance_m(b.pos);
+/// `distance_m`: `a.pos.distance_m(b.pos)`, measured already by the caller.
+fn metrics(p: &DetectorParams, a: &Snap, b: &Snap, distance_m: f64) -> Metrics {
     let vertical_ft = a.alt - b.alt;
     let airborne = a.airborne && b.airborne;
     let cond = airborne
@@ -195,7 +195,8 @@ pub(crate) struct Pairs {
     /// Snap index of each aircraft in the current pass.
     index: HashMap<TrackKey, u32, BuildHasherDefault<KeyHasher>>,
     scratch: Vec<u64>,
-    close: Vec<(usize, usize)>,
+    /// The close pairs of a pass `(i, j)`, with their distance measured from `i` to `j`.
+    close: Vec<(usize, usize, f64)>,
     /// Pairs compared in the last pass (for the counters).
     pub(crate) compared: u64,
 }
@@ -222,16 +223,22 @@ impl Pairs {
         close.clear();
         grid.pairs_by(range, |i, j| {
             let (a, b) = (&snaps[i], &snaps[j]);
-            if a.airborne && b.airborne && may_be_within(a, b, range) && a.pos.distance_m(b.pos) <= range {
-                close.push((i, j));
+            if a.airborne && b.airborne && may_be_within(a, b, range) {
+                let d = a.pos.distance_m(b.pos);
+                if d <= range {
+                    close.push((i, j, d));
+                }
             }
         });
         self.compared = close.len() as u64;
-        for &(i, j) in &close {
+        for &(i, j, d) in &close {
             let (a, b) = (&snaps[i], &snaps[j]);
             let (key, ka, _) = pair_key(a.key, b.key);
             let (sa, sb) = if ka == a.key { (a, b) } else { (b, a) };
-            let m = metrics(p, sa, sb);
+            // The metrics measure from the lower key: the distance measured from `i` when
+            // that is the lower key, else measured again the metrics' way round.
+            let d = if ka == a.key { d } else { sa.pos.distance_m(sb.pos) };
+            let m = metrics(p, sa, sb, d);
             if let Entry::Vacant(v) = self.states.entry(key) {
                 if !m.cond {
                     continue;

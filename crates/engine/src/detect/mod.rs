@@ -16,10 +16,13 @@
 //!
 //! Driving them (the engine does this):
 //! 1. after each input that updated an aircraft, [`Detectors::on_update`] with the
-//!    aircraft, the fields that changed and its [`Traits`] (any message counts: repeated
-//!    values confirm emergencies and sightings);
+//!    aircraft's slot in the tracker ([`Tracker::slot`]), the aircraft, the fields that
+//!    changed and its [`Traits`] (any message counts: repeated values confirm emergencies
+//!    and sightings);
 //! 2. after the tracker's own tick, [`Detectors::on_retired`] for each aircraft it retired,
-//!    then [`Detectors::on_tick`]. Tick-driven work runs at most once per second of data
+//!    in the order it retired them, then [`Detectors::on_tick`]. The per-aircraft state is
+//!    kept parallel to the tracker's slab by these two calls alone: every update of a new
+//!    aircraft (the tracker puts it at the slab's end) and every retirement must be passed on. Tick-driven work runs at most once per second of data
 //!    time, whatever the tick rate.
 //!
 //! Noise: the tracker already refuses unverified frames; the detectors in addition never
@@ -30,7 +33,8 @@
 //! own [`TrackKey`] and reported as such (`~` in JSON): never as the ICAO aircraft with the
 //! same number, and never in a dwell (no country can be read from them).
 //!
-//! Cost: the per-message path does one hash look-up and a few comparisons, and allocates
+//! Cost: the per-message path finds its state by the tracker's slot (no look-up of its
+//! own: the state is kept parallel to the tracker's slab) and does a few comparisons, and allocates
 //! nothing once the aircraft is known (zone distances are measured only near a boundary,
 //! airports looked up only low and every few seconds). The pairwise pass sorts the located
 //! aircraft into a coarse grid and compares only the pairs within the formation break
@@ -50,8 +54,9 @@
 //! let frame = Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap();
 //! for t in [1_457_996_400.0, 1_457_996_401.0] {
 //!     if let Ingested::Updated(u) = tracker.ingest_frame(t, frame, None) {
-//!         let a = tracker.get(u.key).unwrap();
-//!         detectors.on_update(a, u.changed, Traits::default(), &mut events);
+//!         let slot = tracker.slot(u.key).unwrap();
+//!         let a = &tracker.aircraft()[slot];
+//!         detectors.on_update(slot, a, u.changed, Traits::default(), &mut events);
 //!     }
 //! }
 //! detectors.on_tick(1_457_996_402.0, &tracker, &mut events);
@@ -195,8 +200,10 @@ impl Hasher for KeyHasher {
 type KeyMap<V> = HashMap<TrackKey, V, BuildHasherDefault<KeyHasher>>;
 
 /// Everything the detectors keep about one aircraft.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct PerAircraft {
+    /// The aircraft's key (the state is found by the tracker's slot; this checks it).
+    key: TrackKey,
     traits: Traits,
     side: Side,
     zone: zone::ZoneTrack,
@@ -211,12 +218,35 @@ struct PerAircraft {
     track_trig: Option<(u32, f64, f64)>,
 }
 
+impl PerAircraft {
+    /// The state of an aircraft heard for the first time (or again after a retirement).
+    fn new(key: TrackKey) -> PerAircraft {
+        PerAircraft {
+            key,
+            traits: Traits::default(),
+            side: Side::default(),
+            zone: zone::ZoneTrack::default(),
+            movement: Movement::default(),
+            emergency: emergency::EmergencyTrack::default(),
+            first: first_seen::FirstSeen::default(),
+            dark: dark::Dark::default(),
+            loiter: Loiter::default(),
+            history: History::default(),
+            track_trig: None,
+        }
+    }
+}
+
 /// All the detectors, with their per-aircraft and pairwise state.
 #[derive(Debug, Clone)]
 pub struct Detectors {
     params: DetectorParams,
     zones: Vec<Zone>,
-    per: KeyMap<PerAircraft>,
+    /// Per tracked aircraft, parallel to the tracker's slab ([`Tracker::slot`]): created
+    /// at the slab's end with the aircraft's first update, and retired with the same
+    /// `swap_remove`s the tracker's tick made, so the tracker's slot finds it without a
+    /// look-up of its own.
+    per: Vec<PerAircraft>,
     parked: KeyMap<Movement>,
     reported: first_seen::Reported,
     pairs: Pairs,
@@ -237,7 +267,7 @@ impl Detectors {
         Detectors {
             params,
             zones,
-            per: KeyMap::default(),
+            per: Vec::new(),
             parked: KeyMap::default(),
             reported: first_seen::Reported::default(),
             pairs: Pairs::default(),
@@ -264,7 +294,7 @@ impl Detectors {
     /// next position, without events: an aircraft inside a new zone has not entered it.
     pub fn set_zones(&mut self, zones: Vec<Zone>) {
         self.zones = zones;
-        for st in self.per.values_mut() {
+        for st in &mut self.per {
             st.zone.reset();
         }
     }
@@ -283,35 +313,42 @@ impl Detectors {
     /// Bytes held on the heap by the per-aircraft histories and loiter windows.
     pub fn heap_bytes(&self) -> usize {
         self.per
-            .values()
+            .iter()
             .map(|s| s.history.heap_bytes() + s.loiter.heap_bytes())
             .sum::<usize>()
-            + self.per.capacity() * std::mem::size_of::<(TrackKey, PerAircraft)>()
+            + self.per.capacity() * std::mem::size_of::<PerAircraft>()
     }
 
     /// Takes the state of an aircraft that an input just updated (`changed`: the fields
-    /// whose value changed), appending the events it caused.
-    pub fn on_update(&mut self, a: &Aircraft, changed: FieldSet, traits: Traits, out: &mut Vec<Event>) {
+    /// whose value changed), appending the events it caused. `slot` is the aircraft's
+    /// [`Tracker::slot`].
+    ///
+    /// The detectors keep their per-aircraft state parallel to the tracker's slab: call
+    /// this after every input the tracker reports as [`Updated`](crate::track::Ingested),
+    /// and [`Detectors::on_retired`] for every aircraft its tick retires, in its order.
+    #[inline]
+    pub fn on_update(
+        &mut self,
+        slot: usize,
+        a: &Aircraft,
+        changed: FieldSet,
+        traits: Traits,
+        out: &mut Vec<Event>,
+    ) {
         let n = out.len();
         self.stats.updates += 1;
+        let fresh = self.per.get(slot).is_none_or(|st| st.key != a.key);
+        if fresh {
+            self.adopt(slot, a.key);
+        }
         let Detectors {
             params: p,
             zones,
             per,
-            parked,
             reported,
             ..
         } = self;
-        let mut fresh = false;
-        let st = per.entry(a.key).or_insert_with(|| {
-            fresh = true;
-            let mut st = PerAircraft::default();
-            if let Some(mut m) = parked.remove(&a.key) {
-                m.restored();
-                st.movement = m;
-            }
-            st
-        });
+        let st = &mut per[slot];
         if fresh || st.traits != traits || changed.contains(Field::Callsign) {
             st.side = Side::of(a.key, a.callsign.as_ref().map(|c| c.as_str()), traits.of_interest);
         }
@@ -327,12 +364,44 @@ impl Detectors {
         self.stats.events += (out.len() - n) as u64;
     }
 
+    /// The state of a new aircraft at `slot` (the slab's end, where the tracker creates
+    /// it), with its movement restored when it was parked.
+    ///
+    /// A slot that is not the slab's end and holds another aircraft means the caller broke
+    /// the contract of [`Detectors::on_update`]: the state there is replaced (and the
+    /// slab padded up to `slot`), so nothing panics; debug builds assert.
+    #[cold]
+    #[inline(never)]
+    fn adopt(&mut self, slot: usize, key: TrackKey) {
+        debug_assert_eq!(
+            slot,
+            self.per.len(),
+            "detector state out of step with the tracker"
+        );
+        let mut st = PerAircraft::new(key);
+        if let Some(mut m) = self.parked.remove(&key) {
+            m.restored();
+            st.movement = m;
+        }
+        while self.per.len() < slot {
+            self.per.push(PerAircraft::new(key));
+        }
+        if slot == self.per.len() {
+            self.per.push(st);
+        } else {
+            self.per[slot] = st;
+        }
+    }
+
     /// An aircraft the tracker retired (silent for its timeout) at data time `now`: ends
     /// what it was part of, reports a silence that qualifies (went dark, lost low), and
     /// remembers it if it is parked at an airport.
     pub fn on_retired(&mut self, a: &Aircraft, now: f64, out: &mut Vec<Event>) {
         let n = out.len();
-        if let Some(mut st) = self.per.remove(&a.key) {
+        // The tracker removed it with `swap_remove` where it stood at that moment; the same
+        // move here keeps `per` parallel to the slab (retirements are rare: a scan is fine).
+        if let Some(slot) = self.per.iter().position(|st| st.key == a.key) {
+            let mut st = self.per.swap_remove(slot);
             let p = &self.params;
             st.dark.on_tick(p, &self.zones, a, now, out);
             st.movement.on_tick(p, a, st.traits.of_interest, now, out);
@@ -354,8 +423,8 @@ impl Detectors {
     /// (`MovementBasis::InputEnd`). A live feed never calls this.
     pub fn finish(&mut self, now: f64, tracker: &Tracker, out: &mut Vec<Event>) {
         let n = out.len();
-        for a in tracker.aircraft() {
-            if let Some(st) = self.per.get_mut(&a.key) {
+        for (a, st) in tracker.aircraft().iter().zip(&mut self.per) {
+            if st.key == a.key {
                 st.movement.on_finish(&self.params, a, now, out);
             }
         }
@@ -387,8 +456,10 @@ impl Detectors {
             ..
         } = self;
         snaps.clear();
-        for a in tracker.aircraft() {
-            let Some(st) = per.get_mut(&a.key) else { continue };
+        for (a, st) in tracker.aircraft().iter().zip(per.iter_mut()) {
+            if st.key != a.key {
+                continue;
+            }
             st.dark.on_tick(p, zones, a, now, out);
             st.movement.on_tick(p, a, st.traits.of_interest, now, out);
             let snap = snap_of(p, a, &st.movement, &mut st.track_trig, t);
@@ -421,14 +492,20 @@ impl Detectors {
             snaps.extend(snap);
         }
         grid.build(snaps.iter().map(|s| s.pos));
-        let per_ref: &KeyMap<PerAircraft> = per;
+        let per_ref: &[PerAircraft] = per;
+        let of = |k: TrackKey| {
+            tracker
+                .slot(k)
+                .and_then(|slot| per_ref.get(slot))
+                .filter(|s| s.key == k)
+        };
         pairs.pass(
             p,
             t,
             snaps,
             grid,
-            |k| per_ref.get(&k).map(|s| &s.history),
-            |a, b| match (per_ref.get(&a), per_ref.get(&b)) {
+            |k| of(k).map(|s| &s.history),
+            |a, b| match (of(a), of(b)) {
                 (Some(x), Some(y)) => x.side.same(&y.side),
                 _ => false,
             },

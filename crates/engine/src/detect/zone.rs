@@ -49,6 +49,81 @@ struct State {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ZoneTrack {
     states: Vec<State>,
+    /// What lets a position skip every zone at once: `None` until the states are set (and
+    /// after a reset).
+    quiet: Option<Quiet>,
+}
+
+/// When a position changes nothing for any zone: before every zone's `recheck_at`, with
+/// no zone pending, and at an altitude that puts it in the same altitude band of every
+/// zone as the last position measured. Such a position would only take the per-zone
+/// "nothing to do" branch for each zone (which leaves the state as it is when nothing is
+/// pending); the summary lets it skip the walk over the zones.
+#[derive(Debug, Clone, Copy)]
+struct Quiet {
+    /// The earliest `recheck_at` of all zones.
+    until: f64,
+    /// Altitudes (feet) with the same in-band answer for every zone; `lo > hi` when none.
+    lo: i64,
+    hi: i64,
+    /// Whether a position without an altitude has the same answers.
+    no_alt: bool,
+}
+
+impl Quiet {
+    /// The summary of `states` (just set for `zones` at altitude `alt`), or `None` when a
+    /// zone is pending or a recheck time is not a number.
+    fn of(states: &[State], zones: &[Zone], alt: Option<i32>) -> Option<Quiet> {
+        let mut until = f64::INFINITY;
+        for s in states {
+            if s.pending != 0 || s.recheck_at.is_nan() {
+                return None;
+            }
+            if s.recheck_at < until {
+                until = s.recheck_at;
+            }
+        }
+        let (mut lo, mut hi, no_alt) = match alt {
+            Some(_) => (i64::MIN, i64::MAX, false),
+            None => (1, 0, true),
+        };
+        if let Some(a) = alt {
+            // `altitude_in_band`: inside when floor <= a and a <= ceiling.
+            let a = i64::from(a);
+            for z in zones {
+                if let Some(f) = z.floor_ft.map(i64::from) {
+                    if f <= a {
+                        lo = lo.max(f);
+                    } else {
+                        hi = hi.min(f - 1);
+                    }
+                }
+                if let Some(c) = z.ceiling_ft.map(i64::from) {
+                    if a <= c {
+                        hi = hi.min(c);
+                    } else {
+                        lo = lo.max(c + 1);
+                    }
+                }
+            }
+        }
+        Some(Quiet {
+            until,
+            lo,
+            hi,
+            no_alt,
+        })
+    }
+
+    /// True when a position at data time `t` and altitude `alt` changes nothing.
+    #[inline]
+    fn holds(&self, t: f64, alt: Option<i32>) -> bool {
+        t < self.until
+            && match alt {
+                Some(a) => self.lo <= i64::from(a) && i64::from(a) <= self.hi,
+                None => self.no_alt,
+            }
+    }
 }
 
 /// The evidence of an aircraft's current position.
@@ -70,6 +145,7 @@ impl ZoneTrack {
     /// Forgets every zone state (after the zones changed).
     pub(crate) fn reset(&mut self) {
         self.states.clear();
+        self.quiet = None;
     }
 
     /// True when the aircraft is inside zone `i` (by the hysteresis state).
@@ -79,6 +155,10 @@ impl ZoneTrack {
     }
 
     /// Takes a new accepted position of `a`.
+    ///
+    /// Inline: most positions are far from every boundary and change nothing (see
+    /// [`Quiet`]); they leave at the first test.
+    #[inline]
     pub(crate) fn on_position(
         &mut self,
         p: &DetectorParams,
@@ -86,6 +166,21 @@ impl ZoneTrack {
         a: &Aircraft,
         out: &mut Vec<Event>,
     ) {
+        let Some(pos) = a.position.as_ref() else {
+            return;
+        };
+        if let Some(q) = &self.quiet {
+            if q.holds(pos.time, a.alt_baro) && self.states.len() == zones.len() {
+                return;
+            }
+        }
+        self.measure(p, zones, a, out);
+        self.quiet = Quiet::of(&self.states, zones, a.alt_baro);
+    }
+
+    /// [`ZoneTrack::on_position`] zone by zone.
+    #[inline(never)]
+    fn measure(&mut self, p: &DetectorParams, zones: &[Zone], a: &Aircraft, out: &mut Vec<Event>) {
         let Some(pos) = a.position.as_ref() else {
             return;
         };
@@ -261,6 +356,65 @@ mod tests {
         assert_eq!(kinds, [EventKind::ZoneEntry, EventKind::ZoneExit]);
         assert_eq!(ev[0].onset, 1030.0);
         assert_eq!(ev[1].onset, 1070.0);
+    }
+
+    #[test]
+    fn skipping_quiet_positions_changes_nothing() {
+        // Three zones, two with altitude bands; a track wandering across the southern
+        // border at altitudes around the bands' edges, sometimes without an altitude.
+        let p = DetectorParams::DEFAULT;
+        let mut banded = square();
+        banded.id = "banded".into();
+        (banded.floor_ft, banded.ceiling_ft) = (Some(10_000), Some(20_000));
+        let mut floored = square();
+        floored.id = "floored".into();
+        floored.floor_ft = Some(5_000);
+        let zones = [square(), banded, floored];
+        let alts = [
+            None,
+            Some(3_000),
+            Some(4_999),
+            Some(5_000),
+            Some(9_999),
+            Some(10_000),
+            Some(15_000),
+            Some(20_000),
+            Some(20_001),
+            Some(30_000),
+        ];
+        let (mut fast, mut slow) = (ZoneTrack::default(), ZoneTrack::default());
+        let (mut fast_out, mut slow_out) = (Vec::new(), Vec::new());
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let (mut lat, mut alt, mut quiet) = (59.5, Some(30_000), 0);
+        for k in 0..4_000 {
+            // Long quiet stretches far from the border, then wandering across it.
+            let step = if (k / 400) % 2 == 0 { 0.002 } else { 0.02 };
+            lat = (lat + step * (next(3) as f64 - 1.0)).clamp(59.0, 61.0);
+            if next(10) == 0 {
+                alt = alts[next(alts.len() as u64) as usize];
+            }
+            let mut a = flying(0x3c0001, 1000.0 + 10.0 * f64::from(k), lat, 0.0, 0, 1_100.0, 0.0);
+            a.alt_baro = alt;
+            quiet += usize::from(fast.quiet.is_some_and(|q| q.holds(a.last_seen, alt)));
+            fast.on_position(&p, &zones, &a, &mut fast_out);
+            slow.measure(&p, &zones, &a, &mut slow_out);
+        }
+        assert_eq!(fast_out, slow_out);
+        assert!(
+            fast_out.len() >= 6,
+            "the track crosses the zones: {}",
+            fast_out.len()
+        );
+        assert!(quiet > 1_000, "most positions are quiet: {quiet}");
+        for i in 0..zones.len() {
+            assert_eq!(fast.inside(i), slow.inside(i));
+        }
     }
 
     #[test]

@@ -46,7 +46,8 @@ pub(crate) fn run(scenario: &str, from_s: f64, duration_s: f64) -> Run {
         }
         frames += 1;
         if let picket_engine::track::Ingested::Updated(u) = tracker.ingest(r) {
-            let a = tracker.get(u.key).unwrap();
+            let slot = tracker.slot(u.key).unwrap();
+            let a = &tracker.aircraft()[slot];
             // Classified again when the callsign changes, as the engine does.
             let id = u.key.address().0 | (u32::from(!u.key.is_icao()) << 24);
             if u.created || u.changed.contains(Field::Callsign) {
@@ -57,7 +58,7 @@ pub(crate) fn run(scenario: &str, from_s: f64, duration_s: f64) -> Run {
                 traits.insert(id, Traits { of_interest });
             }
             let tr = traits.get(&id).copied().unwrap_or_default();
-            det.on_update(a, u.changed, tr, &mut events);
+            det.on_update(slot, a, u.changed, tr, &mut events);
         }
     }
     let (_, to) = sim.window_s();
