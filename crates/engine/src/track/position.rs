@@ -126,16 +126,12 @@ impl Aircraft {
     /// when enough agreeing rejections say the track, not the reports, is wrong.
     fn note_suspect(&mut self, lat: f64, lon: f64, time: f64, surface: bool, cfg: &TrackerConfig) -> bool {
         let gs = self.gs_for_check(time, cfg);
-        let agrees = self.filter.suspect.is_some_and(|(slat, slon, t)| {
+        let agrees = self.suspect.is_some_and(|(slat, slon, t)| {
             distance_m(slat, slon, lat, lon) <= reach_m(cfg, gs, surface, time - t)
         });
-        self.filter.streak = if agrees {
-            self.filter.streak.saturating_add(1)
-        } else {
-            1
-        };
-        self.filter.suspect = Some((lat, lon, time));
-        self.filter.streak >= cfg.reacquire_after.max(1)
+        self.streak = if agrees { self.streak.saturating_add(1) } else { 1 };
+        self.suspect = Some((lat, lon, time));
+        self.streak >= cfg.reacquire_after.max(1)
     }
 
     fn set_position(&mut self, position: Position) {
@@ -146,9 +142,15 @@ impl Aircraft {
     /// Forgets the rejected global positions: a plausible global one (or a re-acquired
     /// track) shows that the track and the pairs agree again. A local decode does not: a
     /// track that is wrong by a whole zone still decodes reports locally near itself.
+    ///
+    /// `streak` is 0 exactly when there is no suspect, so the memo (a cache line of its own)
+    /// is written only when there is one to forget.
+    #[inline]
     fn clear_suspect(&mut self) {
-        self.filter.streak = 0;
-        self.filter.suspect = None;
+        if self.streak != 0 {
+            self.streak = 0;
+            self.suspect = None;
+        }
     }
 
     /// Takes one CPR report; see the module documentation for the rules.
@@ -169,11 +171,11 @@ impl Aircraft {
             }
         }
         let odd = r.cpr.parity.is_odd();
-        let partner = if odd { self.filter.even } else { self.filter.odd };
+        let partner = if odd { self.even } else { self.odd };
         if odd {
-            self.filter.odd = Some(r);
+            self.odd = Some(r);
         } else {
-            self.filter.even = Some(r);
+            self.even = Some(r);
         }
         let surface = r.format == CprFormat::Surface;
         let window = if surface {
@@ -273,9 +275,9 @@ impl Aircraft {
                 if global.is_some() {
                     // This report agrees with the track, so its stored partner is the bad one.
                     if odd {
-                        self.filter.even = None;
+                        self.even = None;
                     } else {
-                        self.filter.odd = None;
+                        self.odd = None;
                     }
                 }
                 stats.positions_local += 1;
