@@ -676,7 +676,7 @@ fn parse_squitter(frame: &Frame, options: &DecodeOptions) -> Result<Message, Dec
 
 #[inline(always)]
 fn parse_me(frame: &Frame, options: &DecodeOptions) -> Result<Me, DecodeError> {
-    Me::parse(frame.me(), options.adsb_version).map_err(DecodeError::BadMe)
+    Me::parse_inline(frame.me(), options.adsb_version).map_err(DecodeError::BadMe)
 }
 
 /// 64-bit words in the bitmap of all 2^24 addresses.

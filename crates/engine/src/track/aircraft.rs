@@ -475,37 +475,6 @@ pub(crate) struct CprReport {
     pub(crate) rc_m: Option<f32>,
 }
 
-/// The tracker's private bookkeeping for one aircraft: pairing, validation, pending values.
-///
-/// Laid out in declaration order (`repr(C)`), what most frames touch first: the first 64
-/// bytes (times, the velocity memo, the pending altitude) and the CPR reports (the next
-/// 64) each share a cache line of the 64-byte-aligned [`Aircraft`].
-#[derive(Debug, Clone, Copy)]
-#[repr(C)]
-pub(crate) struct Filter {
-    /// Data time of the last clean DF11/17/18 (or corrected DF17/18): the address is known.
-    pub(crate) verified_at: f64,
-    /// Data time the current `kind` was last heard.
-    pub(crate) kind_seen: f64,
-    /// The last ground velocity vector (east, north, kt) and the ground speed and track
-    /// computed from it: in steady flight the next report repeats it, and the square root
-    /// and arc tangent need not be computed again.
-    pub(crate) ground_vector: GroundVector,
-    /// Which north the ADS-B headings refer to (magnetic until TC 31 says otherwise).
-    pub(crate) heading_reference: HeadingReference,
-    /// Consecutive rejected global decodes that agree with each other.
-    pub(crate) streak: u8,
-    /// An altitude that failed the rate check, waiting for a second frame to confirm it.
-    pub(crate) alt_pending: Option<(i32, f64)>,
-    /// The last even and odd CPR reports.
-    pub(crate) even: Option<CprReport>,
-    pub(crate) odd: Option<CprReport>,
-    /// A squawk from a surveillance reply, waiting for a second reply to confirm it.
-    pub(crate) squawk_pending: Option<(Squawk, f64)>,
-    /// The last global decode that the speed check rejected, and its time.
-    pub(crate) suspect: Option<(f64, f64, f64)>,
-}
-
 /// A ground velocity vector in knots and its speed and track (`track` NaN when the speed
 /// is zero).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -524,21 +493,60 @@ impl GroundVector {
     };
 }
 
-impl Default for Filter {
-    fn default() -> Self {
-        Filter {
-            verified_at: f64::NEG_INFINITY,
-            kind_seen: f64::NEG_INFINITY,
-            even: None,
-            odd: None,
-            suspect: None,
-            streak: 0,
-            alt_pending: None,
-            squawk_pending: None,
-            heading_reference: HeadingReference::Magnetic,
-            ground_vector: GroundVector::NONE,
-        }
+/// The slot in `Aircraft::seen` of each [`Field`]'s last-seen time, by message kind rather
+/// than in the public order: the eight times an airborne position or a ground velocity
+/// report reads or writes share the array's first cache line (slots 0-7); the target state,
+/// status and emergency fields the second; airspeed, heading and Comm-B fields the third;
+/// identification the last.
+const SEEN_SLOT: [u8; Field::COUNT] = {
+    // Fields in slot order.
+    const ORDER: [Field; Field::COUNT] = [
+        // Positions and ground velocities.
+        Field::AltBaro,
+        Field::Gs,
+        Field::Position,
+        Field::OnGround,
+        Field::Track,
+        Field::BaroRate,
+        Field::AltGeom,
+        Field::Accuracy,
+        // Target state, operational status, emergency status.
+        Field::NavAltitudeMcp,
+        Field::NavAltitudeFms,
+        Field::NavQnh,
+        Field::NavHeading,
+        Field::NavModes,
+        Field::Emergency,
+        Field::Squawk,
+        Field::Version,
+        // Airspeed velocities and Comm-B registers.
+        Field::MagHeading,
+        Field::TrueHeading,
+        Field::Ias,
+        Field::Tas,
+        Field::GeomRate,
+        Field::Mach,
+        Field::TrackRate,
+        Field::Roll,
+        // Identification.
+        Field::Callsign,
+        Field::Category,
+    ];
+    let mut slots = [u8::MAX; Field::COUNT];
+    let mut i = 0;
+    while i < Field::COUNT {
+        let field = ORDER[i] as usize;
+        assert!(slots[field] == u8::MAX, "a field twice in the slot order");
+        slots[field] = i as u8;
+        i += 1;
     }
+    slots
+};
+
+/// The slot of `field`'s last-seen time (a constant wherever the field is).
+#[inline(always)]
+const fn seen_slot(field: Field) -> usize {
+    SEEN_SLOT[field as usize] as usize
 }
 
 /// The state of one tracked aircraft.
@@ -547,10 +555,21 @@ impl Default for Filter {
 /// (data time), so a reader decides what is stale. Values are in the field dictionary's
 /// units (docs/fields.md).
 ///
-/// Laid out in declaration order (`repr(C)`, 64-byte aligned) from the hottest: the first
-/// cache line holds what every frame updates (last-seen time, counters, signal level), the
-/// second the values of positions and velocities and the address kind, the third and fourth
-/// the tracker's bookkeeping ([`Filter`]); rarely changed values come last.
+/// Laid out in declaration order (`repr(C)`, 64-byte aligned) by what each kind of frame
+/// touches, so that one touches as few cache lines as it can (the test `layout` pins it):
+/// - line 0: what every frame updates (last-seen time, counters, signal level);
+/// - line 1: what every verified frame reads (the verification and kind times, the kind)
+///   and the values positions and velocities share (altitude, ground speed, accuracy,
+///   version, on-ground, the Comm-B marks);
+/// - lines 2-5: the last-seen times, in the private slot order of [`SEEN_SLOT`] (a position
+///   or a ground velocity touches line 2 only), then the rejected-position memo;
+/// - line 6: the even and odd CPR reports (positions);
+/// - line 7: the position and the pending altitude (positions);
+/// - line 8: the velocity memo and the velocity values (velocities);
+/// - then what identification, status and Comm-B frames change.
+///
+/// An airborne position touches lines 0, 1, 2, 6 and 7, a ground velocity lines 0, 1, 2
+/// and 8, an all-call reply lines 0 and 1.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct Aircraft {
@@ -560,47 +579,69 @@ pub struct Aircraft {
     pub counts: Counts,
     /// Signal level, dBFS, smoothed over the last messages.
     pub rssi: Option<f32>,
-    /// Address and address space.
-    pub key: TrackKey,
-    from_commb: FieldSet,
+    /// Data time of the last clean DF11/17/18 (or corrected DF17/18): the address is known.
+    pub(crate) verified_at: f64,
+    /// Data time the current `kind` was last heard.
+    pub(crate) kind_seen: f64,
     /// Barometric altitude, ft.
     pub alt_baro: Option<i32>,
     /// Ground speed, kt.
     pub gs: Option<f32>,
-    /// True track over ground, degrees.
-    pub track: Option<f32>,
-    /// Magnetic heading, degrees.
-    pub mag_heading: Option<f32>,
-    /// Barometric vertical rate, ft/min.
-    pub baro_rate: Option<i32>,
-    /// Indicated air speed, kt.
-    pub ias: Option<u16>,
-    /// True air speed, kt.
-    pub tas: Option<u16>,
+    from_commb: FieldSet,
+    /// Accuracy and integrity.
+    pub accuracy: Accuracy,
+    /// ADS-B version (TC 31).
+    pub version: Option<u8>,
     /// Kind of address and how it is best heard.
     pub kind: AddressKind,
     /// On the ground (surface position, VS or FS).
     pub on_ground: Option<bool>,
-    /// ADS-B version (TC 31).
-    pub version: Option<u8>,
-    pub(crate) filter: Filter,
-    /// Accuracy and integrity.
-    pub accuracy: Accuracy,
-    /// Mode A code.
-    pub squawk: Option<Squawk>,
-    /// Emitter category.
-    pub category: Option<Category>,
-    /// ADS-B emergency/priority state.
-    pub emergency: Option<EmergencyState>,
-    /// Callsign.
-    pub callsign: Option<Callsign>,
+    /// Which north the ADS-B headings refer to (magnetic until TC 31 says otherwise).
+    pub(crate) heading_reference: HeadingReference,
+    /// Consecutive rejected global decodes that agree with each other; 0 exactly when
+    /// `suspect` is `None`.
+    pub(crate) streak: u8,
+    /// Address and address space.
+    pub key: TrackKey,
+    /// Last-seen time of each field, in [`SEEN_SLOT`] order.
     seen: [f64; Field::COUNT],
+    /// The last global decode that the speed check rejected, and its time.
+    pub(crate) suspect: Option<(f64, f64, f64)>,
+    /// Magnetic heading, degrees.
+    pub mag_heading: Option<f32>,
+    /// Indicated air speed, kt.
+    pub ias: Option<u16>,
+    /// True air speed, kt.
+    pub tas: Option<u16>,
+    /// The last even and odd CPR reports.
+    pub(crate) even: Option<CprReport>,
+    pub(crate) odd: Option<CprReport>,
     /// Latest accepted position.
     pub position: Option<Position>,
+    /// An altitude that failed the rate check, waiting for a second frame to confirm it.
+    pub(crate) alt_pending: Option<(i32, f64)>,
+    /// Mode A code.
+    pub squawk: Option<Squawk>,
+    /// ADS-B emergency/priority state.
+    pub emergency: Option<EmergencyState>,
+    /// The last ground velocity vector (east, north, kt) and the ground speed and track
+    /// computed from it: in steady flight the next report repeats it, and the square root
+    /// and arc tangent need not be computed again.
+    pub(crate) ground_vector: GroundVector,
+    /// True track over ground, degrees.
+    pub track: Option<f32>,
+    /// Barometric vertical rate, ft/min.
+    pub baro_rate: Option<i32>,
     /// Geometric (GNSS) altitude, ft.
     pub alt_geom: Option<i32>,
     /// Geometric vertical rate, ft/min.
     pub geom_rate: Option<i32>,
+    /// A squawk from a surveillance reply, waiting for a second reply to confirm it.
+    pub(crate) squawk_pending: Option<(Squawk, f64)>,
+    /// Emitter category.
+    pub category: Option<Category>,
+    /// Callsign.
+    pub callsign: Option<Callsign>,
     /// Mach number.
     pub mach: Option<f32>,
     /// Rate of change of track, degrees/s.
@@ -648,10 +689,16 @@ impl Aircraft {
             counts: Counts::default(),
             seen: [f64::NEG_INFINITY; Field::COUNT],
             from_commb: FieldSet::EMPTY,
-            filter: Filter {
-                kind_seen: time,
-                ..Filter::default()
-            },
+            verified_at: f64::NEG_INFINITY,
+            kind_seen: time,
+            ground_vector: GroundVector::NONE,
+            heading_reference: HeadingReference::Magnetic,
+            streak: 0,
+            alt_pending: None,
+            even: None,
+            odd: None,
+            squawk_pending: None,
+            suspect: None,
         }
     }
 
@@ -663,7 +710,7 @@ impl Aircraft {
     /// Data time `field` was last set, if ever.
     #[inline]
     pub fn seen(&self, field: Field) -> Option<f64> {
-        let t = self.seen[field as usize];
+        let t = self.seen[seen_slot(field)];
         t.is_finite().then_some(t)
     }
 
@@ -675,7 +722,7 @@ impl Aircraft {
     /// True when `field` was set no more than `max_age` seconds before `now`.
     #[inline]
     pub fn is_fresh(&self, field: Field, now: f64, max_age: f64) -> bool {
-        now - self.seen[field as usize] <= max_age
+        now - self.seen[seen_slot(field)] <= max_age
     }
 
     /// True when the current value of `field` came from a Comm-B register (inferred from a
@@ -691,7 +738,7 @@ impl Aircraft {
 
     /// Data time of the last clean DF11/17/18 from this address, if any.
     pub fn last_verified(&self) -> Option<f64> {
-        let t = self.filter.verified_at;
+        let t = self.verified_at;
         t.is_finite().then_some(t)
     }
 
@@ -700,7 +747,7 @@ impl Aircraft {
     /// replace a value from a better source heard within `defer_s`.
     #[inline]
     pub(crate) fn accept(&mut self, field: Field, time: f64, commb: bool, defer_s: f64) -> bool {
-        let last = self.seen[field as usize];
+        let last = self.seen[seen_slot(field)];
         if time < last {
             return false;
         }
@@ -712,7 +759,7 @@ impl Aircraft {
         } else {
             self.from_commb.remove(field);
         }
-        self.seen[field as usize] = time;
+        self.seen[seen_slot(field)] = time;
         true
     }
 }
@@ -727,49 +774,126 @@ mod layout {
         (offset / 64, (offset + size - 1) / 64)
     }
 
+    /// The cache line of `field`'s last-seen time.
+    fn seen_line(field: Field) -> usize {
+        (offset_of!(Aircraft, seen) + 8 * seen_slot(field)) / 64
+    }
+
     #[test]
-    fn what_every_frame_touches_shares_the_first_lines() {
+    fn each_kind_of_frame_touches_few_lines() {
         assert_eq!(align_of::<Aircraft>(), 64);
+        let pin = |line: usize, fields: &[(usize, usize)]| {
+            for &(offset, size) in fields {
+                assert_eq!(lines(offset, size), (line, line), "offset {offset} size {size}");
+            }
+        };
         // Line 0: every frame.
-        for (offset, size) in [
-            (offset_of!(Aircraft, last_seen), 8),
-            (offset_of!(Aircraft, counts), size_of::<Counts>()),
-            (offset_of!(Aircraft, rssi), size_of::<Option<f32>>()),
-        ] {
-            assert_eq!(lines(offset, size), (0, 0), "offset {offset}");
-        }
-        // Line 1: the values of positions and velocities, the kind.
-        for (offset, size) in [
-            (offset_of!(Aircraft, key), 4),
-            (offset_of!(Aircraft, from_commb), 4),
-            (offset_of!(Aircraft, alt_baro), 8),
-            (offset_of!(Aircraft, gs), 8),
-            (offset_of!(Aircraft, track), 8),
-            (offset_of!(Aircraft, mag_heading), 8),
-            (offset_of!(Aircraft, baro_rate), 8),
-            (offset_of!(Aircraft, ias), 4),
-            (offset_of!(Aircraft, tas), 4),
-            (offset_of!(Aircraft, kind), 1),
-            (offset_of!(Aircraft, on_ground), 1),
-            (offset_of!(Aircraft, version), size_of::<Option<u8>>()),
-        ] {
-            assert_eq!(lines(offset, size), (1, 1), "offset {offset}");
-        }
-        // Line 2: the bookkeeping of every frame; line 3: the CPR reports.
-        let filter = offset_of!(Aircraft, filter);
-        let at = |o: usize, size: usize| lines(filter + o, size);
-        assert_eq!(at(offset_of!(Filter, verified_at), 8), (2, 2));
-        assert_eq!(at(offset_of!(Filter, kind_seen), 8), (2, 2));
-        assert_eq!(
-            at(offset_of!(Filter, ground_vector), size_of::<GroundVector>()),
-            (2, 2)
+        pin(
+            0,
+            &[
+                (offset_of!(Aircraft, last_seen), 8),
+                (offset_of!(Aircraft, counts), size_of::<Counts>()),
+                (offset_of!(Aircraft, rssi), size_of::<Option<f32>>()),
+            ],
         );
-        assert_eq!(
-            at(offset_of!(Filter, alt_pending), size_of::<Option<(i32, f64)>>()),
-            (2, 2)
+        // Line 1: every verified frame, and the values positions and velocities share.
+        pin(
+            1,
+            &[
+                (offset_of!(Aircraft, verified_at), 8),
+                (offset_of!(Aircraft, kind_seen), 8),
+                (offset_of!(Aircraft, kind), 1),
+                (offset_of!(Aircraft, alt_baro), 8),
+                (offset_of!(Aircraft, gs), 8),
+                (offset_of!(Aircraft, from_commb), 4),
+                (offset_of!(Aircraft, accuracy), size_of::<Accuracy>()),
+                (offset_of!(Aircraft, version), size_of::<Option<u8>>()),
+                (offset_of!(Aircraft, on_ground), 1),
+                (offset_of!(Aircraft, heading_reference), 1),
+                (offset_of!(Aircraft, streak), 1),
+            ],
         );
+        // Line 2: the last-seen times a position or a ground velocity reads or writes.
+        assert_eq!(offset_of!(Aircraft, seen), 128);
+        for field in [
+            Field::AltBaro,
+            Field::AltGeom,
+            Field::Gs,
+            Field::Track,
+            Field::BaroRate,
+            Field::Position,
+            Field::OnGround,
+            Field::Accuracy,
+        ] {
+            assert_eq!(seen_line(field), 2, "{field:?}");
+        }
+        // Line 3: those of target states, operational and emergency status.
+        for field in [
+            Field::NavAltitudeMcp,
+            Field::NavAltitudeFms,
+            Field::NavQnh,
+            Field::NavHeading,
+            Field::NavModes,
+            Field::Emergency,
+            Field::Squawk,
+            Field::Version,
+        ] {
+            assert_eq!(seen_line(field), 3, "{field:?}");
+        }
+        // Line 6: the CPR reports; line 7: the position and the pending altitude.
         let cpr = size_of::<Option<CprReport>>();
-        assert_eq!(at(offset_of!(Filter, even), cpr), (3, 3));
-        assert_eq!(at(offset_of!(Filter, odd), cpr), (3, 3));
+        pin(
+            6,
+            &[
+                (offset_of!(Aircraft, even), cpr),
+                (offset_of!(Aircraft, odd), cpr),
+            ],
+        );
+        pin(
+            7,
+            &[
+                (offset_of!(Aircraft, position), size_of::<Option<Position>>()),
+                (offset_of!(Aircraft, alt_pending), size_of::<Option<(i32, f64)>>()),
+            ],
+        );
+        // Line 8: a ground velocity's memo and values.
+        pin(
+            8,
+            &[
+                (offset_of!(Aircraft, ground_vector), size_of::<GroundVector>()),
+                (offset_of!(Aircraft, track), 8),
+                (offset_of!(Aircraft, baro_rate), 8),
+                (offset_of!(Aircraft, alt_geom), 8),
+                (offset_of!(Aircraft, geom_rate), 8),
+            ],
+        );
+        // No bigger than before the regrouping (11 lines).
+        assert!(size_of::<Aircraft>() <= 11 * 64, "{}", size_of::<Aircraft>());
+    }
+
+    #[test]
+    fn every_field_has_its_own_seen_slot() {
+        let mut taken = [false; Field::COUNT];
+        for field in Field::ALL {
+            let slot = seen_slot(field);
+            assert!(!taken[slot], "{field:?} shares slot {slot}");
+            taken[slot] = true;
+        }
+    }
+
+    #[test]
+    fn seen_times_are_per_field_whatever_the_slot_order() {
+        // Each field set at its own time reads back its own time, and a field never set
+        // stays unset, through the public accessors.
+        let mut a = Aircraft::new(TrackKey::icao(Icao(0xABCDEF)), AddressKind::AdsbIcao, 0.0);
+        for (i, field) in Field::ALL.into_iter().enumerate().skip(1) {
+            assert!(a.accept(field, 100.0 + i as f64, false, 0.0));
+        }
+        assert_eq!(a.seen(Field::ALL[0]), None);
+        for (i, field) in Field::ALL.into_iter().enumerate().skip(1) {
+            assert_eq!(a.seen(field), Some(100.0 + i as f64), "{field:?}");
+            assert!(a.is_fresh(field, 100.0 + i as f64, 0.0));
+            assert!(!a.is_fresh(field, 101.0 + i as f64, 0.5));
+        }
     }
 }

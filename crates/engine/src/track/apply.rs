@@ -87,7 +87,7 @@ impl<'a> Apply<'a> {
     pub(crate) fn alt_baro(&mut self, ft: i32) {
         let a = &mut *self.a;
         let Some(last_time) = a.seen(Field::AltBaro) else {
-            a.filter.alt_pending = None;
+            a.alt_pending = None;
             return self.set(Field::AltBaro, |a| &mut a.alt_baro, ft);
         };
         if self.time < last_time {
@@ -102,23 +102,22 @@ impl<'a> Apply<'a> {
         };
         if !plausible {
             let confirmed = a
-                .filter
                 .alt_pending
                 .is_some_and(|(p, t)| self.time - t <= self.cfg.stale_s && fits(p, self.time - t));
             if !confirmed {
-                a.filter.alt_pending = Some((ft, self.time));
+                a.alt_pending = Some((ft, self.time));
                 self.stats.altitude_rejected += 1;
                 self.rejected.insert(Field::AltBaro);
                 return;
             }
         }
-        a.filter.alt_pending = None;
+        a.alt_pending = None;
         self.set(Field::AltBaro, |a| &mut a.alt_baro, ft);
     }
 
     /// A squawk from a CRC-verified ADS-B message: taken as it is.
     fn squawk_verified(&mut self, squawk: Squawk) {
-        self.a.filter.squawk_pending = None;
+        self.a.squawk_pending = None;
         self.set(Field::Squawk, |a| &mut a.squawk, squawk);
     }
 
@@ -127,13 +126,12 @@ impl<'a> Apply<'a> {
     fn squawk_reply(&mut self, squawk: Squawk) {
         let a = &mut *self.a;
         let confirmed = a.squawk == Some(squawk)
-            || a.filter
-                .squawk_pending
+            || a.squawk_pending
                 .is_some_and(|(p, t)| p == squawk && self.time - t <= self.cfg.stale_s);
         if confirmed {
             self.squawk_verified(squawk);
         } else {
-            a.filter.squawk_pending = Some((squawk, self.time));
+            a.squawk_pending = Some((squawk, self.time));
             self.stats.squawk_unconfirmed += 1;
             self.rejected.insert(Field::Squawk);
         }
@@ -167,7 +165,7 @@ impl<'a> Apply<'a> {
             return None;
         };
         let east_north = (g.east_kt()?, g.north_kt()?);
-        let memo = &mut self.a.filter.ground_vector;
+        let memo = &mut self.a.ground_vector;
         if memo.east_north != east_north {
             *memo = GroundVector {
                 east_north,
@@ -329,7 +327,7 @@ impl<'a> Apply<'a> {
                     }
                 }
                 if let Some(h) = v.heading_deg() {
-                    match self.a.filter.heading_reference {
+                    match self.a.heading_reference {
                         HeadingReference::Magnetic => {
                             self.set(Field::MagHeading, |a| &mut a.mag_heading, h as f32)
                         }
@@ -451,7 +449,7 @@ impl<'a> Apply<'a> {
             self.set(Field::Version, |a| &mut a.version, s.version);
         }
         if let Some(r) = s.heading_reference() {
-            self.a.filter.heading_reference = r;
+            self.a.heading_reference = r;
         }
         let supplements = s.nic_supplements();
         let s = *s;

@@ -548,12 +548,12 @@ impl Tracker {
         let a = &mut self.aircraft[slot];
         a.counts.add_df(d.frame.df());
         touch(a, time, rssi);
-        if route.confirm && time > a.filter.verified_at {
-            a.filter.verified_at = time;
+        if route.confirm && time > a.verified_at {
+            a.verified_at = time;
         }
-        if route.kind <= a.kind || time - a.filter.kind_seen > cfg.stale_s {
+        if route.kind <= a.kind || time - a.kind_seen > cfg.stale_s {
             a.kind = route.kind;
-            a.filter.kind_seen = time;
+            a.kind_seen = time;
         }
         let mut apply = Apply::new(a, cfg, stats, time);
         apply.message(&d.message, route.source);
@@ -787,9 +787,7 @@ impl AddressBook for Tracker {
     #[inline]
     fn is_known(&self, address: Icao) -> bool {
         match self.index.get(TrackKey::icao(address).raw()) {
-            Some(slot) => {
-                self.now - self.aircraft[slot as usize].filter.verified_at <= self.config.known_window_s
-            }
+            Some(slot) => self.now - self.aircraft[slot as usize].verified_at <= self.config.known_window_s,
             None => false,
         }
     }

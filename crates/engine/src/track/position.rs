@@ -78,6 +78,28 @@ pub(crate) fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     EARTH_RADIUS_M * (x * x + dlat * dlat).sqrt()
 }
 
+/// `distance_m(lat1, lon1, lat2, lon2) <= limit_m`, exactly, mostly without the cosine.
+///
+/// The distance with the cosine taken as 1 is never shorter than [`distance_m`]'s in
+/// floating point: [`cos_approx`] is at most 1 in magnitude, so the scaled longitude
+/// difference is at most the unscaled one, and every later step (square, sum, square
+/// root, product) rounds monotonically. When that bound is within the limit, so is the
+/// distance; otherwise the distance is computed as [`distance_m`] computes it. A position
+/// a few seconds after the last one is far within its reach, so the checks rarely need
+/// the cosine.
+#[inline]
+pub(crate) fn within_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64, limit_m: f64) -> bool {
+    let dlat = (lat2 - lat1).to_radians();
+    let mut dlon = lon2 - lon1;
+    if dlon > 180.0 {
+        dlon -= 360.0;
+    } else if dlon < -180.0 {
+        dlon += 360.0;
+    }
+    let x = dlon.to_radians();
+    EARTH_RADIUS_M * (x * x + dlat * dlat).sqrt() <= limit_m || distance_m(lat1, lon1, lat2, lon2) <= limit_m
+}
+
 /// cos(x) for |x| <= π/2 (a latitude) from its Taylor series to x^12 in Horner form:
 /// error below 1e-8, and several times cheaper than the library call on the per-position
 /// path.
@@ -119,23 +141,19 @@ impl Aircraft {
         };
         let surface = surface && last.surface;
         let reach = reach_m(cfg, self.gs_for_check(time, cfg), surface, time - last.time);
-        distance_m(last.lat, last.lon, lat, lon) <= reach
+        within_m(last.lat, last.lon, lat, lon, reach)
     }
 
     /// Counts a rejected global (or observed) position towards re-acquisition; returns true
     /// when enough agreeing rejections say the track, not the reports, is wrong.
     fn note_suspect(&mut self, lat: f64, lon: f64, time: f64, surface: bool, cfg: &TrackerConfig) -> bool {
         let gs = self.gs_for_check(time, cfg);
-        let agrees = self.filter.suspect.is_some_and(|(slat, slon, t)| {
-            distance_m(slat, slon, lat, lon) <= reach_m(cfg, gs, surface, time - t)
+        let agrees = self.suspect.is_some_and(|(slat, slon, t)| {
+            within_m(slat, slon, lat, lon, reach_m(cfg, gs, surface, time - t))
         });
-        self.filter.streak = if agrees {
-            self.filter.streak.saturating_add(1)
-        } else {
-            1
-        };
-        self.filter.suspect = Some((lat, lon, time));
-        self.filter.streak >= cfg.reacquire_after.max(1)
+        self.streak = if agrees { self.streak.saturating_add(1) } else { 1 };
+        self.suspect = Some((lat, lon, time));
+        self.streak >= cfg.reacquire_after.max(1)
     }
 
     fn set_position(&mut self, position: Position) {
@@ -146,9 +164,15 @@ impl Aircraft {
     /// Forgets the rejected global positions: a plausible global one (or a re-acquired
     /// track) shows that the track and the pairs agree again. A local decode does not: a
     /// track that is wrong by a whole zone still decodes reports locally near itself.
+    ///
+    /// `streak` is 0 exactly when there is no suspect, so the memo (a cache line of its own)
+    /// is written only when there is one to forget.
+    #[inline]
     fn clear_suspect(&mut self) {
-        self.filter.streak = 0;
-        self.filter.suspect = None;
+        if self.streak != 0 {
+            self.streak = 0;
+            self.suspect = None;
+        }
     }
 
     /// Takes one CPR report; see the module documentation for the rules.
@@ -169,11 +193,11 @@ impl Aircraft {
             }
         }
         let odd = r.cpr.parity.is_odd();
-        let partner = if odd { self.filter.even } else { self.filter.odd };
+        let partner = if odd { self.even } else { self.odd };
         if odd {
-            self.filter.odd = Some(r);
+            self.odd = Some(r);
         } else {
-            self.filter.even = Some(r);
+            self.even = Some(r);
         }
         let surface = r.format == CprFormat::Surface;
         let window = if surface {
@@ -230,7 +254,7 @@ impl Aircraft {
         // A global answer beyond the receiver's range is bad data (readsb does the same).
         let global = global.filter(|(p, _, _)| match (cfg.receiver, cfg.receiver_range_nm) {
             (Some(rx), Some(range)) => {
-                let ok = distance_m(rx.lat, rx.lon, p.lat, p.lon) <= range * METRES_PER_NM;
+                let ok = within_m(rx.lat, rx.lon, p.lat, p.lon, range * METRES_PER_NM);
                 if !ok {
                     stats.cpr_out_of_range += 1;
                 }
@@ -273,9 +297,9 @@ impl Aircraft {
                 if global.is_some() {
                     // This report agrees with the track, so its stored partner is the bad one.
                     if odd {
-                        self.filter.even = None;
+                        self.even = None;
                     } else {
-                        self.filter.odd = None;
+                        self.odd = None;
                     }
                 }
                 stats.positions_local += 1;
@@ -400,8 +424,13 @@ fn local_decode(r: CprReport, reference: CprLatLon, limit_nm: f64) -> Option<(Cp
         CprFormat::Coarse => cpr::decode_local_coarse(r.cpr, reference),
     }
     .ok()?;
-    let within =
-        distance_m(reference.lat, reference.lon, decoded.lat, decoded.lon) <= limit_nm * METRES_PER_NM;
+    let within = within_m(
+        reference.lat,
+        reference.lon,
+        decoded.lat,
+        decoded.lon,
+        limit_nm * METRES_PER_NM,
+    );
     Some((decoded, within))
 }
 
@@ -427,6 +456,60 @@ mod tests {
             let x = x.to_radians();
             assert!((cos_approx(x) - x.cos()).abs() < 1e-8, "{x}");
         }
+    }
+
+    #[test]
+    fn the_cosine_is_at_most_one_in_magnitude() {
+        // What makes `within_m`'s bound a bound: every latitude in steps of a millionth of
+        // a degree near the poles and the equator, and of 0.01° in between, and beyond.
+        let check = |deg: f64| {
+            let c = cos_approx(deg.to_radians());
+            assert!(c.abs() <= 1.0, "{deg}: {c}");
+        };
+        for i in 0..=20_000 {
+            let d = f64::from(i) * 1e-6;
+            for deg in [d, -d, 90.0 - d, d - 90.0, 90.0 + d, -90.0 - d] {
+                check(deg);
+            }
+        }
+        for i in -18_000..=18_000 {
+            check(f64::from(i) / 100.0);
+        }
+    }
+
+    #[test]
+    fn within_agrees_with_the_distance() {
+        // Pairs around the limit, at every latitude band, across the antimeridian and near
+        // the poles: the answer is always `distance_m(..) <= limit`.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..200_000 {
+            let lat1 = next() * 180.0 - 90.0;
+            let lon1 = next() * 360.0 - 180.0;
+            let scale = [1e-4, 1e-2, 1.0, 10.0][(next() * 4.0) as usize % 4];
+            let lat2 = (lat1 + (next() - 0.5) * scale).clamp(-90.0, 90.0);
+            let mut lon2 = lon1 + (next() - 0.5) * scale * 4.0;
+            if lon2 > 180.0 {
+                lon2 -= 360.0;
+            } else if lon2 < -180.0 {
+                lon2 += 360.0;
+            }
+            let d = distance_m(lat1, lon1, lat2, lon2);
+            // The exact distance as the limit, and the floats on either side of it.
+            for limit in [d, d.next_down(), d.next_up(), d * 0.9, d * 1.1] {
+                assert_eq!(
+                    within_m(lat1, lon1, lat2, lon2, limit),
+                    d <= limit,
+                    "{lat1} {lon1} {lat2} {lon2} {limit}"
+                );
+            }
+        }
+        assert!(!within_m(f64::NAN, 0.0, 0.0, 0.0, 1e9));
     }
 
     #[test]

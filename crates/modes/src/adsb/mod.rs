@@ -148,6 +148,13 @@ impl Me {
     /// parsed; version-dependent meanings are read through accessors that take a version.
     #[inline]
     pub fn parse(me: u64, version: Option<u8>) -> Result<Me, AdsbError> {
+        Me::parse_inline(me, version)
+    }
+
+    /// [`Me::parse`], always inlined: the decoder's squitter path builds the message in
+    /// its `Decoded` in place instead of copying it out of a returned `Result`.
+    #[inline(always)]
+    pub(crate) fn parse_inline(me: u64, version: Option<u8>) -> Result<Me, AdsbError> {
         let _ = version;
         if me >> 56 != 0 {
             return Err(AdsbError::TooWide);

@@ -251,6 +251,7 @@ pub enum TargetState {
 }
 
 impl TargetState {
+    #[inline(always)]
     pub(crate) fn parse(me: u64) -> Result<TargetState, AdsbError> {
         match field(me, 6, 7) as u8 {
             0 => Ok(TargetState::V1(TargetStateV1 {

@@ -246,6 +246,7 @@ pub struct AirborneVelocity {
 }
 
 impl AirborneVelocity {
+    #[inline(always)]
     pub(crate) fn parse(me: u64) -> Result<AirborneVelocity, AdsbError> {
         let subtype = field(me, 6, 8) as u8;
         let velocity = match subtype {
