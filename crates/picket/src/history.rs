@@ -10,9 +10,11 @@ use picket_live::config::{Settings, Source};
 use picket_live::driver::RunRecorder;
 use picket_live::pipeline::WorldFiles;
 use picket_receive::Received;
-use picket_server::{EventQuery, HistoryError, HistorySource, PastAircraft};
+use picket_server::{
+    EventQuery, HistoryError, HistorySource, PastAircraft, QueryAnswer, QueryError, StoreQuery,
+};
 use picket_store::rows::alert_row;
-use picket_store::{restore, Filter, History, Recorder, RestoreOptions, StoreOptions};
+use picket_store::{restore, Area, Filter, History, Recorder, RestoreOptions, StoreOptions};
 use std::path::PathBuf;
 
 /// The run's recorder: the store directory until the run starts, then the open store.
@@ -172,13 +174,16 @@ impl RunRecorder for StoreHook {
 #[derive(Debug)]
 pub(crate) struct StoreHistory {
     dir: PathBuf,
+    /// The run's zone files (`zone` of `/api/history/{what}`, beside the built-in zones).
+    zones: Vec<PathBuf>,
     conn: std::sync::Mutex<Option<History>>,
 }
 
 impl StoreHistory {
-    pub(crate) fn new(dir: PathBuf) -> StoreHistory {
+    pub(crate) fn new(dir: PathBuf, zones: Vec<PathBuf>) -> StoreHistory {
         StoreHistory {
             dir,
+            zones,
             conn: std::sync::Mutex::new(None),
         }
     }
@@ -204,24 +209,72 @@ impl HistorySource for StoreHistory {
     }
 
     fn events(&self, q: &EventQuery) -> Result<Vec<String>, HistoryError> {
+        let w = &q.who;
         let f = Filter {
             from: q.since,
             to: q.until,
+            // Both given: the country in SQL's place, the box checked below.
+            area: q
+                .in_country
+                .map(Area::Country)
+                .or(q.bbox.map(|[south, west, north, east]| Area::Bbox {
+                    south,
+                    west,
+                    north,
+                    east,
+                })),
             hex: q.aircraft.map(|k| vec![k.to_string()]).unwrap_or_default(),
+            registration: w.registration.clone(),
+            callsign: w.callsign.clone(),
+            type_designator: w.type_designator.clone(),
+            operator: w.operator.clone(),
+            country: w.country.clone(),
+            military: w.military,
             kinds: q.kinds.clone(),
             all_events: true,
             ..Filter::default()
         };
+        let boxed = q
+            .in_country
+            .and(q.bbox)
+            .map(|[south, west, north, east]| Area::Bbox {
+                south,
+                west,
+                north,
+                east,
+            });
         let mut hits = self.with(|h| h.events(&f))?;
         hits.retain(|hit| {
             let e = &hit.event;
-            q.until.is_none_or(|u| e.t < u)
+            boxed
+                .as_ref()
+                .is_none_or(|b| matches!((e.lat, e.lon), (Some(lat), Some(lon)) if b.contains(lat, lon)))
+                && q.until.is_none_or(|u| e.t < u)
                 && q.rule.as_ref().is_none_or(|r| e.rule.as_ref() == Some(r))
                 && q.airport.as_ref().is_none_or(|a| e.place.as_ref() == Some(a))
                 && q.zone.as_ref().is_none_or(|z| e.place.as_ref() == Some(z))
         });
         hits.sort_by(|a, b| b.event.t.total_cmp(&a.event.t));
         Ok(hits.into_iter().take(q.limit).map(|h| h.event.json).collect())
+    }
+
+    fn query(&self, q: &StoreQuery) -> Result<QueryAnswer, QueryError> {
+        let args = crate::query::from_http(q, self.dir.clone(), self.zones.clone())
+            .map_err(|e| QueryError::Bad(e.to_string()))?;
+        let mut g = self
+            .conn
+            .lock()
+            .map_err(|_| QueryError::Failed(HistoryError("history poisoned".into())))?;
+        if g.is_none() {
+            *g = Some(
+                History::open_unchecked(&self.dir)
+                    .map_err(|e| QueryError::Failed(HistoryError(e.to_string())))?,
+            );
+        }
+        let h = g
+            .as_ref()
+            .ok_or_else(|| QueryError::Failed(HistoryError("no store".into())))?;
+        crate::query::answer_http(&args, h)
     }
 
     fn trail(&self, aircraft: TrackKey, from: f64, to: f64) -> Result<Vec<TrailPoint>, HistoryError> {
@@ -296,7 +349,7 @@ mod tests {
     fn the_timeline_reads_the_sky_at_a_past_moment_from_the_store() {
         let dir = std::env::temp_dir().join(format!("picket-storehistory-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let history = StoreHistory::new(dir.clone());
+        let history = StoreHistory::new(dir.clone(), Vec::new());
         let t0 = 1_553_350_000.0;
         let mut rec = Recorder::open(
             &dir,
