@@ -24,6 +24,8 @@ pub(crate) struct StoreHook {
     /// Live input: the store never holds the engine back (drops and counts instead).
     live: bool,
     quiet: bool,
+    /// How far back the restore replays.
+    restore: RestoreOptions,
     recorder: Option<Recorder>,
     /// Events of a step that raised no alert (the alerts are stored as alerts).
     scratch: Vec<Event>,
@@ -70,12 +72,18 @@ impl StoreHook {
     /// the engine back: when the disk cannot keep up, frames and states are dropped and
     /// counted. Reading files or a scenario as fast as possible, the store sets the pace
     /// instead (nothing is lost by waiting for a file).
-    pub(crate) fn new(settings: &Settings, quiet: bool) -> Option<StoreHook> {
+    /// `restore_max`: at most this many seconds replayed by the restore (`--restore-max`).
+    pub(crate) fn new(settings: &Settings, quiet: bool, restore_max: Option<f64>) -> Option<StoreHook> {
         let dir = settings.store.clone()?;
+        let mut restore = RestoreOptions::default();
+        if let Some(m) = restore_max {
+            restore.max_s = m.max(0.0);
+        }
         Some(StoreHook {
             dir,
             live: live_input(&settings.source, settings.speed),
             quiet,
+            restore,
             recorder: None,
             scratch: Vec::new(),
         })
@@ -105,7 +113,7 @@ impl RunRecorder for StoreHook {
         // The recorder's open has just run the whole-file check on this store; a second
         // one (seconds on a day's store) would find nothing new.
         let history = History::open_unchecked(dir).map_err(|e| anyhow!("{e}"))?;
-        let restored = restore(&history, engine, RestoreOptions::default()).map_err(|e| anyhow!("{e}"))?;
+        let restored = restore(&history, engine, self.restore).map_err(|e| anyhow!("{e}"))?;
         if !self.quiet {
             if let Some((from, to)) = restored.span {
                 eprintln!(
