@@ -240,7 +240,7 @@ impl HistorySource for StoreHistory {
             military: w.military,
             kinds: q.kinds.clone(),
             all_events: true,
-            ..Filter::default()
+            limit: q.limit,
         };
         let boxed = q
             .in_country
@@ -251,8 +251,9 @@ impl HistorySource for StoreHistory {
                 north,
                 east,
             });
-        let mut hits = self.with(|h| h.events(&f))?;
-        hits.retain(|hit| {
+        // Newest first, the conditions the store's filter has not checked, and no more rows
+        // read than the answer needs (the map's list asks for the newest 500 of a day).
+        let keep = |hit: &picket_store::EventHit| {
             let e = &hit.event;
             boxed
                 .as_ref()
@@ -261,8 +262,8 @@ impl HistorySource for StoreHistory {
                 && q.rule.as_ref().is_none_or(|r| e.rule.as_ref() == Some(r))
                 && q.airport.as_ref().is_none_or(|a| e.place.as_ref() == Some(a))
                 && q.zone.as_ref().is_none_or(|z| e.place.as_ref() == Some(z))
-        });
-        hits.sort_by(|a, b| b.event.t.total_cmp(&a.event.t));
+        };
+        let hits = self.with(|h| h.events_where(&f, true, keep))?;
         Ok(hits.into_iter().take(q.limit).map(|h| h.event.json).collect())
     }
 

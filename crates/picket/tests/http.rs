@@ -412,6 +412,21 @@ fn the_store_answers_picket_querys_questions_over_http() {
     )
     .unwrap();
     assert!(body.contains("\"hex\":\"1514c0\""), "{body}");
+    // The newest events first, the limit read from the newest end: the newest three are
+    // the first three of the whole list, which is in time order, newest first.
+    let events = |path: &str| -> Vec<serde_json::Value> {
+        let (status, body) = get(&addr, path).unwrap();
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["events"].as_array().unwrap().clone()
+    };
+    let all = events("/api/events?limit=5000");
+    assert!(all.len() > 3, "{all:?}");
+    let t = |e: &serde_json::Value| e["time"].as_f64().unwrap();
+    assert!(all.windows(2).all(|w| t(&w[0]) >= t(&w[1])));
+    assert_eq!(events("/api/events?limit=3"), all[..3]);
+    let landings: Vec<serde_json::Value> = all.iter().filter(|e| e["kind"] == "landing").cloned().collect();
+    assert_eq!(events("/api/events?kind=landing&limit=1"), landings[..1]);
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
