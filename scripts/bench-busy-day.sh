@@ -9,7 +9,9 @@
 #
 #   scripts/bench-busy-day.sh STORE_DIR [FIRST_HOUR] [LAST_HOUR]
 #
-# PICKET names the binary (default target/release/picket). Each hour's timing goes to stderr.
+# PICKET names the binary (default target/release/picket); PICKET_RUN_ARGS adds arguments to
+# each hour's `picket run` (e.g. `--mlat false`: multilateration is about a third of an
+# hour's CPU and none of the queries reads its fixes). Each hour's timing goes to stderr.
 set -eu
 store=${1:?usage: scripts/bench-busy-day.sh STORE_DIR [FIRST_HOUR] [LAST_HOUR]}
 first=${2:-0}
@@ -23,5 +25,5 @@ for i in $(seq "$first" "$last"); do
     sed -e "s/^start = .*/start = \"$start\"/" "$root/crates/sim/scenarios/bench/busy.toml" >"$tmp/busy-$i.toml"
     echo "hour $i: $start seed $((1000 + i))" >&2
     /usr/bin/time -f "hour $i: %e s wall, %U s user, %S s sys, %M kB max RSS" \
-        "$bin" run --scenario "$tmp/busy-$i.toml" --seed "$((1000 + i))" --store "$store" --jsonl /dev/null
+        "$bin" run --scenario "$tmp/busy-$i.toml" --seed "$((1000 + i))" --store "$store" --jsonl /dev/null ${PICKET_RUN_ARGS:-}
 done

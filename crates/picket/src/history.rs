@@ -10,9 +10,11 @@ use picket_live::config::{Settings, Source};
 use picket_live::driver::RunRecorder;
 use picket_live::pipeline::WorldFiles;
 use picket_receive::Received;
-use picket_server::{EventQuery, HistoryError, HistorySource, PastAircraft};
+use picket_server::{
+    EventQuery, HistoryError, HistorySource, PastAircraft, QueryAnswer, QueryError, StoreQuery,
+};
 use picket_store::rows::alert_row;
-use picket_store::{restore, Filter, History, Recorder, RestoreOptions, StoreOptions};
+use picket_store::{restore, Area, Filter, History, Recorder, RestoreOptions, StoreOptions};
 use std::path::PathBuf;
 
 /// The run's recorder: the store directory until the run starts, then the open store.
@@ -22,6 +24,8 @@ pub(crate) struct StoreHook {
     /// Live input: the store never holds the engine back (drops and counts instead).
     live: bool,
     quiet: bool,
+    /// How far back the restore replays.
+    restore: RestoreOptions,
     recorder: Option<Recorder>,
     /// Events of a step that raised no alert (the alerts are stored as alerts).
     scratch: Vec<Event>,
@@ -68,12 +72,18 @@ impl StoreHook {
     /// the engine back: when the disk cannot keep up, frames and states are dropped and
     /// counted. Reading files or a scenario as fast as possible, the store sets the pace
     /// instead (nothing is lost by waiting for a file).
-    pub(crate) fn new(settings: &Settings, quiet: bool) -> Option<StoreHook> {
+    /// `restore_max`: at most this many seconds replayed by the restore (`--restore-max`).
+    pub(crate) fn new(settings: &Settings, quiet: bool, restore_max: Option<f64>) -> Option<StoreHook> {
         let dir = settings.store.clone()?;
+        let mut restore = RestoreOptions::default();
+        if let Some(m) = restore_max {
+            restore.max_s = m.max(0.0);
+        }
         Some(StoreHook {
             dir,
             live: live_input(&settings.source, settings.speed),
             quiet,
+            restore,
             recorder: None,
             scratch: Vec::new(),
         })
@@ -103,7 +113,7 @@ impl RunRecorder for StoreHook {
         // The recorder's open has just run the whole-file check on this store; a second
         // one (seconds on a day's store) would find nothing new.
         let history = History::open_unchecked(dir).map_err(|e| anyhow!("{e}"))?;
-        let restored = restore(&history, engine, RestoreOptions::default()).map_err(|e| anyhow!("{e}"))?;
+        let restored = restore(&history, engine, self.restore).map_err(|e| anyhow!("{e}"))?;
         if !self.quiet {
             if let Some((from, to)) = restored.span {
                 eprintln!(
@@ -180,13 +190,16 @@ impl RunRecorder for StoreHook {
 #[derive(Debug)]
 pub(crate) struct StoreHistory {
     dir: PathBuf,
+    /// The run's zone files (`zone` of `/api/history/{what}`, beside the built-in zones).
+    zones: Vec<PathBuf>,
     conn: std::sync::Mutex<Option<History>>,
 }
 
 impl StoreHistory {
-    pub(crate) fn new(dir: PathBuf) -> StoreHistory {
+    pub(crate) fn new(dir: PathBuf, zones: Vec<PathBuf>) -> StoreHistory {
         StoreHistory {
             dir,
+            zones,
             conn: std::sync::Mutex::new(None),
         }
     }
@@ -212,24 +225,73 @@ impl HistorySource for StoreHistory {
     }
 
     fn events(&self, q: &EventQuery) -> Result<Vec<String>, HistoryError> {
+        let w = &q.who;
         let f = Filter {
             from: q.since,
             to: q.until,
+            // Both given: the country in SQL's place, the box checked below.
+            area: q
+                .in_country
+                .map(Area::Country)
+                .or(q.bbox.map(|[south, west, north, east]| Area::Bbox {
+                    south,
+                    west,
+                    north,
+                    east,
+                })),
             hex: q.aircraft.map(|k| vec![k.to_string()]).unwrap_or_default(),
+            registration: w.registration.clone(),
+            callsign: w.callsign.clone(),
+            type_designator: w.type_designator.clone(),
+            operator: w.operator.clone(),
+            country: w.country.clone(),
+            military: w.military,
             kinds: q.kinds.clone(),
             all_events: true,
-            ..Filter::default()
+            limit: q.limit,
         };
-        let mut hits = self.with(|h| h.events(&f))?;
-        hits.retain(|hit| {
+        let boxed = q
+            .in_country
+            .and(q.bbox)
+            .map(|[south, west, north, east]| Area::Bbox {
+                south,
+                west,
+                north,
+                east,
+            });
+        // Newest first, the conditions the store's filter has not checked, and no more rows
+        // read than the answer needs (the map's list asks for the newest 500 of a day).
+        let keep = |hit: &picket_store::EventHit| {
             let e = &hit.event;
-            q.until.is_none_or(|u| e.t < u)
+            boxed
+                .as_ref()
+                .is_none_or(|b| matches!((e.lat, e.lon), (Some(lat), Some(lon)) if b.contains(lat, lon)))
+                && q.until.is_none_or(|u| e.t < u)
                 && q.rule.as_ref().is_none_or(|r| e.rule.as_ref() == Some(r))
                 && q.airport.as_ref().is_none_or(|a| e.place.as_ref() == Some(a))
                 && q.zone.as_ref().is_none_or(|z| e.place.as_ref() == Some(z))
-        });
-        hits.sort_by(|a, b| b.event.t.total_cmp(&a.event.t));
+        };
+        let hits = self.with(|h| h.events_where(&f, true, keep))?;
         Ok(hits.into_iter().take(q.limit).map(|h| h.event.json).collect())
+    }
+
+    fn query(&self, q: &StoreQuery) -> Result<QueryAnswer, QueryError> {
+        let args = crate::query::from_http(q, self.dir.clone(), self.zones.clone())
+            .map_err(|e| QueryError::Bad(e.to_string()))?;
+        let mut g = self
+            .conn
+            .lock()
+            .map_err(|_| QueryError::Failed(HistoryError("history poisoned".into())))?;
+        if g.is_none() {
+            *g = Some(
+                History::open_unchecked(&self.dir)
+                    .map_err(|e| QueryError::Failed(HistoryError(e.to_string())))?,
+            );
+        }
+        let h = g
+            .as_ref()
+            .ok_or_else(|| QueryError::Failed(HistoryError("no store".into())))?;
+        crate::query::answer_http(&args, h)
     }
 
     fn trail(&self, aircraft: TrackKey, from: f64, to: f64) -> Result<Vec<TrailPoint>, HistoryError> {
@@ -304,7 +366,7 @@ mod tests {
     fn the_timeline_reads_the_sky_at_a_past_moment_from_the_store() {
         let dir = std::env::temp_dir().join(format!("picket-storehistory-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let history = StoreHistory::new(dir.clone());
+        let history = StoreHistory::new(dir.clone(), Vec::new());
         let t0 = 1_553_350_000.0;
         let mut rec = Recorder::open(
             &dir,

@@ -162,7 +162,10 @@ pub(crate) fn start(
     );
     if let Some(dir) = settings.store.clone() {
         // The map's timeline and older events come from the run's store.
-        state = state.with_history(Arc::new(crate::history::StoreHistory::new(dir)));
+        state = state.with_history(Arc::new(crate::history::StoreHistory::new(
+            dir,
+            settings.zones.clone(),
+        )));
     }
     let app = router(state);
     std::thread::Builder::new()

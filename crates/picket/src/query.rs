@@ -4,6 +4,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
 use picket_receive::time::parse_time;
+use picket_server::{HistoryError, QueryAnswer, QueryError, StoreQuery};
 use picket_store::export::{self, Format};
 use picket_store::{Area, Filter, History};
 use picket_world::geo::{LatLon, Polygon};
@@ -255,8 +256,44 @@ impl QueryArgs {
     }
 }
 
+/// The bytes of an answer in a format: `json` is the array of what `jsonl` writes a line of
+/// (the HTTP API's default), `parquet` the file for events and tracks.
+fn checked_format(args: &QueryArgs) -> Result<Option<Format>> {
+    let f = args.format.to_ascii_lowercase();
+    if f == "parquet" {
+        if !matches!(args.what, What::Events | What::Tracks) {
+            bail!("--format parquet is written for events and tracks");
+        }
+        return Ok(None);
+    }
+    if args.what == What::Sky && args.at.is_none() {
+        bail!("sky needs --at TIME");
+    }
+    let format: Format = f
+        .parse()
+        .map_err(|e: String| anyhow!("--format: {e} (or parquet)"))?;
+    Ok(Some(format))
+}
+
+/// The media type of a format's bytes (`json` and `jsonl` apart).
+pub(crate) fn content_type(format: &str) -> &'static str {
+    match format.to_ascii_lowercase().as_str() {
+        "json" => "application/json",
+        "jsonl" => "application/x-ndjson",
+        "csv" => "text/csv; charset=utf-8",
+        "geojson" => "application/geo+json",
+        "kml" => "application/vnd.google-earth.kml+xml",
+        "parquet" => "application/vnd.apache.parquet",
+        _ => "text/plain; charset=utf-8",
+    }
+}
+
 pub(crate) fn run(args: &QueryArgs) -> Result<ExitCode> {
     let filter = args.filter()?;
+    checked_format(args)?;
+    if args.format.eq_ignore_ascii_case("parquet") && args.output.is_none() {
+        bail!("--format parquet needs --output FILE");
+    }
     // `info` checks every page of the store first (a read of the whole file: seconds on a
     // day's store); a question reads only the pages it needs, and when it fails the check
     // says whether the file is damaged and what can still be read.
@@ -266,31 +303,105 @@ pub(crate) fn run(args: &QueryArgs) -> Result<ExitCode> {
         History::open_unchecked(&args.store)
     }
     .map_err(|e| anyhow!("{e}"))?;
-    answer(args, &filter, &history).map_err(|err| match history.damage() {
+    let bytes = answer(args, &filter, &history).map_err(|err| match history.damage() {
         Some(damage) => anyhow!("{damage}"),
         None => err,
+    })?;
+    match &args.output {
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (| head) is not an error worth reporting.
+            let _ = out.write_all(&bytes);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `/api/history/{what}`'s question as the command line's: the same names, read by the same
+/// code (`hex` and `kind` are comma-separated lists; `info`, which reads the whole file, is
+/// not served). `zones`: the run's zone files, for `zone`.
+pub(crate) fn from_http(q: &StoreQuery, store: PathBuf, zones: Vec<PathBuf>) -> Result<QueryArgs> {
+    let what = What::from_str(&q.what, true)
+        .ok()
+        .filter(|w| *w != What::Info)
+        .ok_or_else(|| anyhow!("{:?}: events, aircraft, tracks, deployments or sky", q.what))?;
+    let list = |v: &Option<String>| -> Vec<String> {
+        v.as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    Ok(QueryArgs {
+        what,
+        store,
+        from: q.from.clone(),
+        to: q.to.clone(),
+        at: q.at.clone(),
+        bbox: q.bbox.clone(),
+        polygon: q.polygon.clone(),
+        zone: q.zone.clone(),
+        zones,
+        in_country: q.in_country.clone(),
+        airport: q.airport.clone(),
+        around: q.around.clone(),
+        radius: q.radius.clone(),
+        hex: list(&q.hex),
+        registration: q.registration.clone(),
+        callsign: q.callsign.clone(),
+        type_designator: q.type_designator.clone(),
+        operator: q.operator.clone(),
+        country: q.country.clone(),
+        military: q.military.unwrap_or(false),
+        kind: list(&q.kind),
+        all_events: q.all_events.unwrap_or(false),
+        format: q.format.clone().unwrap_or_else(|| "json".into()),
+        output: None,
+        limit: q.limit.unwrap_or(0),
     })
 }
 
-fn answer(args: &QueryArgs, filter: &Filter, history: &History) -> Result<ExitCode> {
+/// Answers a question of `/api/history/{what}` from an open store.
+pub(crate) fn answer_http(args: &QueryArgs, history: &History) -> Result<QueryAnswer, QueryError> {
+    let filter = args.filter().map_err(|e| QueryError::Bad(e.to_string()))?;
+    checked_format(args).map_err(|e| QueryError::Bad(e.to_string()))?;
+    let body = answer(args, &filter, history).map_err(|e| {
+        QueryError::Failed(HistoryError(
+            history.damage().map_or(e.to_string(), |d| d.to_string()),
+        ))
+    })?;
+    Ok(QueryAnswer {
+        content_type: content_type(&args.format),
+        body,
+    })
+}
+
+/// JSON lines as one JSON array.
+fn json_array(lines: &str) -> String {
+    let mut out = String::with_capacity(lines.len() + 2);
+    out.push('[');
+    for (i, l) in lines.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(l);
+    }
+    out.push_str("]\n");
+    out
+}
+
+fn answer(args: &QueryArgs, filter: &Filter, history: &History) -> Result<Vec<u8>> {
     let filter = filter.clone();
     let e = |e: picket_store::Error| anyhow!("{e}");
-    if args.format.eq_ignore_ascii_case("parquet") {
-        let bytes = match args.what {
+    let Some(format) = checked_format(args)? else {
+        return Ok(match args.what {
             What::Events => export::events_parquet(&history.events(&filter).map_err(e)?),
             What::Tracks => export::tracks_parquet(&history.tracks(&filter).map_err(e)?),
             _ => bail!("--format parquet is written for events and tracks"),
-        };
-        let Some(p) = &args.output else {
-            bail!("--format parquet needs --output FILE");
-        };
-        std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e: String| anyhow!("--format: {e} (or parquet)"))?;
+        });
+    };
     let text = match args.what {
         What::Events => export::events(&history.events(&filter).map_err(e)?, format),
         What::Aircraft => export::aircraft(&history.aircraft(&filter).map_err(e)?, format),
@@ -338,13 +449,9 @@ fn answer(args: &QueryArgs, filter: &Filter, history: &History) -> Result<ExitCo
             s
         }
     };
-    match &args.output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (| head) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(if args.format.eq_ignore_ascii_case("json") {
+        json_array(&text).into_bytes()
+    } else {
+        text.into_bytes()
+    })
 }

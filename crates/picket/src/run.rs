@@ -126,6 +126,13 @@ pub(crate) struct RunArgs {
     /// restore from it what the detectors need.
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
+    /// How far back the restore at start replays the store at most (`2h`; `0s`: nothing).
+    /// Default: from the start of the UTC day of the last stored item, or the onset of the
+    /// earliest open event, at most 7 days — every frame since midnight, minutes of CPU on a
+    /// busy store. Shorter is faster, and forgets what happened before it (who was seen
+    /// today, the ground and dwell timers of earlier landings).
+    #[arg(long, value_name = "DURATION")]
+    restore_max: Option<String>,
     /// Multilaterate (`--mlat` or `--mlat true`; `--mlat false` turns it off). Default: on
     /// when at least three receivers with positions send timestamped frames (Beast).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -230,12 +237,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let restore_max = args
+        .restore_max
+        .as_deref()
+        .map(|t| {
+            picket_receive::time::parse_duration(t)
+                .map_err(|_| anyhow::anyhow!("--restore-max {t:?} is not a duration (2h, 30m, 0s)"))
+        })
+        .transpose()?;
     let options = RunOptions {
         quiet: args.quiet,
         text: args.text,
         observer,
         // History (picket-store): restores the engine from the store, then records the run.
-        recorder: crate::history::StoreHook::new(&settings, args.quiet)
+        recorder: crate::history::StoreHook::new(&settings, args.quiet, restore_max)
             .map(|h| Arc::new(Mutex::new(h)) as Arc<Mutex<dyn RunRecorder>>),
     };
     driver::run(&settings, &options, &control)?;

@@ -204,3 +204,230 @@ fn run_publishes_the_receiver_position_only_when_asked() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `picket query`'s answer on stdout.
+fn query(store: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(["query", "--store"])
+        .arg(store)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_store_answers_picket_querys_questions_over_http() {
+    let dir = std::env::temp_dir().join(format!("picket-http-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("store");
+    // A quarter of an hour of caracas around the Il-62's landing at La Carlota, stored.
+    let out = Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args([
+            "run",
+            "--scenario",
+            "caracas",
+            "--from",
+            "+4640s",
+            "--duration",
+            "900s",
+            "-q",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .args(["--jsonl", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The store served by a run with no input yet (a listener nobody feeds): every answer
+    // comes from the store.
+    let (mut child, addr) = start(&[
+        "run",
+        "-q",
+        "--store",
+        store.to_str().unwrap(),
+        "--http",
+        "127.0.0.1:0",
+        "--beast-in",
+        "127.0.0.1:0",
+    ]);
+
+    // The same question by the command line and over HTTP gives the same bytes.
+    let track = "hex=1514c0&from=2019-03-23&to=2019-03-23";
+    let track_args = [
+        "tracks",
+        "--hex",
+        "1514c0",
+        "--from",
+        "2019-03-23",
+        "--to",
+        "2019-03-23",
+    ];
+    let landings =
+        "kind=landing&all_events=true&in_country=VE&military=true&country=RU&from=2019-03-01&to=2019-03-31";
+    let landing_args = [
+        "events",
+        "--kind",
+        "landing",
+        "--all-events",
+        "--in-country",
+        "VE",
+        "--military",
+        "--country",
+        "RU",
+        "--from",
+        "2019-03-01",
+        "--to",
+        "2019-03-31",
+    ];
+    for (path, args, format) in [
+        (format!("/api/history/tracks?{track}"), &track_args[..], "geojson"),
+        (format!("/api/history/tracks?{track}"), &track_args[..], "jsonl"),
+        (format!("/api/history/tracks?{track}"), &track_args[..], "kml"),
+        (
+            format!("/api/history/events?{landings}"),
+            &landing_args[..],
+            "jsonl",
+        ),
+        (
+            format!("/api/history/events?{landings}"),
+            &landing_args[..],
+            "csv",
+        ),
+        (
+            "/api/history/aircraft?military=true".to_string(),
+            &["aircraft", "--military"][..],
+            "jsonl",
+        ),
+    ] {
+        let mut cli_args = args.to_vec();
+        cli_args.extend(["--format", format]);
+        let cli = query(&store, &cli_args);
+        let (status, body) = get(&addr, &format!("{path}&format={format}")).unwrap();
+        assert_eq!(status, 200, "{path} {format}: {body}");
+        assert_eq!(body, cli, "{path} {format}");
+        assert!(
+            !cli.trim().is_empty(),
+            "{path} {format}: an empty answer proves nothing"
+        );
+    }
+
+    // The track as GeoJSON: one LineString of the Il-62's stored states, in time order.
+    let (_, body) = get(&addr, &format!("/api/history/tracks?{track}&format=geojson")).unwrap();
+    let geo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+    let lines: Vec<&serde_json::Value> = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "LineString")
+        .collect();
+    assert_eq!(lines.len(), 1, "{body}");
+    let (_, jsonl) = get(&addr, &format!("/api/history/tracks?{track}&format=jsonl")).unwrap();
+    let points: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(points.len() > 10, "{jsonl}");
+    assert!(points.iter().all(|p| p["hex"] == "1514c0"));
+    assert!(points
+        .windows(2)
+        .all(|w| w[0]["time"].as_f64() <= w[1]["time"].as_f64()));
+    assert_eq!(
+        lines[0]["geometry"]["coordinates"].as_array().unwrap().len(),
+        points.len()
+    );
+    // The default format, json: the same objects as one array.
+    let (status, json) = get(&addr, &format!("/api/history/tracks?{track}")).unwrap();
+    assert_eq!(status, 200);
+    let array: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(array, points);
+    // A time range that ends before the landing holds fewer states, all before it.
+    let first = points[0]["time"].as_f64().unwrap();
+    let mid = points[points.len() / 2]["time"].as_f64().unwrap();
+    let (_, part) = get(
+        &addr,
+        &format!("/api/history/tracks?hex=1514c0&from={first}&to={mid}"),
+    )
+    .unwrap();
+    let part: Vec<serde_json::Value> = serde_json::from_str(&part).unwrap();
+    assert!(!part.is_empty() && part.len() < points.len());
+    assert!(part.iter().all(|p| p["time"].as_f64().unwrap() <= mid));
+
+    // Parquet, for events and tracks.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "GET /api/history/events?{landings}&format=parquet HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).unwrap();
+    assert!(reply.starts_with(b"HTTP/1.1 200"));
+    let at = reply.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(reply[at..].starts_with(b"PAR1") && reply.ends_with(b"PAR1"));
+
+    // Questions the command line refuses are refused with its reason; `info` reads the
+    // whole file and is not served.
+    for bad in [
+        "/api/history/events?in_country=atlantis",
+        "/api/history/tracks?from=yesterday",
+        "/api/history/sky",
+        "/api/history/aircraft?format=parquet",
+        "/api/history/info",
+        "/api/history/nothing",
+    ] {
+        let (status, body) = get(&addr, bad).unwrap();
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body.contains("\"error\""), "{body}");
+    }
+
+    // /api/events with the new filters, answered from the store (the hub holds nothing).
+    let (status, body) = get(
+        &addr,
+        "/api/events?kind=landing&in_country=VE&military=true&country=RU",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let hexes: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["hex"].as_str().unwrap())
+        .collect();
+    assert!(hexes.contains(&"1514c0"), "{body}");
+    assert!(hexes.iter().all(|h| ["1514c0", "150d8a"].contains(h)), "{body}");
+    for none in [
+        "/api/events?kind=landing&in_country=US",
+        "/api/events?kind=landing&country=US",
+        "/api/events?kind=landing&bbox=37,55,38,56",
+        "/api/events?kind=landing&registration=N12345",
+    ] {
+        let (_, body) = get(&addr, none).unwrap();
+        assert!(body.contains("\"events\":[]"), "{none}: {body}");
+    }
+    let (_, body) = get(
+        &addr,
+        "/api/events?kind=landing&bbox=-67.5,10.0,-66.5,11.0&registration=RA-86496",
+    )
+    .unwrap();
+    assert!(body.contains("\"hex\":\"1514c0\""), "{body}");
+    // The newest events first, the limit read from the newest end: the newest three are
+    // the first three of the whole list, which is in time order, newest first.
+    let events = |path: &str| -> Vec<serde_json::Value> {
+        let (status, body) = get(&addr, path).unwrap();
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["events"].as_array().unwrap().clone()
+    };
+    let all = events("/api/events?limit=5000");
+    assert!(all.len() > 3, "{all:?}");
+    let t = |e: &serde_json::Value| e["time"].as_f64().unwrap();
+    assert!(all.windows(2).all(|w| t(&w[0]) >= t(&w[1])));
+    assert_eq!(events("/api/events?limit=3"), all[..3]);
+    let landings: Vec<serde_json::Value> = all.iter().filter(|e| e["kind"] == "landing").cloned().collect();
+    assert_eq!(events("/api/events?kind=landing&limit=1"), landings[..1]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -542,3 +542,77 @@ fn kill_9_during_a_busy_ingest_twenty_times_the_store_opens_clean() {
         before = read.items;
     }
 }
+
+#[test]
+fn restore_max_bounds_how_far_back_a_restart_replays() {
+    let dir = TempDir::new("store-restore-max");
+    let store = dir.path().join("store");
+    // Twenty minutes of caracas stored, then two restarts on the store.
+    ok(picket()
+        .args([
+            "run",
+            "--scenario",
+            "caracas",
+            "--duration",
+            "20m",
+            "-q",
+            "--store",
+        ])
+        .arg(&store)
+        .args(["--jsonl", "/dev/null"]));
+    let restored = |extra: &[&str]| -> (f64, f64, u64) {
+        let out = run(picket()
+            .args([
+                "run",
+                "--scenario",
+                "caracas",
+                "--from",
+                "+20m",
+                "--duration",
+                "1s",
+                "--store",
+            ])
+            .arg(&store)
+            .args(["--jsonl", "/dev/null"])
+            .args(extra));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        // "restored from A .. B (N items, ...)"
+        let line = err
+            .lines()
+            .find(|l| l.contains("restored from"))
+            .unwrap_or_else(|| panic!("{err}"));
+        let rest = line.split("restored from ").nth(1).unwrap();
+        let mut words = rest.split_whitespace();
+        let from = words.next().unwrap();
+        assert_eq!(words.next(), Some(".."));
+        let to = words.next().unwrap();
+        let items: u64 = words.next().unwrap().trim_start_matches('(').parse().unwrap();
+        let t = |s: &str| picket_receive::time::parse_time(s).unwrap();
+        (t(from), t(to), items)
+    };
+    // By default from the start of the stored data's UTC day: every item stored.
+    let (from, to, all) = restored(&[]);
+    assert!(to - from >= 1199.0, "{from} .. {to}");
+    // At most five minutes back: the last five minutes, fewer items.
+    let (from5, to5, some) = restored(&["--restore-max", "5m"]);
+    assert!((to5 - from5 - 300.0).abs() < 1e-6, "{from5} .. {to5}");
+    assert!(some > 0 && some < all, "{some} of {all}");
+    // A bad duration is refused before anything runs.
+    let out = picket()
+        .args([
+            "run",
+            "--scenario",
+            "caracas",
+            "--duration",
+            "1s",
+            "--restore-max",
+            "soon",
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--restore-max"));
+}

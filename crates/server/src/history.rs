@@ -4,6 +4,8 @@
 use std::fmt;
 
 use picket_engine::track::{TrackKey, TrailPoint};
+use picket_world::borders::Country;
+use serde::Deserialize;
 
 /// What `/api/events` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,8 +24,164 @@ pub struct EventQuery {
     pub since: Option<f64>,
     /// Data time to (exclusive), Unix seconds.
     pub until: Option<f64>,
+    /// Only events in this country's territory, or at its airports (`picket query
+    /// --in-country`).
+    pub in_country: Option<&'static Country>,
+    /// Only events with a position in this box: south, west, north, east (`--bbox`; west
+    /// above east crosses the antimeridian).
+    pub bbox: Option<[f64; 4]>,
+    /// Conditions on the subject aircraft (`--registration`, `--callsign`, `--type`,
+    /// `--operator`, `--country`, `--military`).
+    pub who: AircraftFilter,
     /// At most this many, newest first.
     pub limit: usize,
+}
+
+/// Conditions on an aircraft, as `picket query` takes them; empty: any aircraft.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AircraftFilter {
+    /// Registration (exact, case-insensitive).
+    pub registration: Option<String>,
+    /// Callsign pattern: `*` any run, `?` one character (case-insensitive).
+    pub callsign: Option<String>,
+    /// ICAO type designator (exact, case-insensitive).
+    pub type_designator: Option<String>,
+    /// Operator (a case-insensitive part of the name).
+    pub operator: Option<String>,
+    /// Country of the address block: ISO code or name.
+    pub country: Option<String>,
+    /// Military or state aircraft only.
+    pub military: bool,
+}
+
+impl AircraftFilter {
+    /// No condition at all.
+    pub fn is_empty(&self) -> bool {
+        *self == AircraftFilter::default()
+    }
+
+    /// Whether an aircraft of this identity meets every condition (a missing field meets
+    /// none), as picket-store's `Filter::matches_aircraft` decides for stored aircraft.
+    pub fn matches(&self, who: &crate::hub::Identity) -> bool {
+        let eq = |want: &Option<String>, have: &Option<String>| {
+            want.as_ref()
+                .is_none_or(|w| have.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(w.trim())))
+        };
+        eq(&self.registration, &who.registration)
+            && eq(&self.type_designator, &who.type_designator)
+            && self
+                .callsign
+                .as_ref()
+                .is_none_or(|p| who.flight.as_deref().is_some_and(|f| glob(p, f)))
+            && self.operator.as_ref().is_none_or(|op| {
+                who.operator
+                    .as_deref()
+                    .is_some_and(|o| o.to_lowercase().contains(&op.to_lowercase()))
+            })
+            && self
+                .country
+                .as_ref()
+                .is_none_or(|c| eq(&Some(c.clone()), &who.country_code) || eq(&Some(c.clone()), &who.country))
+            && (!self.military || who.military)
+    }
+}
+
+/// A callsign pattern: `*` any run, `?` one character, case-insensitive.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// What `/api/history/{what}` asks: the question and filters of `picket query`, by the
+/// flags' names (`in_country` for `--in-country`, `type` for `--type`); `hex` and `kind`
+/// take lists separated by commas. Read by the history source exactly as the command line
+/// reads its flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct StoreQuery {
+    /// What to list: `events`, `aircraft`, `tracks`, `deployments`, `sky` (set from the
+    /// path).
+    #[serde(skip)]
+    pub what: String,
+    /// From this time (RFC 3339, a date, or Unix seconds).
+    pub from: Option<String>,
+    /// To this time (a date alone includes the whole day).
+    pub to: Option<String>,
+    /// For `sky`: the time to look at.
+    pub at: Option<String>,
+    /// A box `SOUTH,WEST,NORTH,EAST`.
+    pub bbox: Option<String>,
+    /// A polygon `LAT LON; LAT LON; …`.
+    pub polygon: Option<String>,
+    /// A zone id (built-in or of the run's zone files).
+    pub zone: Option<String>,
+    /// A country's territory (ISO code or name).
+    pub in_country: Option<String>,
+    /// Around an airport (ICAO or IATA code).
+    pub airport: Option<String>,
+    /// Around a point `LAT,LON`.
+    pub around: Option<String>,
+    /// Radius for `airport` and `around` (metres, or with `km` / `nm`).
+    pub radius: Option<String>,
+    /// Addresses, comma-separated.
+    pub hex: Option<String>,
+    /// Registration.
+    pub registration: Option<String>,
+    /// Callsign pattern.
+    pub callsign: Option<String>,
+    /// ICAO type designator.
+    #[serde(rename = "type")]
+    pub type_designator: Option<String>,
+    /// Operator (part of the name).
+    pub operator: Option<String>,
+    /// Country of the aircraft (address block).
+    pub country: Option<String>,
+    /// Military and state aircraft only.
+    pub military: Option<bool>,
+    /// Event kinds, comma-separated.
+    pub kind: Option<String>,
+    /// Events too that no rule raised.
+    pub all_events: Option<bool>,
+    /// `json` (the default: an array of what `jsonl` writes a line of), `jsonl`, `csv`,
+    /// `geojson`, `kml`, `table`, `parquet` (events and tracks).
+    pub format: Option<String>,
+    /// At most N rows.
+    pub limit: Option<usize>,
+}
+
+/// A stored query's answer: its bytes and their media type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryAnswer {
+    /// `application/json`, `application/geo+json`, …
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Why a stored query has no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// The question itself is wrong (a bad time, an unknown country): said to the client.
+    Bad(String),
+    /// The store could not answer.
+    Failed(HistoryError),
 }
 
 /// Why history could not answer.
@@ -69,6 +227,11 @@ pub trait HistorySource: Send + Sync + fmt::Debug {
     /// Events (JSON objects of events.md's schema, alerts with their rule) matching the
     /// query, newest first.
     fn events(&self, query: &EventQuery) -> Result<Vec<String>, HistoryError>;
+
+    /// A question of `picket query` (`what` and its filters), answered in its format.
+    fn query(&self, _query: &StoreQuery) -> Result<QueryAnswer, QueryError> {
+        Err(QueryError::Failed(HistoryError("no store".into())))
+    }
 
     /// Positions of one aircraft in `[from, to)`, oldest first.
     fn trail(&self, aircraft: TrackKey, from: f64, to: f64) -> Result<Vec<TrailPoint>, HistoryError>;

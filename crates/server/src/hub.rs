@@ -149,10 +149,80 @@ pub struct Record {
     pub airport: Option<String>,
     /// The rule that raised it (alerts only).
     pub rule: Option<String>,
+    /// ISO code of the country it happened in: the airport's country, else the country
+    /// under its position (as the store keeps it, so both answer `in_country` alike).
+    pub place_country: Option<&'static str>,
+    /// Where it happened: its first located evidence, else the subject at the alert.
+    pub position: Option<LatLon>,
+    /// The subject aircraft's identity when the record was made.
+    pub who: Identity,
     /// The JSON object.
     pub json: String,
     /// Acknowledged by a user.
     pub acked: AtomicBool,
+}
+
+/// The subject aircraft of a record as the filters of `/api/events` see it: what the
+/// alert said of it, else the hub's enrichment of it when the record was made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// Callsign.
+    pub flight: Option<String>,
+    /// Registration.
+    pub registration: Option<String>,
+    /// ICAO type designator.
+    pub type_designator: Option<String>,
+    /// Operator.
+    pub operator: Option<String>,
+    /// Country of the address block: ISO code.
+    pub country_code: Option<String>,
+    /// Country of the address block: name.
+    pub country: Option<String>,
+    /// Military or state.
+    pub military: bool,
+}
+
+impl Identity {
+    /// From the hub's enrichment of the aircraft (and its callsign).
+    pub fn of_entry(e: &AircraftEntry) -> Identity {
+        let en = e.enrichment.as_ref();
+        let flight = e
+            .state
+            .callsign
+            .map(|c| c.as_str().trim().to_owned())
+            .filter(|c| !c.is_empty());
+        Identity {
+            flight,
+            registration: en.and_then(|x| x.registration.as_deref()).map(str::to_owned),
+            type_designator: en.and_then(|x| x.type_designator.as_deref()).map(str::to_owned),
+            operator: en.and_then(|x| x.operator.as_deref()).map(str::to_owned),
+            country_code: en.and_then(|x| x.country).map(|c| c.iso2.to_owned()),
+            country: en.and_then(|x| x.country).map(|c| c.name.to_owned()),
+            military: en.is_some_and(|x| {
+                matches!(
+                    x.classification.class,
+                    picket_engine::enrich::Class::Military | picket_engine::enrich::Class::State
+                )
+            }),
+        }
+    }
+}
+
+/// Where an event happened: its first evidence with a position, else `at`; and the
+/// country: the airport's, else the one under that position.
+fn located(e: &Event, at: Option<LatLon>) -> (Option<LatLon>, Option<&'static str>) {
+    let pos = e
+        .evidence
+        .iter()
+        .find_map(|v| Some(LatLon::new(v.lat?, v.lon?)))
+        .or(at);
+    let airport_country = e
+        .airport()
+        .and_then(picket_world::airports::airport)
+        .map(|a| a.country);
+    let country =
+        airport_country.or_else(|| pos.and_then(|p| picket_world::borders::country_at(p.lat, p.lon)));
+    (pos, country)
 }
 
 impl Record {
@@ -167,6 +237,9 @@ impl Record {
             zone: e.zone().map(str::to_owned),
             airport: e.airport().map(str::to_owned),
             rule: rule.map(str::to_owned),
+            place_country: None,
+            position: None,
+            who: Identity::default(),
             json,
             acked: AtomicBool::new(false),
         }
@@ -176,14 +249,39 @@ impl Record {
     pub fn from_alert(seq: u64, a: &Alert) -> Record {
         let mut json = String::new();
         write_alert(&mut json, a);
-        Record::of_event(seq, &a.event, Some(&a.rule), json)
+        let mut r = Record::of_event(seq, &a.event, Some(&a.rule), json);
+        let at = a
+            .aircraft
+            .lat
+            .zip(a.aircraft.lon)
+            .map(|(lat, lon)| LatLon::new(lat, lon));
+        (r.position, r.place_country) = located(&a.event, at);
+        let s = &a.aircraft;
+        let block = s.country.as_deref().and_then(|c| {
+            picket_engine::enrich::allocations()
+                .iter()
+                .filter_map(|a| a.country())
+                .find(|x| x.name.eq_ignore_ascii_case(c) || x.iso2.eq_ignore_ascii_case(c))
+        });
+        r.who = Identity {
+            flight: s.flight.clone(),
+            registration: s.registration.clone(),
+            type_designator: s.type_designator.clone(),
+            operator: s.operator.clone(),
+            country_code: block.map(|c| c.iso2.to_owned()),
+            country: s.country.clone(),
+            military: s.military,
+        };
+        r
     }
 
     /// The record of an event no rule turned into an alert.
     pub fn from_event(seq: u64, e: &Event) -> Record {
         let mut json = String::new();
         write_event(&mut json, e);
-        Record::of_event(seq, e, None, json)
+        let mut r = Record::of_event(seq, e, None, json);
+        (r.position, r.place_country) = located(e, None);
+        r
     }
 
     /// The event id as events.md writes it (16 hex digits).
@@ -404,7 +502,12 @@ impl Hub {
     /// Keeps an event (one no rule raised) and streams it.
     pub fn push_event(&self, event: &Event) {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        self.push_record(Record::from_event(seq, event));
+        let mut r = Record::from_event(seq, event);
+        // An event carries no identity: the hub's latest of its subject.
+        if let Some(e) = self.snapshot().get(event.subject) {
+            r.who = Identity::of_entry(e);
+        }
+        self.push_record(r);
     }
 
     fn push_record(&self, record: Record) {

@@ -45,8 +45,13 @@ pub mod readsb;
 pub mod stream;
 pub mod world_json;
 
-pub use history::{EventQuery, HistoryError, HistorySource, NoHistory, PastAircraft};
-pub use hub::{AircraftEntry, Change, Command, Hub, Metrics, ReceiverInfo, Record, SinkInfo, Snapshot};
+pub use history::{
+    AircraftFilter, EventQuery, HistoryError, HistorySource, NoHistory, PastAircraft, QueryAnswer,
+    QueryError, StoreQuery,
+};
+pub use hub::{
+    AircraftEntry, Change, Command, Hub, Identity, Metrics, ReceiverInfo, Record, SinkInfo, Snapshot,
+};
 pub use publish::{Publisher, TRAIL_LEN};
 
 /// Server settings.
@@ -161,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events", get(events))
         .route("/api/history/range", get(history_range))
         .route("/api/history/snapshot", get(history_snapshot))
+        .route("/api/history/{what}", get(history_query))
         .route("/api/zones", get(zones))
         .route("/api/rules", get(rules))
         .route("/api/rules/reload", post(reload_rules))
@@ -399,7 +405,25 @@ struct EventParams {
     rule: Option<String>,
     since: Option<String>,
     until: Option<String>,
+    in_country: Option<String>,
+    bbox: Option<String>,
+    registration: Option<String>,
+    callsign: Option<String>,
+    #[serde(rename = "type")]
+    type_designator: Option<String>,
+    operator: Option<String>,
+    country: Option<String>,
+    military: Option<bool>,
     limit: Option<usize>,
+}
+
+/// A country by ISO code or name, as `picket query --in-country` finds it.
+pub fn find_country(text: &str) -> Option<&'static picket_world::borders::Country> {
+    picket_world::borders::country(text).or_else(|| {
+        picket_world::borders::countries()
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
+    })
 }
 
 impl EventParams {
@@ -417,7 +441,28 @@ impl EventParams {
             None => None,
             Some(h) => Some(track_key(&h).ok_or(bad("aircraft: 6 hex digits expected"))?),
         };
+        let in_country = match &self.in_country {
+            None => None,
+            Some(c) => Some(find_country(c).ok_or(bad("in_country: an ISO country code or name"))?),
+        };
+        let bbox = match &self.bbox {
+            None => None,
+            Some(b) => Some(parse_bbox(b).ok_or(bad("bbox: west,south,east,north"))?),
+        }
+        // The history's order: south, west, north, east.
+        .map(|[w, s, e, n]| [s, w, n, e]);
+        let blank = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
         Ok(EventQuery {
+            in_country,
+            bbox,
+            who: AircraftFilter {
+                registration: blank(self.registration),
+                callsign: blank(self.callsign),
+                type_designator: blank(self.type_designator),
+                operator: blank(self.operator),
+                country: blank(self.country),
+                military: self.military.unwrap_or(false),
+            },
             kinds: self
                 .kind
                 .map(|k| {
@@ -446,6 +491,14 @@ fn matches(q: &EventQuery, r: &Record) -> bool {
         && q.rule.as_ref().is_none_or(|x| r.rule.as_ref() == Some(x))
         && q.since.is_none_or(|t| r.time >= t)
         && q.until.is_none_or(|t| r.time < t)
+        && q.in_country.is_none_or(|c| {
+            r.place_country == Some(c.code) || r.position.is_some_and(|p| c.shape.contains(p))
+        })
+        && q.bbox.is_none_or(|[s, w, n, e]| {
+            r.position
+                .is_some_and(|p| picket_world::geo::in_box(p, [w, s, e, n]))
+        })
+        && q.who.matches(&r.who)
 }
 
 /// Events and alerts, newest first: the hub's, then history's older ones.
@@ -507,6 +560,44 @@ async fn history_range(State(s): State<AppState>) -> Result<Response, ApiError> 
     o.opt_fixed("to", span.map(|x| x.1), 3);
     o.finish();
     Ok(json(out))
+}
+
+/// `/api/history/{what}`: a question of `picket query` (`events`, `aircraft`, `tracks`,
+/// `deployments`, `sky`) with its filters as parameters, answered from the store in the
+/// format asked (`json` by default).
+async fn history_query(
+    State(s): State<AppState>,
+    Path(what): Path<String>,
+    Query(mut q): Query<StoreQuery>,
+) -> Result<Response, Response> {
+    if !s.history.available() {
+        return Err(no_history().into_response());
+    }
+    q.what = what;
+    // The store's reads are blocking: off the runtime's thread.
+    let history = s.history.clone();
+    let answer = tokio::task::spawn_blocking(move || history.query(&q))
+        .await
+        .map_err(|_| history_failed(HistoryError("query failed".into())).into_response())?;
+    match answer {
+        Ok(a) => {
+            let mut r = Response::new(axum::body::Body::from(a.body));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            Ok(r)
+        }
+        Err(QueryError::Bad(why)) => {
+            let mut body = String::new();
+            JsonObject::new(&mut body).str("error", &why);
+            let mut r = (StatusCode::BAD_REQUEST, body).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Err(r)
+        }
+        Err(QueryError::Failed(e)) => Err(history_failed(e).into_response()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -482,6 +482,78 @@ async fn events_filter_by_kind_aircraft_airport_zone_and_time() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn events_filter_by_country_box_and_aircraft_as_picket_query_does() {
+    let f = filled(300.0);
+    let app = app(&f.hub, ServerConfig::default());
+    let count = |v: &Value| v["events"].as_array().unwrap().len();
+    let hexes = |v: &Value| -> Vec<String> {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["hex"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The IL-62's landing at La Carlota (SVMI) is in Venezuela, by code or by name.
+    let ve = get_json(&app, "/api/events?kind=landing&in_country=VE").await;
+    assert_eq!(hexes(&ve), [IL62], "{ve}");
+    let by_name = get_json(&app, "/api/events?kind=landing&in_country=venezuela").await;
+    assert_eq!(count(&by_name), 1);
+    assert_eq!(
+        count(&get_json(&app, "/api/events?kind=landing&in_country=US").await),
+        0
+    );
+    // Events with no place and no position (a `went_dark`, say) are in no country.
+    let all = get_json(&app, "/api/events?limit=5000").await;
+    let in_ve = get_json(&app, "/api/events?limit=5000&in_country=VE").await;
+    assert!(count(&in_ve) >= 1 && count(&in_ve) <= count(&all), "{in_ve}");
+    assert_eq!(
+        count(&get_json(&app, "/api/events?limit=5000&in_country=RU").await),
+        0
+    );
+    // A box around Caracas (west,south,east,north) holds the landing; one over Moscow not.
+    assert_eq!(
+        count(&get_json(&app, "/api/events?kind=landing&bbox=-67.5,10.0,-66.5,11.0").await),
+        1
+    );
+    assert_eq!(
+        count(&get_json(&app, "/api/events?kind=landing&bbox=37,55,38,56").await),
+        0
+    );
+    // The aircraft's conditions: Russian, military, its registration, type and callsign.
+    for q in [
+        "country=RU&military=true",
+        "country=russia",
+        "registration=ra-86496",
+        "type=IL62",
+        "callsign=RFF*",
+    ] {
+        let v = get_json(&app, &format!("/api/events?kind=landing&{q}")).await;
+        assert_eq!(hexes(&v), [IL62], "{q}: {v}");
+    }
+    for q in [
+        "country=US",
+        "registration=RA-82010",
+        "type=A124",
+        "callsign=AFR*",
+        "operator=lufthansa",
+    ] {
+        let v = get_json(&app, &format!("/api/events?kind=landing&{q}")).await;
+        assert_eq!(count(&v), 0, "{q}: {v}");
+    }
+    // The AN-124's own events, by its registration.
+    let an = get_json(&app, "/api/events?limit=5000&registration=RA-82010").await;
+    assert!(count(&an) > 0 && hexes(&an).iter().all(|h| h == AN124), "{an}");
+    for bad in ["in_country=atlantis", "bbox=1,2,3", "military=maybe"] {
+        assert_eq!(
+            get(&app, &format!("/api/events?{bad}")).await.0,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn zones_rules_airports_and_search() {
     let f = filled(120.0);
     let app = app(&f.hub, ServerConfig::default());

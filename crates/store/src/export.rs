@@ -368,19 +368,15 @@ pub fn tracks(tracks: &[Track], format: Format) -> String {
                 "squawk",
             ];
             if format == Format::Jsonl {
-                let mut out = String::new();
+                let n: usize = tracks.iter().map(|t| t.points.len()).sum();
+                let mut out = Vec::with_capacity(n * 240);
                 for t in tracks {
                     for p in &t.points {
-                        let v = json!({
-                            "hex": p.hex, "time": p.t, "lat": p.lat, "lon": p.lon, "alt_baro": p.alt_baro,
-                            "gs": p.gs, "track": p.track, "baro_rate": p.baro_rate, "on_ground": p.on_ground,
-                            "flight": p.flight, "squawk": p.squawk,
-                        });
-                        out.push_str(&v.to_string());
-                        out.push('\n');
+                        state_json(&mut out, p);
+                        out.push(b'\n');
                     }
                 }
-                return out;
+                return String::from_utf8_lossy(&out).into_owned();
             }
             let rows: Vec<Vec<String>> = tracks
                 .iter()
@@ -470,6 +466,32 @@ pub fn tracks(tracks: &[Track], format: Format) -> String {
             kml_doc("picket tracks", &body)
         }
     }
+}
+
+/// One state as the JSON object of a track's JSON lines, written field by field (a
+/// `serde_json::Value` per point cost most of a long track's export): the keys in the
+/// order serde_json's map writes them (sorted), each value by serde_json itself (`f32`
+/// through `Value::from`, as `json!` converts it), so the bytes are those of `json!`.
+fn state_json(out: &mut Vec<u8>, p: &crate::rows::StateRow) {
+    // Writing into a Vec cannot fail, and these values always serialize.
+    macro_rules! put {
+        ($key:expr, $v:expr) => {
+            out.extend_from_slice($key);
+            let _ = serde_json::to_writer(&mut *out, $v);
+        };
+    }
+    put!(b"{\"alt_baro\":", &p.alt_baro);
+    put!(b",\"baro_rate\":", &p.baro_rate);
+    put!(b",\"flight\":", &p.flight);
+    put!(b",\"gs\":", &p.gs.map(Value::from));
+    put!(b",\"hex\":", &p.hex);
+    put!(b",\"lat\":", &p.lat);
+    put!(b",\"lon\":", &p.lon);
+    put!(b",\"on_ground\":", &p.on_ground);
+    put!(b",\"squawk\":", &p.squawk);
+    put!(b",\"time\":", &p.t);
+    put!(b",\"track\":", &p.track.map(Value::from));
+    out.push(b'}');
 }
 
 /// Stays on the ground.
@@ -628,4 +650,69 @@ pub fn events_parquet(hits: &[EventHit]) -> Vec<u8> {
         col("event_id", s(&|h| Some(h.event.event_id.clone())), true),
         col("json", s(&|h| Some(h.event.json.clone())), true),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::StateRow;
+
+    /// What the track's JSON lines were before `state_json`: a `json!` object per point.
+    fn by_value(p: &StateRow) -> String {
+        json!({
+            "hex": p.hex, "time": p.t, "lat": p.lat, "lon": p.lon, "alt_baro": p.alt_baro,
+            "gs": p.gs, "track": p.track, "baro_rate": p.baro_rate, "on_ground": p.on_ground,
+            "flight": p.flight, "squawk": p.squawk,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_states_json_is_byte_for_byte_what_json_writes() {
+        let full = StateRow {
+            hex: "4855f9".into(),
+            t: 1_718_391_196.544_230_7,
+            lat: 40.783_391_402_939_614,
+            lon: -73.872_382_424_094_44,
+            alt_baro: Some(-25),
+            gs: Some(155.926_27),
+            track: Some(0.1),
+            baro_rate: Some(128),
+            on_ground: Some(false),
+            flight: Some("KLM\"63\\07".into()),
+            squawk: Some("5246".into()),
+        };
+        let empty = StateRow {
+            hex: "~abc123".into(),
+            t: 1e9,
+            lat: 0.0,
+            lon: -0.0,
+            alt_baro: None,
+            gs: Some(f32::NAN),
+            track: Some(f32::INFINITY),
+            baro_rate: None,
+            on_ground: None,
+            flight: None,
+            squawk: None,
+        };
+        let odd = StateRow {
+            t: f64::NAN,
+            gs: Some(1e-7),
+            track: Some(359.999_98),
+            ..full.clone()
+        };
+        for p in [&full, &empty, &odd] {
+            let mut out = Vec::new();
+            state_json(&mut out, p);
+            assert_eq!(String::from_utf8(out).unwrap(), by_value(p));
+        }
+        let track = Track {
+            aircraft: AircraftRow::default(),
+            points: vec![full.clone(), empty.clone()],
+        };
+        assert_eq!(
+            tracks(std::slice::from_ref(&track), Format::Jsonl),
+            format!("{}\n{}\n", by_value(&full), by_value(&empty))
+        );
+    }
 }

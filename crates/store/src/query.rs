@@ -390,6 +390,18 @@ impl History {
     /// Event reports in the time range (by report time), of the kinds, in the area, about
     /// aircraft that meet the conditions; in time order.
     pub fn events(&self, f: &Filter) -> Result<Vec<EventHit>, Error> {
+        self.events_where(f, false, |_| true)
+    }
+
+    /// [`History::events`], newest first when `newest_first`, keeping only the hits `keep`
+    /// accepts, and stopping at `f.limit` kept: rows are read lazily, so the newest 500 of
+    /// a day's events read those 500 (and the ones the conditions refuse), not the day.
+    pub fn events_where(
+        &self,
+        f: &Filter,
+        newest_first: bool,
+        mut keep: impl FnMut(&EventHit) -> bool,
+    ) -> Result<Vec<EventHit>, Error> {
         let (from, to) = f.span();
         let mut sql = format!(
             "SELECT e.{}, {} FROM events e LEFT JOIN aircraft a ON a.hex = e.hex WHERE e.t >= ?1 AND e.t <= ?2",
@@ -414,7 +426,11 @@ impl History {
             ));
             params.extend(f.kinds.iter().map(|k| Value::Text(k.clone())));
         }
-        sql.push_str(" ORDER BY e.t, e.id");
+        sql.push_str(if newest_first {
+            " ORDER BY e.t DESC, e.id DESC"
+        } else {
+            " ORDER BY e.t, e.id"
+        });
         let mut s = self.conn.prepare(&sql).map_err(read_err)?;
         let rows = s
             .query_map(rusqlite::params_from_iter(params), |r| {
@@ -436,7 +452,9 @@ impl History {
                 continue;
             }
             let flight = hit.aircraft.as_ref().and_then(|a| a.flight.clone());
-            if !f.matches_aircraft(hit.aircraft.as_ref(), hit.event.hex.as_deref(), flight.as_deref()) {
+            if !f.matches_aircraft(hit.aircraft.as_ref(), hit.event.hex.as_deref(), flight.as_deref())
+                || !keep(&hit)
+            {
                 continue;
             }
             out.push(hit);
