@@ -177,6 +177,31 @@ impl AnyReader {
         }
     }
 
+    /// Room for at least `min` more bytes of input, to read into straight: reading into
+    /// it and then [`AnyReader::commit`] takes the same input as [`Reader::feed`] of the
+    /// same bytes, without their copy.
+    pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        match self {
+            AnyReader::Beast(r) => r.spare(min),
+            AnyReader::Avr(r) => r.spare(min),
+            AnyReader::Csv(r) => r.spare(min),
+            AnyReader::Sbs(r) => r.spare(min),
+            AnyReader::Jsonl(r) => r.spare(min),
+        }
+    }
+
+    /// Takes the first `n` bytes written into [`AnyReader::spare`] as input, as
+    /// [`Reader::feed`] does; with `arrival_utc`, as [`Reader::feed_at`] does.
+    pub fn commit(&mut self, n: usize, arrival_utc: Option<f64>) {
+        match self {
+            AnyReader::Beast(r) => r.commit(n, arrival_utc),
+            AnyReader::Avr(r) => r.commit(n, arrival_utc),
+            AnyReader::Csv(r) => r.commit(n, arrival_utc),
+            AnyReader::Sbs(r) => r.commit(n, arrival_utc),
+            AnyReader::Jsonl(r) => r.commit(n, arrival_utc),
+        }
+    }
+
     fn inner(&mut self) -> &mut dyn Reader {
         match self {
             AnyReader::Beast(r) => r,
