@@ -334,11 +334,11 @@ impl Backoff {
 /// Frames what `reader` has, into a batch; counts the messages and bad frames.
 fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64, pool: &Pool) -> Batch {
     let mut batch = pool.take();
-    while let Some(r) = reader.next() {
+    reader.for_each_ready(|r| {
         if let Ok(item) = r {
             batch.items.push(item);
         }
-    }
+    });
     let bad = reader.stats().error_total();
     stats.bad(bad - *bad_before);
     *bad_before = bad;

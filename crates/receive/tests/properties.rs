@@ -370,8 +370,8 @@ fn mutated_inputs_never_break_a_reader() {
 }
 
 /// Reads `chunks` as `drive` does, each chunk written straight into the reader's room
-/// (`AnyReader::spare`, then `commit`) with an empty read now and then; `live` stamps
-/// chunk `i` as arriving at second `i`.
+/// (`AnyReader::spare`, then `commit`) with an empty read now and then, and the items taken
+/// with `AnyReader::for_each_ready`; `live` stamps chunk `i` as arriving at second `i`.
 fn drive_spare(
     rng: &mut Rng,
     r: &mut AnyReader,
@@ -388,7 +388,8 @@ fn drive_spare(
         assert!(room.len() >= c.len());
         room[..c.len()].copy_from_slice(c);
         r.commit(c.len(), live.then_some(i as f64));
-        out.extend(std::iter::from_fn(|| r.next()));
+        // What the receivers use: every ready item, the format chosen once.
+        r.for_each_ready(|x| out.push(x));
     }
     r.finish();
     out.extend(std::iter::from_fn(|| r.next()));
