@@ -334,11 +334,11 @@ impl Backoff {
 /// Frames what `reader` has, into a batch; counts the messages and bad frames.
 fn drain(reader: &mut AnyReader, stats: &ReceiverStats, bad_before: &mut u64, at: f64, pool: &Pool) -> Batch {
     let mut batch = pool.take();
-    while let Some(r) = reader.next() {
+    reader.for_each_ready(|r| {
         if let Ok(item) = r {
             batch.items.push(item);
         }
-    }
+    });
     let bad = reader.stats().error_total();
     stats.bad(bad - *bad_before);
     *bad_before = bad;
@@ -356,21 +356,17 @@ async fn read_stream(
 ) -> Result<(), ()> {
     let mut reader = AnyReader::new(format, config);
     let arrival = matches!(config.time_base, TimeBase::Arrival);
-    let mut buf = vec![0u8; READ_CHUNK];
     let mut bad = 0u64;
     let mut scratch = Vec::new();
     loop {
-        let n = match stream.read(&mut buf).await {
+        // Read straight into the reader's buffer (no copy of each chunk).
+        let n = match stream.read(reader.spare(READ_CHUNK)).await {
             Ok(0) | Err(_) => return Ok(()),
             Ok(n) => n,
         };
         stats.bytes(n as u64);
         let now = crate::now_utc();
-        if arrival {
-            reader.feed_at(&buf[..n], now);
-        } else {
-            reader.feed(&buf[..n]);
-        }
+        reader.commit(n, arrival.then_some(now));
         let batch = drain(&mut reader, stats, &mut bad, now, &feed.pool);
         if batch.items.is_empty() {
             // A read that ended inside a frame: the buffer goes back to the pool.

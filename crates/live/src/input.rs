@@ -110,7 +110,6 @@ pub struct Input {
     pub name: String,
     pub format: InputFormat,
     source: Source,
-    buf: Vec<u8>,
     done: bool,
     /// Bytes read so far.
     pub bytes_read: u64,
@@ -330,7 +329,6 @@ impl Input {
             name,
             format,
             source,
-            buf,
             done: false,
             bytes_read: first as u64,
             size,
@@ -359,7 +357,23 @@ impl Iterator for Input {
     type Item = Result<Received, ReadError>;
 
     /// The next item, reading more input as needed; `None` at the end.
+    #[inline]
     fn next(&mut self) -> Option<Result<Received, ReadError>> {
+        // The common case inline (for Beast, the reader's whole fast path): an item the
+        // reader has already.
+        if let Source::Frames { reader, .. } = &mut self.source {
+            if let Some(item) = reader.next() {
+                return Some(item);
+            }
+        }
+        self.next_slow()
+    }
+}
+
+impl Input {
+    /// [`Input::next`] when the reader needs more input, and for I/Q input.
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Result<Received, ReadError>> {
         let (bytes, reader) = match &mut self.source {
             Source::Frames { bytes, reader } => (bytes, reader),
             Source::Iq(t) => loop {
@@ -390,18 +404,15 @@ impl Iterator for Input {
             if self.done {
                 return None;
             }
-            match bytes.read(&mut self.buf) {
+            // Read straight into the reader's buffer (no copy of each chunk).
+            match bytes.read(reader.spare(CHUNK)) {
                 Ok(0) => {
                     self.done = true;
                     reader.finish();
                 }
                 Ok(n) => {
                     self.bytes_read += n as u64;
-                    if self.live {
-                        reader.feed_at(&self.buf[..n], crate::now_utc());
-                    } else {
-                        reader.feed(&self.buf[..n]);
-                    }
+                    reader.commit(n, self.live.then(crate::now_utc));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {

@@ -191,6 +191,25 @@ pub(crate) fn parse_message(bytes: &[u8]) -> Result<BeastMessage, ReadErrorKind>
     })
 }
 
+/// The next message start in `buf` from index `from` on, and true; or, when there is none,
+/// the end of `buf` (keeping a trailing 0x1a whose next byte is unknown) and false.
+fn sync_point(buf: &[u8], from: usize) -> (usize, bool) {
+    let mut i = from;
+    loop {
+        let Some(k) = buf.get(i..).and_then(|rest| memchr::memchr(ESC, rest)) else {
+            return (buf.len(), false);
+        };
+        let at = i + k;
+        match buf.get(at + 1) {
+            None => return (at, false),
+            // An escaped data byte, not a start.
+            Some(&ESC) => i = at + 2,
+            Some(&t) if known_type(t) => return (at, true),
+            Some(_) => i = at + 1,
+        }
+    }
+}
+
 /// What the reader is in the middle of skipping (one state, so the common case tests one
 /// value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +316,7 @@ impl BeastReader {
     fn next_escaped<const P: usize>(&mut self, pos: usize) -> Option<Result<Received, ReadError>> {
         // Body: timestamp, signal, payload. Doubled, it takes at most twice its length.
         let n = 7 + P;
-        let Some(src) = self.input.buf.get(pos + 2..pos + 2 + 2 * n) else {
+        let Some(src) = self.input.buf().get(pos + 2..pos + 2 + 2 * n) else {
             return self.next_slow();
         };
         let mut body = [0u8; 21];
@@ -382,32 +401,9 @@ impl BeastReader {
     /// end of the buffer (keeping a trailing 0x1a whose next byte is unknown). Returns true
     /// when a message start was found at the new position.
     fn skip_to_sync(&mut self, from: usize) -> bool {
-        let buf = &self.input.buf;
-        let mut i = from;
-        loop {
-            match memchr::memchr(ESC, &buf[i..]) {
-                None => {
-                    self.input.pos = buf.len();
-                    return false;
-                }
-                Some(k) => {
-                    let at = i + k;
-                    match buf.get(at + 1) {
-                        None => {
-                            self.input.pos = at;
-                            return false;
-                        }
-                        // An escaped data byte, not a start.
-                        Some(&ESC) => i = at + 2,
-                        Some(&t) if known_type(t) => {
-                            self.input.pos = at;
-                            return true;
-                        }
-                        Some(_) => i = at + 1,
-                    }
-                }
-            }
-        }
+        let (pos, found) = sync_point(self.input.buf(), from);
+        self.input.pos = pos;
+        found
     }
 
     /// Everything but the common case: escaped bytes, garbage, skipped messages, partial
@@ -415,7 +411,7 @@ impl BeastReader {
     fn next_slow(&mut self) -> Option<Result<Received, ReadError>> {
         loop {
             let pos = self.input.pos;
-            let len = self.input.buf.len();
+            let len = self.input.buf().len();
             if self.skip == Skip::Other {
                 // The skipped message runs to the next message start.
                 let found = self.skip_to_sync(pos);
@@ -436,8 +432,8 @@ impl BeastReader {
                 }
                 return None;
             }
-            let b0 = self.input.buf[pos];
-            let b1 = self.input.buf.get(pos + 1).copied();
+            let b0 = self.input.buf()[pos];
+            let b1 = self.input.buf().get(pos + 1).copied();
             let is_start = b0 == ESC && b1.is_some_and(known_type);
             if !is_start {
                 if b0 == ESC && b1.is_none() && !self.input.eof {
@@ -477,7 +473,7 @@ impl BeastReader {
             let mut body = [0u8; 21];
             let mut k = 0;
             let mut j = pos + 2;
-            let buf = &self.input.buf;
+            let buf = self.input.buf();
             while k < n && j < len {
                 let b = buf[j];
                 if b == ESC {
@@ -510,6 +506,22 @@ impl BeastReader {
                 return Some(r);
             }
         }
+    }
+}
+
+impl BeastReader {
+    /// Room for at least `min` more bytes of input, to read into straight (no copy, as
+    /// [`Reader::feed`] makes); then [`BeastReader::commit`] the bytes written.
+    pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        self.input.spare(min)
+    }
+
+    /// Takes the first `n` bytes written into [`BeastReader::spare`] as input, as
+    /// [`Reader::feed`] does; with `arrival_utc` as [`Reader::feed_at`] does.
+    pub fn commit(&mut self, n: usize, arrival_utc: Option<f64>) {
+        let arrival = arrival_utc.filter(|_| self.stamper.arrival_mode());
+        let n = self.input.commit(n, arrival);
+        self.stats.bytes += n as u64;
     }
 }
 

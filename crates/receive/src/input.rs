@@ -4,12 +4,19 @@
 use std::collections::VecDeque;
 
 /// Bytes fed and not yet consumed, with their stream offsets and arrival times.
+///
+/// The bytes live in `store[..end]`; `store[end..]` is room already allocated and
+/// initialised, which a caller can read input into straight ([`Input::spare`], then
+/// [`Input::commit`]) instead of reading into a buffer of its own and copying it in.
 #[derive(Debug, Default)]
 pub(crate) struct Input {
-    pub(crate) buf: Vec<u8>,
+    /// The bytes fed are `store[..end]`.
+    pub(crate) store: Vec<u8>,
+    /// Bytes fed end here.
+    pub(crate) end: usize,
     /// Bytes before this index are consumed.
     pub(crate) pos: usize,
-    /// Stream offset of `buf[0]`.
+    /// Stream offset of `buf()[0]`.
     base: u64,
     /// (stream offset just past the chunk, its arrival time), oldest first.
     marks: VecDeque<(u64, f64)>,
@@ -19,24 +26,63 @@ pub(crate) struct Input {
 }
 
 impl Input {
+    /// The bytes fed (consumed or not) since the last compaction.
+    #[inline]
+    pub(crate) fn buf(&self) -> &[u8] {
+        &self.store[..self.end]
+    }
+
     /// Appends a chunk; `arrival` is recorded for the items that end inside it.
     pub(crate) fn feed(&mut self, chunk: &[u8], arrival: Option<f64>) {
+        let n = chunk.len();
+        self.spare(n)[..n].copy_from_slice(chunk);
+        self.commit(n, arrival);
+    }
+
+    /// Room for at least `min` more bytes after those fed (consumed bytes go first: what
+    /// stays is at most a partial message or line). Write input into it and
+    /// [`Input::commit`] what was written; indices into `buf()` are invalid afterwards.
+    pub(crate) fn spare(&mut self, min: usize) -> &mut [u8] {
         if self.pos > 0 {
-            // Consumed bytes go; what stays is at most a partial message or line.
             self.base += self.pos as u64;
-            self.buf.drain(..self.pos);
+            self.store.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
             self.pos = 0;
         }
-        self.buf.extend_from_slice(chunk);
+        let want = self.end.saturating_add(min);
+        if self.store.len() < want {
+            // Zeroed once, when the store grows: later reads reuse the room as it is.
+            self.store.resize(want, 0);
+        }
+        &mut self.store[self.end..]
+    }
+
+    /// Takes the first `n` bytes of the room [`Input::spare`] gave as fed (at most as many
+    /// as there is room for); `arrival` as for [`Input::feed`]. Returns the bytes taken.
+    pub(crate) fn commit(&mut self, n: usize, arrival: Option<f64>) -> usize {
+        let n = n.min(self.store.len() - self.end);
+        self.end += n;
         if let Some(t) = arrival {
             self.marks.push_back((self.end_offset(), t));
         }
+        n
+    }
+
+    /// The stored bytes, taken out so they can be read while the input is borrowed
+    /// mutably; give them back with [`Input::put_back`].
+    pub(crate) fn take_store(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.store)
+    }
+
+    /// Gives back what [`Input::take_store`] took.
+    pub(crate) fn put_back(&mut self, store: Vec<u8>) {
+        self.store = store;
     }
 
     /// The unconsumed bytes.
     #[inline]
     pub(crate) fn rest(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        &self.store[self.pos..self.end]
     }
 
     /// Stream offset of `buf[i]`.
@@ -47,7 +93,7 @@ impl Input {
 
     /// Stream offset just past the last byte fed.
     pub(crate) fn end_offset(&self) -> u64 {
-        self.base + self.buf.len() as u64
+        self.base + self.end as u64
     }
 
     /// Arrival time of the chunk holding the byte just before stream offset `end` (the time
@@ -123,14 +169,14 @@ impl Lines {
                     if rest.len() > self.max_len && !self.discarding {
                         // Report a too-long line once, as soon as it is known, and drop it.
                         self.discarding = true;
-                        self.input.pos = self.input.buf.len();
+                        self.input.pos = self.input.buf().len();
                         self.scan = 0;
                         return Some(LineEvent::TooLong {
                             number: self.number + 1,
                         });
                     }
                     if self.discarding {
-                        self.input.pos = self.input.buf.len();
+                        self.input.pos = self.input.buf().len();
                         self.scan = 0;
                     } else {
                         self.scan = rest.len();
@@ -154,7 +200,7 @@ impl Lines {
             }
             let end = start + len;
             let mut start = start;
-            if self.number == 1 && self.input.buf[start..end].starts_with(BOM) {
+            if self.number == 1 && self.input.buf()[start..end].starts_with(BOM) {
                 start += BOM.len();
             }
             return Some(LineEvent::Line {
@@ -177,7 +223,7 @@ mod tests {
             while let Some(ev) = l.next_line() {
                 out.push(match ev {
                     LineEvent::Line { start, end, number } => {
-                        format!("{number}:{}", String::from_utf8_lossy(&l.input.buf[start..end]))
+                        format!("{number}:{}", String::from_utf8_lossy(&l.input.buf()[start..end]))
                     }
                     LineEvent::TooLong { number } => format!("{number}:too long"),
                 });

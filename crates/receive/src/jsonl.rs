@@ -76,7 +76,8 @@ impl Splitter {
         if self.line == 0 {
             self.line = 1;
         }
-        let buf = &self.input.buf;
+        // The fields, not `buf()`: the position changes while the bytes are read.
+        let buf = &self.input.store[..self.input.end];
         let mut i = self.input.pos + self.scan;
         while i < buf.len() {
             let c = buf[i];
@@ -504,6 +505,22 @@ impl Getter<'_> {
     }
 }
 
+impl JsonlReader {
+    /// Room for at least `min` more bytes of input, to read into straight (no copy, as
+    /// [`Reader::feed`] makes); then [`JsonlReader::commit`] the bytes written.
+    pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        self.split.input.spare(min)
+    }
+
+    /// Takes the first `n` bytes written into [`JsonlReader::spare`] as input, as
+    /// [`Reader::feed`] does; with `arrival_utc` as [`Reader::feed_at`] does.
+    pub fn commit(&mut self, n: usize, arrival_utc: Option<f64>) {
+        let arrival = arrival_utc.filter(|_| self.stamper.arrival_mode());
+        let n = self.split.input.commit(n, arrival);
+        self.stats.bytes += n as u64;
+    }
+}
+
 impl Reader for JsonlReader {
     fn feed(&mut self, chunk: &[u8]) {
         self.stats.bytes += chunk.len() as u64;
@@ -532,9 +549,9 @@ impl Reader for JsonlReader {
                 Split::Value { start, end, line } => {
                     let arrival = self.split.input.arrival_for(self.split.input.offset(end));
                     // The bytes stay valid until the next feed: copy nothing, parse in place.
-                    let bytes = std::mem::take(&mut self.split.input.buf);
+                    let bytes = self.split.input.take_store();
                     let r = self.handle(&bytes[start..end], line, arrival);
-                    self.split.input.buf = bytes;
+                    self.split.input.put_back(bytes);
                     if let Err(kind) = r {
                         return Some(Err(self.error(line, kind)));
                     }

@@ -200,6 +200,16 @@ impl LineCore {
         self.lines.input.eof = true;
     }
 
+    pub(crate) fn spare(&mut self, min: usize) -> &mut [u8] {
+        self.lines.input.spare(min)
+    }
+
+    pub(crate) fn commit(&mut self, n: usize, arrival: Option<f64>) {
+        let arrival = arrival.filter(|_| self.stamper.arrival_mode());
+        let n = self.lines.input.commit(n, arrival);
+        self.stats.bytes += n as u64;
+    }
+
     pub(crate) fn next_with<P: LineParser>(&mut self, parser: &mut P) -> Option<Result<Received, ReadError>> {
         loop {
             match self.lines.next_line()? {
@@ -216,7 +226,7 @@ impl LineCore {
                         arrival,
                         receiver: self.receiver,
                     };
-                    match parser.parse(&self.lines.input.buf[start..end], &mut ctx) {
+                    match parser.parse(&self.lines.input.buf()[start..end], &mut ctx) {
                         Parsed::Item(r) => {
                             count_item(&mut self.stats, &r.what);
                             return Some(Ok(r));
@@ -250,6 +260,22 @@ pub(crate) fn count_item(stats: &mut ReaderStats, what: &What) {
 /// Implements [`Reader`] for a struct with fields `core: LineCore` and `parser`.
 macro_rules! line_reader {
     ($name:ident) => {
+        impl $name {
+            /// Room for at least `min` more bytes of input, to read into straight (no copy,
+            /// as [`Reader::feed`](crate::Reader::feed) makes); then `commit` the bytes
+            /// written.
+            pub fn spare(&mut self, min: usize) -> &mut [u8] {
+                self.core.spare(min)
+            }
+
+            /// Takes the first `n` bytes written into `spare` as input, as
+            /// [`Reader::feed`](crate::Reader::feed) does; with `arrival_utc` as
+            /// [`Reader::feed_at`](crate::Reader::feed_at) does.
+            pub fn commit(&mut self, n: usize, arrival_utc: Option<f64>) {
+                self.core.commit(n, arrival_utc);
+            }
+        }
+
         impl $crate::reader::Reader for $name {
             fn feed(&mut self, chunk: &[u8]) {
                 self.core.feed(chunk, None);

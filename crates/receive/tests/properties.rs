@@ -368,3 +368,80 @@ fn mutated_inputs_never_break_a_reader() {
         }
     }
 }
+
+/// Reads `chunks` as `drive` does, each chunk written straight into the reader's room
+/// (`AnyReader::spare`, then `commit`) with an empty read now and then, and the items taken
+/// with `AnyReader::for_each_ready`; `live` stamps chunk `i` as arriving at second `i`.
+fn drive_spare(
+    rng: &mut Rng,
+    r: &mut AnyReader,
+    chunks: &[&[u8]],
+    live: bool,
+) -> Vec<Result<Received, ReadError>> {
+    let mut out = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        if rng.chance(10) {
+            let _ = r.spare(1 + rng.below(8) as usize);
+            r.commit(0, None);
+        }
+        let room = r.spare(c.len() + rng.below(32) as usize);
+        assert!(room.len() >= c.len());
+        room[..c.len()].copy_from_slice(c);
+        r.commit(c.len(), live.then_some(i as f64));
+        // What the receivers use: every ready item, the format chosen once.
+        r.for_each_ready(|x| out.push(x));
+    }
+    r.finish();
+    out.extend(std::iter::from_fn(|| r.next()));
+    out
+}
+
+#[test]
+fn reading_into_the_readers_room_is_feeding() {
+    let mut rng = Rng(15);
+    let mut compared = 0;
+    for round in 0..4 {
+        let frames = frame_items(&mut rng, 60, round % 2 == 1);
+        let observations = observation_items(&mut rng, 40);
+        let mut cases: Vec<(Format, AvrStyle, &[Received])> = FRAME_FORMATS
+            .iter()
+            .map(|&(f, a, ..)| (f, a, &frames[..]))
+            .collect();
+        cases.push((Format::Jsonl, AvrStyle::Plain, &observations));
+        cases.push((Format::Sbs, AvrStyle::Plain, &observations));
+        for (format, avr, items) in cases {
+            let input = with_garbage(&mut rng, format, avr, items);
+            for (max, live) in [(1, false), (7, true), (64, false), (4096, true)] {
+                let chunks = rng.chunks(&input, max);
+                let config = if live {
+                    ReaderConfig::live()
+                } else {
+                    ReaderConfig::starting(START)
+                };
+                let mut fed = AnyReader::new(format, config);
+                let mut want = Vec::new();
+                for (i, c) in chunks.iter().enumerate() {
+                    if live {
+                        fed.feed_at(c, i as f64);
+                    } else {
+                        fed.feed(c);
+                    }
+                    want.extend(std::iter::from_fn(|| fed.next()));
+                }
+                fed.finish();
+                want.extend(std::iter::from_fn(|| fed.next()));
+                let mut read = AnyReader::new(format, config);
+                let got = drive_spare(&mut rng, &mut read, &chunks, live);
+                assert!(got == want, "{format} {avr:?} in chunks of up to {max}");
+                assert_eq!(
+                    read.stats(),
+                    fed.stats(),
+                    "{format} {avr:?} in chunks of up to {max}"
+                );
+                assert!(want.iter().filter(|x| x.is_ok()).count() >= items.len() / 2);
+                compared += want.len();
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+}
