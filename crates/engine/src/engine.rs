@@ -57,8 +57,6 @@
 //! assert!(out.alerts.is_empty());
 //! ```
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use picket_receive::{Observation, Received, What};
@@ -70,7 +68,9 @@ use crate::detect::{DetectorStats, Detectors, Traits};
 use crate::enrich::AircraftDb;
 use crate::event::{Alert, Event};
 use crate::rules::{Enrichment, EventFacts, Reported, RuleError, RuleSet, RuleState, RuleStats, Subject};
-use crate::track::{Aircraft, Field, Ingested, Predecoded, TrackKey, Tracker, TrackerConfig, TrackerStats};
+use crate::track::{
+    Aircraft, Field, Ingested, KeyMap, Predecoded, TrackKey, Tracker, TrackerConfig, TrackerStats,
+};
 use picket_modes::message::DecodeOptions;
 
 /// Engine settings.
@@ -113,31 +113,6 @@ pub struct EngineStats {
     /// Rule sets installed after the first.
     pub reloads: u64,
 }
-
-/// A multiply-xorshift hash for track keys: keys are 25-bit numbers chosen by nobody
-/// hostile, so a DoS-resistant hash only costs time.
-#[derive(Debug, Clone, Copy, Default)]
-struct KeyHash(u64);
-
-impl Hasher for KeyHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u64(&mut self, v: u64) {
-        let x = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 29);
-    }
-}
-
-type KeyMap<V> = HashMap<TrackKey, V, BuildHasherDefault<KeyHash>>;
 
 /// What the engine keeps per aircraft beside the tracker's state.
 #[derive(Debug, Clone)]

@@ -69,10 +69,11 @@ impl AircraftFilter {
         };
         eq(&self.registration, &who.registration)
             && eq(&self.type_designator, &who.type_designator)
-            && self
-                .callsign
-                .as_ref()
-                .is_none_or(|p| who.flight.as_deref().is_some_and(|f| glob(p, f)))
+            && self.callsign.as_ref().is_none_or(|p| {
+                who.flight
+                    .as_deref()
+                    .is_some_and(|f| picket_engine::rules::pattern_matches(p, f))
+            })
             && self.operator.as_ref().is_none_or(|op| {
                 who.operator
                     .as_deref()
@@ -84,30 +85,6 @@ impl AircraftFilter {
                 .is_none_or(|c| eq(&Some(c.clone()), &who.country_code) || eq(&Some(c.clone()), &who.country))
             && (!self.military || who.military)
     }
-}
-
-/// A callsign pattern: `*` any run, `?` one character, case-insensitive.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// What `/api/history/{what}` asks: the question and filters of `picket query`, by the

@@ -211,29 +211,6 @@ impl Deployment {
     }
 }
 
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 impl Filter {
     fn span(&self) -> (f64, f64) {
         (self.from.unwrap_or(f64::MIN), self.to.unwrap_or(f64::MAX))
@@ -269,7 +246,7 @@ impl Filter {
         }
         if let Some(pat) = &self.callsign {
             let f = flight.or(a.and_then(|a| a.flight.as_deref()));
-            if !f.is_some_and(|f| glob(pat, f)) {
+            if !f.is_some_and(|f| picket_engine::rules::pattern_matches(pat, f)) {
                 return false;
             }
         }
@@ -687,7 +664,7 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use super::{glob, Area};
+    use super::Area;
 
     #[test]
     fn bbox_contains_edges_and_antimeridian() {
@@ -713,15 +690,5 @@ mod tests {
         assert!(across.contains(-15.0, 180.0));
         assert!(!across.contains(-15.0, 0.0));
         assert!(!across.contains(-21.0, 175.0));
-    }
-
-    #[test]
-    fn callsign_patterns() {
-        assert!(glob("RFF*", "RFF7076"));
-        assert!(glob("rff70?6", "RFF7076"));
-        assert!(!glob("RFF*", "AFR123"));
-        assert!(glob("*", ""));
-        assert!(glob("*76", "RFF7076"));
-        assert!(!glob("RFF7", "RFF7076"));
     }
 }

@@ -1,14 +1,11 @@
 //! The rows the store keeps beside the raw frames, and how they are made from the engine's
 //! output: thinned states, event reports, aircraft seen.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use picket_engine::engine::Engine;
 use picket_engine::enrich::Class;
 use picket_engine::event::{class_name, layer_name, write_alert, write_event, Alert, Detail, Event, Place};
 use picket_engine::rules::Enrichment;
-use picket_engine::track::{Aircraft, TrackKey};
+use picket_engine::track::{Aircraft, KeyMap, TrackKey};
 use picket_modes::Callsign;
 use picket_world::geo::LatLon;
 
@@ -286,31 +283,7 @@ struct Kept {
 #[derive(Debug, Default)]
 pub struct Thinner {
     params: Option<Thinning>,
-    kept: HashMap<TrackKey, Kept, BuildHasherDefault<KeyHash>>,
-}
-
-/// A multiplicative hash of an aircraft's key (a 25-bit number: SipHash's flooding
-/// resistance buys nothing here, and it cost about a hundred instructions a look-up once
-/// per aircraft per data second on the engine thread).
-#[derive(Debug, Default)]
-struct KeyHash(u64);
-
-impl Hasher for KeyHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u64(&mut self, v: u64) {
-        let x = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 29);
-    }
+    kept: KeyMap<Kept>,
 }
 
 impl Thinner {
@@ -318,7 +291,7 @@ impl Thinner {
     pub fn new(params: Thinning) -> Thinner {
         Thinner {
             params: Some(params),
-            kept: HashMap::default(),
+            kept: KeyMap::default(),
         }
     }
 

@@ -42,7 +42,7 @@ use picket_world::zones::Zone;
 use crate::enrich::Class;
 
 pub use expr::{Expr, ExprError};
-pub use pattern::Pattern;
+pub use pattern::{matches as pattern_matches, Pattern};
 pub use runtime::{RuleState, RuleStats};
 pub use subject::{Enrichment, EventFacts, Reported, Source, Subject};
 pub use watch::{match_lists, ListedAddress, MatchedBy, WatchEntry, WatchFacts, WatchHit, WatchList};

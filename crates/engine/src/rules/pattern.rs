@@ -52,12 +52,19 @@ impl fmt::Display for Pattern {
     }
 }
 
+/// Whether `text` matches `pattern` written as text (the same notation and rules as
+/// [`Pattern::matches`], without compiling it): for filters given once per question, such
+/// as `picket query --callsign` and the HTTP API's `callsign=`.
+pub fn matches(pattern: &str, text: &str) -> bool {
+    glob(pattern.trim().as_bytes(), text.trim().as_bytes())
+}
+
 fn one(p: u8, c: u8) -> bool {
     match p {
         b'?' => true,
         b'#' => c.is_ascii_digit(),
         b'@' => c.is_ascii_alphabetic(),
-        _ => c.to_ascii_uppercase() == p,
+        _ => c.eq_ignore_ascii_case(&p),
     }
 }
 
@@ -90,6 +97,24 @@ mod tests {
 
     fn m(p: &str, t: &str) -> bool {
         Pattern::new(p).unwrap().matches(t)
+    }
+
+    #[test]
+    fn text_patterns_match_as_compiled_ones() {
+        for (p, t) in [
+            ("RFF*", "RFF7076"),
+            ("rff70?6", "RFF7076"),
+            ("RFF*", "AFR123"),
+            ("*", ""),
+            ("*76", "RFF7076"),
+            ("RFF7", "RFF7076"),
+            ("RFF####", "RFF7076"),
+            ("@@@*", "RF7076"),
+        ] {
+            assert_eq!(matches(p, t), m(p, t), "{p} {t}");
+        }
+        assert!(matches("rff70?6", "RFF7076"));
+        assert!(!matches("RFF7", "RFF7076"));
     }
 
     #[test]

@@ -43,6 +43,33 @@ pub use aircraft::{
 };
 pub use trail::{Trail, TrailPoint};
 
+/// A multiply-xorshift hash for track keys: keys are 25-bit numbers chosen by nobody
+/// hostile, so a DoS-resistant hash (SipHash, about a hundred instructions a look-up) only
+/// costs time. The engine's and the store's maps keyed by aircraft use it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHash(u64);
+
+impl std::hash::Hasher for KeyHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        let x = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+/// A hash map keyed by aircraft, with [`KeyHash`].
+pub type KeyMap<V> = std::collections::HashMap<TrackKey, V, std::hash::BuildHasherDefault<KeyHash>>;
+
 use picket_modes::adsb::Me;
 use picket_modes::message::{
     decode, AddressBook, ControlField, DecodeError, DecodeOptions, Decoded, Df18Body, NoAddresses,
