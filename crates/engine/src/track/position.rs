@@ -64,17 +64,31 @@ pub(crate) enum Outcome {
 /// Approximate great-circle distance in metres (equirectangular at the mean latitude).
 ///
 /// Within 0.5 % of the haversine distance below a few hundred km, which is all the checks
-/// need, at the cost of one cosine.
-#[inline]
+/// need, at the cost of one cosine. The checks ask [`within_m`]; this is its definition,
+/// which the tests compare it with.
+#[cfg(test)]
 pub(crate) fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let dlat = (lat2 - lat1).to_radians();
+    let (dlat, dlon) = deltas(lat1, lon1, lat2, lon2);
+    scaled_distance_m(dlat, dlon, lat1, lat2)
+}
+
+/// The latitude and longitude differences in radians, the longitude's taken the short way
+/// round the antimeridian.
+#[inline]
+fn deltas(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> (f64, f64) {
     let mut dlon = lon2 - lon1;
     if dlon > 180.0 {
         dlon -= 360.0;
     } else if dlon < -180.0 {
         dlon += 360.0;
     }
-    let x = dlon.to_radians() * cos_approx(((lat1 + lat2) * 0.5).to_radians());
+    ((lat2 - lat1).to_radians(), dlon.to_radians())
+}
+
+/// The distance (`distance_m`) from the differences [`deltas`] gives.
+#[inline]
+fn scaled_distance_m(dlat: f64, dlon: f64, lat1: f64, lat2: f64) -> f64 {
+    let x = dlon * cos_approx(((lat1 + lat2) * 0.5).to_radians());
     EARTH_RADIUS_M * (x * x + dlat * dlat).sqrt()
 }
 
@@ -89,15 +103,9 @@ pub(crate) fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 /// the cosine.
 #[inline]
 pub(crate) fn within_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64, limit_m: f64) -> bool {
-    let dlat = (lat2 - lat1).to_radians();
-    let mut dlon = lon2 - lon1;
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
-    let x = dlon.to_radians();
-    EARTH_RADIUS_M * (x * x + dlat * dlat).sqrt() <= limit_m || distance_m(lat1, lon1, lat2, lon2) <= limit_m
+    let (dlat, dlon) = deltas(lat1, lon1, lat2, lon2);
+    EARTH_RADIUS_M * (dlon * dlon + dlat * dlat).sqrt() <= limit_m
+        || scaled_distance_m(dlat, dlon, lat1, lat2) <= limit_m
 }
 
 /// cos(x) for |x| <= π/2 (a latitude) from its Taylor series to x^12 in Horner form:
