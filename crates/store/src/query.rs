@@ -149,7 +149,8 @@ pub struct Filter {
     pub hex: Vec<String>,
     /// Registration (exact, case-insensitive).
     pub registration: Option<String>,
-    /// Callsign pattern: `*` any run, `?` one character (case-insensitive).
+    /// Callsign pattern in the rules' notation (`*` any run, `?` one character, `#` a digit,
+    /// `@` a letter; case-insensitive).
     pub callsign: Option<String>,
     /// ICAO type designator (exact, case-insensitive).
     pub type_designator: Option<String>,

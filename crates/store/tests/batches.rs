@@ -4,7 +4,7 @@
 //! batch) in the same places; and a live recorder fed this way still never waits.
 
 mod common;
-use common::temp_dir;
+use common::{stalled_recorder, temp_dir};
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use picket_modes::{Frame, Icao};
 use picket_receive::{Clock, Observation, ObservationSource, Received, What};
 use picket_store::fixes::is_fix;
 use picket_store::writer::BATCH_ITEMS;
-use picket_store::{Gate, History, Recorder, StoreOptions};
+use picket_store::{History, Recorder, StoreOptions};
 
 /// Item `i`: a DF17 frame, several items sharing each time (so the fixes' anchors count).
 fn frame_item(i: usize, t0: f64) -> Received {
@@ -153,16 +153,7 @@ fn batches_moved_whole_are_stored_as_items_copied_one_by_one() {
 #[test]
 fn a_live_recorder_fed_whole_batches_never_waits_for_a_stalled_writer() {
     let dir = temp_dir("batches-live");
-    let gate = Gate::closed();
-    let mut rec = Recorder::open(
-        &dir,
-        StoreOptions {
-            queue_batches: 2,
-            gate: Some(gate.clone()),
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let (mut rec, gate) = stalled_recorder(&dir, false);
     let counters = rec.counters().clone();
     let engine = Engine::new(EngineConfig::default());
     // Twenty times what the queue holds, on this thread: if a call waited for the closed

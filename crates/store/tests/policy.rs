@@ -5,7 +5,7 @@
 //!   every item is written, none dropped.
 
 mod common;
-use common::temp_dir;
+use common::{stalled_recorder, temp_dir};
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use picket_engine::engine::{Engine, EngineConfig};
 use picket_modes::Frame;
 use picket_receive::{Clock, Received, What};
 use picket_store::writer::BATCH_ITEMS;
-use picket_store::{Gate, History, Recorder, StoreOptions};
+use picket_store::{History, Recorder};
 
 /// `n` items, 10 µs apart (a batch fills before it spans the quarter second that would
 /// offer it early), four receivers, most frames distinct (DF17 bodies that count up)
@@ -67,16 +67,7 @@ fn feed(mut rec: Recorder, all: Vec<Received>) -> (mpsc::Receiver<Recorder>, std
 #[test]
 fn a_live_source_is_never_held_back_by_a_stalled_writer() {
     let dir = temp_dir("policy-live");
-    let gate = Gate::closed();
-    let rec = Recorder::open(
-        &dir,
-        StoreOptions {
-            queue_batches: 2,
-            gate: Some(gate.clone()),
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let (rec, gate) = stalled_recorder(&dir, false);
     let counters = rec.counters().clone();
     // Ten times what the queue holds, while the writer does not take a single batch.
     let n = BATCH_ITEMS * 20;
@@ -101,17 +92,7 @@ fn a_live_source_is_never_held_back_by_a_stalled_writer() {
 #[test]
 fn a_file_replay_waits_for_a_stalled_writer_and_keeps_every_item() {
     let dir = temp_dir("policy-file");
-    let gate = Gate::closed();
-    let rec = Recorder::open(
-        &dir,
-        StoreOptions {
-            queue_batches: 2,
-            gate: Some(gate.clone()),
-            lossless: true,
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
+    let (rec, gate) = stalled_recorder(&dir, true);
     let counters = rec.counters().clone();
     let n = BATCH_ITEMS * 20;
     let all = items(n, 1_700_000_000.0);

@@ -1,8 +1,8 @@
 //! What the store's integration tests share: a fresh directory per test, a cruising state
-//! row, and a recorder that takes rows as given.
+//! row, a recorder that takes rows as given, and one whose writer is stalled.
 #![allow(dead_code)] // each test file uses its own part
 
-use picket_store::{Recorder, StateRow, StoreOptions};
+use picket_store::{Gate, Recorder, StateRow, StoreOptions};
 
 /// A fresh (removed if present) directory under the system's temp dir, one per test and
 /// process.
@@ -41,4 +41,21 @@ pub(crate) fn rows_recorder(dir: &std::path::Path) -> Recorder {
         },
     )
     .unwrap()
+}
+
+/// A recorder whose writer waits at a closed [`Gate`] (returned, to open it), with a queue of
+/// two batches: live (`lossless: false`, drops what does not fit) or a replay's (waits).
+pub(crate) fn stalled_recorder(dir: &std::path::Path, lossless: bool) -> (Recorder, std::sync::Arc<Gate>) {
+    let gate = Gate::closed();
+    let rec = Recorder::open(
+        dir,
+        StoreOptions {
+            queue_batches: 2,
+            gate: Some(gate.clone()),
+            lossless,
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    (rec, gate)
 }
