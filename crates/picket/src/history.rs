@@ -97,6 +97,19 @@ impl StoreHook {
     }
 }
 
+/// The writer's commit period: 250 ms, or `PICKET_STORE_COMMIT_MS` (undocumented, for
+/// profiling: under callgrind a run is fifty times slower, and the 250 ms commits would make
+/// many small blocks, merged again at the end, that a run at full speed never makes).
+fn commit_every() -> std::time::Duration {
+    std::env::var("PICKET_STORE_COMMIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(
+            StoreOptions::default().commit_every,
+            std::time::Duration::from_millis,
+        )
+}
+
 impl RunRecorder for StoreHook {
     /// Opens the store and restores the engine from it (a muted replay).
     fn start(&mut self, files: &WorldFiles, engine: &mut Engine) -> Result<()> {
@@ -106,6 +119,7 @@ impl RunRecorder for StoreHook {
             StoreOptions {
                 meta: run_meta(files),
                 lossless: !self.live,
+                commit_every: commit_every(),
                 ..StoreOptions::default()
             },
         )

@@ -171,6 +171,9 @@ impl Default for StoreOptions {
 /// Items in one batch, at most.
 pub const BATCH_ITEMS: usize = 8192;
 
+/// Emptied item vectors the writer hands back, at most (the rest are freed).
+const SPARE_VECS: usize = 256;
+
 /// What the store counted (shared between the recorder and the writer).
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -261,7 +264,12 @@ impl Counters {
 /// What goes through the queue.
 #[derive(Debug, Default)]
 struct Batch {
-    items: Vec<Received>,
+    /// The raw items, in order: the vectors the run handed over whole
+    /// ([`Recorder::observe_items`]: moved, not copied) and those [`Recorder::observe`]
+    /// filled.
+    chunks: Vec<Vec<Received>>,
+    /// Items in `chunks`.
+    items: usize,
     fixes: Vec<FixRow>,
     states: Vec<StateRow>,
     /// The engine's thinned states, made rows on the writer thread.
@@ -274,7 +282,7 @@ struct Batch {
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items == 0
             && self.fixes.is_empty()
             && self.states.is_empty()
             && self.taken.is_empty()
@@ -290,6 +298,8 @@ pub struct Recorder {
     /// Item vectors the writer has emptied, back for the next batches (no allocation and
     /// no fresh pages per batch on the pipeline's thread).
     spare: mpsc::Receiver<Vec<Received>>,
+    /// Item vectors of batches the queue refused, for reuse.
+    recycled: Vec<Vec<Received>>,
     counters: Arc<Counters>,
     writer: Option<JoinHandle<()>>,
     pending: Batch,
@@ -341,7 +351,7 @@ impl Recorder {
         }
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::sync_channel::<Batch>(options.queue_batches.max(1));
-        let (spare_tx, spare) = mpsc::sync_channel::<Vec<Received>>(4);
+        let (spare_tx, spare) = mpsc::sync_channel::<Vec<Received>>(SPARE_VECS);
         let c = counters.clone();
         let thinning = options.thinning;
         let lossless = options.lossless;
@@ -353,6 +363,7 @@ impl Recorder {
         Ok(Recorder {
             tx: Some(tx),
             spare,
+            recycled: Vec::new(),
             counters,
             writer: Some(writer),
             pending: Batch::default(),
@@ -382,7 +393,7 @@ impl Recorder {
         if let Some(r) = item {
             // Counted into `accepted` when the batch is offered (no atomic per item).
             let t = r.time_utc;
-            if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
+            if self.pending.items == 0 && self.pending.fixes.is_empty() {
                 self.batch_time = t;
             }
             if is_fix(r) {
@@ -392,7 +403,14 @@ impl Recorder {
                 });
             } else {
                 self.anchors.item(t);
-                self.pending.items.push(r.clone());
+                if self.pending.chunks.is_empty() {
+                    let v = self.fresh_vec(BATCH_ITEMS);
+                    self.pending.chunks.push(v);
+                }
+                if let Some(last) = self.pending.chunks.last_mut() {
+                    last.push(r.clone());
+                }
+                self.pending.items += 1;
             }
             if t >= self.next_states {
                 self.collect_states(t, engine);
@@ -401,7 +419,7 @@ impl Recorder {
             // the last offer is 50 ms of wall time old. The clock is read only then, and
             // after a reading that was too early not again before 10 more data ms (a file
             // read at full speed would otherwise read it for nearly every item).
-            due |= self.pending.items.len() >= BATCH_ITEMS;
+            due |= self.pending.items >= BATCH_ITEMS;
             if !due && ((t - self.batch_time >= BATCH_SPAN_S && t >= self.next_clock_check) || t.is_nan()) {
                 due = self.last_offer.elapsed() >= OFFER_EVERY;
                 if !due {
@@ -436,7 +454,7 @@ impl Recorder {
         };
         let t = r.time_utc;
         if is_fix(r) {
-            if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
+            if self.pending.items == 0 && self.pending.fixes.is_empty() {
                 self.batch_time = t;
             }
             self.pending.fixes.push(FixRow {
@@ -456,29 +474,43 @@ impl Recorder {
     }
 
     /// The received items of a batch the engine has just taken (each after its
-    /// [`Recorder::observe_step`]), moved out of `items` (left empty, its allocation kept):
-    /// no copy per item. Fixes among them were kept by `observe_step` already and are left
-    /// out here. Offers the pending batch when it is full, or spans a quarter of a data
-    /// second and the last offer is 50 ms old (the clock is read once per call).
+    /// [`Recorder::observe_step`]), moved out of `items`: the vector itself goes to the
+    /// pending batch and `items` gets an empty one of the writer's (no copy per item, not
+    /// even a move of the bytes). Fixes among them were kept by `observe_step` already and
+    /// are left out here. Offers the pending batch when it is full, or spans a quarter of a
+    /// data second and the last offer is 50 ms old (the clock is read once per call).
     pub fn observe_items(&mut self, items: &mut Vec<Received>) {
         let (Some(first), Some(last)) = (items.first(), items.last()) else {
             return;
         };
         let last_t = last.time_utc;
-        if self.pending.items.is_empty() && self.pending.fixes.is_empty() {
+        if self.pending.items == 0 && self.pending.fixes.is_empty() {
             self.batch_time = first.time_utc;
         }
-        if items.iter().any(is_fix) {
-            self.pending.items.extend(items.drain(..).filter(|r| !is_fix(r)));
-        } else {
-            self.pending.items.append(items);
+        let empty = self.fresh_vec(items.capacity());
+        let mut chunk = std::mem::replace(items, empty);
+        if chunk.iter().any(is_fix) {
+            chunk.retain(|r| !is_fix(r));
         }
-        let due = self.pending.items.len() >= BATCH_ITEMS
+        self.pending.items += chunk.len();
+        self.pending.chunks.push(chunk);
+        let due = self.pending.items >= BATCH_ITEMS
             || ((last_t - self.batch_time >= BATCH_SPAN_S || last_t.is_nan())
                 && self.last_offer.elapsed() >= OFFER_EVERY);
         if due {
             self.offer();
         }
+    }
+
+    /// An empty item vector of at least `capacity`: one given back by the writer (or the
+    /// queue), else a new one.
+    fn fresh_vec(&mut self, capacity: usize) -> Vec<Received> {
+        let mut v = match self.recycled.pop() {
+            Some(v) => v,
+            None => self.spare.try_recv().unwrap_or_default(),
+        };
+        v.reserve(capacity);
+        v
     }
 
     fn observe_alerts(&mut self, alerts: &[Alert]) {
@@ -527,24 +559,22 @@ impl Recorder {
         }
         self.counters
             .accepted
-            .fetch_add(self.pending.items.len() as u64, Ordering::Relaxed);
+            .fetch_add(self.pending.items as u64, Ordering::Relaxed);
         let Some(tx) = &self.tx else {
             self.counters
                 .dropped
-                .fetch_add(self.pending.items.len() as u64, Ordering::Relaxed);
-            self.pending.items.clear();
+                .fetch_add(self.pending.items as u64, Ordering::Relaxed);
+            self.pending.chunks.clear();
+            self.pending.items = 0;
             return;
         };
         self.last_offer = Instant::now();
         let batch = std::mem::take(&mut self.pending);
-        if let Ok(v) = self.spare.try_recv() {
-            self.pending.items = v;
-        }
         if self.lossless {
             if let Err(mpsc::SendError(b)) = tx.send(batch) {
                 self.counters
                     .dropped
-                    .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
+                    .fetch_add((b.items + b.fixes.len()) as u64, Ordering::Relaxed);
             }
             return;
         }
@@ -553,7 +583,7 @@ impl Recorder {
             Err(TrySendError::Full(mut b)) | Err(TrySendError::Disconnected(mut b)) => {
                 self.counters
                     .dropped
-                    .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
+                    .fetch_add((b.items + b.fixes.len()) as u64, Ordering::Relaxed);
                 self.counters
                     .states_dropped
                     .fetch_add((b.states.len() + b.taken.len()) as u64, Ordering::Relaxed);
@@ -566,9 +596,12 @@ impl Recorder {
                 } else {
                     self.pending.events = std::mem::take(&mut b.events);
                     self.pending.aircraft = std::mem::take(&mut b.aircraft);
-                    let mut items = std::mem::take(&mut b.items);
-                    items.clear();
-                    self.pending.items = items;
+                    for mut v in b.chunks.drain(..) {
+                        if self.recycled.len() < SPARE_VECS {
+                            v.clear();
+                            self.recycled.push(v);
+                        }
+                    }
                     b.fixes.clear();
                     self.pending.fixes = std::mem::take(&mut b.fixes);
                 }
@@ -636,6 +669,9 @@ struct Writer {
     options: StoreOptions,
     encoder: BlockEncoder,
     encoder_hour: i64,
+    /// Times certainly in `encoder_hour` (from a second after its start to a second before
+    /// its end; NaN before the first block).
+    hour_inside: (f64, f64),
     in_tx: bool,
     tx_items: u64,
     tx_fixes: u64,
@@ -684,6 +720,7 @@ impl Writer {
             options,
             encoder: BlockEncoder::new(),
             encoder_hour: i64::MIN,
+            hour_inside: (f64::NAN, f64::NAN),
             in_tx: false,
             tx_items: 0,
             tx_fixes: 0,
@@ -718,10 +755,9 @@ impl Writer {
                     } else if let Err(e) = self.apply(&batch) {
                         self.fail(e, &batch);
                     }
-                    let mut items = std::mem::take(&mut batch.items);
-                    if items.capacity() >= BATCH_ITEMS {
-                        items.clear();
-                        let _ = self.spare.try_send(items);
+                    for mut v in batch.chunks.drain(..) {
+                        v.clear();
+                        let _ = self.spare.try_send(v);
                     }
                     if let Some(ack) = flush {
                         if !self.counters.stopped.load(Ordering::Relaxed) {
@@ -755,7 +791,7 @@ impl Writer {
     fn count_dropped(&self, b: &Batch) {
         let c = &self.counters;
         c.dropped
-            .fetch_add((b.items.len() + b.fixes.len()) as u64, Ordering::Relaxed);
+            .fetch_add((b.items + b.fixes.len()) as u64, Ordering::Relaxed);
         c.states_dropped
             .fetch_add((b.states.len() + b.taken.len()) as u64, Ordering::Relaxed);
         c.events_dropped
@@ -798,21 +834,8 @@ impl Writer {
             return Ok(());
         }
         self.begin()?;
-        for r in &b.items {
-            let h = hour_of(r.time_utc);
-            if h != self.encoder_hour && r.time_utc.is_finite() {
-                if !self.encoder.is_empty() {
-                    self.write_block()?;
-                }
-                if self.encoder_hour != i64::MIN && h > self.encoder_hour {
-                    self.sealed.push(self.encoder_hour);
-                }
-                self.encoder_hour = h;
-            }
-            self.encoder.push(r);
-            if r.time_utc > self.newest {
-                self.newest = r.time_utc;
-            }
+        for chunk in &b.chunks {
+            self.apply_items(chunk)?;
         }
         crate::fixes::insert(&self.conn, &b.fixes)?;
         self.tx_fixes += b.fixes.len() as u64;
@@ -906,6 +929,51 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    fn apply_items(&mut self, items: &[Received]) -> rusqlite::Result<()> {
+        let mut i = 0;
+        while i < items.len() {
+            let r = &items[i];
+            let h = hour_of(r.time_utc);
+            if h != self.encoder_hour && r.time_utc.is_finite() {
+                if !self.encoder.is_empty() {
+                    self.write_block()?;
+                }
+                if self.encoder_hour != i64::MIN && h > self.encoder_hour {
+                    self.sealed.push(self.encoder_hour);
+                }
+                self.encoder_hour = h;
+                // Well inside the hour (a second from either end, far beyond the division's
+                // rounding) an item's hour is known without dividing.
+                let start = h as f64 * 3600.0;
+                self.hour_inside = (start + 1.0, start + 3599.0);
+            }
+            // The run of items in the encoder's hour, pushed together.
+            let mut end = i + 1;
+            while end < items.len() && self.in_encoder_hour(items[end].time_utc) {
+                end += 1;
+            }
+            let run = &items[i..end];
+            for r in run {
+                self.encoder.push(r);
+            }
+            for r in run {
+                if r.time_utc > self.newest {
+                    self.newest = r.time_utc;
+                }
+            }
+            i = end;
+        }
+        Ok(())
+    }
+
+    /// An item of time `t` goes into the open block without a change of hour: the
+    /// `h != encoder_hour && finite` test of [`Writer::apply`] is false for it.
+    #[inline]
+    fn in_encoder_hour(&self, t: f64) -> bool {
+        let (lo, hi) = self.hour_inside;
+        (t >= lo && t < hi) || !t.is_finite() || hour_of(t) == self.encoder_hour
     }
 
     fn write_block(&mut self) -> rusqlite::Result<()> {

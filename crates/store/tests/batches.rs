@@ -131,9 +131,10 @@ fn batches_moved_whole_are_stored_as_items_copied_one_by_one() {
         }
         let cap = batch.capacity();
         rec.observe_items(batch);
-        // Emptied, its allocation kept for the next batch.
+        // Emptied (the vector itself went to the store; an empty one of at least its
+        // capacity came back for the next batch).
         assert!(batch.is_empty());
-        assert_eq!(batch.capacity(), cap);
+        assert!(batch.capacity() >= cap, "{} < {cap}", batch.capacity());
     }
     rec.observe_step(None, &[], &engine);
     let b = rec.finish();
