@@ -356,9 +356,10 @@ impl Recorder {
         let thinning = options.thinning;
         let lossless = options.lossless;
         let engine_states = options.engine_states;
+        let blocks = BlockThread::start(options.level, spare_tx.clone())?;
         let writer = std::thread::Builder::new()
             .name("picket-store".into())
-            .spawn(move || Writer::new(conn, c, options, spare_tx).run(rx))
+            .spawn(move || Writer::new(conn, c, options, spare_tx, blocks).run(rx))
             .map_err(|e| Error::io(ErrorKind::Open, "cannot start the store's writer".into(), e))?;
         Ok(Recorder {
             tx: Some(tx),
@@ -667,11 +668,10 @@ struct Writer {
     spare: SyncSender<Vec<Received>>,
     counters: Arc<Counters>,
     options: StoreOptions,
-    encoder: BlockEncoder,
-    encoder_hour: i64,
-    /// Times certainly in `encoder_hour` (from a second after its start to a second before
-    /// its end; NaN before the first block).
-    hour_inside: (f64, f64),
+    /// The block encoder's thread: items go there, finished blocks come back at commits.
+    blocks: Option<BlockThread>,
+    /// Items of blocks received from the encoder and not yet inserted.
+    cut_items: u64,
     in_tx: bool,
     tx_items: u64,
     tx_fixes: u64,
@@ -699,6 +699,7 @@ impl Writer {
         counters: Arc<Counters>,
         options: StoreOptions,
         spare: SyncSender<Vec<Received>>,
+        blocks: BlockThread,
     ) -> Writer {
         let newest = conn
             .query_row("SELECT MAX(t_last) FROM frame_blocks", [], |r| {
@@ -718,9 +719,8 @@ impl Writer {
             spare,
             counters,
             options,
-            encoder: BlockEncoder::new(),
-            encoder_hour: i64::MIN,
-            hour_inside: (f64::NAN, f64::NAN),
+            blocks: Some(blocks),
+            cut_items: 0,
             in_tx: false,
             tx_items: 0,
             tx_fixes: 0,
@@ -752,7 +752,7 @@ impl Writer {
                     let flush = batch.flush.take();
                     if stopped {
                         self.count_dropped(&batch);
-                    } else if let Err(e) = self.apply(&batch) {
+                    } else if let Err(e) = self.apply(&mut batch) {
                         self.fail(e, &batch);
                     }
                     for mut v in batch.chunks.drain(..) {
@@ -774,6 +774,9 @@ impl Writer {
                         if let Err(e) = self.commit().and_then(|()| self.seal_due(true)) {
                             self.fail(e, &Batch::default());
                         }
+                    }
+                    if let Some(b) = self.blocks.take() {
+                        b.close();
                     }
                     return;
                 }
@@ -807,17 +810,18 @@ impl Writer {
             slot.get_or_insert_with(|| format!("the store stopped writing: {e}"));
         }
         self.count_dropped(b);
+        let held = self.blocks.as_ref().map_or(0, BlockThread::reset);
         c.dropped.fetch_add(
-            self.tx_items + self.tx_fixes + u64::from(self.encoder.len()),
+            self.tx_items + self.tx_fixes + self.cut_items + held,
             Ordering::Relaxed,
         );
+        self.cut_items = 0;
         c.states_dropped.fetch_add(self.tx_states, Ordering::Relaxed);
         c.events_dropped.fetch_add(self.tx_events, Ordering::Relaxed);
         if self.in_tx {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
         self.in_tx = false;
-        self.encoder = BlockEncoder::new();
         (self.tx_items, self.tx_fixes, self.tx_states, self.tx_events) = (0, 0, 0, 0);
     }
 
@@ -829,13 +833,19 @@ impl Writer {
         Ok(())
     }
 
-    fn apply(&mut self, b: &Batch) -> rusqlite::Result<()> {
+    fn apply(&mut self, b: &mut Batch) -> rusqlite::Result<()> {
         if b.is_empty() {
             return Ok(());
         }
         self.begin()?;
-        for chunk in &b.chunks {
-            self.apply_items(chunk)?;
+        // The items go to the encoder's thread (the vectors themselves: no copy); their
+        // blocks come back at the next commit.
+        if let Some(t) = &self.blocks {
+            for chunk in b.chunks.drain(..) {
+                t.items(chunk);
+            }
+            // Theirs from now on: counted by the encoder if the transaction fails.
+            b.items = 0;
         }
         crate::fixes::insert(&self.conn, &b.fixes)?;
         self.tx_fixes += b.fixes.len() as u64;
@@ -931,74 +941,32 @@ impl Writer {
         Ok(())
     }
 
-    fn apply_items(&mut self, items: &[Received]) -> rusqlite::Result<()> {
-        let mut i = 0;
-        while i < items.len() {
-            let r = &items[i];
-            let h = hour_of(r.time_utc);
-            if h != self.encoder_hour && r.time_utc.is_finite() {
-                if !self.encoder.is_empty() {
-                    self.write_block()?;
-                }
-                if self.encoder_hour != i64::MIN && h > self.encoder_hour {
-                    self.sealed.push(self.encoder_hour);
-                }
-                self.encoder_hour = h;
-                // Well inside the hour (a second from either end, far beyond the division's
-                // rounding) an item's hour is known without dividing.
-                let start = h as f64 * 3600.0;
-                self.hour_inside = (start + 1.0, start + 3599.0);
-            }
-            // The run of items in the encoder's hour, pushed together.
-            let mut end = i + 1;
-            while end < items.len() && self.in_encoder_hour(items[end].time_utc) {
-                end += 1;
-            }
-            let run = &items[i..end];
-            for r in run {
-                self.encoder.push(r);
-            }
-            for r in run {
-                if r.time_utc > self.newest {
-                    self.newest = r.time_utc;
-                }
-            }
-            i = end;
-        }
-        Ok(())
-    }
-
-    /// An item of time `t` goes into the open block without a change of hour: the
-    /// `h != encoder_hour && finite` test of [`Writer::apply`] is false for it.
-    #[inline]
-    fn in_encoder_hour(&self, t: f64) -> bool {
-        let (lo, hi) = self.hour_inside;
-        (t >= lo && t < hi) || !t.is_finite() || hour_of(t) == self.encoder_hour
-    }
-
-    fn write_block(&mut self) -> rusqlite::Result<()> {
-        let n = self.encoder.len();
-        let (t0, t1, raw) = (
-            self.encoder.first_time(),
-            self.encoder.last_time(),
-            self.encoder.raw_len(),
-        );
-        let data = self.encoder.finish(self.options.level);
+    fn insert_block(&mut self, b: DoneBlock) -> rusqlite::Result<()> {
         self.conn.prepare_cached(
             "INSERT INTO frame_blocks (hour, t_first, t_last, items, raw_bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![hour_of(t0), t0, t1, n, raw as i64, data])?;
+        .execute(params![hour_of(b.t0), b.t0, b.t1, b.items, b.raw as i64, b.data])?;
         self.counters
             .block_bytes
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
-        self.tx_items += u64::from(n);
+            .fetch_add(b.data.len() as u64, Ordering::Relaxed);
+        self.cut_items -= u64::from(b.items);
+        self.tx_items += u64::from(b.items);
         Ok(())
     }
 
     fn commit(&mut self) -> rusqlite::Result<()> {
-        if !self.encoder.is_empty() {
+        // Every block of the items sent so far (the open one finished).
+        let cut = self.blocks.as_ref().map(BlockThread::cut).unwrap_or_default();
+        self.sealed.extend(cut.sealed);
+        if cut.newest > self.newest {
+            self.newest = cut.newest;
+        }
+        self.cut_items += cut.blocks.iter().map(|b| u64::from(b.items)).sum::<u64>();
+        if !cut.blocks.is_empty() {
             self.begin()?;
-            self.write_block()?;
+            for b in cut.blocks {
+                self.insert_block(b)?;
+            }
         }
         if self.in_tx {
             self.conn.execute_batch("COMMIT")?;
@@ -1158,5 +1126,206 @@ impl Writer {
                 .execute("DELETE FROM aircraft WHERE last_seen < ?1", [now - age])?;
         }
         Ok(())
+    }
+}
+
+/// A finished block of raw items, to be inserted.
+#[derive(Debug)]
+struct DoneBlock {
+    t0: f64,
+    t1: f64,
+    items: u32,
+    raw: usize,
+    data: Vec<u8>,
+}
+
+/// What the encoder's thread gives back at a commit.
+#[derive(Debug, Default)]
+struct Cut {
+    /// Every block finished since the last cut, the open one included, in order.
+    blocks: Vec<DoneBlock>,
+    /// Hours the items have left (their blocks are all in `blocks` or written before).
+    sealed: Vec<i64>,
+    /// The latest item time seen.
+    newest: f64,
+}
+
+enum ToBlocks {
+    Items(Vec<Received>),
+    /// Finish the open block and answer with the cut.
+    Cut(SyncSender<Cut>),
+    /// Forget the open block and the finished ones (the transaction failed); answer with
+    /// how many items they held.
+    Reset(SyncSender<u64>),
+}
+
+/// Chunks of items (about a thousand each) the encoder's thread may have waiting: beyond,
+/// the writer waits, and so the queue fills (the recorder's policy then applies).
+const BLOCK_QUEUE_CHUNKS: usize = 64;
+
+/// The block encoder's own thread. The writer thread was the run's slowest (the encoder's
+/// look-ups in its table of recent frames miss the caches on most frames, then SQLite's
+/// inserts and writes); apart, the two overlap: the writer inserts rows and commits while
+/// the items of the next commit are being encoded. Blocks are the same as when the writer
+/// encoded them: one item stream, in order, cut at the same points (hour changes and
+/// commits).
+struct BlockThread {
+    tx: SyncSender<ToBlocks>,
+    handle: JoinHandle<()>,
+}
+
+impl BlockThread {
+    fn start(level: u32, spare: SyncSender<Vec<Received>>) -> Result<BlockThread, Error> {
+        let (tx, rx) = mpsc::sync_channel::<ToBlocks>(BLOCK_QUEUE_CHUNKS);
+        let handle = std::thread::Builder::new()
+            .name("picket-blocks".into())
+            .spawn(move || Encoding::new(level, spare).run(rx))
+            .map_err(|e| Error::io(ErrorKind::Open, "cannot start the store's encoder".into(), e))?;
+        Ok(BlockThread { tx, handle })
+    }
+
+    fn items(&self, v: Vec<Received>) {
+        let _ = self.tx.send(ToBlocks::Items(v));
+    }
+
+    fn cut(&self) -> Cut {
+        let (tx, rx) = mpsc::sync_channel(1);
+        if self.tx.send(ToBlocks::Cut(tx)).is_err() {
+            return Cut::default();
+        }
+        rx.recv().unwrap_or_default()
+    }
+
+    fn reset(&self) -> u64 {
+        let (tx, rx) = mpsc::sync_channel(1);
+        if self.tx.send(ToBlocks::Reset(tx)).is_err() {
+            return 0;
+        }
+        rx.recv().unwrap_or(0)
+    }
+
+    fn close(self) {
+        drop(self.tx);
+        let _ = self.handle.join();
+    }
+}
+
+/// The encoder thread's state.
+struct Encoding {
+    level: u32,
+    encoder: BlockEncoder,
+    encoder_hour: i64,
+    /// Times certainly in `encoder_hour` (from a second after its start to a second before
+    /// its end; NaN before the first block).
+    hour_inside: (f64, f64),
+    cut: Cut,
+    /// Emptied item vectors, back to the recorder.
+    spare: SyncSender<Vec<Received>>,
+}
+
+impl Encoding {
+    fn new(level: u32, spare: SyncSender<Vec<Received>>) -> Encoding {
+        Encoding {
+            level,
+            encoder: BlockEncoder::new(),
+            encoder_hour: i64::MIN,
+            hour_inside: (f64::NAN, f64::NAN),
+            cut: Cut {
+                newest: f64::NEG_INFINITY,
+                ..Cut::default()
+            },
+            spare,
+        }
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<ToBlocks>) {
+        for msg in rx {
+            match msg {
+                ToBlocks::Items(mut v) => {
+                    self.push(&v);
+                    v.clear();
+                    let _ = self.spare.try_send(v);
+                }
+                ToBlocks::Cut(answer) => {
+                    if !self.encoder.is_empty() {
+                        self.finish_block();
+                    }
+                    let newest = self.cut.newest;
+                    let cut = std::mem::replace(
+                        &mut self.cut,
+                        Cut {
+                            newest,
+                            ..Cut::default()
+                        },
+                    );
+                    let _ = answer.send(cut);
+                }
+                ToBlocks::Reset(answer) => {
+                    let held = u64::from(self.encoder.len())
+                        + self.cut.blocks.iter().map(|b| u64::from(b.items)).sum::<u64>();
+                    self.encoder = BlockEncoder::new();
+                    self.cut.blocks.clear();
+                    let _ = answer.send(held);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, items: &[Received]) {
+        let mut i = 0;
+        while i < items.len() {
+            let r = &items[i];
+            let h = hour_of(r.time_utc);
+            if h != self.encoder_hour && r.time_utc.is_finite() {
+                if !self.encoder.is_empty() {
+                    self.finish_block();
+                }
+                if self.encoder_hour != i64::MIN && h > self.encoder_hour {
+                    self.cut.sealed.push(self.encoder_hour);
+                }
+                self.encoder_hour = h;
+                // Well inside the hour (a second from either end, far beyond the division's
+                // rounding) an item's hour is known without dividing.
+                let start = h as f64 * 3600.0;
+                self.hour_inside = (start + 1.0, start + 3599.0);
+            }
+            // The run of items in the encoder's hour.
+            let mut end = i + 1;
+            while end < items.len() && self.in_encoder_hour(items[end].time_utc) {
+                end += 1;
+            }
+            for r in &items[i..end] {
+                self.encoder.push(r);
+                if r.time_utc > self.cut.newest {
+                    self.cut.newest = r.time_utc;
+                }
+            }
+            i = end;
+        }
+    }
+
+    /// An item of time `t` goes into the open block without a change of hour: the
+    /// `h != encoder_hour && finite` test of [`Encoding::push`] is false for it.
+    #[inline]
+    fn in_encoder_hour(&self, t: f64) -> bool {
+        let (lo, hi) = self.hour_inside;
+        (t >= lo && t < hi) || !t.is_finite() || hour_of(t) == self.encoder_hour
+    }
+
+    fn finish_block(&mut self) {
+        let (items, t0, t1, raw) = (
+            self.encoder.len(),
+            self.encoder.first_time(),
+            self.encoder.last_time(),
+            self.encoder.raw_len(),
+        );
+        let data = self.encoder.finish(self.level);
+        self.cut.blocks.push(DoneBlock {
+            t0,
+            t1,
+            items,
+            raw,
+            data,
+        });
     }
 }
