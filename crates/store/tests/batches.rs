@@ -189,3 +189,64 @@ fn a_live_recorder_fed_whole_batches_never_waits_for_a_stalled_writer() {
     assert_eq!(History::open(&dir).unwrap().extent().unwrap().items, end.written);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn blocks_are_cut_at_every_commit_and_hour_and_read_back_whole() {
+    // Items over three UTC hours in batches moved whole, with flushes (commits) in the
+    // middle of hours: the encoder's thread cuts a block at each commit and each hour
+    // change, every block holds one hour, and the items read back are those given.
+    let dir = temp_dir("batches-cuts");
+    let engine = Engine::new(EngineConfig::default());
+    let mut rec = Recorder::open(
+        &dir,
+        StoreOptions {
+            lossless: true,
+            engine_states: false,
+            ..StoreOptions::default()
+        },
+    )
+    .unwrap();
+    let t0 = 1_700_000_000.0 - 1_700_000_000.0 % 3600.0 + 1800.0;
+    let mut all = Vec::new();
+    let mut flushes = 0;
+    for b in 0..60 {
+        // 500 items a quarter of a second apart: the 30,000 span about two hours.
+        let mut batch: Vec<Received> = (0..500)
+            .map(|i| frame_item(b * 500 + i, t0 + (b * 500 + i) as f64 * 0.25))
+            .collect();
+        all.extend(batch.iter().cloned());
+        for item in &batch {
+            rec.observe_step(Some(item), &[], &engine);
+        }
+        rec.observe_items(&mut batch);
+        if b % 7 == 3 {
+            assert!(rec.flush(std::time::Duration::from_secs(20)));
+            flushes += 1;
+        }
+    }
+    rec.observe_step(None, &[], &engine);
+    let c = rec.finish();
+    assert_eq!((c.accepted, c.written, c.dropped), (30_000, 30_000, 0), "{c:?}");
+    let db = rusqlite::Connection::open(dir.join("picket.db")).unwrap();
+    let blocks: Vec<(i64, f64, f64, i64)> = db
+        .prepare("SELECT hour, t_first, t_last, items FROM frame_blocks ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let hour = |t: f64| (t / 3600.0).floor() as i64;
+    for &(h, a, z, _) in &blocks {
+        assert_eq!((hour(a), hour(z)), (h, h), "a block spans hours: {blocks:?}");
+    }
+    assert_eq!(blocks.iter().map(|b| b.3).sum::<i64>(), 30_000);
+    // The run's end merges small blocks of finished hours, so only the open hour is sure
+    // to keep its cuts; there are at least as many blocks as hours.
+    let hours: std::collections::BTreeSet<i64> = blocks.iter().map(|b| b.0).collect();
+    assert!(hours.len() >= 3 && flushes > 0, "{blocks:?}");
+    assert!(
+        read_back(&dir) == all,
+        "the items read back differ from those given"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

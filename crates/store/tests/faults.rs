@@ -146,6 +146,9 @@ fn a_full_disk_stops_writing_with_an_error_and_a_counter_never_the_pipeline() {
     assert!(c.error.as_deref().is_some_and(|e| e.contains("full")), "{c:?}");
     assert!(c.dropped > 0, "{c:?}");
     assert!(c.written < 200_000, "{c:?}");
+    // Each item counted once: committed, or dropped (those of the failed transaction, of
+    // the blocks the encoder's thread held, and every later one).
+    assert_eq!(c.written + c.dropped, c.accepted, "{c:?}");
     // What was committed before is intact.
     let h = History::open(&dir).unwrap();
     let read = h.verify_blocks().unwrap();
