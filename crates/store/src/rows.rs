@@ -58,7 +58,7 @@ impl StateTaken {
     /// The row as it is stored.
     pub fn row(&self) -> StateRow {
         StateRow {
-            hex: self.key.to_string(),
+            hex: key_text(self.key),
             t: self.t,
             lat: self.lat,
             lon: self.lon,
@@ -72,9 +72,39 @@ impl StateTaken {
                 .as_ref()
                 .map(|c| c.as_str().to_string())
                 .filter(|c| !c.is_empty()),
-            squawk: self.squawk.map(|s| format!("{s:04o}")),
+            squawk: self.squawk.map(squawk_text),
         }
     }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The address as `TrackKey`'s `Display` writes it (`~` before a non-ICAO one, six lower-case
+/// hex digits), without the formatter: the writer makes one for every stored state (the
+/// formatter's machinery was most of the row's making, about 1,700 instructions a state).
+pub fn key_text(key: TrackKey) -> String {
+    let mut s = String::with_capacity(7);
+    if !key.is_icao() {
+        s.push('~');
+    }
+    let a = key.address().0;
+    for i in (0..6).rev() {
+        s.push(char::from(HEX_DIGITS[((a >> (4 * i)) & 0xf) as usize]));
+    }
+    s
+}
+
+/// A Mode A code as four octal digits (`format!("{s:04o}")`, which gives more digits for
+/// values beyond 12 bits: those go through it).
+pub fn squawk_text(s: u16) -> String {
+    if s > 0o7777 {
+        return format!("{s:04o}");
+    }
+    let mut t = String::with_capacity(4);
+    for i in (0..4).rev() {
+        t.push(char::from(b'0' + ((s >> (3 * i)) & 7) as u8));
+    }
+    t
 }
 
 /// One stored event report (or any later record kind, named by `record`).
@@ -207,7 +237,7 @@ pub fn event_only_row(e: &Event) -> EventRow {
 /// The row of an aircraft and its enrichment.
 pub fn aircraft_row(a: &Aircraft, e: &Enrichment) -> AircraftRow {
     AircraftRow {
-        hex: a.key.to_string(),
+        hex: key_text(a.key),
         first_seen: a.first_seen,
         last_seen: a.last_seen,
         flight: a
@@ -466,6 +496,21 @@ mod tests {
     use picket_modes::message::Message;
     use picket_modes::{Altitude, Callsign, Frame, Icao};
     use picket_receive::{Clock, Received, What};
+
+    #[test]
+    fn addresses_and_squawks_are_written_as_the_formatter_writes_them() {
+        for a in (0..=0xFF_FFFFu32)
+            .step_by(4093)
+            .chain([0, 1, 0xabcdef, 0xFF_FFFF])
+        {
+            for key in [TrackKey::icao(Icao(a)), TrackKey::non_icao(Icao(a))] {
+                assert_eq!(key_text(key), key.to_string());
+            }
+        }
+        for s in 0..=u16::MAX {
+            assert_eq!(squawk_text(s), format!("{s:04o}"));
+        }
+    }
 
     fn adsb(address: Icao, me: Me) -> Frame {
         Message::ExtendedSquitter {
