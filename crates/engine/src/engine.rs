@@ -214,6 +214,23 @@ impl Sink for OutputSink<'_> {
     }
 }
 
+/// Alerts and every event into an [`Output`], no aircraft keys: for a caller that records
+/// events but draws no map (the history store without the live server).
+struct EventsSink<'a> {
+    out: &'a mut Output,
+}
+
+impl Sink for EventsSink<'_> {
+    fn alerts(&mut self) -> &mut Vec<Alert> {
+        &mut self.out.alerts
+    }
+    fn event(&mut self, e: &Event) {
+        self.out.events.push(e.clone());
+    }
+    fn changed(&mut self, _: TrackKey) {}
+    fn removed(&mut self, _: TrackKey) {}
+}
+
 /// Tracking, enrichment, detectors and rules behind one interface.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -357,6 +374,22 @@ impl Engine {
         self.ingest_to(received, Some(decoded), &mut OutputSink::new(out))
     }
 
+    /// [`Engine::ingest_predecoded_into`] without the aircraft keys: `out` gets the events
+    /// and alerts only (`changed` and `removed` stay empty).
+    pub fn ingest_predecoded_events(
+        &mut self,
+        received: &Received,
+        decoded: Option<&Predecoded>,
+        out: &mut Output,
+    ) -> Ingested {
+        self.ingest_to(received, Some(decoded), &mut EventsSink { out })
+    }
+
+    /// [`Engine::ingest_into`] without the aircraft keys (events and alerts only).
+    pub fn ingest_events(&mut self, received: &Received, out: &mut Output) -> Ingested {
+        self.ingest_to(received, None, &mut EventsSink { out })
+    }
+
     /// The decoding options a reader thread must give [`predecode`](crate::track::predecode)
     /// for [`Engine::ingest_predecoded`] (the tracker's).
     pub fn decode_options(&self) -> DecodeOptions {
@@ -457,6 +490,11 @@ impl Engine {
     /// alerts this caused and the aircraft retired.
     pub fn tick_into(&mut self, now: f64, out: &mut Output) {
         self.tick_to(now, &mut OutputSink::new(out));
+    }
+
+    /// [`Engine::tick_into`] without the aircraft keys (events and alerts only).
+    pub fn tick_events(&mut self, now: f64, out: &mut Output) {
+        self.tick_to(now, &mut EventsSink { out });
     }
 
     /// The data time at which [`Engine::tick`] must next be called for the silence, time

@@ -78,6 +78,9 @@ fn predecoded_frames_give_what_the_engine_gives() {
     let (mut out_own, mut out_pre) = (Output::new(), Output::new());
     let (mut plain, mut plain_alerts) = (engine(), Vec::new());
     let (mut pre_plain, mut pre_plain_alerts) = (engine(), Vec::new());
+    // Events and alerts without the aircraft keys (`*_events`), decoded here and before.
+    let (mut ev, mut out_ev) = (engine(), Output::new());
+    let (mut ev_pre, mut out_ev_pre) = (engine(), Output::new());
     let mut next = f64::NEG_INFINITY;
     let mut replies_taken = 0u32;
     let mut unverified = 0u32;
@@ -90,6 +93,8 @@ fn predecoded_frames_give_what_the_engine_gives() {
             pre.tick_into(t, &mut out_pre);
             plain.tick(t, &mut plain_alerts);
             pre_plain.tick(t, &mut pre_plain_alerts);
+            ev.tick_events(t, &mut out_ev);
+            ev_pre.tick_events(t, &mut out_ev_pre);
             next = next_tick_due(t);
         }
         let decoded = match r.what {
@@ -99,6 +104,11 @@ fn predecoded_frames_give_what_the_engine_gives() {
         let a = own.ingest_into(r, &mut out_own);
         let b = pre.ingest_predecoded_into(r, decoded.as_ref(), &mut out_pre);
         assert_eq!(a, b, "the same result for {r:?}");
+        assert_eq!(ev.ingest_events(r, &mut out_ev), a);
+        assert_eq!(
+            ev_pre.ingest_predecoded_events(r, decoded.as_ref(), &mut out_ev_pre),
+            a
+        );
         plain.ingest(r, &mut plain_alerts);
         pre_plain.ingest_predecoded(r, decoded.as_ref(), &mut pre_plain_alerts);
         if let What::ModeS(f) = r.what {
@@ -129,9 +139,15 @@ fn predecoded_frames_give_what_the_engine_gives() {
             json(&out_pre),
             "the same events and alerts at {t}"
         );
+        for o in [&out_ev, &out_ev_pre] {
+            assert!(o.changed.is_empty() && o.removed.is_empty());
+            assert_eq!(json(o), json(&out_own), "events and alerts only, at {t}");
+        }
         events += out_own.events.len();
         out_own.clear();
         out_pre.clear();
+        out_ev.clear();
+        out_ev_pre.clear();
     }
     assert_eq!(plain_alerts, pre_plain_alerts);
     assert_eq!(own.tracker_stats(), pre.tracker_stats());

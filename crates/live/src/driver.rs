@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{Settings, Source as SourceSetting};
 use crate::connect::{self, Batch, Feed, Protocol, CHANNEL_BATCHES};
-use crate::pipeline::{Pipeline, WorldFiles};
+use crate::pipeline::{Detail, Pipeline, WorldFiles};
 use crate::serve::{self, Fanout, FrameOutputs};
 use crate::sinks::{Delivery, SinkReport, Sinks};
 use crate::source::Source;
@@ -74,6 +74,12 @@ pub trait RunRecorder: Send + std::fmt::Debug {
     /// silent or at the end): every event, alert, changed and removed aircraft it caused,
     /// those of the tick just before it included; the engine after it.
     fn record(&mut self, item: Option<&Received>, out: &Output, engine: &Engine);
+    /// Whether `record` reads the aircraft changed and retired (`Output::changed`,
+    /// `Output::removed`); false: they are not gathered for it (less work per item), and
+    /// stay empty unless an observer wants them.
+    fn wants_aircraft_keys(&self) -> bool {
+        true
+    }
     /// After the engine took a whole batch of received items (each with its
     /// [`RunRecorder::record`] first): the items themselves, which the recorder may move
     /// out (the batch is emptied for reuse afterwards either way), so it need not copy each
@@ -454,9 +460,21 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     let began = Instant::now();
     let mut counts = Counts::default();
     // What the engine produces per step. Without an observer or recorder only its alerts
-    // are filled (the plain `ingest`/`tick` path, no copies of events or keys).
+    // are filled (the plain `ingest`/`tick` path, no copies of events or keys); a recorder
+    // that needs no aircraft keys gets the events and alerts.
     let mut out = Output::new();
-    let full = opts.observer.is_some() || opts.recorder.is_some();
+    let full = if opts.observer.is_some()
+        || opts
+            .recorder
+            .as_ref()
+            .is_some_and(|r| lock(r).wants_aircraft_keys())
+    {
+        Detail::Full
+    } else if opts.recorder.is_some() {
+        Detail::Events
+    } else {
+        Detail::Alerts
+    };
     let mut last_tick = f64::NEG_INFINITY;
     let mut due = next_tick_due(last_tick);
     let mut stopped = false;
@@ -658,7 +676,7 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
 struct Step<'a> {
     pipeline: &'a mut Pipeline,
     out: &'a mut Output,
-    full: bool,
+    full: Detail,
     counts: &'a mut Counts,
     sinks: &'a Sinks,
     text_out: Option<&'a mut std::io::Stdout>,
@@ -776,7 +794,7 @@ impl Step<'_> {
                 o.on_alerts(&self.out.alerts);
             }
         }
-        if self.full {
+        if self.full != Detail::Alerts {
             self.out.events.clear();
             self.out.changed.clear();
             self.out.removed.clear();

@@ -151,6 +151,17 @@ pub fn load_callsign_file(db: &mut AircraftDb, path: &Path) -> Result<String> {
     ))
 }
 
+/// How much of the engine's output a step fills in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The alerts only.
+    Alerts,
+    /// Every event and the alerts (a recorder without a map to update).
+    Events,
+    /// Events, alerts, and the aircraft changed and retired (the live server's map).
+    Full,
+}
+
 /// The engine with what it was built from.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -187,13 +198,14 @@ impl Pipeline {
         self.engine.ingest(r, alerts)
     }
 
-    /// Takes one item into `out`: with `full`, every event, alert and aircraft key
-    /// ([`Engine::ingest_into`]); without, the alerts only (the cheaper [`Engine::ingest`]).
-    pub fn step_ingest(&mut self, r: &Received, out: &mut Output, full: bool) -> Ingested {
-        if full {
-            self.engine.ingest_into(r, out)
-        } else {
-            self.engine.ingest(r, &mut out.alerts)
+    /// Takes one item into `out`, as much as `detail` asks: every event, alert and aircraft
+    /// key ([`Engine::ingest_into`]), the events and alerts, or the alerts only (the
+    /// cheaper [`Engine::ingest`]).
+    pub fn step_ingest(&mut self, r: &Received, out: &mut Output, detail: Detail) -> Ingested {
+        match detail {
+            Detail::Full => self.engine.ingest_into(r, out),
+            Detail::Events => self.engine.ingest_events(r, out),
+            Detail::Alerts => self.engine.ingest(r, &mut out.alerts),
         }
     }
 
@@ -204,21 +216,21 @@ impl Pipeline {
         r: &Received,
         decoded: Option<&Predecoded>,
         out: &mut Output,
-        full: bool,
+        detail: Detail,
     ) -> Ingested {
-        if full {
-            self.engine.ingest_predecoded_into(r, decoded, out)
-        } else {
-            self.engine.ingest_predecoded(r, decoded, &mut out.alerts)
+        match detail {
+            Detail::Full => self.engine.ingest_predecoded_into(r, decoded, out),
+            Detail::Events => self.engine.ingest_predecoded_events(r, decoded, out),
+            Detail::Alerts => self.engine.ingest_predecoded(r, decoded, &mut out.alerts),
         }
     }
 
     /// Advances data time into `out`, as [`Pipeline::step_ingest`] takes an item.
-    pub fn step_tick(&mut self, now: f64, out: &mut Output, full: bool) {
-        if full {
-            self.engine.tick_into(now, out);
-        } else {
-            self.engine.tick(now, &mut out.alerts);
+    pub fn step_tick(&mut self, now: f64, out: &mut Output, detail: Detail) {
+        match detail {
+            Detail::Full => self.engine.tick_into(now, out),
+            Detail::Events => self.engine.tick_events(now, out),
+            Detail::Alerts => self.engine.tick(now, &mut out.alerts),
         }
     }
 

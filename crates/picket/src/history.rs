@@ -171,6 +171,12 @@ impl RunRecorder for StoreHook {
     }
 
     /// The batch's received items, moved into the store's queue (no copy per item).
+    /// The store keeps events, alerts and states (taken from the engine once a data second),
+    /// not the aircraft each item changed.
+    fn wants_aircraft_keys(&self) -> bool {
+        false
+    }
+
     fn record_items(&mut self, items: &mut Vec<Received>) {
         if let Some(r) = &mut self.recorder {
             r.observe_items(items);
