@@ -842,7 +842,11 @@ impl Writer {
         // blocks come back at the next commit.
         if let Some(t) = &self.blocks {
             for chunk in b.chunks.drain(..) {
-                t.items(chunk);
+                let n = chunk.len() as u64;
+                if !t.items(chunk) {
+                    // The encoder's thread is gone (it panicked): counted, never lost unseen.
+                    self.counters.dropped.fetch_add(n, Ordering::Relaxed);
+                }
             }
             // Theirs from now on: counted by the encoder if the transaction fails.
             b.items = 0;
@@ -1184,8 +1188,9 @@ impl BlockThread {
         Ok(BlockThread { tx, handle })
     }
 
-    fn items(&self, v: Vec<Received>) {
-        let _ = self.tx.send(ToBlocks::Items(v));
+    /// Hands items on; false if the encoder's thread is gone.
+    fn items(&self, v: Vec<Received>) -> bool {
+        self.tx.send(ToBlocks::Items(v)).is_ok()
     }
 
     fn cut(&self) -> Cut {
