@@ -320,14 +320,25 @@ const MEMO_KINDS: usize = 5;
 /// address of a reply is known only after its CRC).
 #[inline(always)]
 fn memo_kind(frame: &Frame) -> Option<usize> {
-    match frame.df() {
-        17 => match frame.type_code() {
-            19 => Some(0),
-            29 => Some(1),
-            31 => Some(2),
-            1..=4 => Some(3),
-            _ => None,
-        },
+    // By type code (the first 5 bits of a DF17's ME field, byte 4): velocity 19, target
+    // state 29, operational status 31, identification 1-4.
+    const BY_TYPE_CODE: [u8; 32] = {
+        let mut t = [u8::MAX; 32];
+        t[19] = 0;
+        t[29] = 1;
+        t[31] = 2;
+        t[1] = 3;
+        t[2] = 3;
+        t[3] = 3;
+        t[4] = 3;
+        t
+    };
+    let b = frame.padded();
+    match b[0] >> 3 {
+        17 => {
+            let kind = BY_TYPE_CODE[usize::from(b[4] >> 3)];
+            (kind != u8::MAX).then_some(usize::from(kind))
+        }
         11 => Some(4),
         _ => None,
     }
