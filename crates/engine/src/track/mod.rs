@@ -700,21 +700,7 @@ impl Tracker {
             self.stats.dropped_unsupported += 1;
             return Ingested::Dropped(Dropped::Unsupported);
         };
-        let found = self.index.get(route.key.raw());
-        self.take_routed(time, d, route, found, rssi)
-    }
-
-    /// Takes a verified frame routed to `route.key`, whose slot in the index is `found`.
-    #[inline(always)]
-    fn take_routed(
-        &mut self,
-        time: f64,
-        d: &Decoded,
-        route: Route,
-        found: Option<u32>,
-        rssi: Option<f32>,
-    ) -> Ingested {
-        let (slot, created) = match found {
+        let (slot, created) = match self.index.get(route.key.raw()) {
             Some(slot) => (slot as usize, false),
             None if route.create => (self.create(route.key, route.kind, time), true),
             None => {
@@ -722,16 +708,30 @@ impl Tracker {
                 return Ingested::Dropped(Dropped::Untracked);
             }
         };
-        let (changed, rejected) = update(
-            &mut self.aircraft[slot],
-            &self.config,
-            &mut self.stats,
-            time,
-            d,
-            &route,
-            rssi,
-        );
-        self.updated(slot, route.key, created, changed, rejected)
+        self.stats.updated += 1;
+        let (cfg, stats) = (&self.config, &mut self.stats);
+        let a = &mut self.aircraft[slot];
+        a.counts.add_df(d.frame.df());
+        touch(a, time, rssi);
+        if route.confirm && time > a.verified_at {
+            a.verified_at = time;
+        }
+        if route.kind <= a.kind || time - a.kind_seen > cfg.stale_s {
+            a.kind = route.kind;
+            a.kind_seen = time;
+        }
+        let mut apply = Apply::new(a, cfg, stats, time);
+        apply.message(&d.message, route.source);
+        let update = Update {
+            key: route.key,
+            created,
+            changed: apply.changed,
+            rejected: apply.rejected,
+        };
+        if update.changed.contains(Field::Position) {
+            self.push_trail(slot);
+        }
+        Ingested::Updated(update)
     }
 
     /// The update of the aircraft at `slot`, its trail extended when its position changed.
