@@ -344,6 +344,20 @@ fn memo_kind(frame: &Frame) -> Option<usize> {
     }
 }
 
+/// `a == b`, as two 8-byte words and the length (the derived comparison takes four).
+#[inline(always)]
+fn same_frame(a: &Frame, b: &Frame) -> bool {
+    let words = |f: &Frame| {
+        let p = f.padded();
+        let mut head = [0u8; 8];
+        let mut tail = [0u8; 8];
+        head.copy_from_slice(&p[..8]);
+        tail.copy_from_slice(&p[6..]);
+        (u64::from_le_bytes(head), u64::from_le_bytes(tail))
+    };
+    words(a) == words(b) && a.len() == b.len()
+}
+
 /// One aircraft's last clean frame of each memo kind, with what [`decode`] made of it.
 ///
 /// Decoding a clean DF11 or DF17 depends on nothing but the frame's bytes and the
@@ -613,7 +627,7 @@ impl Tracker {
             return self.decode_and_take(time, frame, rssi);
         };
         let slot = slot as usize;
-        if self.memo[slot].0[kind].0.frame != frame {
+        if !same_frame(&self.memo[slot].0[kind].0.frame, &frame) {
             if let Some(taken) = self.decode_into_memo(time, frame, slot, kind, rssi) {
                 return taken;
             }
@@ -1051,6 +1065,33 @@ impl AddressBook for Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `same_frame` is `==`: on real frames of both lengths, each with every one-bit change
+    /// (in the bytes the two words overlap on too).
+    #[test]
+    fn same_frame_is_equality() {
+        let frames: Vec<Frame> = [
+            "8D406B902015A678D4D220AA4BDA",
+            "8D40058B58C901375147EFD09357",
+            "A0001910204D7075D35820C25C0C",
+            "5DAB92A2B04912",
+            "20001718029FCD",
+        ]
+        .iter()
+        .map(|h| Frame::from_hex(h).unwrap())
+        .collect();
+        let mut all = frames.clone();
+        for f in &frames {
+            for bit in 0..f.len_bits() {
+                all.push(f.with_bit_flipped(bit));
+            }
+        }
+        for a in &all {
+            for b in &all {
+                assert_eq!(same_frame(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
 
     /// Every entry of every aircraft's memo is a clean frame with its own decoding, as
     /// [`decode`] gives it now: the memo's whole premise. Checked after a simulated window
