@@ -35,9 +35,26 @@ pub fn m_to_nm(m: f64) -> f64 {
     m / METRES_PER_NM
 }
 
+/// `x.rem_euclid(360.0)`, bit for bit, without the library remainder when `x` lies in
+/// (-360, 360): the remainder is then `x` itself, exact, so the result is `x`, or `x + 360`
+/// when `x` is negative (as `rem_euclid` computes it). Bearings and longitudes are nearly
+/// always in that range.
+#[inline]
+fn rem_euclid_360(x: f64) -> f64 {
+    if x > -360.0 && x < 360.0 {
+        if x < 0.0 {
+            x + 360.0
+        } else {
+            x
+        }
+    } else {
+        x.rem_euclid(360.0)
+    }
+}
+
 /// Normalises a bearing to [0, 360).
 pub fn normalize_bearing(deg: f64) -> f64 {
-    let b = deg.rem_euclid(360.0);
+    let b = rem_euclid_360(deg);
     // rem_euclid can round up to exactly 360.0 for tiny negative inputs.
     if b >= 360.0 {
         0.0
@@ -50,7 +67,7 @@ pub fn normalize_bearing(deg: f64) -> f64 {
 ///
 /// Positive means `to` is clockwise (to the right) of `from`.
 pub fn bearing_difference(from: f64, to: f64) -> f64 {
-    let d = (to - from).rem_euclid(360.0);
+    let d = rem_euclid_360(to - from);
     if d > 180.0 {
         d - 360.0
     } else {
@@ -60,7 +77,7 @@ pub fn bearing_difference(from: f64, to: f64) -> f64 {
 
 /// Normalises a longitude to [-180, 180).
 pub fn normalize_lon(lon: f64) -> f64 {
-    let l = (lon + 180.0).rem_euclid(360.0) - 180.0;
+    let l = rem_euclid_360(lon + 180.0) - 180.0;
     if l >= 180.0 {
         -180.0
     } else {
@@ -629,6 +646,44 @@ pub mod wgs84 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut of `rem_euclid(360.0)` gives the library's bits for every input: the
+    /// range's edges, signed zeros, tiny and huge values, non-finite ones and random ones.
+    #[test]
+    fn rem_euclid_360_is_rem_euclid() {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            360.0,
+            -360.0,
+            359.999_999_999_999_94,
+            -359.999_999_999_999_94,
+            1e-300,
+            -1e-300,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            -1e-17,
+            720.0,
+            -720.5,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            v.push((u - 0.5) * 1_500.0);
+            v.push(f64::from_bits(state));
+        }
+        for x in v {
+            assert_eq!(rem_euclid_360(x).to_bits(), x.rem_euclid(360.0).to_bits(), "{x:e}");
+        }
+    }
 
     #[test]
     fn in_box_takes_edges_and_boxes_across_the_antimeridian() {
