@@ -751,7 +751,11 @@ mod tests {
             v.push(f64::from_bits(state));
         }
         for x in v {
-            assert_eq!(rem_euclid_360(x).to_bits(), x.rem_euclid(360.0).to_bits(), "{x:e}");
+            assert_eq!(
+                rem_euclid_360(x).to_bits(),
+                x.rem_euclid(360.0).to_bits(),
+                "{x:e}"
+            );
         }
     }
 

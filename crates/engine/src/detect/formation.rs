@@ -839,17 +839,28 @@ mod tests {
             measured_pruned += pruned.compared;
             assert_eq!(out_full, out_pruned, "second {second}");
             let mut a: Vec<_> = full.states.iter().map(|(k, s)| (*k, format!("{s:?}"))).collect();
-            let mut b: Vec<_> = pruned.states.iter().map(|(k, s)| (*k, format!("{s:?}"))).collect();
+            let mut b: Vec<_> = pruned
+                .states
+                .iter()
+                .map(|(k, s)| (*k, format!("{s:?}")))
+                .collect();
             a.sort();
             b.sort();
             assert_eq!(a, b, "second {second}");
         }
         let kinds = |k: EventKind| out_full.iter().filter(|e| e.kind == k).count();
-        assert!(kinds(EventKind::Formation) > 20, "{}", kinds(EventKind::Formation));
+        assert!(
+            kinds(EventKind::Formation) > 20,
+            "{}",
+            kinds(EventKind::Formation)
+        );
         assert!(
             out_full.iter().any(|e| e.phase == Phase::Ended),
             "no formation ended"
         );
-        assert!(measured_pruned * 10 < measured_full * 8, "{measured_pruned} of {measured_full}");
+        assert!(
+            measured_pruned * 10 < measured_full * 8,
+            "{measured_pruned} of {measured_full}"
+        );
     }
 }

@@ -295,9 +295,16 @@ mod tests {
                 let (lat, lon) = if next() < 0.1 {
                     (-89.9 + 179.8 * next(), -180.0 + 360.0 * next())
                 } else {
-                    (40.0 + next() * 2.0, 179.0 + next() * 2.0 - 180.0 * f64::from(u8::from(next() < 0.5)))
+                    (
+                        40.0 + next() * 2.0,
+                        179.0 + next() * 2.0 - 180.0 * f64::from(u8::from(next() < 0.5)),
+                    )
                 };
-                slab.push((LatLon::new(lat, normalize(lon)), (next() - 0.5) * 0.02, (next() - 0.5) * 0.02));
+                slab.push((
+                    LatLon::new(lat, normalize(lon)),
+                    (next() - 0.5) * 0.02,
+                    (next() - 0.5) * 0.02,
+                ));
             }
             if pass == 200 {
                 for p in &mut slab {
@@ -316,7 +323,13 @@ mod tests {
                 .collect();
             grid.build(points.iter().copied());
             let mut fresh = Grid::default();
-            fresh.build(points.iter().copied().enumerate().map(|(i, (_, p))| (i as u32, p)));
+            fresh.build(
+                points
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .map(|(i, (_, p))| (i as u32, p)),
+            );
             assert_eq!(grid.cells, fresh.cells, "pass {pass}");
             let mut want: Vec<u64> = points
                 .iter()

@@ -512,7 +512,12 @@ impl Detectors {
             }
         }
         // The tracker's slots as the grid's stable ids: its sort starts from the last order.
-        grid.build(snap_slots.iter().zip(snaps.iter()).map(|(&slot, s)| (slot, s.pos)));
+        grid.build(
+            snap_slots
+                .iter()
+                .zip(snaps.iter())
+                .map(|(&slot, s)| (slot, s.pos)),
+        );
         let per_ref: &[PerAircraft] = per;
         let snap_at: &[u32] = snap_at;
         let of = |k: TrackKey| {
