@@ -688,7 +688,6 @@ impl Step<'_> {
     ///
     /// `decoded` is the reader's decoding of the item when it decoded it (see
     /// [`crate::connect::Batch::decoded`]); otherwise the engine decodes.
-    #[inline(always)]
     fn item(
         &mut self,
         item: &Received,
