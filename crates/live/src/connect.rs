@@ -51,11 +51,14 @@ impl Batch {
     /// item that is no Mode S frame; `None` when the batch was not decoded.
     #[inline]
     pub fn decoded(&self, i: usize) -> Option<Option<&Predecoded>> {
-        if self.decoded.len() == self.items.len() {
-            self.decoded.get(i).map(Option::as_ref)
-        } else {
-            None
-        }
+        self.decoded_all().and_then(|d| d.get(i)).map(Option::as_ref)
+    }
+
+    /// The decoded forms of every item (one entry per item, as [`Batch::decoded`] gives
+    /// them), when the reader decoded the batch.
+    #[inline]
+    pub fn decoded_all(&self) -> Option<&[Option<Predecoded>]> {
+        (self.decoded.len() == self.items.len()).then_some(self.decoded.as_slice())
     }
 }
 

@@ -539,8 +539,11 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
                         .items
                         .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
                     let mut step = step!(observer, recorder);
+                    // Whether the reader decoded the batch, asked once per batch.
+                    let decoded = batch.decoded_all();
                     for (i, item) in batch.items.iter().enumerate() {
-                        step.item(item, batch.decoded(i), mlat.as_ref());
+                        let pre = decoded.and_then(|d| d.get(i)).map(Option::as_ref);
+                        step.item(item, pre, mlat.as_ref());
                         // The fixes this frame completes: items of their own, after it.
                         if let Some(m) = &mut mlat {
                             m.ingest(item, &mut fix_items);
@@ -776,9 +779,15 @@ impl Step<'_> {
     /// What the engine produced goes to the observer (every event, then the alerts), the
     /// output is emptied, and the alerts are delivered to the sinks. Inline for the common
     /// case of an item that produced nothing and nobody to tell: one test, no call.
+    /// Without `full` the engine fills the alerts only: the one list to look at.
     #[inline]
     fn hand_over(&mut self) {
-        if self.observer.is_none() && self.out.is_empty() {
+        let empty = if self.full {
+            self.out.is_empty()
+        } else {
+            self.out.alerts.is_empty()
+        };
+        if self.observer.is_none() && empty {
             return;
         }
         self.hand_over_some();

@@ -211,6 +211,7 @@ impl Pipeline {
 
     /// [`Pipeline::step_ingest`] of an item whose frame a reader decoded already
     /// ([`crate::connect::Batch::predecode`]; `None` for an item that is no Mode S frame).
+    #[inline(always)]
     pub fn step_ingest_predecoded(
         &mut self,
         r: &Received,

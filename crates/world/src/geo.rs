@@ -35,9 +35,26 @@ pub fn m_to_nm(m: f64) -> f64 {
     m / METRES_PER_NM
 }
 
+/// `x.rem_euclid(360.0)`, bit for bit, without the library remainder when `x` lies in
+/// (-360, 360): the remainder is then `x` itself, exact, so the result is `x`, or `x + 360`
+/// when `x` is negative (as `rem_euclid` computes it). Bearings and longitudes are nearly
+/// always in that range.
+#[inline]
+fn rem_euclid_360(x: f64) -> f64 {
+    if x > -360.0 && x < 360.0 {
+        if x < 0.0 {
+            x + 360.0
+        } else {
+            x
+        }
+    } else {
+        x.rem_euclid(360.0)
+    }
+}
+
 /// Normalises a bearing to [0, 360).
 pub fn normalize_bearing(deg: f64) -> f64 {
-    let b = deg.rem_euclid(360.0);
+    let b = rem_euclid_360(deg);
     // rem_euclid can round up to exactly 360.0 for tiny negative inputs.
     if b >= 360.0 {
         0.0
@@ -50,7 +67,7 @@ pub fn normalize_bearing(deg: f64) -> f64 {
 ///
 /// Positive means `to` is clockwise (to the right) of `from`.
 pub fn bearing_difference(from: f64, to: f64) -> f64 {
-    let d = (to - from).rem_euclid(360.0);
+    let d = rem_euclid_360(to - from);
     if d > 180.0 {
         d - 360.0
     } else {
@@ -60,7 +77,7 @@ pub fn bearing_difference(from: f64, to: f64) -> f64 {
 
 /// Normalises a longitude to [-180, 180).
 pub fn normalize_lon(lon: f64) -> f64 {
-    let l = (lon + 180.0).rem_euclid(360.0) - 180.0;
+    let l = rem_euclid_360(lon + 180.0) - 180.0;
     if l >= 180.0 {
         -180.0
     } else {
@@ -356,6 +373,10 @@ impl Ring {
     ///
     /// Measured in a local flat frame centred on `p`, exact for the nearby edges that
     /// matter for hysteresis and within a few percent for edges hundreds of km away.
+    ///
+    /// An edge whose bounding box lies farther than the nearest edge so far is not
+    /// measured: it cannot be nearer (the margin covers the rounding of both), so the
+    /// result is the minimum over every edge, bit for bit.
     pub fn boundary_distance_m(&self, p: LatLon) -> f64 {
         let x0 = self.unwrap_lon(p.lon);
         let frame = LocalFrame::new(LatLon::new(p.lat, 0.0));
@@ -367,10 +388,22 @@ impl Ring {
         };
         let n = self.points.len();
         let mut best = f64::INFINITY;
+        // The square of the distance beyond which an edge's box cannot hold a nearer point.
+        let mut beyond2 = f64::INFINITY;
         let mut prev = xy(&self.points[n - 1]);
         for v in &self.points {
             let cur = xy(v);
-            best = best.min(point_segment_distance(0.0, 0.0, prev.0, prev.1, cur.0, cur.1));
+            // Distance from (0, 0) to the edge's box, along each axis.
+            let gx = prev.0.min(cur.0).max(-prev.0.max(cur.0)).max(0.0);
+            let gy = prev.1.min(cur.1).max(-prev.1.max(cur.1)).max(0.0);
+            if gx * gx + gy * gy <= beyond2 {
+                let d = point_segment_distance(0.0, 0.0, prev.0, prev.1, cur.0, cur.1);
+                if d < best {
+                    best = d;
+                    let m = best * (1.0 + 1e-9) + 1e-6;
+                    beyond2 = m * m;
+                }
+            }
             prev = cur;
         }
         best
@@ -629,6 +662,102 @@ pub mod wgs84 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ring's distance, which skips edges whose box is too far, is the minimum over
+    /// every edge, bit for bit: rings of many shapes and sizes, points inside, outside,
+    /// on and near the boundary, across the antimeridian.
+    #[test]
+    fn pruned_boundary_distance_is_the_minimum_over_every_edge() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut checked = 0;
+        for _ in 0..300 {
+            let centre = LatLon::new(-70.0 + 140.0 * next(), -180.0 + 360.0 * next());
+            let radius = 1_000.0 + next() * 800_000.0;
+            let n = 3 + (next() * 200.0) as usize;
+            let pts: Vec<LatLon> = (0..n)
+                .map(|k| {
+                    let b = 360.0 * k as f64 / n as f64;
+                    centre.destination(b, radius * (0.3 + 0.7 * next()))
+                })
+                .collect();
+            let ring = Ring::new(&pts).unwrap();
+            for k in 0..60 {
+                let p = if k % 3 == 0 {
+                    // On or next to a vertex or an edge.
+                    let v = pts[(next() * n as f64) as usize % n];
+                    v.destination(next() * 360.0, next() * 50.0 * f64::from(k % 2))
+                } else {
+                    centre.destination(next() * 360.0, radius * 2.0 * next())
+                };
+                let x0 = ring.unwrap_lon(p.lon);
+                let frame = LocalFrame::new(LatLon::new(p.lat, 0.0));
+                let xy = |v: &LatLon| {
+                    (
+                        (v.lon - x0) * frame.metres_per_deg_lon,
+                        (v.lat - p.lat) * frame.metres_per_deg_lat,
+                    )
+                };
+                let mut want = f64::INFINITY;
+                let mut prev = xy(&ring.points[ring.points.len() - 1]);
+                for v in &ring.points {
+                    let cur = xy(v);
+                    want = want.min(point_segment_distance(0.0, 0.0, prev.0, prev.1, cur.0, cur.1));
+                    prev = cur;
+                }
+                assert_eq!(ring.boundary_distance_m(p).to_bits(), want.to_bits(), "{p:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 18_000);
+    }
+
+    /// The shortcut of `rem_euclid(360.0)` gives the library's bits for every input: the
+    /// range's edges, signed zeros, tiny and huge values, non-finite ones and random ones.
+    #[test]
+    fn rem_euclid_360_is_rem_euclid() {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            360.0,
+            -360.0,
+            359.999_999_999_999_94,
+            -359.999_999_999_999_94,
+            1e-300,
+            -1e-300,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            -1e-17,
+            720.0,
+            -720.5,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            v.push((u - 0.5) * 1_500.0);
+            v.push(f64::from_bits(state));
+        }
+        for x in v {
+            assert_eq!(
+                rem_euclid_360(x).to_bits(),
+                x.rem_euclid(360.0).to_bits(),
+                "{x:e}"
+            );
+        }
+    }
 
     #[test]
     fn in_box_takes_edges_and_boxes_across_the_antimeridian() {

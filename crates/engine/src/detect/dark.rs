@@ -31,7 +31,9 @@ impl Dark {
         self.reported = false;
     }
 
-    /// Checks the silence of `a` at data time `now`.
+    /// Checks the silence of `a` at data time `now` (inline: nearly always heard lately or
+    /// reported already).
+    #[inline]
     pub(crate) fn on_tick(
         &mut self,
         p: &DetectorParams,
@@ -43,6 +45,11 @@ impl Dark {
         if self.reported || now - a.last_seen < p.went_dark_silence.as_secs_f64() {
             return;
         }
+        self.silent(p, zones, a, now, out);
+    }
+
+    #[inline(never)]
+    fn silent(&mut self, p: &DetectorParams, zones: &[Zone], a: &Aircraft, now: f64, out: &mut Vec<Event>) {
         self.reported = true;
         if a.counts.total < 2 {
             return;

@@ -78,6 +78,21 @@ pub(crate) fn may_be_within(a: &Snap, b: &Snap, range_m: f64) -> bool {
     a.cos_lat.min(b.cos_lat) * dlon * (1.0 - dlon * dlon / 24.0) <= range_rad
 }
 
+/// False only when a pair of these two snaps without pair state cannot meet the formation
+/// conditions whatever their distance: [`metrics`]'s `cond` with the distance left out
+/// (measured the metrics' way round, from the lower key), cheapest tests first.
+#[inline]
+pub(crate) fn may_form(p: &DetectorParams, a: &Snap, b: &Snap) -> bool {
+    let (sa, sb) = if a.key <= b.key { (a, b) } else { (b, a) };
+    let vertical_ft = sa.alt - sb.alt;
+    let min_gs = sa.gs.min(sb.gs);
+    // The first two are parts of `in_formation`, tested before the track difference's
+    // remainder; `in_formation` itself decides.
+    vertical_ft.unsigned_abs() <= p.formation_max_vertical_ft.unsigned_abs()
+        && min_gs >= p.formation_min_speed_kt
+        && p.in_formation(0.0, vertical_ft, bearing_difference(sa.track, sb.track), min_gs)
+}
+
 impl Snap {
     fn evidence(&self, t: f64, note: &'static str) -> Evidence {
         Evidence {
@@ -192,19 +207,28 @@ pub(crate) struct Pairs {
     states: HashMap<u64, PairState, BuildHasherDefault<KeyHasher>>,
     groups: Vec<Group>,
     pass: u64,
-    /// Snap index of each aircraft in the current pass.
-    index: HashMap<TrackKey, u32, BuildHasherDefault<KeyHasher>>,
+    /// Whether each snapshot of the pass belongs to an aircraft with pair state.
+    paired: Vec<bool>,
     scratch: Vec<u64>,
     /// The close pairs of a pass `(i, j)`, with their distance measured from `i` to `j`.
     close: Vec<(usize, usize, f64)>,
     /// Pairs compared in the last pass (for the counters).
     pub(crate) compared: u64,
+    /// Tests: measure every pair the grid offers (the search before [`may_form`]).
+    #[cfg(test)]
+    full: bool,
 }
 
 impl Pairs {
     /// Runs one pass at data second `t` over `snaps` (already sorted into `grid` by their
-    /// positions, in the same order). `history` gives an aircraft's samples, `same_side`
-    /// whether two aircraft fly for one side.
+    /// positions, in the same order). `snap_at` gives an aircraft's index in `snaps`,
+    /// `history` its samples, `same_side` whether two aircraft fly for one side.
+    ///
+    /// A pair without state is only looked at when it meets the formation conditions (it
+    /// is skipped otherwise), so the pairs of aircraft with no pair state are measured only
+    /// when they meet the conditions but for the distance: the same steps in the same
+    /// order as measuring every pair the grid offers, without the distances of the many
+    /// pairs at other heights, speeds or tracks.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn pass<'h>(
         &mut self,
@@ -212,6 +236,7 @@ impl Pairs {
         t: f64,
         snaps: &[Snap],
         grid: &Grid,
+        snap_at: impl Fn(TrackKey) -> Option<usize>,
         history: impl Fn(TrackKey) -> Option<&'h History>,
         same_side: impl Fn(TrackKey, TrackKey) -> bool,
         out: &mut Vec<Event>,
@@ -221,15 +246,31 @@ impl Pairs {
         let range = p.formation_break_distance_m.max(p.formation_max_distance_m);
         let mut close = std::mem::take(&mut self.close);
         close.clear();
+        // The snapshots of aircraft with pair state.
+        let mut paired = std::mem::take(&mut self.paired);
+        paired.clear();
+        paired.resize(snaps.len(), false);
+        for s in self.states.values() {
+            for k in [s.a, s.b] {
+                if let Some(i) = snap_at(k) {
+                    paired[i] = true;
+                }
+            }
+        }
         grid.pairs_by(range, |i, j| {
             let (a, b) = (&snaps[i], &snaps[j]);
-            if a.airborne && b.airborne && may_be_within(a, b, range) {
+            if a.airborne
+                && b.airborne
+                && (paired[i] || paired[j] || self.full_search() || may_form(p, a, b))
+                && may_be_within(a, b, range)
+            {
                 let d = a.pos.distance_m(b.pos);
                 if d <= range {
                     close.push((i, j, d));
                 }
             }
         });
+        self.paired = paired;
         self.compared = close.len() as u64;
         for &(i, j, d) in &close {
             let (a, b) = (&snaps[i], &snaps[j]);
@@ -267,18 +308,10 @@ impl Pairs {
                 .map(|(k, _)| *k),
         );
         rest.sort_unstable();
-        // Where each aircraft is in this pass, needed only for the pairs not compared.
-        self.index.clear();
-        if !rest.is_empty() {
-            for (i, s) in snaps.iter().enumerate() {
-                self.index.insert(s.key, i as u32);
-            }
-        }
         for &key in &rest {
             let Some(s) = self.states.get(&key) else { continue };
-            let (ia, ib) = (self.index.get(&s.a).copied(), self.index.get(&s.b).copied());
-            if let (Some(ia), Some(ib)) = (ia, ib) {
-                let (sa, sb) = (snaps[ia as usize], snaps[ib as usize]);
+            if let (Some(ia), Some(ib)) = (snap_at(s.a), snap_at(s.b)) {
+                let (sa, sb) = (snaps[ia], snaps[ib]);
                 let m = Metrics {
                     distance_m: sa.pos.distance_m(sb.pos),
                     vertical_ft: sa.alt - sb.alt,
@@ -291,6 +324,17 @@ impl Pairs {
             }
         }
         self.scratch = rest;
+    }
+
+    #[cfg(test)]
+    fn full_search(&self) -> bool {
+        self.full
+    }
+
+    #[cfg(not(test))]
+    #[inline(always)]
+    fn full_search(&self) -> bool {
+        false
     }
 
     /// One second of one pair. `m` is `None` when a member is not located now (the state
@@ -682,5 +726,141 @@ mod tests {
         // Across the antimeridian: 0.02° of longitude apart at the equator, 2.2 km.
         assert!(may_be_within(&snap(0.0, 179.99), &snap(0.0, -179.99), range));
         assert!(!may_be_within(&snap(0.0, 179.9), &snap(0.0, -179.9), range));
+    }
+
+    /// The pass that measures only the pairs that can matter gives the same events, in the
+    /// same order, and keeps the same pair states as the pass that measures every pair the
+    /// grid offers: random aircraft, many flying in twos and threes that join, hold and
+    /// drift apart at all heights, speeds and tracks, some unlocated for a while, some
+    /// retired.
+    #[test]
+    fn pruned_pass_equals_full_search() {
+        let p = DetectorParams::DEFAULT;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        struct Plane {
+            key: TrackKey,
+            pos: LatLon,
+            alt: i32,
+            gs: f64,
+            track: f64,
+            turn: f64,
+            airborne: bool,
+        }
+        let mut planes: Vec<Plane> = Vec::new();
+        let mut address = 0x100u32;
+        let mut add = |planes: &mut Vec<Plane>, next: &mut dyn FnMut() -> f64| {
+            let lead = Plane {
+                key: TrackKey::icao(picket_modes::Icao(address)),
+                pos: LatLon::new(10.0 + next() * 0.6, 20.0 + next() * 0.6),
+                alt: 20_000 + (next() * 8.0) as i32 * 500,
+                gs: 150.0 + next() * 350.0,
+                track: next() * 360.0,
+                turn: (next() - 0.5) * 0.4,
+                airborne: next() > 0.05,
+            };
+            address += 1;
+            let wingmen = (next() * 3.0) as usize;
+            for _ in 0..wingmen {
+                planes.push(Plane {
+                    key: TrackKey::icao(picket_modes::Icao(address)),
+                    pos: lead.pos.destination(next() * 360.0, 500.0 + next() * 6_000.0),
+                    alt: lead.alt + ((next() - 0.5) * 2_400.0) as i32,
+                    gs: lead.gs + (next() - 0.5) * 20.0,
+                    track: lead.track + (next() - 0.5) * 30.0,
+                    turn: lead.turn + (next() - 0.5) * 0.2,
+                    airborne: true,
+                });
+                address += 1;
+            }
+            planes.push(lead);
+        };
+        for _ in 0..40 {
+            add(&mut planes, &mut next);
+        }
+        let (mut full, mut pruned) = (Pairs::default(), Pairs::default());
+        full.full = true;
+        let (mut out_full, mut out_pruned) = (Vec::new(), Vec::new());
+        let (mut grid, mut snaps) = (Grid::default(), Vec::<Snap>::new());
+        let (mut measured_full, mut measured_pruned) = (0, 0);
+        for second in 0..1_500 {
+            let t = 1_700_000_000.0 + f64::from(second);
+            if next() < 0.05 && !planes.is_empty() {
+                let i = (next() * planes.len() as f64) as usize % planes.len();
+                let gone = planes.swap_remove(i);
+                full.retire(gone.key, t - 1.0, t, &mut out_full);
+                pruned.retire(gone.key, t - 1.0, t, &mut out_pruned);
+            }
+            if next() < 0.05 {
+                add(&mut planes, &mut next);
+            }
+            snaps.clear();
+            for pl in &mut planes {
+                pl.track = (pl.track + pl.turn).rem_euclid(360.0);
+                pl.pos = pl.pos.destination(pl.track, pl.gs * 1852.0 / 3600.0);
+                if next() < 0.02 {
+                    pl.alt += ((next() - 0.5) * 1_000.0) as i32;
+                }
+                // Now and then not located this second.
+                if next() < 0.03 {
+                    continue;
+                }
+                snaps.push(Snap {
+                    key: pl.key,
+                    pos: pl.pos,
+                    alt: pl.alt,
+                    gs: pl.gs,
+                    track: pl.track,
+                    airborne: pl.airborne,
+                    source: PositionSource::Adsb,
+                    cos_lat: (pl.pos.lat.to_radians().cos() - 1e-9).max(0.0),
+                });
+            }
+            grid.build(snaps.iter().enumerate().map(|(i, s)| (i as u32, s.pos)));
+            let index: HashMap<TrackKey, usize> = snaps.iter().enumerate().map(|(i, s)| (s.key, i)).collect();
+            for (pairs, out) in [(&mut full, &mut out_full), (&mut pruned, &mut out_pruned)] {
+                pairs.pass(
+                    &p,
+                    t,
+                    &snaps,
+                    &grid,
+                    |k| index.get(&k).copied(),
+                    |_| None,
+                    |a, b| a.raw() % 7 == b.raw() % 7,
+                    out,
+                );
+            }
+            measured_full += full.compared;
+            measured_pruned += pruned.compared;
+            assert_eq!(out_full, out_pruned, "second {second}");
+            let mut a: Vec<_> = full.states.iter().map(|(k, s)| (*k, format!("{s:?}"))).collect();
+            let mut b: Vec<_> = pruned
+                .states
+                .iter()
+                .map(|(k, s)| (*k, format!("{s:?}")))
+                .collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "second {second}");
+        }
+        let kinds = |k: EventKind| out_full.iter().filter(|e| e.kind == k).count();
+        assert!(
+            kinds(EventKind::Formation) > 20,
+            "{}",
+            kinds(EventKind::Formation)
+        );
+        assert!(
+            out_full.iter().any(|e| e.phase == Phase::Ended),
+            "no formation ended"
+        );
+        assert!(
+            measured_pruned * 10 < measured_full * 8,
+            "{measured_pruned} of {measured_full}"
+        );
     }
 }

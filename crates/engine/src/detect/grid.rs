@@ -3,7 +3,11 @@
 //!
 //! Cells are [`CELL_DEG`] degrees on a side. The points are sorted by cell once per pass
 //! (one `Vec` of cell key and point index packed in one `u64`, reused: integers sort in
-//! about half the instructions of (key, index) pairs), and each point looks at the cells
+//! about half the instructions of (key, index) pairs). Aircraft cross a cell in tens of
+//! seconds, so the order of the previous pass, followed by each point's caller-given
+//! stable id, is nearly the order of this one: the entries are laid out in it and sorted
+//! by insertion, a few moves per pass instead of a sort from scratch (the result is the
+//! same sorted list whatever the layout). Each point looks at the cells
 //! of its own row and the rows above and below, over as many columns as the distance spans
 //! at that latitude (all of them near the poles; worked out once per row, not per point),
 //! wrapping at the antimeridian.
@@ -22,7 +26,16 @@ pub(crate) struct Grid {
     /// Cell key (high 32 bits) and index of the point (low 32 bits), sorted: the order of
     /// (cell key, index) pairs.
     cells: Vec<u64>,
+    /// The ids of the points of the last build, in the order of `cells`.
+    order: Vec<u32>,
+    /// Scratch: the cell key and id of each point of this build, by index.
+    keys: Vec<(i64, u32)>,
+    /// Scratch: the index of each id in this build ([`NONE`]: absent or laid out already).
+    at: Vec<u32>,
 }
+
+/// No point.
+const NONE: u32 = u32::MAX;
 
 /// Packs a cell key (at most `1801 * COLUMNS`: latitudes from -90 to 90) and a point
 /// index, in an integer that sorts as the pair does.
@@ -51,13 +64,45 @@ fn key(row: i64, column: i64) -> i64 {
 }
 
 impl Grid {
-    /// Sorts the points into cells.
-    pub(crate) fn build(&mut self, points: impl Iterator<Item = LatLon>) {
-        self.cells.clear();
-        for (i, p) in points.enumerate() {
-            self.cells.push(pack(key(row(p.lat), column(p.lon)), i as u32));
+    /// Sorts the points into cells: `(id, position)` of each point, in index order; the ids
+    /// are distinct, small (they size a table) and stable from one build to the next for
+    /// the sort to be cheap (the tracker's slots: any ids give the same grid).
+    pub(crate) fn build(&mut self, points: impl Iterator<Item = (u32, LatLon)>) {
+        let Grid {
+            cells,
+            order,
+            keys,
+            at,
+        } = self;
+        keys.clear();
+        let mut top = 0;
+        for (id, p) in points {
+            keys.push((key(row(p.lat), column(p.lon)), id));
+            top = top.max(id as usize + 1);
         }
-        self.cells.sort_unstable();
+        at.clear();
+        at.resize(top, NONE);
+        for (i, &(_, id)) in keys.iter().enumerate() {
+            at[id as usize] = i as u32;
+        }
+        // The points of the last build in its order, then the others.
+        cells.clear();
+        for &id in order.iter() {
+            if let Some(slot) = at.get_mut(id as usize) {
+                if *slot != NONE {
+                    cells.push(pack(keys[*slot as usize].0, *slot));
+                    *slot = NONE;
+                }
+            }
+        }
+        for (i, &(k, id)) in keys.iter().enumerate() {
+            if at[id as usize] != NONE {
+                cells.push(pack(k, i as u32));
+            }
+        }
+        sort_nearly_sorted(cells);
+        order.clear();
+        order.extend(cells.iter().map(|&v| keys[v as u32 as usize].1));
     }
 
     /// Calls `f(i, j)` once for every pair of points (in either order) whose cells are
@@ -157,6 +202,27 @@ impl Grid {
     }
 }
 
+/// Sorts `v` by insertion, which costs a move per inversion: few when `v` is nearly in
+/// order; beyond a budget of moves, by `sort_unstable` (the same result).
+fn sort_nearly_sorted(v: &mut [u64]) {
+    let budget = 8 * v.len() + 64;
+    let mut moves = 0;
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+        moves += i - j;
+        if moves > budget {
+            v.sort_unstable();
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +246,7 @@ mod tests {
             }
         }
         let mut grid = Grid::default();
-        grid.build(points.iter().copied());
+        grid.build(points.iter().copied().enumerate().map(|(i, p)| (i as u32, p)));
         let mut found = Vec::new();
         grid.pairs(range, |i, j| {
             assert_ne!(i, j);
@@ -199,5 +265,87 @@ mod tests {
         }
         assert!(want.len() > 100);
         assert_eq!(found, want);
+    }
+
+    /// A grid built pass after pass from the last one's order is the grid built from
+    /// scratch: the same sorted cells and the same pairs in the same order, while points
+    /// move across cells, come, go, skip passes and change ids (slots reused by
+    /// `swap_remove`), including a pass that reshuffles everything.
+    #[test]
+    fn incremental_builds_equal_fresh_ones() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        // (position, velocity in degrees a pass), by slot.
+        let mut slab: Vec<(LatLon, f64, f64)> = Vec::new();
+        let mut grid = Grid::default();
+        for pass in 0..400 {
+            // Retire a few (swap_remove: the last slot moves), create a few.
+            for _ in 0..(next() * 4.0) as usize {
+                if !slab.is_empty() {
+                    let i = (next() * slab.len() as f64) as usize;
+                    slab.swap_remove(i.min(slab.len() - 1));
+                }
+            }
+            for _ in 0..(next() * 5.0) as usize + usize::from(pass == 0) * 300 {
+                let (lat, lon) = if next() < 0.1 {
+                    (-89.9 + 179.8 * next(), -180.0 + 360.0 * next())
+                } else {
+                    (
+                        40.0 + next() * 2.0,
+                        179.0 + next() * 2.0 - 180.0 * f64::from(u8::from(next() < 0.5)),
+                    )
+                };
+                slab.push((
+                    LatLon::new(lat, normalize(lon)),
+                    (next() - 0.5) * 0.02,
+                    (next() - 0.5) * 0.02,
+                ));
+            }
+            if pass == 200 {
+                for p in &mut slab {
+                    p.0 = LatLon::new(-60.0 + 120.0 * next(), -180.0 + 360.0 * next());
+                }
+            }
+            for p in &mut slab {
+                p.0 = LatLon::new((p.0.lat + p.1).clamp(-90.0, 90.0), normalize(p.0.lon + p.2));
+            }
+            // Some aircraft have no snapshot this pass.
+            let points: Vec<(u32, LatLon)> = slab
+                .iter()
+                .enumerate()
+                .filter(|_| next() > 0.05)
+                .map(|(i, p)| (i as u32, p.0))
+                .collect();
+            grid.build(points.iter().copied());
+            let mut fresh = Grid::default();
+            fresh.build(
+                points
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .map(|(i, (_, p))| (i as u32, p)),
+            );
+            assert_eq!(grid.cells, fresh.cells, "pass {pass}");
+            let mut want: Vec<u64> = points
+                .iter()
+                .enumerate()
+                .map(|(i, (_, p))| pack(key(row(p.lat), column(p.lon)), i as u32))
+                .collect();
+            want.sort_unstable();
+            assert_eq!(grid.cells, want, "pass {pass}");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            grid.pairs(9_300.0, |i, j| a.push((i, j)));
+            fresh.pairs(9_300.0, |i, j| b.push((i, j)));
+            assert_eq!(a, b, "pass {pass}");
+        }
+    }
+
+    fn normalize(lon: f64) -> f64 {
+        picket_world::geo::normalize_lon(lon)
     }
 }

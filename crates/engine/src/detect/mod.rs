@@ -99,6 +99,9 @@ use movement::Movement;
 /// actual depth, which follows the parameters).
 pub const HISTORY_S: u64 = 2 * 15 * 60 + 30;
 
+/// No snapshot (in `Detectors::snap_at`).
+const NO_SNAP: u32 = u32::MAX;
+
 /// Parked records (aircraft retired on the ground at an airport) older than this are
 /// forgotten, seconds.
 const PARKED_MAX_AGE_S: f64 = 30.0 * 86_400.0;
@@ -157,7 +160,9 @@ pub struct DetectorStats {
     pub updates: u64,
     /// Pairwise passes (at most one per data second).
     pub passes: u64,
-    /// Pairs compared in all passes (close enough by the grid to be measured).
+    /// Pairs compared in all passes: airborne, close enough by the grid to be measured,
+    /// within the formation break distance, and either holding pair state or meeting the
+    /// formation conditions but for the distance (the others cannot change anything).
     pub pairs_compared: u64,
     /// Events emitted.
     pub events: u64,
@@ -252,6 +257,10 @@ pub struct Detectors {
     pairs: Pairs,
     grid: Grid,
     snaps: Vec<Snap>,
+    /// The tracker's slot of each snapshot of the pass (parallel to `snaps`).
+    snap_slots: Vec<u32>,
+    /// The snapshot of each slot in the pass ([`NO_SNAP`]: none).
+    snap_at: Vec<u32>,
     last_second: i64,
     last_prune: f64,
     history_len: usize,
@@ -273,6 +282,8 @@ impl Detectors {
             pairs: Pairs::default(),
             grid: Grid::default(),
             snaps: Vec::new(),
+            snap_slots: Vec::new(),
+            snap_at: Vec::new(),
             last_second: i64::MIN,
             last_prune: f64::NEG_INFINITY,
             history_len: (depth / SAMPLE_S as f64).ceil() as usize + 1,
@@ -452,11 +463,16 @@ impl Detectors {
             pairs,
             grid,
             snaps,
+            snap_slots,
+            snap_at,
             history_len,
             ..
         } = self;
         snaps.clear();
-        for (a, st) in tracker.aircraft().iter().zip(per.iter_mut()) {
+        snap_slots.clear();
+        snap_at.clear();
+        snap_at.resize(per.len(), NO_SNAP);
+        for (slot, (a, st)) in tracker.aircraft().iter().zip(per.iter_mut()).enumerate() {
             if st.key != a.key {
                 continue;
             }
@@ -489,10 +505,21 @@ impl Detectors {
                     _ => {}
                 }
             }
-            snaps.extend(snap);
+            if let Some(s) = snap {
+                snap_at[slot] = snaps.len() as u32;
+                snap_slots.push(slot as u32);
+                snaps.push(s);
+            }
         }
-        grid.build(snaps.iter().map(|s| s.pos));
+        // The tracker's slots as the grid's stable ids: its sort starts from the last order.
+        grid.build(
+            snap_slots
+                .iter()
+                .zip(snaps.iter())
+                .map(|(&slot, s)| (slot, s.pos)),
+        );
         let per_ref: &[PerAircraft] = per;
+        let snap_at: &[u32] = snap_at;
         let of = |k: TrackKey| {
             tracker
                 .slot(k)
@@ -504,6 +531,13 @@ impl Detectors {
             t,
             snaps,
             grid,
+            |k| {
+                tracker
+                    .slot(k)
+                    .and_then(|slot| snap_at.get(slot))
+                    .filter(|&&i| i != NO_SNAP)
+                    .map(|&i| i as usize)
+            },
             |k| of(k).map(|s| &s.history),
             |a, b| match (of(a), of(b)) {
                 (Some(x), Some(y)) => x.side.same(&y.side),

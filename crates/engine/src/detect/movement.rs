@@ -927,7 +927,28 @@ impl Movement {
 
     /// Silence and time checks at data time `now`: lost-low landings and dwell.
     /// `interest` says whether the aircraft is military or state.
+    ///
+    /// Inline for the common case of a tick that cannot change anything: airborne and not
+    /// (or no longer) to be concluded, or in no state a dwell can come from.
+    #[inline]
     pub(crate) fn on_tick(
+        &mut self,
+        p: &DetectorParams,
+        a: &Aircraft,
+        interest: bool,
+        now: f64,
+        out: &mut Vec<Event>,
+    ) {
+        let conclude = matches!(self.state, State::Air)
+            && now - a.last_seen >= p.landing_silence.as_secs_f64()
+            && !self.silence_checked;
+        if conclude || matches!(self.state, State::Ground(Ground { airport: Some(_), .. })) {
+            self.on_tick_some(p, a, interest, now, out);
+        }
+    }
+
+    #[inline(never)]
+    fn on_tick_some(
         &mut self,
         p: &DetectorParams,
         a: &Aircraft,
