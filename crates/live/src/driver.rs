@@ -779,13 +779,13 @@ impl Step<'_> {
     /// What the engine produced goes to the observer (every event, then the alerts), the
     /// output is emptied, and the alerts are delivered to the sinks. Inline for the common
     /// case of an item that produced nothing and nobody to tell: one test, no call.
-    /// Without `full` the engine fills the alerts only: the one list to look at.
+    /// At `Detail::Alerts` the engine fills the alerts only: the one list to look at.
     #[inline]
     fn hand_over(&mut self) {
-        let empty = if self.full {
-            self.out.is_empty()
-        } else {
+        let empty = if self.full == Detail::Alerts {
             self.out.alerts.is_empty()
+        } else {
+            self.out.is_empty()
         };
         if self.observer.is_none() && empty {
             return;
