@@ -698,13 +698,7 @@ mod tests {
     #[test]
     fn may_be_within_never_rejects_a_pair_in_range() {
         let range = 5.0 * 1852.0;
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::detect::uniform(0x2545_f491_4f6c_dd1du64);
         let (mut within, mut rejected) = (0, 0);
         for _ in 0..200_000 {
             let lat = -89.0 + 178.0 * next();
@@ -736,13 +730,7 @@ mod tests {
     #[test]
     fn pruned_pass_equals_full_search() {
         let p = DetectorParams::DEFAULT;
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::detect::uniform(0x2545_f491_4f6c_dd1du64);
         struct Plane {
             key: TrackKey,
             pos: LatLon,

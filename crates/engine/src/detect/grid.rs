@@ -273,13 +273,7 @@ mod tests {
     /// `swap_remove`), including a pass that reshuffles everything.
     #[test]
     fn incremental_builds_equal_fresh_ones() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = crate::detect::uniform(0x9e37_79b9_7f4a_7c15u64);
         // (position, velocity in degrees a pass), by slot.
         let mut slab: Vec<(LatLon, f64, f64)> = Vec::new();
         let mut grid = Grid::default();

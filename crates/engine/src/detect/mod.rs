@@ -75,6 +75,18 @@ mod loiter;
 mod movement;
 mod zone;
 
+/// Uniform numbers in [0, 1) from a xorshift generator with this seed, for the detectors'
+/// randomised tests (the same sequence for the same seed).
+#[cfg(test)]
+pub(crate) fn uniform(mut state: u64) -> impl FnMut() -> f64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 #[cfg(test)]
 mod testkit;
 
