@@ -174,6 +174,14 @@ pub const BATCH_ITEMS: usize = 8192;
 /// Emptied item vectors the writer hands back, at most (the rest are freed).
 const SPARE_VECS: usize = 256;
 
+/// A batch of the run-time's items is moved whole into the pending batch only when it holds
+/// at least this many items and a quarter of its capacity; smaller ones are copied, so
+/// that what the queue holds stays within a few times the items' own size.
+const MOVE_MIN_ITEMS: usize = 256;
+
+/// The capacity of a chunk that small batches are copied into.
+const COPY_CHUNK_ITEMS: usize = 1024;
+
 /// What the store counted (shared between the recorder and the writer).
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -488,13 +496,33 @@ impl Recorder {
         if self.pending.items == 0 && self.pending.fixes.is_empty() {
             self.batch_time = first.time_utc;
         }
-        let empty = self.fresh_vec(items.capacity());
-        let mut chunk = std::mem::replace(items, empty);
-        if chunk.iter().any(is_fix) {
-            chunk.retain(|r| !is_fix(r));
+        if items.len() < MOVE_MIN_ITEMS || items.len() * 4 < items.capacity() {
+            // A small read (a live feed's few items at a time): copied into the last chunk
+            // while it has room. Moved whole, each would hold its vector's whole capacity
+            // in the queue, and a stalled disk would hold thousands of them.
+            let n = items.iter().filter(|r| !is_fix(r)).count();
+            let room = self
+                .pending
+                .chunks
+                .last()
+                .is_some_and(|c| c.capacity() - c.len() >= n);
+            if !room {
+                let v = self.fresh_vec(n.max(COPY_CHUNK_ITEMS));
+                self.pending.chunks.push(v);
+            }
+            if let Some(last) = self.pending.chunks.last_mut() {
+                last.extend(items.drain(..).filter(|r| !is_fix(r)));
+            }
+            self.pending.items += n;
+        } else {
+            let empty = self.fresh_vec(items.capacity());
+            let mut chunk = std::mem::replace(items, empty);
+            if chunk.iter().any(is_fix) {
+                chunk.retain(|r| !is_fix(r));
+            }
+            self.pending.items += chunk.len();
+            self.pending.chunks.push(chunk);
         }
-        self.pending.items += chunk.len();
-        self.pending.chunks.push(chunk);
         let due = self.pending.items >= BATCH_ITEMS
             || ((last_t - self.batch_time >= BATCH_SPAN_S || last_t.is_nan())
                 && self.last_offer.elapsed() >= OFFER_EVERY);
@@ -1332,5 +1360,73 @@ impl Encoding {
             raw,
             data,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picket_modes::Frame;
+    use picket_receive::{Clock, What};
+
+    fn item(t: f64) -> Received {
+        Received {
+            time_utc: t,
+            clock: Clock::None,
+            signal: None,
+            receiver: 0,
+            what: What::ModeS(Frame::from_hex("8D406B902015A678D4D220AA4BDA").unwrap()),
+        }
+    }
+
+    /// A live feed's small reads are packed into few chunks, not each kept in its own
+    /// vector at the capacity of the largest read: what a stalled disk holds in the queue
+    /// stays within a few times the items' size. Large reads are still moved whole.
+    #[test]
+    fn small_reads_are_packed_and_large_ones_moved() {
+        let dir = std::env::temp_dir().join(format!("picket-writer-chunks-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let gate = Gate::closed();
+        let mut rec = Recorder::open(
+            &dir,
+            StoreOptions {
+                gate: Some(gate.clone()),
+                engine_states: false,
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap();
+        let t = 1_700_000_000.0;
+        // One large read first: the run-time's vector then has a large capacity.
+        let mut v: Vec<Received> = Vec::with_capacity(4096);
+        v.extend((0..4000).map(|_| item(t)));
+        let moved = v.as_ptr();
+        rec.observe_items(&mut v);
+        let was_moved = v.is_empty()
+            && v.capacity() >= 4096
+            && rec.pending.chunks.len() == 1
+            && rec.pending.chunks[0].as_ptr() == moved;
+        // Then 3,000 reads of one item each, in a vector of that capacity.
+        for _ in 0..3000 {
+            v.push(item(t));
+            rec.observe_items(&mut v);
+            assert!(v.is_empty());
+        }
+        let pending = rec.pending.items;
+        let chunks = rec.pending.chunks.len();
+        let capacity: usize = rec.pending.chunks.iter().map(Vec::capacity).sum();
+        // The gate opens before any assertion: a failing one would otherwise wait for
+        // the writer forever when the recorder is dropped.
+        gate.open();
+        let report = rec.finish();
+        assert_eq!(pending, 7000);
+        assert!(chunks <= 5, "{chunks} chunks for 3,000 small reads");
+        assert!(
+            capacity <= 4 * 7000,
+            "{capacity} items of capacity for 7,000 items"
+        );
+        assert!(was_moved, "a large read is moved whole, not copied");
+        assert_eq!(report.written, 7000);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
