@@ -97,7 +97,7 @@ impl StoreHook {
     }
 }
 
-/// The writer's commit period: 250 ms, or `PICKET_STORE_COMMIT_MS` (undocumented, for
+/// The writer's commit period: 250 ms, or `PICKET_STORE_COMMIT_MS` (docs/history.md; for
 /// profiling: under callgrind a run is fifty times slower, and the 250 ms commits would make
 /// many small blocks, merged again at the end, that a run at full speed never makes).
 fn commit_every() -> std::time::Duration {
@@ -170,13 +170,14 @@ impl RunRecorder for StoreHook {
         }
     }
 
-    /// The batch's received items, moved into the store's queue (no copy per item).
     /// The store keeps events, alerts and states (taken from the engine once a data second),
     /// not the aircraft each item changed.
     fn wants_aircraft_keys(&self) -> bool {
         false
     }
 
+    /// The batch's received items, moved into the store's queue (a large batch as its
+    /// vector, small ones copied into the pending chunk; no copy per item on the large path).
     fn record_items(&mut self, items: &mut Vec<Received>) {
         if let Some(r) = &mut self.recorder {
             r.observe_items(items);
