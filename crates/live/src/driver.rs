@@ -463,7 +463,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
     // are filled (the plain `ingest`/`tick` path, no copies of events or keys); a recorder
     // that needs no aircraft keys gets the events and alerts.
     let mut out = Output::new();
-    let full = if opts.observer.is_some()
+    let detail = if opts.observer.is_some()
         || opts
             .recorder
             .as_ref()
@@ -489,7 +489,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
             Step {
                 pipeline: &mut pipeline,
                 out: &mut out,
-                full,
+                detail,
                 counts: &mut counts,
                 sinks: &sinks,
                 text_out: text_out.as_mut(),
@@ -595,7 +595,7 @@ pub fn run(settings: &Settings, opts: &RunOptions, control: &Control) -> Result<
         }
     }
     if counts.first_time.is_some() {
-        pipeline.step_tick(counts.last_time, &mut out, full);
+        pipeline.step_tick(counts.last_time, &mut out, detail);
         if let Some(r) = &opts.recorder {
             lock(r).record(None, &out, pipeline.engine());
         }
@@ -679,7 +679,7 @@ fn read_files(mut src: Source, speed: Option<f64>, feed: &Feed, rt: &tokio::runt
 struct Step<'a> {
     pipeline: &'a mut Pipeline,
     out: &'a mut Output,
-    full: Detail,
+    detail: Detail,
     counts: &'a mut Counts,
     sinks: &'a Sinks,
     text_out: Option<&'a mut std::io::Stdout>,
@@ -724,7 +724,7 @@ impl Step<'_> {
             if let Some(m) = mlat {
                 m.publish();
             }
-            self.pipeline.step_tick(t, self.out, self.full);
+            self.pipeline.step_tick(t, self.out, self.detail);
             *self.last_tick = t;
             *self.due = next_tick_due(*self.last_tick);
             self.engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
@@ -737,8 +737,8 @@ impl Step<'_> {
         let ingested = match decoded {
             Some(decoded) => self
                 .pipeline
-                .step_ingest_predecoded(item, decoded, self.out, self.full),
-            None => self.pipeline.step_ingest(item, self.out, self.full),
+                .step_ingest_predecoded(item, decoded, self.out, self.detail),
+            None => self.pipeline.step_ingest(item, self.out, self.detail),
         };
         if let Some(o) = self.observer.as_deref_mut() {
             o.on_item(item, &ingested);
@@ -765,7 +765,7 @@ impl Step<'_> {
     /// A tick while the feeds are silent (live input, wall clock): recorded without an
     /// item, then handed over like an item's.
     fn idle_tick(&mut self, now: f64) {
-        self.pipeline.step_tick(now, self.out, self.full);
+        self.pipeline.step_tick(now, self.out, self.detail);
         *self.last_tick = now;
         *self.due = next_tick_due(now);
         self.engine_counts.ticks.fetch_add(1, Ordering::Relaxed);
@@ -782,7 +782,7 @@ impl Step<'_> {
     /// At `Detail::Alerts` the engine fills the alerts only: the one list to look at.
     #[inline]
     fn hand_over(&mut self) {
-        let empty = if self.full == Detail::Alerts {
+        let empty = if self.detail == Detail::Alerts {
             self.out.alerts.is_empty()
         } else {
             self.out.is_empty()
@@ -803,7 +803,7 @@ impl Step<'_> {
                 o.on_alerts(&self.out.alerts);
             }
         }
-        if self.full != Detail::Alerts {
+        if self.detail != Detail::Alerts {
             self.out.events.clear();
             self.out.changed.clear();
             self.out.removed.clear();

@@ -77,21 +77,11 @@ impl StateTaken {
     }
 }
 
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-
-/// The address as `TrackKey`'s `Display` writes it (`~` before a non-ICAO one, six lower-case
-/// hex digits), without the formatter: the writer makes one for every stored state (the
-/// formatter's machinery was most of the row's making, about 1,700 instructions a state).
+/// The address as `TrackKey`'s `Display` writes it, without the formatter: the writer makes
+/// one for every stored state (the formatter's machinery was most of the row's making,
+/// about 1,700 instructions a state).
 pub fn key_text(key: TrackKey) -> String {
-    let mut s = String::with_capacity(7);
-    if !key.is_icao() {
-        s.push('~');
-    }
-    let a = key.address().0;
-    for i in (0..6).rev() {
-        s.push(char::from(HEX_DIGITS[((a >> (4 * i)) & 0xf) as usize]));
-    }
-    s
+    key.hex_text(&mut [0; 7]).to_string()
 }
 
 /// A Mode A code as four octal digits (`format!("{s:04o}")`, which gives more digits for

@@ -216,20 +216,6 @@ pub struct Subject<'a> {
     pub watchlists: &'a [WatchList],
 }
 
-fn hex_text(key: TrackKey, buf: &mut [u8; 7]) -> &str {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let a = key.address().0;
-    let mut n = 0;
-    if !key.is_icao() {
-        buf[0] = b'~';
-        n = 1;
-    }
-    for i in 0..6 {
-        buf[n + i] = HEX[((a >> (20 - 4 * i)) & 0xF) as usize];
-    }
-    std::str::from_utf8(&buf[..n + 6]).unwrap_or("")
-}
-
 fn emergency_kind(a: &Aircraft) -> Option<EmergencyKind> {
     a.emergency
         .and_then(|e| EmergencyKind::from_adsb_status(e.bits()))
@@ -329,7 +315,7 @@ impl Subject<'_> {
         let mut buf = [0u8; 7];
         let one = |v: Option<&str>, pred: &mut dyn FnMut(&str) -> bool| v.map(pred);
         match f {
-            StrField::Hex => Some(pred(hex_text(a.key, &mut buf))),
+            StrField::Hex => Some(pred(a.key.hex_text(&mut buf))),
             StrField::Flight => one(
                 a.callsign
                     .as_ref()

@@ -44,6 +44,24 @@ impl TrackKey {
 }
 
 /// As readsb writes it: six lower-case hex digits, `~` first for a non-ICAO address.
+impl TrackKey {
+    /// The key as `Display` writes it (`~` before a non-ICAO address, six lower-case hex
+    /// digits), into `buf` without the formatter: for paths that make one per item or row.
+    pub fn hex_text(self, buf: &mut [u8; 7]) -> &str {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let a = self.address().0;
+        let mut n = 0;
+        if !self.is_icao() {
+            buf[0] = b'~';
+            n = 1;
+        }
+        for i in 0..6 {
+            buf[n + i] = HEX[((a >> (20 - 4 * i)) & 0xF) as usize];
+        }
+        std::str::from_utf8(&buf[..n + 6]).unwrap_or("")
+    }
+}
+
 impl fmt::Display for TrackKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.is_icao() {
